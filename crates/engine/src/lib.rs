@@ -1,0 +1,7 @@
+//! Flightdeck's engine: everything the app does, headless and without Tauri.
+//!
+//! `runbook` turns Markdown into the model; `store` keeps runs as hash-chained event logs in
+//! SQLite; `run` folds a log into the state the CLI and the app show and checks each command
+//! (completeness before a sign-off, criteria before a GO) before it becomes an event.
+
+pub mod runbook;
