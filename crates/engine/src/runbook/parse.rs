@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::model::Runbook;
 
-/// Why a file could not be imported, and where.
+/// Why a file could not be imported, and where (`line` is 1-based; 0 when no line applies).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{line}: {message}")]
 pub struct ImportError {
@@ -14,8 +14,7 @@ pub struct ImportError {
 }
 
 pub fn load(path: &Path) -> Result<Runbook, ImportError> {
-    let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ImportError { file: name.clone(), line: 0, message: e.to_string() })?;
+    let (name, bytes) = super::read_source(&path.display().to_string())?;
     parse(&name, &bytes)
 }
 
