@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A parsed runbook. Entities live in flat, document-ordered lists and refer to each other by id;
 /// `phases[].blocks` and `sections[].blocks` keep the document order for display.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Runbook {
     /// The file name it was imported from (for messages), e.g. `m31-production-cutover.md`.
     pub name: String,
@@ -27,6 +27,15 @@ pub struct Runbook {
     pub fields: Vec<Field>,
     pub signoffs: Vec<SignOff>,
     pub decision: Option<Decision>,
+    /// Things that imported but look like mistakes (an unclosed code fence), with their line.
+    pub warnings: Vec<Warning>,
+}
+
+/// A non-fatal remark about the source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Warning {
+    pub line: u32,
+    pub message: String,
 }
 
 /// How many of each thing a runbook holds (`runbook inspect --json` prints this as `counts`).
@@ -41,7 +50,7 @@ pub struct Counts {
 }
 
 /// A `#`/`##` heading (other than the document title).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Phase {
     pub id: String,
     pub title: String,
@@ -54,7 +63,7 @@ pub struct Phase {
 }
 
 /// A `###` heading.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Section {
     pub id: String,
     /// The leading number of `### 3. Backup ...`, if any.
@@ -67,7 +76,7 @@ pub struct Section {
 }
 
 /// `**Timeframe**: T-24 to T-4 Hours`, with the window in minutes relative to T-0 when it can be read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timeframe {
     pub text: String,
     pub start_min: Option<i64>,
@@ -91,7 +100,7 @@ pub enum Block {
 }
 
 /// A task-list item (`- [ ]`, `* [x]`, `1. [ ]`) at any depth.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Item {
     pub id: String,
     /// The item's first paragraph as plain text (emphasis markers removed).
@@ -111,10 +120,13 @@ pub struct Item {
     pub steps: Vec<String>,
     /// Fields written under this item.
     pub fields: Vec<String>,
+    /// Everything under the item after its first paragraph, in order: nested items, steps,
+    /// field lines and prose.
+    pub blocks: Vec<Block>,
 }
 
 /// A fenced code block: something that can be run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     pub id: String,
     /// The item above it, if any.
@@ -135,7 +147,7 @@ pub struct Step {
 }
 
 /// A blank (`___`) to fill, or a `[ ] A [ ] B` choice.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Field {
     pub id: String,
     pub label: String,
@@ -151,9 +163,10 @@ pub struct Field {
     pub hint: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FieldKind {
+    #[default]
     Text,
     Number,
     /// 0–100.
@@ -164,7 +177,7 @@ pub enum FieldKind {
 }
 
 /// `**<Name> Sign-Off**: ____ **Time**: ____`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SignOff {
     /// Slug of the name: `pre-flight-gates`.
     pub id: String,
@@ -180,7 +193,7 @@ pub struct SignOff {
 }
 
 /// The `[ ] GO [ ] NO-GO` block with its decision maker and rationale.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     pub line: u32,
     pub label: String,
@@ -191,7 +204,7 @@ pub struct Decision {
 }
 
 /// A header label: `**Release Version**: v1.0.0`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MetaField {
     /// Slug of the label: `release-version`.
     pub key: String,
