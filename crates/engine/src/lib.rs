@@ -4,4 +4,6 @@
 //! SQLite; `run` folds a log into the state the CLI and the app show and checks each command
 //! (completeness before a sign-off, criteria before a GO) before it becomes an event.
 
+pub mod clock;
 pub mod runbook;
+pub mod store;

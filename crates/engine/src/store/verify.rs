@@ -1,0 +1,236 @@
+//! Chain verification: recompute a run's log and name the first event that does not hold.
+//!
+//! Owns the walk (seq continuity, payload, hash, link to the previous event), the head
+//! checkpoint comparison that catches a removed last event, and the runbook source check
+//! against `run_created`. It reports; deciding what a failure means (the CLI's exit 5) is left
+//! to the caller.
+
+use std::collections::BTreeSet;
+
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{
+    event_hash, read_raw_events, sha256_hex, HashInput, RawEvent, StoreError, GENESIS_HASH, RUN_CREATED,
+};
+
+/// The outcome of `Store::verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    pub run_id: String,
+    pub ok: bool,
+    /// Events found in the log.
+    pub events: u64,
+    /// Hash of the last event found, if any.
+    pub head_hash: Option<String>,
+    /// The first bad event; `None` when the chain holds.
+    pub first_bad: Option<Problem>,
+}
+
+/// What is wrong, and with which event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub seq: u64,
+    pub kind: ProblemKind,
+    /// One line naming the event and the reason: `event 4 was altered (hash mismatch)`.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// A seq is absent from the middle or the end of the log.
+    Missing,
+    /// Two rows carry the same seq.
+    Duplicate,
+    /// The row was written with another seq.
+    Reordered,
+    /// The row's content no longer matches its hash.
+    Altered,
+    /// The row's `prev_hash` is not the previous event's hash.
+    BrokenLink,
+    /// The log runs past the head checkpoint, or its last hash differs from it.
+    Checkpoint,
+    /// The runbook source no longer matches the sha256 recorded when the run was created.
+    Source,
+}
+
+fn problem(seq: u64, kind: ProblemKind, message: String) -> Problem {
+    Problem { seq, kind, message }
+}
+
+pub(crate) fn verify(conn: &Connection, run_id: &str) -> Result<Verification, StoreError> {
+    let fail = |e| StoreError::sqlite(format!("verifying run {run_id}"), e);
+    let run: Option<(i64, String, String, String)> = conn
+        .query_row(
+            "SELECT head_seq, head_hash, runbook_source, runbook_sha256 FROM runs WHERE id = ?1",
+            [run_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()
+        .map_err(fail)?;
+    let Some((head_seq, head_hash, source, source_sha)) = run else {
+        return Err(StoreError::RunNotFound {
+            reference: run_id.to_string(),
+        });
+    };
+    let rows = read_raw_events(conn, run_id)?;
+    let first_bad = walk(&rows, head_seq, &head_hash, &source, &source_sha);
+    Ok(Verification {
+        run_id: run_id.to_string(),
+        ok: first_bad.is_none(),
+        events: rows.len() as u64,
+        head_hash: rows.last().map(|r| r.hash.clone()),
+        first_bad,
+    })
+}
+
+fn walk(
+    rows: &[RawEvent],
+    head_seq: i64,
+    head_hash: &str,
+    source: &str,
+    source_sha: &str,
+) -> Option<Problem> {
+    let seqs: BTreeSet<i64> = rows.iter().map(|r| r.seq).collect();
+    let mut prev_seq: i64 = 0;
+    let mut prev_hash = GENESIS_HASH.to_string();
+    for row in rows {
+        let expected = prev_seq + 1;
+        if row.seq == prev_seq {
+            return Some(problem(
+                row.seq as u64,
+                ProblemKind::Duplicate,
+                format!("event {} appears more than once (duplicate seq)", row.seq),
+            ));
+        }
+        if row.seq != expected {
+            return Some(problem(
+                expected as u64,
+                ProblemKind::Missing,
+                format!(
+                    "event {expected} is missing (seq gap: event {} follows event {prev_seq})",
+                    row.seq
+                ),
+            ));
+        }
+        let Ok(payload) = serde_json::from_str::<Value>(&row.payload) else {
+            return Some(problem(
+                expected as u64,
+                ProblemKind::Altered,
+                format!("event {expected} was altered (payload is not JSON)"),
+            ));
+        };
+        let hash_as = |seq: i64| {
+            event_hash(HashInput {
+                run_id: &row.run_id,
+                seq: seq.max(0) as u64,
+                time: &row.time,
+                actor: &row.actor,
+                kind: &row.kind,
+                payload: &payload,
+                prev_hash: &row.prev_hash,
+            })
+        };
+        if hash_as(row.seq) != row.hash {
+            // A row that hashes correctly under another seq of this log was moved, not edited.
+            if let Some(original) = seqs
+                .iter()
+                .copied()
+                .filter(|&s| s != row.seq)
+                .find(|&s| hash_as(s) == row.hash)
+            {
+                return Some(problem(
+                    expected as u64,
+                    ProblemKind::Reordered,
+                    format!("event {expected} was reordered (it was written as event {original})"),
+                ));
+            }
+            return Some(problem(
+                expected as u64,
+                ProblemKind::Altered,
+                format!("event {expected} was altered (hash mismatch)"),
+            ));
+        }
+        if row.prev_hash != prev_hash {
+            return Some(problem(
+                expected as u64,
+                ProblemKind::BrokenLink,
+                format!(
+                    "event {expected} does not follow event {prev_seq} (prev_hash mismatch: an event before it \
+                     was replaced)"
+                ),
+            ));
+        }
+        if row.seq == 1 {
+            if let Some(p) = check_created(row, &payload, source, source_sha) {
+                return Some(p);
+            }
+        }
+        prev_seq = row.seq;
+        prev_hash = row.hash.clone();
+    }
+    if prev_seq < head_seq {
+        let missing = prev_seq + 1;
+        return Some(problem(
+            missing as u64,
+            ProblemKind::Missing,
+            format!(
+                "event {missing} is missing (the run's head checkpoint says the log ends at event {head_seq}, \
+                 it ends at event {prev_seq})"
+            ),
+        ));
+    }
+    if prev_seq > head_seq {
+        let extra = head_seq + 1;
+        return Some(problem(
+            extra as u64,
+            ProblemKind::Checkpoint,
+            format!(
+                "event {extra} was added outside Flightdeck (the run's head checkpoint ends at event {head_seq})"
+            ),
+        ));
+    }
+    if prev_hash != head_hash {
+        return Some(problem(
+            prev_seq.max(0) as u64,
+            ProblemKind::Checkpoint,
+            format!("event {prev_seq} was replaced (head checkpoint hash mismatch)"),
+        ));
+    }
+    None
+}
+
+/// Event 1 must be `run_created`, and the runbook source must still hash to what it recorded.
+fn check_created(row: &RawEvent, payload: &Value, source: &str, source_sha: &str) -> Option<Problem> {
+    if row.kind != RUN_CREATED {
+        return Some(problem(
+            1,
+            ProblemKind::Altered,
+            format!("event 1 is `{}`, not `{RUN_CREATED}`", row.kind),
+        ));
+    }
+    let recorded = payload
+        .get("runbook_sha256")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let actual = sha256_hex(source.as_bytes());
+    if actual != recorded || source_sha != recorded {
+        return Some(problem(
+            1,
+            ProblemKind::Source,
+            format!(
+                "event 1 does not match the run's runbook source (sha256 mismatch: run_created records {}, \
+                 the stored source hashes to {})",
+                short(recorded),
+                short(&actual)
+            ),
+        ));
+    }
+    None
+}
+
+fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}
