@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Run a command next to the real services the tests use, then stop them:
+#   - a throwaway Postgres on 127.0.0.1:$FLIGHTDECK_TEST_PG_PORT (default 54329) in a temp dir,
+#     exported as FLIGHTDECK_TEST_PG_URL;
+#   - a private D-Bus session with an unlocked gnome-keyring (Secret Service), so keyring tests
+#     never touch the user's own keyring.
+# Everything started here is stopped with SIGTERM when the command ends, however it ends.
+#   .ci/services.sh command [args...]
+set -euo pipefail
+
+port=${FLIGHTDECK_TEST_PG_PORT:-54329}
+work=$(mktemp -d /tmp/flightdeck-services.XXXXXX)
+pgdata=$work/pg
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+[ -x "$pgbin/initdb" ] || { echo "error: Postgres not found under /usr/lib/postgresql (run .ci/deps.sh)" >&2; exit 1; }
+
+# Postgres refuses to run as root: as root, run it as the `postgres` user.
+as_pg=()
+if [ "$(id -u)" -eq 0 ]; then
+  as_pg=(runuser -u postgres --)
+  chown postgres: "$work"
+fi
+
+pg_pid=
+cleanup() {
+  status=$?
+  if [ -n "$pg_pid" ] && kill -0 "$pg_pid" 2>/dev/null; then
+    kill -TERM "$pg_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pg_pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  echo "error: 127.0.0.1:$port is already in use; set FLIGHTDECK_TEST_PG_PORT to a free port" >&2
+  exit 1
+fi
+
+"${as_pg[@]}" "$pgbin/initdb" -D "$pgdata" -A trust -U postgres >"$work/initdb.log" 2>&1 \
+  || { cat "$work/initdb.log" >&2; exit 1; }
+"${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdata" -l "$work/pg.log" \
+  -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c fsync=off" -w start >/dev/null \
+  || { cat "$work/pg.log" >&2; exit 1; }
+pg_pid=$(head -n1 "$pgdata/postmaster.pid")
+export FLIGHTDECK_TEST_PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
+echo "postgres: $FLIGHTDECK_TEST_PG_URL (pid $pg_pid)"
+
+# The keyring daemon keeps its files in the temp dir, and stops with the private bus.
+mkdir -m 700 "$work/keyring"
+export FLIGHTDECK_SERVICES_DIR=$work
+status=0
+dbus-run-session -- bash -c '
+  set -euo pipefail
+  echo -n flightdeck-test | XDG_DATA_HOME="$FLIGHTDECK_SERVICES_DIR/keyring" \
+    XDG_RUNTIME_DIR="$FLIGHTDECK_SERVICES_DIR/keyring" \
+    gnome-keyring-daemon --foreground --components=secrets --unlock >/dev/null 2>&1 &
+  keyring_pid=$!
+  trap "kill -TERM $keyring_pid 2>/dev/null || true" EXIT
+  for _ in $(seq 100); do
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null \
+      | grep -q "boolean true" && break
+    sleep 0.1
+  done
+  echo "secret service: gnome-keyring (pid $keyring_pid) on $DBUS_SESSION_BUS_ADDRESS"
+  "$@"
+' services "$@" || status=$?
+exit "$status"
