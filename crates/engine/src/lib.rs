@@ -6,4 +6,5 @@
 
 pub mod clock;
 pub mod runbook;
+pub mod run;
 pub mod store;

@@ -1,0 +1,197 @@
+//! The typed events of a run, and their `(kind, payload)` form in the store.
+//!
+//! Owns the event vocabulary: what each kind carries. Adding a kind is adding a variant here
+//! and a fold arm in `state`; an event this build does not know (written by a newer Flightdeck)
+//! decodes to an error that the fold keeps as an orphan instead of failing.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::error::{Error, Incomplete};
+use crate::store::{NewEvent, StoredEvent};
+
+/// The decision's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Verdict {
+    #[serde(rename = "go")]
+    Go,
+    #[serde(rename = "no-go")]
+    NoGo,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Go => "go",
+            Verdict::NoGo => "no-go",
+        }
+    }
+}
+
+impl std::str::FromStr for Verdict {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.trim().to_ascii_lowercase().replace(['_', ' '], "-").as_str() {
+            "go" => Ok(Verdict::Go),
+            "no-go" | "nogo" => Ok(Verdict::NoGo),
+            other => Err(Error::Invalid(format!(
+                "decision `{other}` is neither `go` nor `no-go`"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything that can happen to a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
+pub enum Event {
+    RunCreated {
+        runbook_name: String,
+        runbook_sha256: String,
+        env: String,
+        release: String,
+    },
+    MetadataSet {
+        key: String,
+        value: String,
+    },
+    ItemChecked {
+        item: String,
+    },
+    ItemUnchecked {
+        item: String,
+    },
+    FieldSet {
+        field: String,
+        value: String,
+    },
+    NoteAdded {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        item: Option<String>,
+    },
+    SignoffRecorded {
+        signoff: String,
+        by: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        override_reason: Option<String>,
+        /// What was not done when it was signed (non-empty only with an override).
+        #[serde(default)]
+        incomplete: Vec<Incomplete>,
+    },
+    DecisionRecorded {
+        decision: Verdict,
+        maker: String,
+        rationale: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        override_reason: Option<String>,
+        /// Critical success criteria unchecked at the moment of decision.
+        #[serde(default)]
+        unchecked_criteria: Vec<String>,
+    },
+}
+
+impl Event {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::RunCreated { .. } => "run_created",
+            Event::MetadataSet { .. } => "metadata_set",
+            Event::ItemChecked { .. } => "item_checked",
+            Event::ItemUnchecked { .. } => "item_unchecked",
+            Event::FieldSet { .. } => "field_set",
+            Event::NoteAdded { .. } => "note_added",
+            Event::SignoffRecorded { .. } => "signoff_recorded",
+            Event::DecisionRecorded { .. } => "decision_recorded",
+        }
+    }
+
+    /// The event as the store takes it.
+    pub fn into_new(self, actor: &str) -> Result<NewEvent, Error> {
+        let kind = self.kind().to_string();
+        let mut tagged = serde_json::to_value(self)?;
+        let payload = tagged.get_mut("payload").map(Value::take).unwrap_or(Value::Null);
+        Ok(NewEvent {
+            actor: actor.to_string(),
+            kind,
+            payload,
+        })
+    }
+
+    /// Decode a stored event; an unknown kind or a payload of the wrong shape is an error.
+    pub fn decode(stored: &StoredEvent) -> Result<Event, serde_json::Error> {
+        serde_json::from_value(serde_json::json!({"kind": stored.kind, "payload": stored.payload}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn stored(kind: &str, payload: Value) -> StoredEvent {
+        StoredEvent {
+            run_id: "r".into(),
+            seq: 2,
+            time: "t".into(),
+            actor: "a".into(),
+            kind: kind.into(),
+            payload,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn events_split_into_kind_and_payload_and_back() {
+        let e = Event::DecisionRecorded {
+            decision: Verdict::NoGo,
+            maker: "dana".into(),
+            rationale: "p99 too high".into(),
+            override_reason: None,
+            unchecked_criteria: vec!["c1".into()],
+        };
+        let new = e.clone().into_new("dana").expect("encodes");
+        assert_eq!(new.kind, "decision_recorded");
+        assert_eq!(
+            new.payload,
+            json!({"decision": "no-go", "maker": "dana", "rationale": "p99 too high", "unchecked_criteria": ["c1"]})
+        );
+        assert_eq!(
+            Event::decode(&stored(&new.kind, new.payload)).expect("decodes"),
+            e
+        );
+    }
+
+    #[test]
+    fn run_created_matches_what_the_store_writes() {
+        let payload =
+            json!({"runbook_name": "m.md", "runbook_sha256": "ab", "env": "sandbox", "release": "v1"});
+        assert!(matches!(
+            Event::decode(&stored("run_created", payload)),
+            Ok(Event::RunCreated { .. })
+        ));
+    }
+
+    #[test]
+    fn unknown_kinds_and_bad_payloads_do_not_decode() {
+        assert!(Event::decode(&stored("flag_toggled", json!({"flag": "x"}))).is_err());
+        assert!(Event::decode(&stored("item_checked", json!({"nope": 1}))).is_err());
+    }
+
+    #[test]
+    fn verdicts_parse_leniently_and_print_canonically() {
+        assert_eq!("GO".parse::<Verdict>().expect("go"), Verdict::Go);
+        assert_eq!("No-Go".parse::<Verdict>().expect("no-go"), Verdict::NoGo);
+        assert_eq!("no_go".parse::<Verdict>().expect("no-go"), Verdict::NoGo);
+        assert_eq!("maybe".parse::<Verdict>().expect_err("invalid").code(), "invalid");
+        assert_eq!(Verdict::NoGo.to_string(), "no-go");
+    }
+}

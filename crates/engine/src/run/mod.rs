@@ -1,0 +1,113 @@
+//! Runs: the operations the CLI and the app call, the events they append, and the state
+//! those events fold into.
+//!
+//! Owns the run vocabulary (`event`), the fold (`state`), the error type (`error`) and one
+//! module per operation (`create`, `check`, `field`, `meta`, `note`, `signoff`, `decide`), each
+//! with its own `...Req` input. Every operation validates against the runbook and the folded
+//! state and then appends exactly one event; the read, the check and the write happen in one
+//! store transaction (`Store::append_checked`). Storage itself belongs to `crate::store`.
+
+mod check;
+mod create;
+mod decide;
+mod error;
+mod event;
+mod field;
+mod meta;
+mod note;
+mod signoff;
+mod state;
+
+pub use check::{check, CheckReq};
+pub use create::{create, CreateReq};
+pub use decide::{decide, DecideReq};
+pub use error::{nearest, Error, Incomplete};
+pub use event::{Event, Verdict};
+pub use field::{normalize_value, set_field, SetFieldReq};
+pub use meta::{set_meta, SetMetaReq};
+pub use note::{note, NoteReq};
+pub use signoff::{resolve_signoff, signoff, SignOffReq};
+pub use state::{
+    fold, DecisionState, FieldState, ItemState, MetaState, Note, Orphan, RunState, SignOffRecord,
+    SignOffState,
+};
+
+use crate::runbook::{self, Runbook};
+use crate::store::{RunRecord, Store, StoredEvent};
+
+/// A run with its runbook and current state, for display.
+#[derive(Debug, Clone)]
+pub struct LoadedRun {
+    pub record: RunRecord,
+    pub runbook: Runbook,
+    pub state: RunState,
+}
+
+/// What an operation appended.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Applied {
+    pub run_id: String,
+    pub event: StoredEvent,
+}
+
+/// Load the run that `run_ref` (an id or a unique prefix) names.
+pub fn load(store: &Store, run_ref: &str) -> Result<LoadedRun, Error> {
+    let record = store.resolve_run(run_ref)?;
+    let runbook = runbook_of(&record)?;
+    let events = store.events(&record.id)?;
+    let state = fold(&runbook, &events);
+    Ok(LoadedRun {
+        record,
+        runbook,
+        state,
+    })
+}
+
+/// The runbook a run was created from, re-imported from the source it keeps.
+pub fn runbook_of(record: &RunRecord) -> Result<Runbook, Error> {
+    Ok(runbook::parse(
+        &record.runbook_name,
+        record.runbook_source.as_bytes(),
+    )?)
+}
+
+/// Resolve the run, then fold, validate with `decide` and append in one write transaction.
+fn apply<F>(store: &mut Store, run_ref: &str, actor: &str, decide: F) -> Result<Applied, Error>
+where
+    F: FnOnce(&Runbook, &RunState, &str) -> Result<Event, Error>,
+{
+    let actor = require("--by (who does it)", actor)?;
+    let record = store.resolve_run(run_ref)?;
+    let runbook = runbook_of(&record)?;
+    let place = format!("run {}", short_id(&record.id));
+    let event = store.append_checked(&record.id, |events| {
+        let state = fold(&runbook, events);
+        decide(&runbook, &state, &place)?.into_new(&actor)
+    })?;
+    Ok(Applied {
+        run_id: record.id,
+        event,
+    })
+}
+
+/// The first 8 characters of a run id, as messages show it.
+pub fn short_id(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+/// `value` trimmed, refused when empty.
+fn require(what: &str, value: &str) -> Result<String, Error> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(Error::Invalid(format!("{what} must not be empty")));
+    }
+    Ok(v.to_string())
+}
+
+/// A trimmed override reason; an empty one counts as none.
+fn reason(value: Option<&str>) -> Option<String> {
+    value.map(str::trim).filter(|r| !r.is_empty()).map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,43 @@
+//! `note`: add free text to the run, optionally on an item (`note_added`).
+
+use super::RunState;
+use super::{apply, require, Applied, Error, Event};
+use crate::runbook::Runbook;
+use crate::store::Store;
+
+#[derive(Debug, Clone)]
+pub struct NoteReq {
+    pub run: String,
+    pub text: String,
+    pub item: Option<String>,
+    pub by: String,
+}
+
+pub fn note(store: &mut Store, req: NoteReq) -> Result<Applied, Error> {
+    apply(store, &req.run, &req.by, |runbook, state, place| {
+        to_event(runbook, state, &req, place)
+    })
+}
+
+/// Validate `req` against the runbook and the run's state; the event to append, or why not.
+pub(crate) fn to_event(
+    runbook: &Runbook,
+    _state: &RunState,
+    req: &NoteReq,
+    place: &str,
+) -> Result<Event, Error> {
+    let text = require("the note", &req.text)?;
+    let item = match req.item.as_deref().map(str::trim) {
+        Some(id) if runbook.item(id).is_none() => {
+            return Err(Error::not_found(
+                "item",
+                id,
+                place,
+                runbook.items.iter().map(|i| i.id.as_str()),
+            ));
+        }
+        Some(id) => Some(id.to_string()),
+        None => None,
+    };
+    Ok(Event::NoteAdded { text, item })
+}

@@ -1,0 +1,339 @@
+//! `RunState`: what a run looks like now, as a pure fold of its runbook and its events.
+//!
+//! Owns the fold and the state types the CLI and the app display. There is no state table:
+//! anything shown is recomputed from the log, so it cannot disagree with it. Events that name
+//! ids the runbook does not have (or kinds this build does not know) are kept as `orphans`,
+//! never a panic.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::Incomplete;
+use super::event::{Event, Verdict};
+use crate::runbook::{FieldKind, Runbook};
+use crate::store::StoredEvent;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    pub run_id: String,
+    pub runbook_name: String,
+    pub runbook_title: Option<String>,
+    pub runbook_sha256: String,
+    pub env: String,
+    pub release: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub metadata: Vec<MetaState>,
+    pub items: Vec<ItemState>,
+    pub fields: Vec<FieldState>,
+    pub notes: Vec<Note>,
+    pub signoffs: Vec<SignOffState>,
+    pub decision: Option<DecisionState>,
+    pub event_count: u64,
+    pub head_hash: Option<String>,
+    pub orphans: Vec<Orphan>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetaState {
+    pub key: String,
+    pub label: String,
+    /// The runbook's pre-filled value, overridden by the last `metadata_set`.
+    pub value: Option<String>,
+    pub by: Option<String>,
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemState {
+    pub id: String,
+    pub text: String,
+    pub depth: u32,
+    pub section: Option<String>,
+    pub critical: bool,
+    /// Initially `[x]` in the source; then the last check or uncheck.
+    pub checked: bool,
+    pub by: Option<String>,
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldState {
+    pub id: String,
+    pub label: String,
+    pub unit: Option<String>,
+    pub kind: FieldKind,
+    pub item: Option<String>,
+    pub section: Option<String>,
+    pub value: Option<String>,
+    pub by: Option<String>,
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub seq: u64,
+    pub text: String,
+    pub item: Option<String>,
+    pub by: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignOffState {
+    pub id: String,
+    pub name: String,
+    pub section: Option<String>,
+    pub phase: Option<String>,
+    pub recorded: Option<SignOffRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignOffRecord {
+    pub seq: u64,
+    pub by: String,
+    pub at: String,
+    pub override_reason: Option<String>,
+    pub incomplete: Vec<Incomplete>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionState {
+    pub seq: u64,
+    pub decision: Verdict,
+    pub maker: String,
+    pub rationale: String,
+    pub at: String,
+    pub override_reason: Option<String>,
+    pub unchecked_criteria: Vec<String>,
+}
+
+/// An event the current runbook cannot place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Orphan {
+    pub seq: u64,
+    pub kind: String,
+    pub reason: String,
+}
+
+impl RunState {
+    pub fn item(&self, id: &str) -> Option<&ItemState> {
+        self.items.iter().find(|i| i.id == id)
+    }
+
+    pub fn field(&self, id: &str) -> Option<&FieldState> {
+        self.fields.iter().find(|f| f.id == id)
+    }
+
+    pub fn meta(&self, key: &str) -> Option<&MetaState> {
+        self.metadata.iter().find(|m| m.key == key)
+    }
+
+    pub fn signoff(&self, id: &str) -> Option<&SignOffState> {
+        self.signoffs.iter().find(|s| s.id == id)
+    }
+}
+
+/// Fold `events` (in seq order) over `runbook`.
+pub fn fold(runbook: &Runbook, events: &[StoredEvent]) -> RunState {
+    let mut state = RunState {
+        run_id: events.first().map(|e| e.run_id.clone()).unwrap_or_default(),
+        runbook_name: runbook.name.clone(),
+        runbook_title: runbook.title.clone(),
+        runbook_sha256: runbook.sha256.clone(),
+        env: String::new(),
+        release: String::new(),
+        created_at: String::new(),
+        created_by: String::new(),
+        metadata: runbook
+            .metadata
+            .iter()
+            .map(|m| MetaState {
+                key: m.key.clone(),
+                label: m.label.clone(),
+                value: m.value.clone(),
+                by: None,
+                at: None,
+            })
+            .collect(),
+        items: runbook
+            .items
+            .iter()
+            .map(|i| ItemState {
+                id: i.id.clone(),
+                text: i.text.clone(),
+                depth: i.depth,
+                section: i.section.clone(),
+                critical: i.critical,
+                checked: i.checked,
+                by: None,
+                at: None,
+            })
+            .collect(),
+        fields: runbook
+            .fields
+            .iter()
+            .map(|f| FieldState {
+                id: f.id.clone(),
+                label: f.label.clone(),
+                unit: f.unit.clone(),
+                kind: f.kind.clone(),
+                item: f.item.clone(),
+                section: f.section.clone(),
+                value: None,
+                by: None,
+                at: None,
+            })
+            .collect(),
+        notes: Vec::new(),
+        signoffs: runbook
+            .signoffs
+            .iter()
+            .map(|s| SignOffState {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                section: s.section.clone(),
+                phase: s.phase.clone(),
+                recorded: None,
+            })
+            .collect(),
+        decision: None,
+        event_count: events.len() as u64,
+        head_hash: events.last().map(|e| e.hash.clone()),
+        orphans: Vec::new(),
+    };
+    let items = index(state.items.iter().map(|i| i.id.as_str()));
+    let fields = index(state.fields.iter().map(|f| f.id.as_str()));
+    let metas = index(state.metadata.iter().map(|m| m.key.as_str()));
+    let signoffs = index(state.signoffs.iter().map(|s| s.id.as_str()));
+
+    for e in events {
+        let orphan = |reason: String| Orphan {
+            seq: e.seq,
+            kind: e.kind.clone(),
+            reason,
+        };
+        let event = match Event::decode(e) {
+            Ok(event) => event,
+            Err(err) => {
+                state
+                    .orphans
+                    .push(orphan(format!("not understood by this version: {err}")));
+                continue;
+            }
+        };
+        let stamp = || (Some(e.actor.clone()), Some(e.time.clone()));
+        match event {
+            Event::RunCreated {
+                runbook_sha256,
+                env,
+                release,
+                ..
+            } => {
+                state.runbook_sha256 = runbook_sha256;
+                state.env = env;
+                state.release = release;
+                state.created_at = e.time.clone();
+                state.created_by = e.actor.clone();
+            }
+            Event::MetadataSet { key, value } => match metas.get(key.as_str()) {
+                Some(&i) => {
+                    let m = &mut state.metadata[i];
+                    m.value = Some(value);
+                    (m.by, m.at) = stamp();
+                }
+                None => state
+                    .orphans
+                    .push(orphan(format!("metadata key `{key}` is not in the runbook"))),
+            },
+            Event::ItemChecked { item } | Event::ItemUnchecked { item } => match items.get(item.as_str()) {
+                Some(&i) => {
+                    let it = &mut state.items[i];
+                    it.checked = e.kind == "item_checked";
+                    (it.by, it.at) = stamp();
+                }
+                None => state
+                    .orphans
+                    .push(orphan(format!("item `{item}` is not in the runbook"))),
+            },
+            Event::FieldSet { field, value } => match fields.get(field.as_str()) {
+                Some(&i) => {
+                    let f = &mut state.fields[i];
+                    f.value = Some(value);
+                    (f.by, f.at) = stamp();
+                }
+                None => state
+                    .orphans
+                    .push(orphan(format!("field `{field}` is not in the runbook"))),
+            },
+            Event::NoteAdded { text, item } => {
+                if let Some(id) = item.as_deref().filter(|id| !items.contains_key(*id)) {
+                    state.orphans.push(orphan(format!(
+                        "note on item `{id}`, which is not in the runbook"
+                    )));
+                }
+                state.notes.push(Note {
+                    seq: e.seq,
+                    text,
+                    item,
+                    by: e.actor.clone(),
+                    at: e.time.clone(),
+                });
+            }
+            Event::SignoffRecorded {
+                signoff,
+                by,
+                override_reason,
+                incomplete,
+            } => {
+                match signoffs.get(signoff.as_str()) {
+                    // The first record of a slot stands; the operation refuses a second one.
+                    Some(&i) if state.signoffs[i].recorded.is_none() => {
+                        state.signoffs[i].recorded = Some(SignOffRecord {
+                            seq: e.seq,
+                            by,
+                            at: e.time.clone(),
+                            override_reason,
+                            incomplete,
+                        });
+                    }
+                    Some(_) => state
+                        .orphans
+                        .push(orphan(format!("sign-off `{signoff}` was already recorded"))),
+                    None => state
+                        .orphans
+                        .push(orphan(format!("sign-off `{signoff}` is not in the runbook"))),
+                }
+            }
+            Event::DecisionRecorded {
+                decision,
+                maker,
+                rationale,
+                override_reason,
+                unchecked_criteria,
+            } => {
+                if state.decision.is_some() {
+                    state
+                        .orphans
+                        .push(orphan("the decision was already recorded".into()));
+                } else {
+                    state.decision = Some(DecisionState {
+                        seq: e.seq,
+                        decision,
+                        maker,
+                        rationale,
+                        at: e.time.clone(),
+                        override_reason,
+                        unchecked_criteria,
+                    });
+                }
+            }
+        }
+    }
+    state
+}
+
+fn index<'a>(ids: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
+    ids.enumerate().map(|(i, id)| (id.to_string(), i)).collect()
+}
