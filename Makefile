@@ -7,10 +7,10 @@ SECTION := .ci/section.sh
 .PHONY: test check fmt clippy boundary unit deps demo app app-smoke e2e
 
 ## make test: install missing system packages, start Postgres + a private Secret Service,
-## then format, lint, boundary and test checks.
+## then format, lint, boundary and test checks. --keep-going: one run reports every failing check.
 test: deps
 	@$(SECTION) "services (postgres, dbus + gnome-keyring) and checks" \
-		.ci/services.sh $(MAKE) --no-print-directory check
+		.ci/services.sh $(MAKE) --no-print-directory --keep-going check
 
 check: fmt clippy boundary unit
 

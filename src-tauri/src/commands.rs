@@ -15,5 +15,11 @@ pub struct BundledRunbook {
 /// The runbooks bundled with Flightdeck.
 #[tauri::command]
 pub fn bundled_runbooks() -> Vec<BundledRunbook> {
-    BUNDLED.iter().map(|b| BundledRunbook { name: b.name, description: b.description }).collect()
+    BUNDLED
+        .iter()
+        .map(|b| BundledRunbook {
+            name: b.name,
+            description: b.description,
+        })
+        .collect()
 }
