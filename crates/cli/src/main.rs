@@ -1,1 +1,69 @@
-fn main() {}
+//! `flightdeck`: the command line over the engine.
+//!
+//! Owns argument parsing, the choice of store file, and turning outcomes into output and exit
+//! codes. Each command group lives in its own module (`runbook_cmd`, `run_cmd`); human output is
+//! drawn in `render`; `exit` maps errors to the documented codes. No run logic lives here.
+
+mod exit;
+mod render;
+mod run_cmd;
+mod runbook_cmd;
+mod store_path;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "flightdeck",
+    version,
+    about = "Executable, evidence-capturing cutover runbooks, kept as hash-chained event logs.",
+    after_help = exit::EXIT_CODES_HELP
+)]
+pub struct Cli {
+    /// The SQLite store file [default: the platform data directory's flightdeck/flightdeck.sqlite].
+    #[arg(long, global = true, env = "FLIGHTDECK_STORE", value_name = "PATH")]
+    store: Option<PathBuf>,
+    /// Print JSON for machines instead of text for people.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read runbooks without running them.
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Runbook(runbook_cmd::RunbookCmd),
+    /// Start, drive, show and verify runs.
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Run(run_cmd::RunCmd),
+}
+
+/// What every command gets besides its own arguments.
+pub struct Ctx {
+    pub store: Option<PathBuf>,
+    pub json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return exit::usage(e),
+    };
+    let ctx = Ctx {
+        store: cli.store,
+        json: cli.json,
+    };
+    let result = match cli.command {
+        Command::Runbook(cmd) => runbook_cmd::run(&ctx, cmd),
+        Command::Run(cmd) => run_cmd::run(&ctx, cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => exit::fail(&err),
+    }
+}

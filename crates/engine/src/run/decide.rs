@@ -59,7 +59,7 @@ pub(crate) fn to_event(
                 "GO refused in {place}: {} critical success criteria unchecked: {}; check them or give an \
                  override reason",
                 unchecked.len(),
-                unchecked.join(", ")
+                super::listed(&unchecked)
             ),
             missing: unchecked.iter().map(|id| Incomplete::item(id)).collect(),
         });

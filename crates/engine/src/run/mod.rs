@@ -95,6 +95,21 @@ pub fn short_id(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
 }
 
+/// `ids` joined for a one-line message, the first `MAX_LISTED` of them and a count of the rest.
+fn listed<S: AsRef<str>>(ids: &[S]) -> String {
+    const MAX_LISTED: usize = 12;
+    let mut text = ids
+        .iter()
+        .take(MAX_LISTED)
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > MAX_LISTED {
+        text.push_str(&format!(" and {} more", ids.len() - MAX_LISTED));
+    }
+    text
+}
+
 /// `value` trimmed, refused when empty.
 fn require(what: &str, value: &str) -> Result<String, Error> {
     let v = value.trim();

@@ -46,7 +46,7 @@ pub(crate) fn to_event(
                 "sign-off `{}` in {place} refused: {} not done: {}; finish them or give an override reason",
                 slot.id,
                 incomplete.len(),
-                list.join(", ")
+                super::listed(&list)
             ),
             missing: incomplete,
         });

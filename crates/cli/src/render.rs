@@ -1,0 +1,383 @@
+//! Human and JSON output. Owns every text layout the CLI prints; commands only pick one.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use flightdeck_engine::run::{Applied, RunState};
+use flightdeck_engine::runbook::{Block, FieldKind, Item, Runbook};
+use flightdeck_engine::store::{RunRecord, StoredEvent, Verification};
+
+/// Write `text` to stdout (a closed pipe is not an error worth a message).
+pub fn print(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    print(&text)
+}
+
+fn kind_name(kind: &FieldKind) -> String {
+    match kind {
+        FieldKind::Text => "text".into(),
+        FieldKind::Number => "number".into(),
+        FieldKind::Percent => "percent".into(),
+        FieldKind::Duration => "duration".into(),
+        FieldKind::Choice { options } => format!("choice: {}", options.join(" / ")),
+    }
+}
+
+fn mark(checked: bool) -> &'static str {
+    if checked {
+        "[x]"
+    } else {
+        "[ ]"
+    }
+}
+
+/// `runbook inspect`: title, counts, then the tree.
+pub fn runbook(book: &Runbook) -> String {
+    let mut o = String::new();
+    let c = book.counts();
+    let _ = writeln!(o, "{}", book.title.as_deref().unwrap_or(&book.name));
+    let _ = writeln!(o, "file {}  sha256 {}", book.name, book.sha256);
+    let _ = writeln!(
+        o,
+        "{} phases, {} sections, {} items, {} steps, {} fields, {} sign-offs{}",
+        c.phases,
+        c.sections,
+        c.items,
+        c.steps,
+        c.fields,
+        c.signoffs,
+        if book.decision.is_some() {
+            ", 1 decision"
+        } else {
+            ""
+        }
+    );
+    if !book.metadata.is_empty() {
+        let _ = writeln!(o, "\nmetadata");
+        for m in &book.metadata {
+            let _ = writeln!(
+                o,
+                "  {:<26} {}: {}",
+                m.key,
+                m.label,
+                m.value.as_deref().unwrap_or("____")
+            );
+        }
+    }
+    let mut shown_sections = Vec::new();
+    for phase in &book.phases {
+        let tf = phase
+            .timeframe
+            .as_ref()
+            .map(|t| format!("  [{}]", t.text))
+            .unwrap_or_default();
+        let _ = writeln!(o, "\nphase {}: {}{tf}", phase.id, phase.title);
+        blocks(&mut o, book, &phase.blocks, 1);
+        for sid in &phase.sections {
+            section(&mut o, book, sid, 1);
+            shown_sections.push(sid.as_str());
+        }
+    }
+    for s in book
+        .sections
+        .iter()
+        .filter(|s| !shown_sections.contains(&s.id.as_str()))
+    {
+        o.push('\n');
+        section(&mut o, book, &s.id, 0);
+    }
+    if let Some(d) = &book.decision {
+        let _ = writeln!(o, "\ndecision: {} ({})", d.label, d.options.join(" / "));
+        for id in &d.criteria {
+            let _ = writeln!(o, "  criterion {id}");
+        }
+    }
+    for w in &book.warnings {
+        let _ = writeln!(o, "warning: {}:{}: {}", book.name, w.line, w.message);
+    }
+    o
+}
+
+fn section(o: &mut String, book: &Runbook, id: &str, depth: usize) {
+    let Some(s) = book.section(id) else { return };
+    let pad = "  ".repeat(depth);
+    let tf = s
+        .timeframe
+        .as_ref()
+        .map(|t| format!("  [{}]", t.text))
+        .unwrap_or_default();
+    let _ = writeln!(o, "{pad}section {}: {}{tf}", s.id, s.title);
+    blocks(o, book, &s.blocks, depth + 1);
+}
+
+fn blocks(o: &mut String, book: &Runbook, blocks: &[Block], depth: usize) {
+    let pad = "  ".repeat(depth);
+    for b in blocks {
+        match b {
+            Block::Item { id } => {
+                if let Some(item) = book.item(id) {
+                    item_tree(o, book, item, depth);
+                }
+            }
+            Block::Step { id } => step(o, book, id, depth),
+            Block::Fields { ids, .. } => ids.iter().for_each(|id| field(o, book, id, depth)),
+            Block::SignOff { id } => {
+                if let Some(s) = book.signoff(id) {
+                    let _ = writeln!(
+                        o,
+                        "{pad}sign-off {}: {} (vouches for {} items, {} fields)",
+                        s.id,
+                        s.name,
+                        s.items.len(),
+                        s.fields.len()
+                    );
+                }
+            }
+            Block::Decision => {
+                if let Some(d) = &book.decision {
+                    let _ = writeln!(o, "{pad}decision: {} ({})", d.label, d.options.join(" / "));
+                }
+            }
+            Block::Prose { .. } => {}
+        }
+    }
+}
+
+fn item_tree(o: &mut String, book: &Runbook, item: &Item, depth: usize) {
+    let pad = "  ".repeat(depth);
+    let critical = if item.critical { " (critical)" } else { "" };
+    let _ = writeln!(
+        o,
+        "{pad}{} {}  {}{critical}",
+        mark(item.checked),
+        item.id,
+        item.text
+    );
+    for id in &item.steps {
+        step(o, book, id, depth + 2);
+    }
+    for id in &item.fields {
+        field(o, book, id, depth + 2);
+    }
+    for child in item.children.iter().filter_map(|id| book.item(id)) {
+        item_tree(o, book, child, depth + 1);
+    }
+}
+
+fn step(o: &mut String, book: &Runbook, id: &str, depth: usize) {
+    let Some(s) = book.step(id) else { return };
+    let first = s
+        .code
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .unwrap_or("");
+    let lang = s.lang.as_deref().unwrap_or("shell");
+    let _ = writeln!(o, "{}step {} ({lang}): {first}", "  ".repeat(depth), s.id);
+    for e in &s.expected {
+        let _ = writeln!(o, "{}  expected: {e}", "  ".repeat(depth));
+    }
+}
+
+fn field(o: &mut String, book: &Runbook, id: &str, depth: usize) {
+    let Some(f) = book.field(id) else { return };
+    let unit = f.unit.as_deref().map(|u| format!(", {u}")).unwrap_or_default();
+    let _ = writeln!(
+        o,
+        "{}field {}: {} ({}{unit})",
+        "  ".repeat(depth),
+        f.id,
+        f.label,
+        kind_name(&f.kind)
+    );
+}
+
+fn stamp(by: &Option<String>, at: &Option<String>) -> String {
+    match (by, at) {
+        (Some(by), Some(at)) => format!("  ({by}, {at})"),
+        _ => String::new(),
+    }
+}
+
+/// `run show`.
+pub fn run_state(s: &RunState) -> String {
+    let mut o = String::new();
+    let title = s.runbook_title.as_deref().unwrap_or(&s.runbook_name);
+    let _ = writeln!(o, "run {}", s.run_id);
+    let _ = writeln!(
+        o,
+        "runbook {title} ({}, sha256 {})",
+        s.runbook_name, s.runbook_sha256
+    );
+    let _ = writeln!(
+        o,
+        "env {}  release {}  created {} by {}",
+        s.env, s.release, s.created_at, s.created_by
+    );
+    let _ = writeln!(o, "\nmetadata");
+    for m in &s.metadata {
+        let _ = writeln!(
+            o,
+            "  {:<26} {}{}",
+            m.key,
+            m.value.as_deref().unwrap_or("____"),
+            stamp(&m.by, &m.at)
+        );
+    }
+    let done = s.items.iter().filter(|i| i.checked).count();
+    let _ = writeln!(o, "\nitems ({done}/{} checked)", s.items.len());
+    for i in &s.items {
+        let pad = "  ".repeat(i.depth as usize + 1);
+        let critical = if i.critical { " (critical)" } else { "" };
+        let _ = writeln!(
+            o,
+            "{pad}{} {}{critical}{}",
+            mark(i.checked),
+            i.id,
+            stamp(&i.by, &i.at)
+        );
+    }
+    let set = s.fields.iter().filter(|f| f.value.is_some()).count();
+    let _ = writeln!(o, "\nfields ({set}/{} set)", s.fields.len());
+    for f in &s.fields {
+        let unit = f
+            .unit
+            .as_deref()
+            .filter(|_| f.value.is_some())
+            .map(|u| format!(" {u}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "  {:<40} {}{unit}{}",
+            f.id,
+            f.value.as_deref().unwrap_or("____"),
+            stamp(&f.by, &f.at)
+        );
+    }
+    let _ = writeln!(o, "\nsign-offs");
+    for so in &s.signoffs {
+        match &so.recorded {
+            Some(r) => {
+                let over = r
+                    .override_reason
+                    .as_deref()
+                    .map(|x| format!("  override: {x}"))
+                    .unwrap_or_default();
+                let _ = writeln!(o, "  {:<26} signed by {} at {}{over}", so.id, r.by, r.at);
+            }
+            None => {
+                let _ = writeln!(o, "  {:<26} open", so.id);
+            }
+        }
+    }
+    match &s.decision {
+        Some(d) => {
+            let _ = writeln!(
+                o,
+                "\ndecision {} by {} at {}: {}",
+                d.decision.as_str().to_uppercase(),
+                d.maker,
+                d.at,
+                d.rationale
+            );
+            if let Some(r) = &d.override_reason {
+                let _ = writeln!(
+                    o,
+                    "  override: {r} (unchecked: {})",
+                    d.unchecked_criteria.join(", ")
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(o, "\ndecision: not made");
+        }
+    }
+    if !s.notes.is_empty() {
+        let _ = writeln!(o, "\nnotes");
+        for n in &s.notes {
+            let on = n.item.as_deref().map(|i| format!(" on {i}")).unwrap_or_default();
+            let _ = writeln!(o, "  {} {}{on}: {}", n.at, n.by, n.text);
+        }
+    }
+    for orphan in &s.orphans {
+        let _ = writeln!(
+            o,
+            "orphan event {} ({}): {}",
+            orphan.seq, orphan.kind, orphan.reason
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\nevents {}  head {}",
+        s.event_count,
+        s.head_hash.as_deref().unwrap_or("-")
+    );
+    o
+}
+
+/// `run list`.
+pub fn run_list(runs: &[RunRecord]) -> String {
+    if runs.is_empty() {
+        return "no runs yet (start one with `flightdeck run new FILE --release V`)\n".into();
+    }
+    let mut o = String::new();
+    for r in runs {
+        let _ = writeln!(
+            o,
+            "{}  {}  {:<10} {:<12} {:>4} events  {}",
+            r.id, r.created_at, r.env, r.release, r.head_seq, r.runbook_name
+        );
+    }
+    o
+}
+
+/// `run events`.
+pub fn events(events: &[StoredEvent]) -> String {
+    let mut o = String::new();
+    for e in events {
+        let payload = flightdeck_engine::store::canonical_json(&e.payload);
+        let _ = writeln!(
+            o,
+            "{:>4}  {}  {:<12} {:<18} {payload}  {}",
+            e.seq,
+            e.time,
+            e.actor,
+            e.kind,
+            short(&e.hash)
+        );
+    }
+    o
+}
+
+/// What a write command did.
+pub fn applied(what: &str, a: &Applied) -> String {
+    let run = a.run_id.get(..8).unwrap_or(&a.run_id);
+    format!(
+        "{what} (run {run}, event {}, hash {})\n",
+        a.event.seq,
+        short(&a.event.hash)
+    )
+}
+
+/// `run verify` when the chain holds.
+pub fn verified(v: &Verification) -> String {
+    format!(
+        "run {}: ok, {} events, chain intact, head {}\n",
+        v.run_id,
+        v.events,
+        v.head_hash.as_deref().unwrap_or("-")
+    )
+}
+
+pub fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}
