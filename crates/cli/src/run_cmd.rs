@@ -42,6 +42,8 @@ pub enum RunCmd {
     Set {
         run: String,
         field: String,
+        /// Negative numbers are taken as values, not flags.
+        #[arg(allow_hyphen_values = true)]
         value: String,
         #[command(flatten)]
         by: By,
@@ -50,6 +52,7 @@ pub enum RunCmd {
     Meta {
         run: String,
         key: String,
+        #[arg(allow_hyphen_values = true)]
         value: String,
         #[command(flatten)]
         by: By,
@@ -57,6 +60,7 @@ pub enum RunCmd {
     /// Add a note to the run, or to one of its items.
     Note {
         run: String,
+        #[arg(allow_hyphen_values = true)]
         text: String,
         #[command(flatten)]
         by: By,
