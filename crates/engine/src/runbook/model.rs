@@ -88,15 +88,27 @@ pub struct Timeframe {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Block {
     /// A top-level item of this container (children hang off `Item::children`).
-    Item { id: String },
+    Item {
+        id: String,
+    },
     /// A step not inside any item.
-    Step { id: String },
+    Step {
+        id: String,
+    },
     /// A line of fields not inside any item.
-    Fields { ids: Vec<String>, line: u32 },
-    SignOff { id: String },
+    Fields {
+        ids: Vec<String>,
+        line: u32,
+    },
+    SignOff {
+        id: String,
+    },
     Decision,
     /// Anything else, as its Markdown source.
-    Prose { line: u32, text: String },
+    Prose {
+        line: u32,
+        text: String,
+    },
 }
 
 /// A task-list item (`- [ ]`, `* [x]`, `1. [ ]`) at any depth.
@@ -173,7 +185,9 @@ pub enum FieldKind {
     Percent,
     /// A number in `unit` (ms, seconds, minutes, hours).
     Duration,
-    Choice { options: Vec<String> },
+    Choice {
+        options: Vec<String>,
+    },
 }
 
 /// `**<Name> Sign-Off**: ____ **Time**: ____`.
@@ -283,7 +297,10 @@ mod tests {
 
     #[test]
     fn slug_keeps_letters_of_any_script_and_caps_words() {
-        assert_eq!(slug("M16.1: Privacy & Account Management ✓", 8), "m16-1-privacy-account-management");
+        assert_eq!(
+            slug("M16.1: Privacy & Account Management ✓", 8),
+            "m16-1-privacy-account-management"
+        );
         assert_eq!(slug("D0–D7 Monitoring", 8), "d0-d7-monitoring");
         assert_eq!(slug("التحقق من النسخ", 8), "التحقق-من-النسخ");
         assert_eq!(slug("one two three four", 2), "one-two");
