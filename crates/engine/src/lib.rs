@@ -5,6 +5,6 @@
 //! (completeness before a sign-off, criteria before a GO) before it becomes an event.
 
 pub mod clock;
-pub mod runbook;
 pub mod run;
+pub mod runbook;
 pub mod store;
