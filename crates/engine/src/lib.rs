@@ -2,9 +2,11 @@
 //!
 //! `runbook` turns Markdown into the model; `store` keeps runs as hash-chained event logs in
 //! SQLite; `run` folds a log into the state the CLI and the app show and checks each command
-//! (completeness before a sign-off, criteria before a GO) before it becomes an event.
+//! (completeness before a sign-off, criteria before a GO) before it becomes an event; `probe`
+//! runs a step (shell, HTTP, SQL, PromQL, git) under a deadline and judges what it observed.
 
 pub mod clock;
+pub mod probe;
 pub mod run;
 pub mod runbook;
 pub mod store;

@@ -1,0 +1,287 @@
+//! `prometheus` steps: a PromQL query over the Prometheus HTTP API, instant or range, judged on
+//! the value (`value < 0.5`, `max < 500`, `series >= 1`).
+//!
+//! Owns [`PromSpec`] and reading `/api/v1/query` and `/api/v1/query_range` answers. "Now" comes
+//! from the environment's clock. Facts: `value` (the first series' latest sample, or the
+//! scalar), `series`, `min` / `max` / `avg` over every sample, and `json(...)` over `data.result`.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::annotation::{AnnotationError, Keys};
+use super::cond::{Names, Value};
+use super::env::{ProbeEnv, Template};
+use super::http::{classify, client};
+use super::output::{Stream, OUTPUT_CAP};
+use super::{Ctx, Failure, FailureClass, Observation};
+use crate::runbook::Step;
+
+pub(crate) const NAMES: Names<'static> = Names {
+    kind: "prometheus",
+    subjects: &["value", "series", "min", "max", "avg", "latency", "duration"],
+    item_subjects: &[],
+    headers: false,
+    json: true,
+    streams: &["body"],
+    captures: &[],
+};
+
+/// A PromQL query step.
+#[derive(Debug, Clone, Serialize)]
+pub struct PromSpec {
+    /// Prometheus' base URL (`http://127.0.0.1:9090`).
+    pub url: Template,
+    /// `query:`, or the fence's code for a ```promql block.
+    pub query: Template,
+    /// A range query over the last `range` (`range: 5m`), sampled every `step`.
+    #[serde(serialize_with = "ser_opt_ms")]
+    pub range: Option<Duration>,
+    #[serde(serialize_with = "ser_opt_ms")]
+    pub step: Option<Duration>,
+}
+
+fn ser_opt_ms<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        None => s.serialize_none(),
+    }
+}
+
+impl PromSpec {
+    pub(crate) fn from_keys(keys: &mut Keys, step: &Step) -> Result<Self, AnnotationError> {
+        let (url, _) = keys.required_template("url")?;
+        let query = match keys.template("query")? {
+            Some((q, _)) => q,
+            None if matches!(step.lang.as_deref(), Some("promql" | "prometheus"))
+                && !step.code.trim().is_empty() =>
+            {
+                Template::parse(step.code.trim()).map_err(|m| AnnotationError::new(step.line, m))?
+            }
+            None => {
+                return Err(AnnotationError::new(
+                    keys.line(),
+                    "prometheus steps need `query:` (or a ```promql fence holding it)",
+                ))
+            }
+        };
+        let range = keys.duration("range")?;
+        let step_d = keys.duration("step")?;
+        if step_d.is_some() && range.is_none() {
+            return Err(AnnotationError::new(
+                keys.line(),
+                "`step:` only goes with `range:`",
+            ));
+        }
+        if step_d.is_some_and(|s| s.is_zero()) {
+            return Err(AnnotationError::new(keys.line(), "`step:` must be above 0"));
+        }
+        Ok(PromSpec {
+            url,
+            query,
+            range,
+            step: step_d,
+        })
+    }
+
+    pub(crate) fn templates(&self) -> impl Iterator<Item = &Template> {
+        [&self.url, &self.query].into_iter()
+    }
+
+    pub(crate) fn describe(&self, env: &ProbeEnv) -> String {
+        let mut s = format!("{} {}", self.url.describe(env), self.query.describe(env));
+        if let Some(r) = self.range {
+            s.push_str(&format!(" [range {}", super::human_duration(r)));
+            if let Some(st) = self.step {
+                s.push_str(&format!(", step {}", super::human_duration(st)));
+            }
+            s.push(']');
+        }
+        s
+    }
+
+    /// The step of a range query: as given, else 1/60 of the range but at least 1 s.
+    pub fn effective_step(&self) -> Option<Duration> {
+        self.range
+            .map(|r| self.step.unwrap_or_else(|| (r / 60).max(Duration::from_secs(1))))
+    }
+
+    pub(crate) async fn run(&self, ctx: &Ctx<'_>) -> Observation {
+        let spawn = |m: String| Observation::failed(Failure::new(FailureClass::SpawnError, m));
+        let mut used = Vec::new();
+        let base = match self.url.render(ctx.env, &mut used) {
+            Ok(u) => u,
+            Err(e) => return spawn(e.to_string()),
+        };
+        let query = match self.query.render(ctx.env, &mut used) {
+            Ok(q) => q,
+            Err(e) => return spawn(e.to_string()),
+        };
+        let now = ctx.env.clock.now();
+        let now_s = now.unix_timestamp_nanos() as f64 / 1e9;
+        let ts = |t: f64| format!("{t:.3}");
+        let (path, params) = match (self.range, self.effective_step()) {
+            (Some(r), Some(st)) => (
+                "api/v1/query_range",
+                vec![
+                    ("query", query.clone()),
+                    ("start", ts(now_s - r.as_secs_f64())),
+                    ("end", ts(now_s)),
+                    ("step", format!("{}s", st.as_secs_f64())),
+                ],
+            ),
+            _ => (
+                "api/v1/query",
+                vec![("query", query.clone()), ("time", ts(now_s))],
+            ),
+        };
+        let base = if base.ends_with('/') {
+            base
+        } else {
+            format!("{base}/")
+        };
+        let url = match reqwest::Url::parse(&base).and_then(|b| b.join(path)) {
+            Ok(mut u) => {
+                u.query_pairs_mut()
+                    .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
+                u
+            }
+            Err(e) => return spawn(format!("`{}` is not a URL: {e}", self.url.describe(ctx.env))),
+        };
+        let client = match client(
+            ctx.spec.connect_timeout,
+            ctx.spec.deadline,
+            super::http::MAX_REDIRECTS,
+            false,
+        ) {
+            Ok(c) => c,
+            Err(f) => return Observation::failed(f),
+        };
+        let sent = Instant::now();
+        let mut resp = match client.get(url).send().await {
+            Ok(r) => r,
+            Err(e) => return Observation::failed(classify(&e)),
+        };
+        let status = resp.status().as_u16();
+        let mut obs = Observation {
+            http_status: Some(status),
+            ..Observation::default()
+        };
+        let mut raw: Vec<u8> = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(c)) => {
+                    ctx.streams.push(Stream::Body, &c).await;
+                    if raw.len() + c.len() > OUTPUT_CAP {
+                        ctx.streams.cut(Stream::Body, None);
+                        return Observation::failed(Failure::new(
+                            FailureClass::QueryError,
+                            "the answer is larger than 1 MiB: narrow the query",
+                        ));
+                    }
+                    raw.extend_from_slice(&c);
+                }
+                Ok(None) => break,
+                Err(e) => return Observation::failed(classify(&e)),
+            }
+        }
+        ctx.streams.finish(Stream::Body).await;
+        obs.facts
+            .scalars
+            .insert("latency", Value::Num(sent.elapsed().as_secs_f64() * 1000.0));
+        let doc: serde_json::Value = match serde_json::from_slice(&raw) {
+            Ok(d) => d,
+            Err(_) => {
+                obs.failure = Some(Failure::new(
+                    if status >= 400 {
+                        FailureClass::HttpStatus
+                    } else {
+                        FailureClass::Transport
+                    },
+                    format!("HTTP {status}: the answer is not Prometheus JSON"),
+                ));
+                return obs;
+            }
+        };
+        if doc.get("status").and_then(|s| s.as_str()) != Some("success") {
+            let err = doc
+                .get("error")
+                .and_then(|e| e.as_str())
+                .unwrap_or("no error message");
+            obs.failure = Some(Failure::new(
+                FailureClass::QueryError,
+                format!("Prometheus rejected the query (HTTP {status}): {err}"),
+            ));
+            return obs;
+        }
+        let result = doc
+            .get("data")
+            .and_then(|d| d.get("result"))
+            .cloned()
+            .unwrap_or(serde_json::Value::Null);
+        let kind = doc
+            .get("data")
+            .and_then(|d| d.get("resultType"))
+            .and_then(|t| t.as_str())
+            .unwrap_or("");
+        let (value, series, samples) = summarize(kind, &result);
+        obs.facts.scalars.insert("value", value);
+        obs.facts.scalars.insert("series", Value::Num(series as f64));
+        let finite: Vec<f64> = samples.into_iter().filter(|v| v.is_finite()).collect();
+        if !finite.is_empty() {
+            let min = finite.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let avg = finite.iter().sum::<f64>() / finite.len() as f64;
+            obs.facts.scalars.insert("min", Value::Num(min));
+            obs.facts.scalars.insert("max", Value::Num(max));
+            obs.facts.scalars.insert("avg", Value::Num(avg));
+        }
+        obs.facts.json = Some(result);
+        obs
+    }
+}
+
+/// (value, number of series, every sample) of a `vector`, `matrix`, `scalar` or `string` result.
+fn summarize(kind: &str, result: &serde_json::Value) -> (Value, usize, Vec<f64>) {
+    let sample = |p: &serde_json::Value| -> Option<f64> {
+        let v = p.get(1)?.as_str()?;
+        match v {
+            "NaN" => Some(f64::NAN),
+            "+Inf" => Some(f64::INFINITY),
+            "-Inf" => Some(f64::NEG_INFINITY),
+            _ => v.parse().ok(),
+        }
+    };
+    match kind {
+        "scalar" => {
+            let v = sample(result);
+            (v.map_or(Value::Missing, Value::Num), 1, v.into_iter().collect())
+        }
+        "string" => (
+            result.get(1).map_or(Value::Missing, Value::from_json),
+            1,
+            Vec::new(),
+        ),
+        "vector" | "matrix" => {
+            let series = result.as_array().map(Vec::as_slice).unwrap_or(&[]);
+            let mut all = Vec::new();
+            let mut first = Value::Missing;
+            for (i, s) in series.iter().enumerate() {
+                let points: Vec<f64> = if kind == "vector" {
+                    s.get("value").and_then(sample).into_iter().collect()
+                } else {
+                    s.get("values")
+                        .and_then(|v| v.as_array())
+                        .map(|ps| ps.iter().filter_map(sample).collect())
+                        .unwrap_or_default()
+                };
+                if i == 0 {
+                    first = points.last().copied().map_or(Value::Missing, Value::Num);
+                }
+                all.extend(points);
+            }
+            (first, series.len(), all)
+        }
+        _ => (Value::Missing, 0, Vec::new()),
+    }
+}

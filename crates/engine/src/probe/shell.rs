@@ -1,0 +1,233 @@
+//! `shell` steps: the fence's code (or `command:`) run by bash, judged by exit code and output.
+//!
+//! Owns [`ShellSpec`] and running it through `process` (own process group, killed whole on a
+//! deadline or Cancel). `${VAR}` in the code is left to the shell, which gets the environment's
+//! variables exported; `${secret:NAME}` is rewritten to `${FLIGHTDECK_SECRET_NAME}` and the value
+//! passed in the child's environment, so secrets never appear in the command text.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use tokio::io::AsyncReadExt;
+
+use super::annotation::{AnnotationError, Keys};
+use super::cond::{Names, Value};
+use super::env::{lookup_secret, secret_env_name, ProbeEnv, Template};
+use super::output::Stream;
+use super::process::ProcessSpec;
+use super::{Ctx, Failure, FailureClass, Observation};
+use crate::runbook::Step;
+
+pub(crate) const NAMES: Names<'static> = Names {
+    kind: "shell",
+    subjects: &["exit", "stdout", "stderr", "duration"],
+    item_subjects: &[],
+    headers: false,
+    json: true,
+    streams: &["stdout", "stderr"],
+    captures: &[],
+};
+
+/// A shell step.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShellSpec {
+    /// The interpreter, `bash` (or `sh` for ```sh blocks); run as `INTERPRETER -c COMMAND`.
+    pub interpreter: String,
+    pub command: String,
+    /// `cwd:`, relative to the environment's working directory.
+    pub cwd: Option<Template>,
+    /// `env: NAME=value` lines.
+    pub env: Vec<(String, Template)>,
+}
+
+impl ShellSpec {
+    pub(crate) fn from_keys(keys: &mut Keys, step: &Step) -> Result<Self, AnnotationError> {
+        let command = match keys.one("command")? {
+            Some((c, _)) => c,
+            None => step.code.clone(),
+        };
+        if command.trim().is_empty() {
+            return Err(AnnotationError::new(
+                keys.line(),
+                "a shell step needs a command: the fence is empty and there is no `command:`",
+            ));
+        }
+        let interpreter = match keys.one("interpreter")? {
+            Some((i, _)) => i,
+            None if step.lang.as_deref() == Some("sh") => "sh".to_owned(),
+            None => "bash".to_owned(),
+        };
+        let cwd = keys.template("cwd")?.map(|(t, _)| t);
+        let mut env = Vec::new();
+        for (v, line) in keys.all("env") {
+            let (k, val) = v
+                .split_once('=')
+                .ok_or_else(|| AnnotationError::new(line, format!("`env: {v}` needs the form NAME=value")))?;
+            let t = Template::parse(val.trim()).map_err(|m| AnnotationError::new(line, m))?;
+            env.push((k.trim().to_owned(), t));
+        }
+        Ok(ShellSpec {
+            interpreter,
+            command,
+            cwd,
+            env,
+        })
+    }
+
+    pub(crate) fn describe(&self, env: &ProbeEnv) -> String {
+        let mut s = String::new();
+        for (k, v) in &self.env {
+            s.push_str(&format!("{k}={} ", v.describe(env)));
+        }
+        if let Some(c) = &self.cwd {
+            s.push_str(&format!("(in {}) ", c.describe(env)));
+        }
+        s.push_str(&self.command);
+        s
+    }
+
+    pub(crate) fn secret_names(&self) -> Vec<String> {
+        let mut names = rewrite_secrets(&self.command).1;
+        for t in self.env.iter().map(|(_, t)| t).chain(self.cwd.iter()) {
+            names.extend(t.pieces.iter().filter_map(|p| match p {
+                super::env::Piece::Secret(s) => Some(s.clone()),
+                _ => None,
+            }));
+        }
+        names
+    }
+
+    pub(crate) async fn run(&self, ctx: &Ctx<'_>) -> Observation {
+        let env = ctx.env;
+        let (command, secrets) = rewrite_secrets(&self.command);
+        let mut spec = ProcessSpec::new(&self.interpreter).arg("-c").arg(&command);
+        for (k, v) in &env.vars {
+            spec = spec.env(k, v);
+        }
+        let mut used = Vec::new();
+        for name in secrets {
+            match lookup_secret(env, &name) {
+                Ok(v) => spec = spec.env(secret_env_name(&name), v),
+                Err(e) => return Observation::failed(Failure::new(FailureClass::SpawnError, e.to_string())),
+            }
+        }
+        for (k, t) in &self.env {
+            match t.render(env, &mut used) {
+                Ok(v) => spec = spec.env(k, v),
+                Err(e) => return Observation::failed(Failure::new(FailureClass::SpawnError, e.to_string())),
+            }
+        }
+        let mut dir: Option<PathBuf> = env.cwd.clone();
+        if let Some(c) = &self.cwd {
+            match c.render(env, &mut used) {
+                Ok(v) => {
+                    dir = Some(match &dir {
+                        Some(base) => base.join(v),
+                        None => PathBuf::from(v),
+                    })
+                }
+                Err(e) => return Observation::failed(Failure::new(FailureClass::SpawnError, e.to_string())),
+            }
+        }
+        if let Some(d) = &dir {
+            spec = spec.cwd(d);
+        }
+        let mut child = match spec.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                return Observation::failed(Failure::new(
+                    FailureClass::SpawnError,
+                    format!("could not start {}: {e}", self.interpreter),
+                ))
+            }
+        };
+        let out = child.take_stdout();
+        let err = child.take_stderr();
+        let streams = ctx.streams;
+        let readers = async {
+            tokio::join!(
+                pump(out, streams, Stream::Stdout),
+                pump(err, streams, Stream::Stderr)
+            );
+        };
+        tokio::pin!(readers);
+        let mut readers_done = false;
+        let status = tokio::select! {
+            s = child.wait() => s,
+            () = &mut readers => {
+                readers_done = true;
+                child.wait().await
+            }
+        };
+        // The step is over when its shell exits: whatever it left running in its group goes too,
+        // and then the pipes close.
+        child.kill_group();
+        if !readers_done {
+            let grace = std::time::Duration::from_secs(1);
+            let _ = tokio::time::timeout(grace, &mut readers).await;
+        }
+        streams.finish(Stream::Stdout).await;
+        streams.finish(Stream::Stderr).await;
+
+        let mut obs = Observation::default();
+        match status {
+            Ok(st) => {
+                use std::os::unix::process::ExitStatusExt;
+                let code = st.code().or_else(|| st.signal().map(|s| 128 + s));
+                obs.exit_code = code;
+                if let Some(c) = code {
+                    obs.facts.scalars.insert("exit", Value::Num(f64::from(c)));
+                }
+            }
+            Err(e) => {
+                obs.failure = Some(Failure::new(
+                    FailureClass::SpawnError,
+                    format!("waiting for the shell failed: {e}"),
+                ));
+            }
+        }
+        let stdout = streams.text(Stream::Stdout);
+        obs.facts.json = serde_json::from_str(&stdout).ok();
+        obs.facts.scalars.insert("stdout", Value::Str(stdout));
+        obs.facts
+            .scalars
+            .insert("stderr", Value::Str(streams.text(Stream::Stderr)));
+        obs
+    }
+}
+
+async fn pump<R: tokio::io::AsyncRead + Unpin>(r: Option<R>, streams: &super::output::Streams, s: Stream) {
+    let Some(mut r) = r else { return };
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        match r.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => streams.push(s, &buf[..n]).await,
+        }
+    }
+}
+
+/// `${secret:NAME}` → `${FLIGHTDECK_SECRET_NAME}`; other `${...}` are the shell's own.
+pub fn rewrite_secrets(command: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(command.len());
+    let mut names = Vec::new();
+    let mut rest = command;
+    while let Some(i) = rest.find("${secret:") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + "${secret:".len()..];
+        match after.find('}') {
+            Some(end) => {
+                let name = &after[..end];
+                out.push_str(&format!("${{{}}}", secret_env_name(name)));
+                names.push(name.to_owned());
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[i..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    (out, names)
+}
