@@ -66,7 +66,7 @@ fn http_annotation_in_a_comment_reads_every_key() {
     assert_eq!(
         exprs,
         vec![("status == 200", false), ("latency < 500ms", false)],
-        "an explicit status condition replaces the implicit `status < 400`"
+        "an explicit status condition replaces the implicit `status in 200..299`"
     );
     assert_eq!(s.captures.len(), 2);
     // Lines are the runbook's: the comment opens on line 3, so `expect: status == 200` is line 9.
@@ -149,7 +149,8 @@ fn every_kind_reads_its_keys() {
         "a burst's default deadline leaves room for its spread"
     );
 
-    let s = spec("<!-- flightdeck: sql\nurl: postgres://u@h/db\nexpect: rows >= 1\n-->\n```sql\nSELECT 1\n```\n");
+    let s =
+        spec("<!-- flightdeck: sql\nurl: postgres://u@h/db\nexpect: rows >= 1\n-->\n```sql\nSELECT 1\n```\n");
     let Kind::Sql(q) = &s.kind else { panic!() };
     assert_eq!(q.query.source, "SELECT 1", "a ```sql fence holds the query");
     assert_eq!(s.deadline, Duration::from_secs(10));
@@ -181,7 +182,11 @@ fn every_kind_reads_its_keys() {
         "<!-- flightdeck: shell\nexpect: passes / total > 0.95\ncapture: passes <- regex /(\\d+) passed/\n\
          capture: total <- regex /of (\\d+)/\nenv: MODE=${MODE}\ncwd: /tmp\n-->\n```bash\n./run\n```\n",
     );
-    assert_eq!(s.expect.len(), 2, "the written condition and the implicit exit == 0");
+    assert_eq!(
+        s.expect.len(),
+        2,
+        "the written condition and the implicit exit == 0"
+    );
 }
 
 #[test]
@@ -207,7 +212,11 @@ fn malformed_annotations_are_errors_on_their_line() {
             3,
             "`methd` is not a key of http steps",
         ),
-        ("<!-- flightdeck: http\nmethod: GET\n-->\n```bash\nx\n```\n", 1, "need `url:`"),
+        (
+            "<!-- flightdeck: http\nmethod: GET\n-->\n```bash\nx\n```\n",
+            1,
+            "need `url:`",
+        ),
         (
             "<!-- flightdeck: shell\ndeadline: 11m\n-->\n```bash\nx\n```\n",
             2,
@@ -273,13 +282,24 @@ fn malformed_annotations_are_errors_on_their_line() {
             3,
             "key: value",
         ),
-        ("<!-- flightdeck: shell -->\n```bash flightdeck=http\nx\n```\n", 2, "but the fence says"),
+        (
+            "<!-- flightdeck: shell -->\n```bash flightdeck=http\nx\n```\n",
+            2,
+            "but the fence says",
+        ),
         ("```bash flightdeck=bogus\nx\n```\n", 1, "unknown probe kind"),
-        ("<!-- flightdeck:\n-->\n```bash\nx\n```\n", 1, "needs a probe kind"),
+        (
+            "<!-- flightdeck:\n-->\n```bash\nx\n```\n",
+            1,
+            "needs a probe kind",
+        ),
     ];
     for (md, line, needle) in cases {
         let (l, m) = err(md);
-        assert!(m.contains(needle), "{md:?}: message {m:?} should mention {needle:?}");
+        assert!(
+            m.contains(needle),
+            "{md:?}: message {m:?} should mention {needle:?}"
+        );
         assert_eq!(l, *line, "{md:?}: {m}");
     }
 }
@@ -329,7 +349,10 @@ fn every_step_of_the_bundled_m31_runbook_reads() {
             shell += usize::from(matches!(s.kind, Kind::Shell(_)));
         }
     }
-    assert!(shell > 10, "the checklist's bash blocks are shell steps ({shell})");
+    assert!(
+        shell > 10,
+        "the checklist's bash blocks are shell steps ({shell})"
+    );
 }
 
 #[test]

@@ -392,7 +392,7 @@ fn implicit_assertions(kind: &Kind, expect: &[Assertion]) -> Vec<&'static str> {
     let mentioned = |s: &str| expect.iter().any(|a| super::mentions(&a.cond, s));
     match kind {
         Kind::Shell(_) if !mentioned("exit") => vec!["exit == 0"],
-        Kind::Http(_) if !mentioned("status") => vec!["status < 400"],
+        Kind::Http(_) if !mentioned("status") => vec!["status in 200..299"],
         Kind::HttpBurst(_) if !mentioned("errors") => vec!["errors == 0"],
         Kind::GitTag(_) if !mentioned("sha") => vec!["sha exists"],
         _ => vec![],

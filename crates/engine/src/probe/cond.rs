@@ -83,6 +83,7 @@ pub enum PathSeg {
 #[derive(Debug, Clone)]
 pub enum Expr {
     Num(f64),
+    Bool(bool),
     Str(String),
     /// Something the probe observed: `exit`, `status`, `latency`, `rows`, `value`, `stdout`, ...
     Subject(String),
@@ -199,6 +200,7 @@ impl Facts {
     pub fn eval(&self, e: &Expr) -> Value {
         match e {
             Expr::Num(n) => Value::Num(*n),
+            Expr::Bool(b) => Value::Bool(*b),
             Expr::Str(s) => Value::Str(s.clone()),
             Expr::Subject(s) => self.scalar(s),
             Expr::Capture(c) => self.captures.get(c).cloned().unwrap_or(Value::Missing),
@@ -325,6 +327,13 @@ fn compare(a: &Value, op: CmpOp, b: &Value) -> bool {
     let ord = match (a, b) {
         (Value::Str(x), Value::Str(y)) if a.as_num().is_none() || b.as_num().is_none() => Some(x.cmp(y)),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        // `true` against a number is 1; against text it is the word `true`.
+        (Value::Bool(x), Value::Num(y)) => f64::from(u8::from(*x)).partial_cmp(y),
+        (Value::Num(x), Value::Bool(y)) => x.partial_cmp(&f64::from(u8::from(*y))),
+        (Value::Bool(_), Value::Str(_)) | (Value::Str(_), Value::Bool(_)) => {
+            let norm = |v: &Value| v.render().trim().to_ascii_lowercase();
+            Some(norm(a).cmp(&norm(b)))
+        }
         _ => match (a.as_num(), b.as_num()) {
             (Some(x), Some(y)) => x.partial_cmp(&y),
             // A number against text that is no number: only "not equal" holds.
@@ -795,8 +804,8 @@ impl<'n> Parser<'n> {
                 let path = parse_path(&raw).map_err(|m| self.err_at(arg_at, &m))?;
                 Ok(Expr::Json(path))
             }
-            "true" => Ok(Expr::Num(1.0)),
-            "false" => Ok(Expr::Num(0.0)),
+            "true" => Ok(Expr::Bool(true)),
+            "false" => Ok(Expr::Bool(false)),
             w if KEYWORDS.contains(&w) => Err(self.err_at(at, &format!("unexpected `{w}`"))),
             _ => {
                 let subjects = if self.in_items {
@@ -1088,7 +1097,7 @@ mod tests {
         f.scalars.insert("latency", Value::Num(12.0));
         f.scalars.insert("body", Value::Str("all ok here".into()));
         f.headers.push(("retry-after".into(), "10".into()));
-        f.json = Some(serde_json::json!({"status": "Healthy", "n": [1, 2, {"k v": 3}]}));
+        f.json = Some(serde_json::json!({"status": "Healthy", "ok": true, "n": [1, 2, {"k v": 3}]}));
         f.captures.insert("passes".into(), Value::Str("97".into()));
         f.captures.insert("total".into(), Value::Str("100".into()));
         for s in [200.0, 429.0, 429.0] {
@@ -1119,6 +1128,9 @@ mod tests {
             "(passes / total) * 100 >= 97",
             "passes / total > 95%",
             "any(status == 429) and not all(status == 429)",
+            "json(.ok) == true",
+            "json(.ok) != false",
+            "json(.ok) == 1",
             "(status == 500 or status == 200)",
         ] {
             let j = judge(src, &f);

@@ -53,7 +53,7 @@ pub struct Spec {
     /// Line of the step's opening fence.
     pub line: u32,
     pub kind: Kind,
-    /// Assertions, explicit ones first, then the kind's implicit ones (`exit == 0`, `status < 400`).
+    /// Assertions, explicit ones first, then the kind's implicit ones (`exit == 0`, `status in 200..299`).
     pub expect: Vec<Assertion>,
     pub captures: Vec<Capture>,
     #[serde(rename = "deadline_ms", serialize_with = "ser_ms")]
@@ -174,7 +174,7 @@ pub enum FailureClass {
     Dns,
     /// The TLS handshake failed (an untrusted or expired certificate, a protocol mismatch).
     Tls,
-    /// An HTTP step got a status its conditions (or the implicit `status < 400`) reject.
+    /// An HTTP step got a status its conditions (or the implicit `status in 200..299`) reject.
     HttpStatus,
     /// The probe ran and an assertion did not hold.
     Assertion,
