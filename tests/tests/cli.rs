@@ -820,3 +820,51 @@ fn help_documents_every_exit_code() {
     }
     assert!(Env::new().ok(&["run", "--help"]).contains("Exit codes:"));
 }
+
+/// `flightdeck sandbox` serves the demo target and `sandbox fault` switches it from another
+/// process; SIGTERM stops it.
+#[test]
+fn sandbox_starts_and_faults_switch_from_another_process() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("flightdeck"))
+        .args(["sandbox", "--port", "0", "--no-traffic", "--json"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the sandbox");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    let info: serde_json::Value = serde_json::from_str(&line).expect("the sandbox prints its URL as JSON");
+    let url = info["url"].as_str().expect("url").to_string();
+
+    let fault = |spec: &str| {
+        Command::new(assert_cmd::cargo::cargo_bin("flightdeck"))
+            .args(["sandbox", "fault", spec, "--url", &url])
+            .output()
+            .expect("run sandbox fault")
+    };
+    let out = fault("latency=800ms");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("latency=800ms"));
+    let out = fault("sideways");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "an unknown fault is refused as invalid"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: invalid fault"));
+    assert!(fault("clear").status.success());
+
+    // SIGTERM, as a service manager would stop it.
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().expect("wait");
+    assert!(
+        status.success(),
+        "the sandbox stops cleanly on SIGTERM: {status:?}"
+    );
+}

@@ -26,7 +26,7 @@ Exit codes:
   2  usage error (unknown command, missing or bad argument)
   3  not found (run, item, field, metadata key, sign-off)
   4  invalid or refused (bad value, ambiguous run id, incomplete sign-off, GO over an unchecked
-     criterion, already recorded)
+     criterion, already recorded, unknown sandbox fault)
   5  verification failed (`run verify` found an altered, missing or reordered event)
   6  import error (the runbook cannot be read or imported)
   7  store error (the store file cannot be opened, read or written)";
@@ -64,6 +64,8 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         IMPORT
     } else if err.downcast_ref::<crate::store_path::StoreDirError>().is_some() {
         STORE
+    } else if let Some(flightdeck_sandbox::SandboxError::InvalidFault { .. }) = err.downcast_ref() {
+        REFUSED
     } else {
         UNEXPECTED
     }

@@ -8,6 +8,7 @@ mod exit;
 mod render;
 mod run_cmd;
 mod runbook_cmd;
+mod sandbox_cmd;
 mod store_path;
 
 use std::path::PathBuf;
@@ -41,6 +42,9 @@ enum Command {
     /// Start, drive, show and verify runs.
     #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
     Run(run_cmd::RunCmd),
+    /// Start the local sandbox target (the bundled runbook runs against it), or switch its faults.
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    Sandbox(sandbox_cmd::SandboxCmd),
 }
 
 /// What every command gets besides its own arguments.
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Runbook(cmd) => runbook_cmd::run(&ctx, cmd),
         Command::Run(cmd) => run_cmd::run(&ctx, cmd),
+        Command::Sandbox(cmd) => sandbox_cmd::run(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

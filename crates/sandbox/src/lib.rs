@@ -53,7 +53,14 @@ pub struct Sandbox {
 }
 
 /// Starts a sandbox and returns once it accepts connections.
+/// reqwest is built with `rustls-no-provider` in this workspace (the engine picks ring): every
+/// process that builds an HTTP client must install the provider first. Idempotent.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 pub async fn start(cfg: SandboxConfig) -> Result<Sandbox, SandboxError> {
+    install_tls_provider();
     let (db, database, tempdir) = match DbTarget::from_config(cfg.db.as_deref()) {
         DbTarget::TempSqlite => {
             let dir = tempfile::Builder::new()

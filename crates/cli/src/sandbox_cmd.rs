@@ -1,0 +1,129 @@
+//! `flightdeck sandbox`: start the local demo target, and switch its faults from another shell.
+//!
+//! Owns only argument handling and the wait for Ctrl-C / SIGTERM; the target itself is
+//! `flightdeck_sandbox`. Fault switching goes over the sandbox's own `/__sandbox/fault` endpoint so
+//! it works against a sandbox started by any process.
+
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+
+use crate::Ctx;
+
+/// The port the bundled runbook's sandbox environment points at.
+pub const DEFAULT_PORT: u16 = 8731;
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SandboxCmd {
+    #[command(subcommand)]
+    action: Option<SandboxAction>,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    port: u16,
+    /// Database: a postgres:// URL, or a SQLite file path [default: a temporary SQLite file].
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    /// Do not send synthetic traffic to itself (the /metrics figures then stay flat).
+    #[arg(long)]
+    no_traffic: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum SandboxAction {
+    /// Switch a fault on a running sandbox: latency=800ms | errors=5% | down | clear.
+    Fault {
+        /// The fault, e.g. `latency=800ms`, `errors=5%`, `down`, `clear`.
+        spec: String,
+        /// The sandbox's base URL.
+        #[arg(long, env = "FLIGHTDECK_SANDBOX_URL", default_value_t = format!("http://127.0.0.1:{DEFAULT_PORT}"))]
+        url: String,
+    },
+}
+
+pub fn run(ctx: &Ctx, cmd: SandboxCmd) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("start the async runtime")?;
+    match cmd.action {
+        Some(SandboxAction::Fault { spec, url }) => rt.block_on(fault(ctx, &spec, &url)),
+        None => rt.block_on(serve(ctx, cmd.port, cmd.db, !cmd.no_traffic)),
+    }
+}
+
+async fn serve(ctx: &Ctx, port: u16, db: Option<String>, traffic: bool) -> anyhow::Result<()> {
+    let cfg = flightdeck_sandbox::SandboxConfig {
+        port,
+        db,
+        traffic,
+        ..Default::default()
+    };
+    let sandbox = flightdeck_sandbox::start(cfg).await?;
+    if ctx.json {
+        println!(
+            "{}",
+            serde_json::json!({"url": sandbox.base_url(), "database": sandbox.database(), "backend": sandbox.backend().as_str()})
+        );
+    } else {
+        println!(
+            "sandbox on {} (database: {})",
+            sandbox.base_url(),
+            sandbox.database()
+        );
+        println!(
+            "faults: flightdeck sandbox fault latency=800ms | errors=5% | down | clear   (Ctrl-C stops)"
+        );
+    }
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("listen for SIGTERM")?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    sandbox.shutdown().await;
+    Ok(())
+}
+
+async fn fault(ctx: &Ctx, spec: &str, url: &str) -> anyhow::Result<()> {
+    // Refuse a bad fault here, with the sandbox's own message, before touching the network.
+    flightdeck_sandbox::parse_fault(spec)?;
+    flightdeck_sandbox::install_tls_provider();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(2))
+        .build()
+        .context("build the HTTP client")?;
+    let endpoint = format!("{}/__sandbox/fault", url.trim_end_matches('/'));
+    let resp = client
+        .post(&endpoint)
+        .body(spec.to_string())
+        .send()
+        .await
+        .with_context(|| format!("no sandbox answering at {url} (start one with `flightdeck sandbox`)"))?;
+    let status = resp.status();
+    // The answer is a small JSON object; cap what we read anyway.
+    let body = resp.bytes().await.context("read the sandbox's answer")?;
+    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]).into_owned();
+    if !status.is_success() {
+        bail!("sandbox at {url} refused `{spec}`: {status} {text}");
+    }
+    if ctx.json {
+        println!("{text}");
+    } else {
+        let active: Vec<String> = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("active").and_then(|a| a.as_array()).cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_string))
+            .collect();
+        if active.is_empty() {
+            println!("sandbox at {url}: no faults active");
+        } else {
+            println!("sandbox at {url}: {}", active.join(", "));
+        }
+    }
+    Ok(())
+}
