@@ -25,7 +25,9 @@ fn rss_kb() -> u64 {
 fn spec(url: &str) -> Spec {
     let md = format!("<!-- flightdeck: http\nurl: {url}\ndeadline: 10s\n-->\n```bash\nx\n```\n");
     let rb = runbook::parse("t.md", md.as_bytes()).expect("parses");
-    Spec::from_step(&rb.steps[0]).expect("reads").expect("automatable")
+    Spec::from_step(&rb.steps[0])
+        .expect("reads")
+        .expect("automatable")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
