@@ -4,6 +4,8 @@
 //! total timeout always set, at most 5 redirects, no decompression) and the mapping of transport
 //! errors to failure classes. The body is read in chunks and never held past [`OUTPUT_CAP`].
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -125,17 +127,12 @@ impl HttpSpec {
             Ok(r) => r,
             Err(f) => return Observation::failed(f),
         };
-        let client = match client(
-            ctx.spec.connect_timeout,
-            ctx.spec.deadline,
-            self.max_redirects,
-            self.tls_insecure,
-        ) {
+        let client = match client(ctx.spec.connect_timeout, self.max_redirects, self.tls_insecure) {
             Ok(c) => c,
             Err(f) => return Observation::failed(f),
         };
         let sent = Instant::now();
-        let mut resp = match req.build(&client).send().await {
+        let mut resp = match req.build(&client, ctx.spec.deadline).send().await {
             Ok(r) => r,
             Err(e) => return Observation::failed(classify(&e)),
         };
@@ -239,9 +236,10 @@ impl Prepared {
         })
     }
 
-    pub fn build(&self, client: &reqwest::Client) -> reqwest::RequestBuilder {
+    pub fn build(&self, client: &reqwest::Client, deadline: Duration) -> reqwest::RequestBuilder {
         let mut r = client
             .request(self.method.clone(), self.url.clone())
+            .timeout(deadline)
             .headers(self.headers.clone());
         if let Some(b) = &self.body {
             r = r.body(b.clone());
@@ -279,14 +277,24 @@ pub(crate) fn headers_of(resp: &reqwest::Response) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The client every network probe uses: timeouts always set, bounded redirects, no decompression
-/// (the `gzip` / `brotli` features are off), no cookies.
+/// The client every network probe uses: connect timeout and a total timeout always set (the
+/// step's deadline goes on each request too), bounded redirects, no decompression (the `gzip` /
+/// `brotli` features are off), no cookies, and no idle connections kept: every probe opens its
+/// own, so its latency and its evidence include connecting. Clients are built once per setting
+/// and shared (building one loads the trusted roots, milliseconds of CPU).
 pub(crate) fn client(
     connect_timeout: Duration,
-    total: Duration,
     max_redirects: usize,
     tls_insecure: bool,
 ) -> Result<reqwest::Client, Failure> {
+    type Key = (Duration, usize, bool);
+    static CLIENTS: OnceLock<Mutex<HashMap<Key, reqwest::Client>>> = OnceLock::new();
+    let key = (connect_timeout, max_redirects, tls_insecure);
+    let cache = CLIENTS.get_or_init(|| Mutex::new(HashMap::new()));
+    // A poisoned cache only holds finished clients: still good.
+    if let Some(c) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(c.clone());
+    }
     super::tls_ready();
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() > max_redirects {
@@ -295,9 +303,10 @@ pub(crate) fn client(
             attempt.follow()
         }
     });
-    reqwest::Client::builder()
+    let client = reqwest::Client::builder()
         .connect_timeout(connect_timeout)
-        .timeout(total)
+        .timeout(super::MAX_DEADLINE)
+        .pool_max_idle_per_host(0)
         .redirect(policy)
         .tls_danger_accept_invalid_certs(tls_insecure)
         .user_agent(concat!("flightdeck/", env!("CARGO_PKG_VERSION")))
@@ -307,7 +316,12 @@ pub(crate) fn client(
                 FailureClass::SpawnError,
                 format!("could not build the HTTP client: {e}"),
             )
-        })
+        })?;
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, client.clone());
+    Ok(client)
 }
 
 /// Maps a transport error to its failure class by walking its causes.

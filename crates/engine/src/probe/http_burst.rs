@@ -115,12 +115,7 @@ impl BurstSpec {
             Ok(r) => r,
             Err(f) => return Observation::failed(f),
         };
-        let client = match client(
-            ctx.spec.connect_timeout,
-            ctx.spec.deadline,
-            super::http::MAX_REDIRECTS,
-            false,
-        ) {
+        let client = match client(ctx.spec.connect_timeout, super::http::MAX_REDIRECTS, false) {
             Ok(c) => c,
             Err(f) => return Observation::failed(f),
         };
@@ -142,7 +137,7 @@ impl BurstSpec {
                     }
                 }
             }
-            let rb = req.build(&client);
+            let rb = req.build(&client, ctx.spec.deadline);
             set.spawn(async move { (i, one(rb).await) });
         }
         while let Some(done) = set.join_next().await {

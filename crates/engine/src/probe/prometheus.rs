@@ -148,17 +148,12 @@ impl PromSpec {
             }
             Err(e) => return spawn(format!("`{}` is not a URL: {e}", self.url.describe(ctx.env))),
         };
-        let client = match client(
-            ctx.spec.connect_timeout,
-            ctx.spec.deadline,
-            super::http::MAX_REDIRECTS,
-            false,
-        ) {
+        let client = match client(ctx.spec.connect_timeout, super::http::MAX_REDIRECTS, false) {
             Ok(c) => c,
             Err(f) => return Observation::failed(f),
         };
         let sent = Instant::now();
-        let mut resp = match client.get(url).send().await {
+        let mut resp = match client.get(url).timeout(ctx.spec.deadline).send().await {
             Ok(r) => r,
             Err(e) => return Observation::failed(classify(&e)),
         };
