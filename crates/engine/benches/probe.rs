@@ -83,6 +83,51 @@ fn p(v: &[f64], q: f64) -> f64 {
     v.get(i).copied().unwrap_or(f64::NAN)
 }
 
+/// Medians of the latency the probe reports and of curl's `time_total`, alternating runs.
+async fn compare_with_curl(label: &str, url: &str, env: &ProbeEnv) {
+    let s = spec(url);
+    let curl = ProcessSpec::new("curl").args(["-s", "-o", "/dev/null", "-w", "%{time_total}", url]);
+    // Warm both up (the shared client, curl's page cache).
+    for _ in 0..5 {
+        let _ = probe(&s, env).await;
+        let _ = curl.output(4096, Duration::from_secs(5)).await;
+    }
+    let mut ours = Vec::with_capacity(RUNS);
+    let mut theirs = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        // Alternate, so drift on the machine hits both alike.
+        let r = probe(&s, env).await;
+        if let Some(ms) = r.capture("took").and_then(|v| v.parse::<f64>().ok()) {
+            ours.push(ms);
+        }
+        match curl.output(4096, Duration::from_secs(5)).await {
+            Ok(out) if out.status.success() => {
+                if let Ok(secs) = String::from_utf8_lossy(&out.stdout).trim().parse::<f64>() {
+                    theirs.push(secs * 1000.0);
+                }
+            }
+            Ok(out) => eprintln!("curl failed: {}", String::from_utf8_lossy(&out.stderr)),
+            Err(e) => {
+                eprintln!("curl not runnable ({e}); skipping the latency comparison");
+                return;
+            }
+        }
+    }
+    if ours.is_empty() || theirs.is_empty() {
+        return;
+    }
+    let (mo, mt) = (median(&mut ours), median(&mut theirs));
+    println!(
+        "http probe latency vs curl -w %{{time_total}}, {label}, {RUNS} runs each, new connection each:"
+    );
+    println!(
+        "  probe: median {mo:.3} ms  p90 {:.3} ms    curl: median {mt:.3} ms  p90 {:.3} ms",
+        p(&ours, 0.9),
+        p(&theirs, 0.9)
+    );
+    println!("  ratio probe/curl (medians): {:.2}  (goal ≤ 1.10)", mo / mt);
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -91,45 +136,22 @@ fn main() {
     rt.block_on(async {
         let env = ProbeEnv::default();
 
-        // 1. probe latency vs curl on the same endpoint
+        // 1. probe latency vs curl on the same endpoints
         let url = server(Duration::ZERO).await;
-        let s = spec(&url);
-        let curl = ProcessSpec::new("curl").args(["-s", "-o", "/dev/null", "-w", "%{time_total}", &url]);
-        // Warm both up (the client's first build, curl's page cache).
-        for _ in 0..5 {
-            let _ = probe(&s, &env).await;
-            let _ = curl.output(4096, Duration::from_secs(5)).await;
-        }
-        let mut ours = Vec::with_capacity(RUNS);
-        let mut theirs = Vec::with_capacity(RUNS);
-        for _ in 0..RUNS {
-            // Alternate, so drift on the machine hits both alike.
-            let r = probe(&s, &env).await;
-            if let Some(ms) = r.capture("took").and_then(|v| v.parse::<f64>().ok()) {
-                ours.push(ms);
+        compare_with_curl("static loopback endpoint (2-byte body)", &url, &env).await;
+        match flightdeck_sandbox::start(flightdeck_sandbox::SandboxConfig {
+            port: 0,
+            traffic: false,
+            ..Default::default()
+        })
+        .await
+        {
+            Ok(sb) => {
+                let url = format!("{}/health", sb.base_url());
+                compare_with_curl("sandbox /health (SQLite round trip)", &url, &env).await;
+                sb.shutdown().await;
             }
-            match curl.output(4096, Duration::from_secs(5)).await {
-                Ok(out) if out.status.success() => {
-                    if let Ok(secs) = String::from_utf8_lossy(&out.stdout).trim().parse::<f64>() {
-                        theirs.push(secs * 1000.0);
-                    }
-                }
-                Ok(out) => eprintln!("curl failed: {}", String::from_utf8_lossy(&out.stderr)),
-                Err(e) => {
-                    eprintln!("curl not runnable ({e}); skipping the latency comparison");
-                    break;
-                }
-            }
-        }
-        if !ours.is_empty() && !theirs.is_empty() {
-            let (mo, mt) = (median(&mut ours), median(&mut theirs));
-            println!("http probe latency vs curl, {} runs each, loopback, new connection each:", ours.len());
-            println!(
-                "  probe: median {mo:.3} ms  p90 {:.3} ms    curl -w %{{time_total}}: median {mt:.3} ms  p90 {:.3} ms",
-                p(&ours, 0.9),
-                p(&theirs, 0.9)
-            );
-            println!("  ratio probe/curl (medians): {:.2}  (goal ≤ 1.10)", mo / mt);
+            Err(e) => eprintln!("sandbox did not start ({e}); skipping its comparison"),
         }
 
         // 2. 200 concurrent probes vs the slowest single one
