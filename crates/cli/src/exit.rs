@@ -18,6 +18,7 @@ pub const REFUSED: u8 = 4;
 pub const VERIFY_FAILED: u8 = 5;
 pub const IMPORT: u8 = 6;
 pub const STORE: u8 = 7;
+pub const STEPS_FAILED: u8 = 8;
 
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -29,7 +30,8 @@ Exit codes:
      criterion, already recorded, unknown sandbox fault)
   5  verification failed (`run verify` found an altered, missing or reordered event)
   6  import error (the runbook cannot be read or imported)
-  7  store error (the store file cannot be opened, read or written)";
+  7  store error (the store file cannot be opened, read or written)
+  8  steps failed (`run step | section | all`: a probe failed or an expectation did not hold)";
 
 /// `run verify` found a bad event.
 #[derive(Debug)]
@@ -56,6 +58,8 @@ fn code_for(engine_code: &str) -> u8 {
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<VerifyFailed>().is_some() {
         VERIFY_FAILED
+    } else if err.downcast_ref::<crate::step_cmd::StepsFailed>().is_some() {
+        STEPS_FAILED
     } else if let Some(e) = err.downcast_ref::<run::Error>() {
         code_for(e.code())
     } else if let Some(e) = err.downcast_ref::<StoreError>() {

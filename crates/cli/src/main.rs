@@ -9,6 +9,7 @@ mod render;
 mod run_cmd;
 mod runbook_cmd;
 mod sandbox_cmd;
+mod step_cmd;
 mod store_path;
 
 use std::path::PathBuf;

@@ -94,6 +94,26 @@ pub enum RunCmd {
     Verify { run: String },
     /// The run's event log.
     Events { run: String },
+    /// Run one step's probe; its result, output and captured fields become events. Exit 8 if it fails.
+    Step {
+        run: String,
+        step: String,
+        #[command(flatten)]
+        opts: crate::step_cmd::StepOpts,
+    },
+    /// Run a section's automatable steps (in parallel, bounded). Exit 8 if any fails.
+    Section {
+        run: String,
+        section: String,
+        #[command(flatten)]
+        opts: crate::step_cmd::StepOpts,
+    },
+    /// Run every automatable step, phase by phase. Exit 8 if any fails.
+    All {
+        run: String,
+        #[command(flatten)]
+        opts: crate::step_cmd::StepOpts,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -106,6 +126,13 @@ pub struct By {
 pub fn run(ctx: &Ctx, cmd: RunCmd) -> anyhow::Result<()> {
     let mut store = store_path::open(ctx)?;
     match cmd {
+        RunCmd::Step { run, step, opts } => {
+            crate::step_cmd::run(ctx, store, &run, run::Scope::Step(step), opts)
+        }
+        RunCmd::Section { run, section, opts } => {
+            crate::step_cmd::run(ctx, store, &run, run::Scope::Section(section), opts)
+        }
+        RunCmd::All { run, opts } => crate::step_cmd::run(ctx, store, &run, run::Scope::All, opts),
         RunCmd::New {
             file,
             release,

@@ -11,6 +11,7 @@ use crate::store::StoreError;
 
 /// Something in a sign-off's or decision's scope that is not done yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Incomplete {
     /// `item` (unchecked) or `field` (empty).
     pub kind: String,

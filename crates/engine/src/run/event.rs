@@ -12,6 +12,7 @@ use crate::store::{NewEvent, StoredEvent};
 
 /// The decision's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Verdict {
     #[serde(rename = "go")]
     Go,
@@ -96,6 +97,30 @@ pub enum Event {
         #[serde(default)]
         unchecked_criteria: Vec<String>,
     },
+    /// A step's probe started (`what`: the command, request or query, secrets as references).
+    StepStarted {
+        step: String,
+        kind: String,
+        what: String,
+    },
+    /// One stream of a step's output, redacted and capped (`probe::OUTPUT_CAP`).
+    StepOutput {
+        step: String,
+        stream: String,
+        output: crate::probe::Excerpt,
+    },
+    /// A step's probe finished: the `probe::ProbeResult` without its output excerpts (those are
+    /// `step_output` events).
+    StepFinished {
+        step: String,
+        result: Box<crate::probe::ProbeResult>,
+    },
+    /// A step filled a field (as opposed to a person typing it).
+    FieldCaptured {
+        field: String,
+        value: String,
+        step: String,
+    },
 }
 
 impl Event {
@@ -109,6 +134,10 @@ impl Event {
             Event::NoteAdded { .. } => "note_added",
             Event::SignoffRecorded { .. } => "signoff_recorded",
             Event::DecisionRecorded { .. } => "decision_recorded",
+            Event::StepStarted { .. } => "step_started",
+            Event::StepOutput { .. } => "step_output",
+            Event::StepFinished { .. } => "step_finished",
+            Event::FieldCaptured { .. } => "field_captured",
         }
     }
 

@@ -17,6 +17,7 @@ mod meta;
 mod note;
 mod signoff;
 mod state;
+mod step;
 
 pub use check::{check, CheckReq};
 pub use create::{create, CreateReq};
@@ -29,8 +30,9 @@ pub use note::{note, NoteReq};
 pub use signoff::{resolve_signoff, signoff, SignOffReq};
 pub use state::{
     fold, DecisionState, FieldState, ItemState, MetaState, Note, Orphan, RunState, SignOffRecord,
-    SignOffState,
+    SignOffState, StepState, StepStatus, StepSummary,
 };
+pub use step::{builtin_vars, plan, run_steps, RunStepsReq, Scope, StepRun, DEFAULT_CONCURRENCY};
 
 use crate::runbook::{self, Runbook};
 use crate::store::{RunRecord, Store, StoredEvent};

@@ -15,6 +15,7 @@ use crate::runbook::{FieldKind, Runbook};
 use crate::store::StoredEvent;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RunState {
     pub run_id: String,
     pub runbook_name: String,
@@ -30,12 +31,14 @@ pub struct RunState {
     pub notes: Vec<Note>,
     pub signoffs: Vec<SignOffState>,
     pub decision: Option<DecisionState>,
+    pub steps: Vec<StepState>,
     pub event_count: u64,
     pub head_hash: Option<String>,
     pub orphans: Vec<Orphan>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MetaState {
     pub key: String,
     pub label: String,
@@ -46,6 +49,7 @@ pub struct MetaState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ItemState {
     pub id: String,
     pub text: String,
@@ -59,6 +63,7 @@ pub struct ItemState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldState {
     pub id: String,
     pub label: String,
@@ -69,9 +74,12 @@ pub struct FieldState {
     pub value: Option<String>,
     pub by: Option<String>,
     pub at: Option<String>,
+    /// The step whose probe filled it, when it was captured rather than typed.
+    pub captured_from: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Note {
     pub seq: u64,
     pub text: String,
@@ -81,6 +89,7 @@ pub struct Note {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SignOffState {
     pub id: String,
     pub name: String,
@@ -90,6 +99,7 @@ pub struct SignOffState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SignOffRecord {
     pub seq: u64,
     pub by: String,
@@ -99,6 +109,7 @@ pub struct SignOffRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DecisionState {
     pub seq: u64,
     pub decision: Verdict,
@@ -111,6 +122,7 @@ pub struct DecisionState {
 
 /// An event the current runbook cannot place.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Orphan {
     pub seq: u64,
     pub kind: String,
@@ -184,6 +196,7 @@ pub fn fold(runbook: &Runbook, events: &[StoredEvent]) -> RunState {
                 value: None,
                 by: None,
                 at: None,
+                captured_from: None,
             })
             .collect(),
         notes: Vec::new(),
@@ -199,6 +212,7 @@ pub fn fold(runbook: &Runbook, events: &[StoredEvent]) -> RunState {
             })
             .collect(),
         decision: None,
+        steps: runbook.steps.iter().map(StepState::of).collect(),
         event_count: events.len() as u64,
         head_hash: events.last().map(|e| e.hash.clone()),
         orphans: Vec::new(),
@@ -207,6 +221,7 @@ pub fn fold(runbook: &Runbook, events: &[StoredEvent]) -> RunState {
     let fields = index(state.fields.iter().map(|f| f.id.as_str()));
     let metas = index(state.metadata.iter().map(|m| m.key.as_str()));
     let signoffs = index(state.signoffs.iter().map(|s| s.id.as_str()));
+    let steps = index(state.steps.iter().map(|s| s.id.as_str()));
 
     for e in events {
         let orphan = |reason: String| Orphan {
@@ -262,6 +277,7 @@ pub fn fold(runbook: &Runbook, events: &[StoredEvent]) -> RunState {
                     let f = &mut state.fields[i];
                     f.value = Some(value);
                     (f.by, f.at) = stamp();
+                    f.captured_from = None;
                 }
                 None => state
                     .orphans
@@ -306,6 +322,54 @@ pub fn fold(runbook: &Runbook, events: &[StoredEvent]) -> RunState {
                         .push(orphan(format!("sign-off `{signoff}` is not in the runbook"))),
                 }
             }
+            Event::FieldCaptured { field, value, step } => match fields.get(field.as_str()) {
+                Some(&i) => {
+                    let f = &mut state.fields[i];
+                    f.value = Some(value);
+                    (f.by, f.at) = stamp();
+                    f.captured_from = Some(step);
+                }
+                None => state
+                    .orphans
+                    .push(orphan(format!("captured field `{field}` is not in the runbook"))),
+            },
+            Event::StepStarted { step, kind, what } => match steps.get(step.as_str()) {
+                Some(&i) => {
+                    let s = &mut state.steps[i];
+                    s.status = StepStatus::Running;
+                    s.runs += 1;
+                    s.kind = kind;
+                    s.what = Some(what);
+                    (s.by, s.started_at) = stamp();
+                    s.finished_at = None;
+                    s.result = None;
+                }
+                None => state
+                    .orphans
+                    .push(orphan(format!("step `{step}` is not in the runbook"))),
+            },
+            Event::StepOutput { step, .. } => {
+                if !steps.contains_key(step.as_str()) {
+                    state.orphans.push(orphan(format!(
+                        "output of step `{step}`, which is not in the runbook"
+                    )));
+                }
+            }
+            Event::StepFinished { step, result } => match steps.get(step.as_str()) {
+                Some(&i) => {
+                    let s = &mut state.steps[i];
+                    s.status = if result.passed() {
+                        StepStatus::Passed
+                    } else {
+                        StepStatus::Failed
+                    };
+                    s.finished_at = Some(e.time.clone());
+                    s.result = Some(StepSummary::of(&result));
+                }
+                None => state
+                    .orphans
+                    .push(orphan(format!("step `{step}` is not in the runbook"))),
+            },
             Event::DecisionRecorded {
                 decision,
                 maker,
@@ -332,6 +396,115 @@ pub fn fold(runbook: &Runbook, events: &[StoredEvent]) -> RunState {
         }
     }
     state
+}
+
+/// Where a step stands: never run, running (started, not finished: also a run cut short by a
+/// crash), passed or failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Idle,
+    Running,
+    Passed,
+    Failed,
+}
+
+/// A step and its latest run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StepState {
+    pub id: String,
+    pub item: Option<String>,
+    pub section: Option<String>,
+    /// The probe kind (`shell`, `http`, ...), `manual`, or `invalid: <why>`.
+    pub kind: String,
+    pub status: StepStatus,
+    pub runs: u32,
+    pub what: Option<String>,
+    pub by: Option<String>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub result: Option<StepSummary>,
+}
+
+/// The latest result of a step, as the checklist shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StepSummary {
+    pub passed: bool,
+    pub failure: Option<String>,
+    pub message: Option<String>,
+    pub exit_code: Option<i32>,
+    pub http_status: Option<u16>,
+    pub duration_ms: u64,
+    /// `expr`, actual value, verdict (`pass` / `fail`).
+    pub assertions: Vec<(String, String, String)>,
+    /// Field (id or name) and value.
+    pub captures: Vec<(String, String)>,
+}
+
+impl StepState {
+    fn of(step: &crate::runbook::Step) -> StepState {
+        let kind = match crate::probe::Spec::from_step(step) {
+            Ok(Some(spec)) => spec.kind.name().to_string(),
+            Ok(None) => "manual".to_string(),
+            Err(e) => format!("invalid: {e}"),
+        };
+        StepState {
+            id: step.id.clone(),
+            item: step.item.clone(),
+            section: step.section.clone(),
+            kind,
+            status: StepStatus::Idle,
+            runs: 0,
+            what: None,
+            by: None,
+            started_at: None,
+            finished_at: None,
+            result: None,
+        }
+    }
+}
+
+impl StepSummary {
+    fn of(r: &crate::probe::ProbeResult) -> StepSummary {
+        StepSummary {
+            passed: r.passed(),
+            failure: r.failure.map(|f| {
+                serde_json::to_value(f)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            }),
+            message: r.message.clone(),
+            exit_code: r.exit_code,
+            http_status: r.http_status,
+            duration_ms: r.duration_ms,
+            assertions: r
+                .assertions
+                .iter()
+                .map(|a| {
+                    let verdict = if a.verdict == crate::probe::Verdict::Pass {
+                        "pass"
+                    } else {
+                        "fail"
+                    };
+                    (a.expr.clone(), a.actual.clone(), verdict.to_string())
+                })
+                .collect(),
+            captures: r
+                .captures
+                .iter()
+                .map(|c| {
+                    (
+                        c.field_id.clone().unwrap_or_else(|| c.field.clone()),
+                        c.value.clone(),
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 fn index<'a>(ids: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// A parsed runbook. Entities live in flat, document-ordered lists and refer to each other by id;
 /// `phases[].blocks` and `sections[].blocks` keep the document order for display.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Runbook {
     /// The file name it was imported from (for messages), e.g. `m31-production-cutover.md`.
     pub name: String,
@@ -33,6 +34,7 @@ pub struct Runbook {
 
 /// A non-fatal remark about the source.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Warning {
     pub line: u32,
     pub message: String,
@@ -40,6 +42,7 @@ pub struct Warning {
 
 /// How many of each thing a runbook holds (`runbook inspect --json` prints this as `counts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Counts {
     pub phases: usize,
     pub sections: usize,
@@ -51,6 +54,7 @@ pub struct Counts {
 
 /// A `#`/`##` heading (other than the document title).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Phase {
     pub id: String,
     pub title: String,
@@ -64,6 +68,7 @@ pub struct Phase {
 
 /// A `###` heading.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Section {
     pub id: String,
     /// The leading number of `### 3. Backup ...`, if any.
@@ -77,6 +82,7 @@ pub struct Section {
 
 /// `**Timeframe**: T-24 to T-4 Hours`, with the window in minutes relative to T-0 when it can be read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Timeframe {
     pub text: String,
     pub start_min: Option<i64>,
@@ -86,6 +92,7 @@ pub struct Timeframe {
 /// One piece of a phase's or section's content, in document order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Block {
     /// A top-level item of this container (children hang off `Item::children`).
     Item {
@@ -113,6 +120,7 @@ pub enum Block {
 
 /// A task-list item (`- [ ]`, `* [x]`, `1. [ ]`) at any depth.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Item {
     pub id: String,
     /// The item's first paragraph as plain text (emphasis markers removed).
@@ -139,6 +147,7 @@ pub struct Item {
 
 /// A fenced code block: something that can be run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Step {
     pub id: String,
     /// The item above it, if any.
@@ -160,6 +169,7 @@ pub struct Step {
 
 /// A blank (`___`) to fill, or a `[ ] A [ ] B` choice.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Field {
     pub id: String,
     pub label: String,
@@ -177,6 +187,7 @@ pub struct Field {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum FieldKind {
     #[default]
     Text,
@@ -192,6 +203,7 @@ pub enum FieldKind {
 
 /// `**<Name> Sign-Off**: ____ **Time**: ____`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SignOff {
     /// Slug of the name: `pre-flight-gates`.
     pub id: String,
@@ -208,6 +220,7 @@ pub struct SignOff {
 
 /// The `[ ] GO [ ] NO-GO` block with its decision maker and rationale.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Decision {
     pub line: u32,
     pub label: String,
@@ -219,6 +232,7 @@ pub struct Decision {
 
 /// A header label: `**Release Version**: v1.0.0`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MetaField {
     /// Slug of the label: `release-version`.
     pub key: String,

@@ -1,0 +1,183 @@
+//! `flightdeck run step | section | all`: run a run's steps, with live progress.
+//!
+//! Owns argument handling and the progress lines; which steps run, in what order, and the
+//! events they leave belong to `flightdeck_engine::run::run_steps`.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
+
+use anyhow::Context;
+use flightdeck_engine::probe::{ProbeEnv, ProbeEvent};
+use flightdeck_engine::run::{self, Scope, StepRun};
+use flightdeck_engine::store::Store;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::Ctx;
+
+/// Options every step command takes.
+#[derive(Debug, clap::Args)]
+pub struct StepOpts {
+    /// Who runs it (kept in the events).
+    #[arg(long, value_name = "NAME")]
+    by: String,
+    /// A variable for `${NAME}` in annotations and the shell's environment (repeatable), over the
+    /// environment's own (sandbox: SANDBOX_URL, TEST_JWT).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// Steps run at once within a section or phase.
+    #[arg(long, default_value_t = run::DEFAULT_CONCURRENCY)]
+    concurrency: usize,
+}
+
+/// Steps failed: the command ran, the target did not meet its expectations.
+#[derive(Debug)]
+pub struct StepsFailed(pub String);
+
+impl std::fmt::Display for StepsFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StepsFailed {}
+
+pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts) -> anyhow::Result<()> {
+    let env_name = store.resolve_run(run_ref)?.env;
+    let mut env = ProbeEnv {
+        vars: run::builtin_vars(&env_name),
+        ..ProbeEnv::default()
+    };
+    for v in &opts.vars {
+        let (k, val) = v
+            .split_once('=')
+            .with_context(|| format!("--var `{v}` is not NAME=VALUE"))?;
+        env.vars.insert(k.trim().to_string(), val.to_string());
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("start the async runtime")?;
+    let store = Mutex::new(store);
+    let cancel = CancellationToken::new();
+    let json = ctx.json;
+    let result = rt.block_on(async {
+        let (tx, mut rx) = mpsc::channel::<(String, ProbeEvent)>(256);
+        // Ctrl-C cancels: running probes stop (a shell step's process tree is killed) and are
+        // recorded as `cancelled`; nothing after them starts.
+        let watcher = {
+            let cancel = cancel.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    cancel.cancel();
+                }
+            })
+        };
+        let progress = async move {
+            let tty = std::io::stderr().is_terminal();
+            while let Some((step, ev)) = rx.recv().await {
+                if json {
+                    continue;
+                }
+                let line = match ev {
+                    ProbeEvent::Started { kind, what, .. } => format!("▶ {step} ({kind}): {what}"),
+                    ProbeEvent::Progress { done, total, message } => match total {
+                        Some(t) => format!("  {step}: {done}/{t} {message}"),
+                        None => format!("  {step}: {message}"),
+                    },
+                    ProbeEvent::Output { .. } if !tty => continue,
+                    ProbeEvent::Output { stream, text } => {
+                        let first = text
+                            .lines()
+                            .next()
+                            .unwrap_or("")
+                            .chars()
+                            .take(100)
+                            .collect::<String>();
+                        format!("  {step} {stream:?}: {first}")
+                    }
+                };
+                let _ = writeln!(std::io::stderr(), "{line}");
+            }
+        };
+        let req = run::RunStepsReq {
+            run: run_ref.to_string(),
+            scope,
+            by: opts.by.clone(),
+            concurrency: opts.concurrency,
+        };
+        let work = run::run_steps(&store, &req, &env, tx, cancel.clone());
+        let (result, ()) = tokio::join!(work, progress);
+        watcher.abort();
+        result
+    });
+    let runs = result?;
+    report(ctx, &runs)
+}
+
+fn report(ctx: &Ctx, runs: &[StepRun]) -> anyhow::Result<()> {
+    let failed: Vec<&str> = runs
+        .iter()
+        .filter(|r| !r.result.passed())
+        .map(|r| r.step.as_str())
+        .collect();
+    if ctx.json {
+        let out: Vec<_> = runs
+            .iter()
+            .map(|r| serde_json::json!({"step": r.step, "result": r.result, "rejected_captures": r.rejected}))
+            .collect();
+        crate::render::json(&out)?;
+    } else {
+        let mut text = String::new();
+        for r in runs {
+            let res = &r.result;
+            let mark = if res.passed() { "✓" } else { "✗" };
+            let failure = res
+                .failure
+                .map(|f| {
+                    format!(
+                        " [{}]",
+                        serde_json::to_value(f)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
+            text.push_str(&format!("{mark} {} ({} ms){failure}\n", r.step, res.duration_ms));
+            if let Some(m) = &res.message {
+                text.push_str(&format!("    {m}\n"));
+            }
+            for a in &res.assertions {
+                let v = if a.verdict == flightdeck_engine::probe::Verdict::Pass {
+                    "pass"
+                } else {
+                    "FAIL"
+                };
+                text.push_str(&format!("    {v}  {}  (actual: {})\n", a.expr, a.actual));
+            }
+            for c in &res.captures {
+                text.push_str(&format!(
+                    "    → {} = {}\n",
+                    c.field_id.as_deref().unwrap_or(&c.field),
+                    c.value
+                ));
+            }
+            for (field, why) in &r.rejected {
+                text.push_str(&format!("    ! {field} not filled: {why}\n"));
+            }
+        }
+        text.push_str(&format!(
+            "{} steps, {} passed, {} failed\n",
+            runs.len(),
+            runs.len() - failed.len(),
+            failed.len()
+        ));
+        crate::render::print(&text)?;
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(StepsFailed(format!("{} step(s) failed: {}", failed.len(), failed.join(", "))).into())
+    }
+}

@@ -1,0 +1,264 @@
+//! Running a run's steps: one step, a section's, or every automatable step phase by phase.
+//!
+//! Owns the order of work and the events it leaves: `step_started`, one `step_output` per
+//! stream, `step_finished`, and a `field_captured` for each capture that fits its field. Running
+//! a probe belongs to `crate::probe`; storage to `crate::store`. The store is shared behind a
+//! mutex that is held only while an event is written, never across a probe.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::{field::normalize_value, runbook_of, short_id, Error, Event};
+use crate::probe::{self, ProbeEnv, ProbeEvent, ProbeResult, Spec};
+use crate::runbook::Runbook;
+use crate::store::Store;
+
+/// Which steps to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Step(String),
+    /// A section id (or number): its steps run in parallel, bounded.
+    Section(String),
+    /// Every automatable step, phase by phase; within a phase in parallel, bounded.
+    All,
+}
+
+/// Steps run at once within a section or phase.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// One finished step.
+#[derive(Debug, Clone)]
+pub struct StepRun {
+    pub step: String,
+    pub result: ProbeResult,
+    /// Captures that did not fit their field's kind (kept in the result, not filled in).
+    pub rejected: Vec<(String, String)>,
+}
+
+/// The variables a built-in environment starts with. `sandbox` points at `flightdeck sandbox`'s
+/// default address and its fixed test token.
+pub fn builtin_vars(env: &str) -> BTreeMap<String, String> {
+    let mut vars = BTreeMap::new();
+    if env == "sandbox" {
+        vars.insert("SANDBOX_URL".into(), "http://127.0.0.1:8731".into());
+        vars.insert("TEST_JWT".into(), "sandbox-test-jwt".into());
+    }
+    vars
+}
+
+/// The specs of the steps in `scope`, in document order, each with the phase it belongs to.
+/// Manual steps are left out of a section or `All`; naming one directly is an error.
+pub fn plan(runbook: &Runbook, scope: &Scope, place: &str) -> Result<Vec<(Option<String>, Spec)>, Error> {
+    let spec_of = |step: &crate::runbook::Step| -> Result<Option<Spec>, Error> {
+        let Some(mut spec) =
+            Spec::from_step(step).map_err(|e| Error::Invalid(format!("step `{}`: {e}", step.id)))?
+        else {
+            return Ok(None);
+        };
+        spec.bind(runbook)
+            .map_err(|e| Error::Invalid(format!("step `{}`: {e}", step.id)))?;
+        Ok(Some(spec))
+    };
+    match scope {
+        Scope::Step(id) => {
+            let Some(step) = runbook.step(id) else {
+                return Err(Error::NotFound {
+                    what: "step",
+                    id: id.clone(),
+                    place: place.to_string(),
+                    suggestion: super::nearest(id, runbook.steps.iter().map(|s| s.id.as_str())),
+                });
+            };
+            match spec_of(step)? {
+                Some(spec) => Ok(vec![(step.phase.clone(), spec)]),
+                None => Err(Error::Invalid(format!(
+                    "step `{id}` is manual: it has no probe annotation (see docs/runbook-format.md)"
+                ))),
+            }
+        }
+        Scope::Section(id) => {
+            let section = runbook
+                .sections
+                .iter()
+                .find(|s| &s.id == id || s.number.as_deref() == Some(id.as_str()))
+                .ok_or_else(|| Error::NotFound {
+                    what: "section",
+                    id: id.clone(),
+                    place: place.to_string(),
+                    suggestion: super::nearest(id, runbook.sections.iter().map(|s| s.id.as_str())),
+                })?;
+            let mut out = Vec::new();
+            for step in runbook
+                .steps
+                .iter()
+                .filter(|s| s.section.as_deref() == Some(section.id.as_str()))
+            {
+                if let Some(spec) = spec_of(step)? {
+                    out.push((step.phase.clone(), spec));
+                }
+            }
+            Ok(out)
+        }
+        Scope::All => {
+            let mut out = Vec::new();
+            for step in &runbook.steps {
+                if let Some(spec) = spec_of(step)? {
+                    out.push((step.phase.clone(), spec));
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// What to run, on which run, by whom.
+#[derive(Debug, Clone)]
+pub struct RunStepsReq {
+    /// A run id or a unique prefix.
+    pub run: String,
+    pub scope: Scope,
+    pub by: String,
+    /// Steps at once within a section or phase.
+    pub concurrency: usize,
+}
+
+/// Run the steps of `req.scope`, recording each as events by `req.by`. Live output goes to `live`
+/// tagged with the step id. Returns every finished step, in document order.
+pub async fn run_steps(
+    store: &Mutex<Store>,
+    req: &RunStepsReq,
+    env: &ProbeEnv,
+    live: mpsc::Sender<(String, ProbeEvent)>,
+    cancel: CancellationToken,
+) -> Result<Vec<StepRun>, Error> {
+    use futures_util::StreamExt;
+
+    let RunStepsReq {
+        run: run_ref,
+        scope,
+        concurrency,
+        ..
+    } = req;
+    let concurrency = *concurrency;
+    let by = super::require("--by (who runs it)", &req.by)?;
+    let (record, runbook) = {
+        let guard = store
+            .lock()
+            .map_err(|_| Error::Invalid("the store lock was poisoned".into()))?;
+        let record = guard.resolve_run(run_ref)?;
+        let runbook = runbook_of(&record)?;
+        (record, runbook)
+    };
+    let place = format!("run {}", short_id(&record.id));
+    let planned = plan(&runbook, scope, &place)?;
+    let mut env = env.clone();
+    env.vars
+        .entry("RUN_ID".into())
+        .or_insert_with(|| record.id.clone());
+
+    // Phases in document order; a phase's steps together.
+    let mut phases: Vec<(Option<String>, Vec<Spec>)> = Vec::new();
+    for (phase, spec) in planned {
+        match phases.last_mut() {
+            Some((p, specs)) if *p == phase => specs.push(spec),
+            _ => phases.push((phase, vec![spec])),
+        }
+    }
+    let mut done = Vec::new();
+    for (_, specs) in phases {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let jobs = specs
+            .iter()
+            .map(|spec| one(store, &record.id, &runbook, &by, spec, &env, &live, &cancel));
+        let results: Vec<Result<StepRun, Error>> = futures_util::stream::iter(jobs)
+            .buffered(concurrency.max(1))
+            .collect()
+            .await;
+        for r in results {
+            done.push(r?);
+        }
+    }
+    Ok(done)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn one(
+    store: &Mutex<Store>,
+    run_id: &str,
+    runbook: &Runbook,
+    by: &str,
+    spec: &Spec,
+    env: &ProbeEnv,
+    live: &mpsc::Sender<(String, ProbeEvent)>,
+    cancel: &CancellationToken,
+) -> Result<StepRun, Error> {
+    let step = spec.step.clone();
+    let append = |event: Event| -> Result<(), Error> {
+        let new = event.into_new(by)?;
+        let mut guard = store
+            .lock()
+            .map_err(|_| Error::Invalid("the store lock was poisoned".into()))?;
+        guard.append(run_id, &new.actor, &new.kind, new.payload)?;
+        Ok(())
+    };
+    append(Event::StepStarted {
+        step: step.clone(),
+        kind: spec.kind.name().to_string(),
+        what: spec.kind.describe(env),
+    })?;
+
+    let (tx, mut rx) = mpsc::channel(64);
+    let forward = async {
+        while let Some(ev) = rx.recv().await {
+            let _ = live.send((step.clone(), ev)).await;
+        }
+    };
+    let (mut result, ()) = tokio::join!(probe::execute(spec, env, tx, cancel.clone()), forward);
+
+    // The output lands as its own events; the finished event carries the verdicts.
+    let streams = [
+        ("stdout", result.stdout.take()),
+        ("stderr", result.stderr.take()),
+        ("body", result.body.take()),
+    ];
+    for (name, excerpt) in &streams {
+        if let Some(output) = excerpt {
+            append(Event::StepOutput {
+                step: step.clone(),
+                stream: (*name).to_string(),
+                output: output.clone(),
+            })?;
+        }
+    }
+    append(Event::StepFinished {
+        step: step.clone(),
+        result: Box::new(result.clone()),
+    })?;
+
+    let mut rejected = Vec::new();
+    for c in &result.captures {
+        let Some(field) = c.field_id.as_deref().and_then(|id| runbook.field(id)) else {
+            continue;
+        };
+        match normalize_value(field, &c.value) {
+            Ok(value) => append(Event::FieldCaptured {
+                field: field.id.clone(),
+                value,
+                step: step.clone(),
+            })?,
+            Err(why) => rejected.push((field.id.clone(), format!("`{}`: {why}", c.value))),
+        }
+    }
+    let [(_, stdout), (_, stderr), (_, body)] = streams;
+    (result.stdout, result.stderr, result.body) = (stdout, stderr, body);
+    Ok(StepRun {
+        step,
+        result,
+        rejected,
+    })
+}
