@@ -29,32 +29,71 @@ fn spec(url: &str) -> Spec {
 }
 
 /// A loopback HTTP/1.1 server answering `ok` after `delay`, one request per connection (as a
-/// probe and curl each open their own).
-async fn server(delay: Duration) -> String {
-    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = l.local_addr().expect("addr");
-    tokio::spawn(async move {
-        while let Ok((mut s, _)) = l.accept().await {
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut b = [0u8; 2048];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match s.read(&mut b).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&b[..n]),
+/// probe and curl each open their own). It runs on its own thread and runtime, like a real server
+/// in another process: sharing the probe's runtime would bill the server's work to the probe.
+fn server(delay: Duration) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("server runtime");
+        rt.block_on(async move {
+            let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let _ = tx.send(l.local_addr().expect("addr"));
+            while let Ok((mut s, _)) = l.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut b = [0u8; 2048];
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match s.read(&mut b).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&b[..n]),
+                        }
                     }
-                }
-                if !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
-                let _ = s
-                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-                    .await;
-                let _ = s.shutdown().await;
-            });
-        }
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                    let _ = s
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                        .await;
+                    let _ = s.shutdown().await;
+                });
+            }
+        });
     });
+    let addr = rx.recv().expect("the server thread reports its address");
     format!("http://{addr}/health")
+}
+
+/// A sandbox on its own thread and runtime (see `server`): its base URL.
+fn sandbox() -> Option<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("rt");
+        rt.block_on(async move {
+            let cfg = flightdeck_sandbox::SandboxConfig {
+                port: 0,
+                traffic: false,
+                ..Default::default()
+            };
+            match flightdeck_sandbox::start(cfg).await {
+                Ok(sb) => {
+                    let _ = tx.send(Some(sb.base_url()));
+                    std::future::pending::<()>().await;
+                }
+                Err(e) => {
+                    eprintln!("sandbox did not start ({e}); skipping its comparison");
+                    let _ = tx.send(None);
+                }
+            }
+        });
+    });
+    rx.recv().ok().flatten()
 }
 
 async fn probe(spec: &Spec, env: &ProbeEnv) -> ProbeResult {
@@ -137,25 +176,15 @@ fn main() {
         let env = ProbeEnv::default();
 
         // 1. probe latency vs curl on the same endpoints
-        let url = server(Duration::ZERO).await;
+        let url = server(Duration::ZERO);
         compare_with_curl("static loopback endpoint (2-byte body)", &url, &env).await;
-        match flightdeck_sandbox::start(flightdeck_sandbox::SandboxConfig {
-            port: 0,
-            traffic: false,
-            ..Default::default()
-        })
-        .await
-        {
-            Ok(sb) => {
-                let url = format!("{}/health", sb.base_url());
-                compare_with_curl("sandbox /health (SQLite round trip)", &url, &env).await;
-                sb.shutdown().await;
-            }
-            Err(e) => eprintln!("sandbox did not start ({e}); skipping its comparison"),
+        if let Some(base) = sandbox() {
+            let url = format!("{base}/health");
+            compare_with_curl("sandbox /health (SQLite round trip)", &url, &env).await;
         }
 
         // 2. 200 concurrent probes vs the slowest single one
-        let slow = server(Duration::from_millis(100)).await;
+        let slow = server(Duration::from_millis(100));
         let s = spec(&slow);
         let specs: Vec<Spec> = (0..CONCURRENT).map(|_| s.clone()).collect();
         let mut singles = Vec::new();
