@@ -4,7 +4,7 @@
 export CARGO_TARGET_DIR ?= /var/tmp/flightdeck-target
 SECTION := .ci/section.sh
 
-.PHONY: test check fmt clippy boundary unit deps demo app app-smoke e2e
+.PHONY: test check fmt clippy boundary unit deps demo ui app app-smoke e2e
 
 ## make test: install missing system packages, start Postgres + a private Secret Service,
 ## then format, lint, boundary and test checks. --keep-going: one run reports every failing check.
@@ -12,7 +12,7 @@ test: deps
 	@$(SECTION) "services (postgres, dbus + gnome-keyring) and checks" \
 		.ci/services.sh $(MAKE) --no-print-directory --keep-going check
 
-check: fmt clippy boundary unit
+check: fmt clippy boundary unit e2e
 
 fmt:
 	@$(SECTION) "cargo fmt --check" cargo fmt --all -- --check
@@ -34,22 +34,31 @@ unit:
 deps:
 	@$(SECTION) "system packages" .ci/deps.sh
 
-## make demo: the CLI imports the bundled M31 runbook and shows it.
-## (The desktop app takes over this target once its UI exists.)
-demo: deps
-	@$(SECTION) "build the CLI" cargo build -p flightdeck-cli
-	"$(CARGO_TARGET_DIR)/debug/flightdeck" runbook inspect bundled:m31
+## make demo: the desktop app on the bundled M31 runbook, against the sandbox started in the
+## background (`.ci/demo.sh`; without a display it runs under Xvfb and saves a screenshot).
+demo: app
+	@.ci/demo.sh
 
-## make app: build the desktop shell (Tauri 2 + WebKitGTK; not part of `make test` yet).
-app: deps
-	@$(SECTION) "build the desktop app" cargo build -p flightdeck-app
+## make ui: the UI's locked node packages (npm ci), type check, component tests, build to ui/dist.
+ui:
+	@$(SECTION) "ui: npm ci" .ci/npm-ci.sh ui
+	@$(SECTION) "ui: svelte-check" sh -c 'cd ui && npm run --silent check'
+	@$(SECTION) "ui: vitest (components over mockIPC)" sh -c 'cd ui && npm test --silent'
+	@$(SECTION) "ui: vite build" sh -c 'cd ui && npm run --silent build'
+
+## make app: build the desktop app (it embeds ui/dist) and the CLI the e2e tests use, lint the
+## app, and test its commands over tauri's mock IPC, TypeScript bindings up to date included.
+app: deps ui
+	@$(SECTION) "build the desktop app and the CLI" cargo build -p flightdeck-app -p flightdeck-cli
 	@$(SECTION) "cargo clippy (the app, -D warnings)" cargo clippy -p flightdeck-app --all-targets -- -D warnings
+	@$(SECTION) "cargo test (the app: commands, bindings fresh)" cargo test -p flightdeck-app
 
 ## make app-smoke: start the app under Xvfb and save a screenshot of its window.
 app-smoke: app
 	@$(SECTION) "app window under Xvfb" .ci/xvfb.sh .ci/app-smoke.sh
 
-## make e2e: the real-window WebDriver suite (tauri-driver + WebKitWebDriver under Xvfb).
-## Hook for the desktop-app issue: it runs via `.ci/xvfb.sh`, and joins `test` once it exists.
-e2e:
-	@echo "no end-to-end suite yet (desktop app issue)"; exit 1
+## make e2e: the real-window WebDriver suite (tauri-driver + WebKitWebDriver under Xvfb),
+## tests/e2e/app.test.mjs; screenshots in $(CARGO_TARGET_DIR)/e2e-screenshots/.
+e2e: app
+	@$(SECTION) "tauri-driver (cached in ~/.cargo/bin)" .ci/tauri-driver.sh
+	@$(SECTION) "real-window tests (WebDriver under Xvfb)" .ci/xvfb.sh .ci/e2e.sh

@@ -1,21 +1,71 @@
-//! The Flightdeck desktop shell: builds the Tauri app and registers its commands.
+//! The Flightdeck desktop shell: builds the Tauri app, opens the store it was pointed at and
+//! registers its commands.
 //!
-//! It owns the window, the IPC surface and nothing else; every command is a thin adapter in
-//! `commands` over `flightdeck_engine`, which holds all the logic and knows nothing of Tauri.
+//! It owns the window, the IPC surface and nothing else. `launch` reads the command line,
+//! `host` holds the open store and the user's settings, `commands` are thin adapters over
+//! `flightdeck_engine` (which holds all the logic and knows nothing of Tauri), `view` shapes
+//! what the UI is sent, `watch` notices writes from other processes, and `error` is the one
+//! error type the UI ever sees.
 
 mod commands;
+mod error;
+mod host;
+mod launch;
+mod settings;
+mod view;
+mod watch;
 
-use tauri::Runtime;
+#[cfg(test)]
+mod bindings;
+#[cfg(test)]
+mod tests;
 
-/// The app with its commands registered, for any runtime (the real webview, or tauri's mock
-/// runtime in tests).
-pub fn builder<R: Runtime>() -> tauri::Builder<R> {
-    tauri::Builder::<R>::new().invoke_handler(tauri::generate_handler![commands::bundled_runbooks])
+use std::time::Instant;
+
+use tauri::{Manager, Runtime};
+
+pub use host::Host;
+pub use launch::Launch;
+
+/// The app with its commands registered and `host` as its state, for any runtime (the real
+/// webview, or tauri's mock runtime in tests).
+pub fn builder<R: Runtime>(host: Host) -> tauri::Builder<R> {
+    with_host(tauri::Builder::<R>::new(), host)
 }
 
-/// Start the desktop app; returns when the last window closes.
+/// `builder` with `host` managed and the commands registered (tests pass tauri's mock builder).
+pub(crate) fn with_host<R: Runtime>(builder: tauri::Builder<R>, host: Host) -> tauri::Builder<R> {
+    commands::register(builder.manage(host))
+}
+
+/// Start the desktop app; returns when the last window closes. Exits with status 2 on a bad
+/// command line and 7 when the store cannot be opened (the CLI's codes).
 pub fn run() {
-    builder::<tauri::Wry>()
+    let started = Instant::now();
+    let launch = match Launch::from_env() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("flightdeck-app: {e}");
+            std::process::exit(2);
+        }
+    };
+    let host = match Host::open(launch, started) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("flightdeck-app: {}", e.message);
+            std::process::exit(7);
+        }
+    };
+    builder::<tauri::Wry>(host)
+        .setup(|app| {
+            // The window is titled after the store when it is not the default one, so two
+            // app windows on two stores can be told apart.
+            if let Some(w) = app.get_webview_window("main") {
+                let title = app.state::<Host>().window_title();
+                let _ = w.set_title(&title);
+            }
+            Ok(())
+        })
         .run(tauri::generate_context!())
         .expect("Flightdeck could not start its window");
 }

@@ -8,6 +8,8 @@
 //! was opened with.
 
 mod canonical;
+mod head;
+mod location;
 mod migrate;
 mod verify;
 
@@ -21,6 +23,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 pub use canonical::{canonical_json, event_hash, sha256_hex, HashInput, GENESIS_HASH};
+pub use head::RunHead;
+pub use location::default_path;
 pub use verify::{Problem, ProblemKind, Verification};
 
 use crate::clock::{Clock, SystemClock};
@@ -111,6 +115,7 @@ pub struct NewEvent {
 
 /// An event as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StoredEvent {
     pub run_id: String,
     pub seq: u64,

@@ -1,0 +1,122 @@
+//! What every command works with: the open store, the settings, and how the app was started.
+//!
+//! Owns the one write connection (behind a mutex; rusqlite work always runs on the blocking
+//! pool through `Host::blocking`), the user's name, and the watcher's generation counter. It
+//! decides nothing about runs: that is the engine's.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use flightdeck_engine::store::Store;
+
+use crate::error::{ErrorCode, IpcError};
+use crate::launch::Launch;
+use crate::settings::{Settings, SettingsFile};
+
+pub struct Host {
+    store: Arc<Mutex<Store>>,
+    launch: Launch,
+    settings_file: SettingsFile,
+    settings: Mutex<Settings>,
+    started: Instant,
+    painted: AtomicBool,
+    /// Bumped by each `watch_store`; a watcher stops when it is no longer the newest.
+    pub(crate) watch_generation: Arc<AtomicU64>,
+}
+
+impl Host {
+    /// Open (creating if needed) the store the app was started with, and read the settings.
+    pub fn open(launch: Launch, started: Instant) -> Result<Host, IpcError> {
+        if let Some(dir) = launch.store.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                IpcError::new(
+                    ErrorCode::Store,
+                    format!("cannot create the store directory {}: {e}", dir.display()),
+                )
+            })?;
+        }
+        let store = Store::open(&launch.store)?;
+        let settings_file = SettingsFile::new(&launch.config_dir);
+        let settings = settings_file.load()?;
+        Ok(Host {
+            store: Arc::new(Mutex::new(store)),
+            launch,
+            settings_file,
+            settings: Mutex::new(settings),
+            started,
+            painted: AtomicBool::new(false),
+            watch_generation: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    pub fn launch(&self) -> &Launch {
+        &self.launch
+    }
+
+    pub fn store_path(&self) -> PathBuf {
+        self.launch.store.clone()
+    }
+
+    pub fn window_title(&self) -> String {
+        match flightdeck_engine::store::default_path() {
+            Some(p) if p == self.launch.store => "Flightdeck".into(),
+            _ => format!("Flightdeck — {}", self.launch.store.display()),
+        }
+    }
+
+    /// Run `f` with the store on tokio's blocking pool: rusqlite never runs on the async
+    /// workers, and a slow write never blocks the window.
+    pub async fn blocking<T, F>(&self, f: F) -> Result<T, IpcError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, IpcError> + Send + 'static,
+    {
+        let store = Arc::clone(&self.store);
+        tauri::async_runtime::spawn_blocking(move || {
+            // A panic in an earlier command cannot leave SQLite half-written (each write is
+            // one transaction), so a poisoned lock still guards a consistent store.
+            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut store)
+        })
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Internal, format!("store task failed: {e}")))?
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The name events are recorded under, or `no_user` until one is set.
+    pub fn user_name(&self) -> Result<String, IpcError> {
+        self.settings()
+            .user_name
+            .filter(|n| !n.trim().is_empty())
+            .ok_or_else(|| {
+                IpcError::new(
+                    ErrorCode::NoUser,
+                    "set your name first: every event records who did it",
+                )
+            })
+    }
+
+    pub fn set_user_name(&self, name: &str) -> Result<Settings, IpcError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(IpcError::new(ErrorCode::Invalid, "the name must not be empty"));
+        }
+        let mut settings = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        let next = Settings {
+            user_name: Some(name.to_string()),
+        };
+        self.settings_file.save(&next)?;
+        *settings = next.clone();
+        Ok(next)
+    }
+
+    /// Milliseconds from process start to the UI's first paint, the first time it is reported.
+    pub fn first_paint(&self) -> Option<u128> {
+        (!self.painted.swap(true, Ordering::SeqCst)).then(|| self.started.elapsed().as_millis())
+    }
+}

@@ -1,0 +1,145 @@
+//! The app's command line: `--store PATH` (or `FLIGHTDECK_STORE`), `--open RUN`, and
+//! `--config-dir DIR` (or `FLIGHTDECK_CONFIG_DIR`) for the settings file.
+//!
+//! Parsed by hand and leniently: WebDriver and desktop launchers may add arguments of their
+//! own, which are ignored. The default store is the CLI's (`store::default_path`), so the app
+//! and `flightdeck` share one file unless told otherwise.
+
+use std::path::PathBuf;
+
+use flightdeck_engine::store;
+
+/// What the app was started with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Launch {
+    pub store: PathBuf,
+    /// A run id (or unique prefix) to open instead of the start screen.
+    pub open: Option<String>,
+    /// Where `settings.json` lives.
+    pub config_dir: PathBuf,
+}
+
+impl Launch {
+    pub fn from_env() -> Result<Launch, String> {
+        Self::parse(std::env::args().skip(1), |k| std::env::var(k).ok())
+    }
+
+    pub fn parse(
+        args: impl IntoIterator<Item = String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Launch, String> {
+        let mut store = env("FLIGHTDECK_STORE")
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from);
+        let mut config_dir = env("FLIGHTDECK_CONFIG_DIR")
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from);
+        let mut open = None;
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+                _ => (arg.clone(), None),
+            };
+            let mut value = |name: &str| {
+                inline
+                    .clone()
+                    .or_else(|| args.next())
+                    .filter(|v| !v.is_empty())
+                    .ok_or_else(|| format!("{name} needs a value"))
+            };
+            match flag.as_str() {
+                "--store" => store = Some(PathBuf::from(value("--store PATH")?)),
+                "--open" => open = Some(value("--open RUN")?),
+                "--config-dir" => config_dir = Some(PathBuf::from(value("--config-dir DIR")?)),
+                _ => {}
+            }
+        }
+        let store = match store {
+            Some(s) => s,
+            None => {
+                store::default_path().ok_or("no home directory for the default store; pass --store PATH")?
+            }
+        };
+        let config_dir = match config_dir {
+            Some(d) => d,
+            None => default_config_dir().ok_or("no home directory for settings; pass --config-dir DIR")?,
+        };
+        Ok(Launch {
+            store,
+            open,
+            config_dir,
+        })
+    }
+}
+
+/// `$XDG_CONFIG_HOME/flightdeck` (or the platform's equivalent).
+fn default_config_dir() -> Option<PathBuf> {
+    let home = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(home.join("flightdeck"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Launch, String> {
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Launch::parse(args.iter().map(|s| s.to_string()), |k| {
+            env.iter().find(|(e, _)| e == k).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn flags_beat_the_environment_and_unknown_arguments_are_ignored() {
+        let l = parse(
+            &[
+                "--webdriver-thing",
+                "--store",
+                "/a.sqlite",
+                "--open=0193abcd",
+                "--config-dir",
+                "/c",
+            ],
+            &[("FLIGHTDECK_STORE", "/env.sqlite")],
+        )
+        .expect("parses");
+        assert_eq!(l.store, PathBuf::from("/a.sqlite"));
+        assert_eq!(l.open.as_deref(), Some("0193abcd"));
+        assert_eq!(l.config_dir, PathBuf::from("/c"));
+    }
+
+    #[test]
+    fn the_environment_names_the_store_and_config_when_flags_do_not() {
+        let l = parse(
+            &[],
+            &[
+                ("FLIGHTDECK_STORE", "/env.sqlite"),
+                ("FLIGHTDECK_CONFIG_DIR", "/cfg"),
+            ],
+        )
+        .expect("parses");
+        assert_eq!(
+            (l.store, l.config_dir),
+            (PathBuf::from("/env.sqlite"), PathBuf::from("/cfg"))
+        );
+        assert_eq!(l.open, None);
+    }
+
+    #[test]
+    fn without_either_the_store_is_the_clis_default() {
+        let l = parse(&[], &[]).expect("parses");
+        assert_eq!(Some(l.store), store::default_path());
+    }
+
+    #[test]
+    fn a_flag_without_its_value_is_an_error() {
+        assert_eq!(
+            parse(&["--open"], &[]).expect_err("no value"),
+            "--open RUN needs a value"
+        );
+    }
+}

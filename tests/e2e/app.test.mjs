@@ -1,0 +1,196 @@
+// The desktop app end to end, in its real window: a release manager's first cutover on the
+// bundled M31 runbook, checked afterwards through the CLI on the same store.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { $, By, cli, launch, scratch, shot, startDriver, waitFor } from "./harness.mjs";
+
+const USER = "Riley Release";
+const S = scratch();
+const ARGS = ["--store", S.store, "--config-dir", S.config];
+let driver; // tauri-driver
+let d; // the current app session
+let runId;
+
+const checked = (id) => d.executeScript((id) => document.querySelector(`[data-item-id="${id}"]`)?.checked ?? null, id);
+const click = async (css) => (await $(d, css)).click();
+const scrollTo = (css) => d.executeScript((c) => document.querySelector(c)?.scrollIntoView({ block: "center" }), css);
+
+before(async () => {
+  driver = await startDriver();
+});
+
+after(async () => {
+  await d?.quit().catch(() => {});
+  await driver?.stop();
+});
+
+describe("the desktop app", () => {
+  test("first launch asks for the user's name, then shows the empty start screen", async () => {
+    d = await launch(driver.url, ARGS);
+    const input = await $(d, "[data-testid=user-name-input]", 20_000);
+    await shot(d, "01-name-prompt");
+    await input.sendKeys(USER);
+    await click("[data-testid=user-name-save]");
+    await waitFor(d, () => !document.querySelector("[data-testid=name-prompt]"), null, 5000, "the prompt to close");
+    const chip = await (await $(d, "[data-testid=user-chip]")).getText();
+    assert.match(chip, /Riley Release/, "the header shows who the app records events as");
+    await $(d, "[data-testid=new-run]");
+    await shot(d, "02-start-empty");
+  });
+
+  test("a run starts from the bundled M31 runbook", async () => {
+    await (await $(d, "[data-testid=new-release]")).sendKeys("v1.0.0");
+    await click("[data-testid=create-run]");
+    const screen = await $(d, "[data-testid=run-screen]", 15_000);
+    runId = await screen.getAttribute("data-run-id");
+    assert.match(runId, /^[0-9a-f-]{36}$/);
+    const boxes = await d.findElements(By.css("input[data-item-id]"));
+    assert.equal(boxes.length, 85, "every M31 item has its checkbox");
+    await shot(d, "03-run-new");
+  });
+
+  test("metadata, T-0, items and fields are recorded; bad values are refused in place", async () => {
+    const rm = await $(d, '[data-meta-key="release-manager"]');
+    await rm.sendKeys(USER, "\uE007"); // Enter
+    // T-0 two hours from now, through the datetime-local control's own change event.
+    await d.executeScript(() => {
+      const el = document.querySelector('[data-meta-key="cutover-date"]');
+      const t = new Date(Date.now() + 2 * 3600_000);
+      const local = new Date(t.getTime() - t.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+      el.value = local;
+      el.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    await $(d, "[data-testid=timeline-now]");
+
+    for (const id of ["1.m16-1-privacy-account-management", "1.m17-m18-orders-tiktok-ingestion", "2.data-mapping-complete-m30"]) {
+      await scrollTo(`[data-item-id="${id}"]`);
+      await click(`[data-item-id="${id}"]`);
+      await waitFor(d, (id) => document.querySelector(`[data-item-id="${id}"]`).checked, id, 5000, `${id} checked`);
+    }
+
+    await scrollTo('[data-field-id="1.pass-rate"]');
+    const rate = await $(d, '[data-field-id="1.pass-rate"]');
+    await rate.sendKeys("140");
+    assert.equal(await rate.getAttribute("aria-invalid"), "true", "a percent above 100 is flagged before it is sent");
+    await rate.clear();
+    await d.executeScript((el) => { el.value = ""; el.dispatchEvent(new Event("input", { bubbles: true })); }, rate);
+    await rate.sendKeys("97.5", "\uE007");
+    await waitFor(d, () => [...document.querySelectorAll("[data-kind=field_set]")].some((e) => e.textContent.includes("97.5")), null, 5000, "the field_set event");
+
+    await click('[data-field-id="1.result"] [data-option="Success"]');
+    await waitFor(d, () => document.querySelector('[data-field-id="1.result"] [data-option="Success"]').getAttribute("aria-checked") === "true", null, 5000, "choice saved");
+    const size = await $(d, '[data-field-id="3.size"]');
+    await scrollTo('[data-field-id="3.size"]');
+    await size.sendKeys("12.4", "\uE007");
+    await waitFor(d, () => [...document.querySelectorAll("[data-kind=field_set]")].length >= 3, null, 5000, "three field events");
+    await shot(d, "04-run-filled");
+  });
+
+  test("the keyboard moves between items, checks with space and searches with /", async () => {
+    await d.executeScript(() => document.querySelector('[data-item-id="1.m17-m18-orders-tiktok-ingestion"]').focus());
+    const body = await d.findElement(By.css("body"));
+    await d.actions().sendKeys("j").perform();
+    const focused = await d.executeScript(() => document.activeElement?.dataset.itemId);
+    assert.equal(focused, "1.m19-m20-calls-payments", "j moves to the next item");
+    await d.actions().sendKeys(" ").perform();
+    await waitFor(d, () => document.querySelector('[data-item-id="1.m19-m20-calls-payments"]').checked, null, 5000, "space checks");
+    await d.actions().sendKeys("k").perform();
+    assert.equal(await d.executeScript(() => document.activeElement?.dataset.itemId), "1.m17-m18-orders-tiktok-ingestion", "k moves back");
+    await body.sendKeys("/");
+    await d.actions().sendKeys("rollback").perform();
+    const shown = await waitFor(d, () => {
+      const vis = [...document.querySelectorAll("input[data-item-id]")].filter((b) => b.offsetParent !== null);
+      return vis.length > 0 && vis.length < 20 ? vis.length : 0;
+    }, null, 5000, "the search to filter items");
+    assert.ok(shown > 0);
+    await shot(d, "05-search");
+    await d.actions().sendKeys("\uE00C").perform(); // Escape
+    await waitFor(d, () => [...document.querySelectorAll("input[data-item-id]")].filter((b) => b.offsetParent !== null).length === 85, null, 5000, "the search to clear");
+  });
+
+  test("a sign-off lists what is not done, and signs with an override reason", async () => {
+    await scrollTo('[data-signoff="pre-flight-gates"]');
+    await click('[data-signoff="pre-flight-gates"]');
+    const warning = await $(d, "[data-testid=signoff-warning-pre-flight-gates]");
+    const text = await warning.getText();
+    assert.match(text, /not done/, "the refusal says why");
+    assert.match(text, /Security Testing/, "and names what is missing");
+    await scrollTo("[data-testid=signoff-warning-pre-flight-gates]");
+    await shot(d, "06-signoff-warning");
+    await (await $(d, '[data-signoff-reason="pre-flight-gates"]')).sendKeys("Dry run on the sandbox; gates re-run at T-4h");
+    await click('[data-signoff-override="pre-flight-gates"]');
+    await waitFor(d, () => !document.querySelector('[data-signoff="pre-flight-gates"]'), null, 5000, "the slot to be signed");
+    const slot = await (await $(d, '[data-signoff-slot="pre-flight-gates"]')).getText();
+    assert.match(slot, /Signed by Riley Release/);
+    assert.match(slot, /override/);
+    await shot(d, "07-signed");
+  });
+
+  test("the decision needs a rationale and, over unchecked criteria, an override", async () => {
+    await scrollTo("[data-testid=decision-panel]");
+    await (await $(d, "[data-testid=decision-rationale]")).sendKeys("Sandbox rehearsal complete; production gates re-run at T-4h.");
+    await click('[data-decision="go"]');
+    await $(d, "[data-testid=decision-panel] [role=alert]");
+    await (await $(d, "[data-testid=decision-override]")).sendKeys("Rehearsal: criteria verified on staging");
+    await click('[data-decision="go"]');
+    const rec = await $(d, "[data-testid=decision-recorded]");
+    assert.match(await rec.getText(), /GO[\s\S]*Riley Release/);
+    await scrollTo("[data-testid=decision-panel]");
+    await shot(d, "08-decision");
+  });
+
+  test("closing and reopening the app finds everything as it was", async () => {
+    await d.quit();
+    d = await launch(driver.url, ARGS);
+    const row = await $(d, `[data-run-id="${runId}"]`, 20_000);
+    const text = await row.getText();
+    assert.match(text, /v1\.0\.0/);
+    assert.match(text, /GO/, "the start screen shows the decision");
+    assert.match(text, /1\/5/, "and one sign-off of five");
+    await shot(d, "09-start-after-reopen");
+    await (await row.findElement(By.css("td strong"))).click();
+    await $(d, "[data-testid=run-screen]", 15_000);
+    for (const id of ["1.m16-1-privacy-account-management", "1.m19-m20-calls-payments", "2.data-mapping-complete-m30"]) {
+      assert.equal(await checked(id), true, `${id} is still checked`);
+    }
+    assert.equal(await checked("1.m25-personalization-internal-ai"), false);
+    assert.equal(await (await $(d, '[data-field-id="1.pass-rate"]')).getAttribute("value"), "97.5");
+    assert.equal(await (await $(d, '[data-meta-key="release-manager"]')).getAttribute("value"), USER);
+    await $(d, "[data-testid=decision-recorded]");
+    assert.match(await (await $(d, '[data-signoff-slot="pre-flight-gates"]')).getText(), /Signed by Riley Release/);
+  });
+
+  test("the CLI reads the same store: every event the app recorded carries the app user's name", async () => {
+    const state = JSON.parse(await cli(S.store, "--json", "run", "show", runId));
+    assert.equal(state.created_by, USER);
+    assert.equal(state.items.find((i) => i.id === "1.m16-1-privacy-account-management").by, USER);
+    assert.equal(state.fields.find((f) => f.id === "1.pass-rate").value, "97.5");
+    assert.equal(state.metadata.find((m) => m.key === "release-manager").value, USER);
+    assert.equal(state.signoffs.find((o) => o.id === "pre-flight-gates").recorded.by, USER);
+    assert.equal(state.decision.decision, "go");
+    assert.equal(state.decision.maker, USER);
+    const events = JSON.parse(await cli(S.store, "--json", "run", "events", runId));
+    assert.ok(events.length >= 12, `${events.length} events`);
+    assert.deepEqual([...new Set(events.map((e) => e.actor))], [USER], "no event without the app user's name");
+    await cli(S.store, "run", "verify", runId); // exits non-zero on a broken chain
+  });
+
+  test("a change made with the CLI shows in the open app within 1 s", async () => {
+    const id = "2.retention-policies-active";
+    await scrollTo(`[data-item-id="${id}"]`);
+    assert.equal(await checked(id), false);
+    await cli(S.store, "run", "check", runId, id, "--by", "Casey CLI");
+    const t0 = Date.now();
+    await waitFor(d, (id) => document.querySelector(`[data-item-id="${id}"]`)?.checked, id, 3000, "the CLI's check in the window");
+    const ms = Date.now() - t0;
+    assert.ok(ms < 1000, `shown after ${ms} ms`);
+    console.log(`# CLI change visible in the app after ${ms} ms`);
+    const who = await d.executeScript((id) => document.querySelector(`[data-row="${id}"] .who`)?.textContent, id);
+    assert.match(who, /Casey CLI/);
+    await shot(d, "10-cli-change");
+    await click("[data-testid=theme-toggle]");
+    await d.executeScript(() => document.querySelector("[data-testid=decision-panel]").scrollIntoView({ block: "center" }));
+    await shot(d, "11-run-dark");
+    await click("[data-testid=theme-toggle]");
+  });
+});

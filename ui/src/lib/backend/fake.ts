@@ -1,0 +1,46 @@
+// A Backend for tests that need canned answers rather than IPC: every method answers what
+// `answers` holds for it (or rejects with it when it is a BackendError) and records the call.
+import type { RunHead } from "../bindings";
+import { type Backend, BackendError } from "./index";
+
+type Answers = { [K in keyof Backend]?: Awaited<ReturnType<Backend[K]>> | BackendError };
+
+export class FakeBackend implements Backend {
+  calls: { method: keyof Backend; arg: unknown }[] = [];
+  private watchers: ((heads: RunHead[]) => void)[] = [];
+
+  constructor(public answers: Answers = {}) {}
+
+  private answer<K extends keyof Backend>(method: K, arg?: unknown): Promise<Awaited<ReturnType<Backend[K]>>> {
+    this.calls.push({ method, arg });
+    const a = this.answers[method];
+    if (a instanceof BackendError) return Promise.reject(a);
+    if (a === undefined && method !== "uiReady") {
+      return Promise.reject(new BackendError({ code: "internal", message: `no fake answer for ${method}`, missing: [] }));
+    }
+    return Promise.resolve(a as Awaited<ReturnType<Backend[K]>>);
+  }
+
+  /** Push heads to every watcher, as the store watcher does when a run moves. */
+  emitHeads(heads: RunHead[]) {
+    this.watchers.forEach((w) => w(heads));
+  }
+
+  launchInfo = () => this.answer("launchInfo");
+  setUserName = (name: string) => this.answer("setUserName", name);
+  uiReady = () => this.answer("uiReady");
+  bundledRunbooks = () => this.answer("bundledRunbooks");
+  listRuns = () => this.answer("listRuns");
+  createRun: Backend["createRun"] = (req) => this.answer("createRun", req);
+  openRun: Backend["openRun"] = (run) => this.answer("openRun", run);
+  runLive: Backend["runLive"] = (run) => this.answer("runLive", run);
+  checkItem: Backend["checkItem"] = (req) => this.answer("checkItem", req);
+  setField: Backend["setField"] = (req) => this.answer("setField", req);
+  setMeta: Backend["setMeta"] = (req) => this.answer("setMeta", req);
+  addNote: Backend["addNote"] = (req) => this.answer("addNote", req);
+  signOff: Backend["signOff"] = (req) => this.answer("signOff", req);
+  decide: Backend["decide"] = (req) => this.answer("decide", req);
+  watchStore = async (onChange: (heads: RunHead[]) => void) => {
+    this.watchers.push(onChange);
+  };
+}

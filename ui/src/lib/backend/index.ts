@@ -1,0 +1,62 @@
+// All backend access goes through `Backend`. The app uses `TauriBackend` (IPC to src-tauri);
+// tests use it under tauri's `mockIPC`, or `FakeBackend` when they only need canned answers.
+import type {
+  AddNoteReq,
+  BundledRunbook,
+  CheckItemReq,
+  CreateRunReq,
+  DecideReq,
+  ErrorCode,
+  Incomplete,
+  IpcError,
+  LaunchInfo,
+  RunDoc,
+  RunHead,
+  RunLive,
+  RunSummary,
+  SetFieldReq,
+  SetMetaReq,
+  SignOffReq,
+} from "../bindings";
+
+export interface Backend {
+  launchInfo(): Promise<LaunchInfo>;
+  setUserName(name: string): Promise<string>;
+  /** The first screen has painted (the measure script times it). */
+  uiReady(): Promise<void>;
+  bundledRunbooks(): Promise<BundledRunbook[]>;
+  listRuns(): Promise<RunSummary[]>;
+  /** Answers the new run's id. */
+  createRun(req: CreateRunReq): Promise<string>;
+  openRun(run: string): Promise<RunDoc>;
+  runLive(run: string): Promise<RunLive>;
+  checkItem(req: CheckItemReq): Promise<RunLive>;
+  setField(req: SetFieldReq): Promise<RunLive>;
+  setMeta(req: SetMetaReq): Promise<RunLive>;
+  addNote(req: AddNoteReq): Promise<RunLive>;
+  signOff(req: SignOffReq): Promise<RunLive>;
+  decide(req: DecideReq): Promise<RunLive>;
+  /** Every run's head now and whenever one moves, whoever wrote it (the CLI too). */
+  watchStore(onChange: (heads: RunHead[]) => void): Promise<void>;
+}
+
+/** The one error a backend call fails with; `code` is the IPC's typed code. */
+export class BackendError extends Error {
+  readonly code: ErrorCode;
+  readonly missing: Incomplete[];
+
+  constructor(e: IpcError) {
+    super(e.message);
+    this.name = "BackendError";
+    this.code = e.code;
+    this.missing = e.missing ?? [];
+  }
+
+  static from(e: unknown): BackendError {
+    if (e instanceof BackendError) return e;
+    if (e && typeof e === "object" && "code" in e && "message" in e) {
+      return new BackendError(e as IpcError);
+    }
+    return new BackendError({ code: "internal", message: String(e), missing: [] });
+  }
+}

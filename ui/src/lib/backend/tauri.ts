@@ -1,0 +1,35 @@
+// The Backend over Tauri IPC: one `invoke` per command of src-tauri/src/commands.
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type { RunHead } from "../bindings";
+import { type Backend, BackendError } from "./index";
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw BackendError.from(e);
+  }
+}
+
+export class TauriBackend implements Backend {
+  launchInfo = () => call<Awaited<ReturnType<Backend["launchInfo"]>>>("launch_info");
+  setUserName = (name: string) => call<string>("set_user_name", { name });
+  uiReady = () => call<void>("ui_ready");
+  bundledRunbooks: Backend["bundledRunbooks"] = () => call("bundled_runbooks");
+  listRuns: Backend["listRuns"] = () => call("list_runs");
+  createRun: Backend["createRun"] = (req) => call("create_run", { req });
+  openRun: Backend["openRun"] = (run) => call("open_run", { run });
+  runLive: Backend["runLive"] = (run) => call("run_live", { run });
+  checkItem: Backend["checkItem"] = (req) => call("check_item", { req });
+  setField: Backend["setField"] = (req) => call("set_field", { req });
+  setMeta: Backend["setMeta"] = (req) => call("set_meta", { req });
+  addNote: Backend["addNote"] = (req) => call("add_note", { req });
+  signOff: Backend["signOff"] = (req) => call("sign_off", { req });
+  decide: Backend["decide"] = (req) => call("decide", { req });
+
+  async watchStore(onChange: (heads: RunHead[]) => void): Promise<void> {
+    const channel = new Channel<RunHead[]>();
+    channel.onmessage = onChange;
+    await call<void>("watch_store", { onChange: channel });
+  }
+}

@@ -1,0 +1,10 @@
+import { mount } from "svelte";
+import "./app.css";
+import App from "./App.svelte";
+import { TauriBackend } from "./lib/backend/tauri";
+import { applyTheme, savedTheme } from "./lib/shared/theme";
+
+applyTheme(savedTheme());
+const target = document.getElementById("app");
+if (!target) throw new Error("index.html has no #app");
+mount(App, { target, props: { backend: new TauriBackend() } });
