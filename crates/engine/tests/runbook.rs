@@ -375,7 +375,7 @@ fn tables_html_comments_and_front_matter() {
     let step = &rb.steps[0];
     assert_eq!(
         step.annotation.as_deref(),
-        Some("<!-- flightdeck: http GET ${BASE}/health -->")
+        Some("<!-- flightdeck: http\nurl: ${BASE}/health\n-->")
     );
     assert_eq!(step.lang.as_deref(), Some("http"));
     assert!(rb.decision.is_some());
@@ -564,4 +564,15 @@ proptest! {
     fn arbitrary_markdownish_text_never_panics(s in "[-*+>#`~_\\[\\] xX0-9.:|\t\n\r*a-zé🚀]{0,600}") {
         let _ = parse("fuzz.md", s.as_bytes());
     }
+}
+
+#[test]
+fn a_malformed_annotation_is_an_import_error_with_file_and_line() {
+    let md = "## P\n### 1. S\n- [ ] Health\n  <!-- flightdeck: http\n  url: http://x/health\n  expect: stauts == 200\n  -->\n  ```bash\n  curl x\n  ```\n";
+    let e = parse("bad.md", md.as_bytes()).expect_err("a misspelt condition does not import");
+    assert_eq!((e.file.as_str(), e.line), ("bad.md", 6), "{e}");
+    assert!(e.message.contains("1.health.step"), "{e}");
+    // The bundled runbook's annotations all read.
+    let (name, bytes) = flightdeck_engine::runbook::read_source("bundled:m31").expect("bundled");
+    parse(&name, &bytes).expect("the bundled M31 runbook imports");
 }

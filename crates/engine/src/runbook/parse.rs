@@ -48,7 +48,25 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Runbook, ImportError> {
     let lines = split_lines(text);
     let mut builder = Builder::new(name, &lines);
     builder.walk(root);
-    Ok(builder.finish(hex::encode(Sha256::digest(bytes))))
+    let runbook = builder.finish(hex::encode(Sha256::digest(bytes)));
+    // A malformed step annotation is the file's error, not something to find mid-cutover.
+    let annotated = |s: &Step| {
+        s.annotation.as_deref().is_some_and(|a| {
+            a.trim_start_matches("<!--")
+                .trim_start()
+                .starts_with("flightdeck")
+        }) || s.info.contains("flightdeck=")
+    };
+    for step in runbook.steps.iter().filter(|s| annotated(s)) {
+        if let Err(e) = crate::probe::Spec::from_step(step) {
+            return Err(error(
+                name,
+                e.line as usize,
+                format!("step `{}`: {}", step.id, e.message),
+            ));
+        }
+    }
+    Ok(runbook)
 }
 
 fn error(file: &str, line: usize, message: impl Into<String>) -> ImportError {
