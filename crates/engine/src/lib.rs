@@ -9,4 +9,5 @@ pub mod clock;
 pub mod probe;
 pub mod run;
 pub mod runbook;
+pub mod secrets;
 pub mod store;

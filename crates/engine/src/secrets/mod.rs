@@ -1,0 +1,15 @@
+//! Secrets: the OS keyring, the [`Sensitive`] wrapper, and the [`Redactor`] that keeps secret
+//! values out of everything Flightdeck records.
+//!
+//! Owns every call into the `keyring` crate (`keyring`), the typed [`KeyringError`] those calls
+//! end in, and redaction (`redact`). Which secrets an environment has (names and "updated at",
+//! never values) is kept in the store by `crate::env`; injecting values into steps belongs to
+//! `crate::probe`, which reads them through the [`crate::probe::SecretSource`] given here.
+
+mod keyring;
+mod redact;
+mod sensitive;
+
+pub use self::keyring::{account, EnvSecrets, Keyring, KeyringError, CALL_TIMEOUT, SERVICE};
+pub use redact::Redactor;
+pub use sensitive::Sensitive;
