@@ -19,6 +19,7 @@ pub const VERIFY_FAILED: u8 = 5;
 pub const IMPORT: u8 = 6;
 pub const STORE: u8 = 7;
 pub const STEPS_FAILED: u8 = 8;
+pub const KEYRING: u8 = 9;
 
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -31,7 +32,8 @@ Exit codes:
   5  verification failed (`run verify` found an altered, missing or reordered event)
   6  import error (the runbook cannot be read or imported)
   7  store error (the store file cannot be opened, read or written)
-  8  steps failed (`run step | section | all`: a probe failed or an expectation did not hold)";
+  8  steps failed (`run step | section | all`: a probe failed or an expectation did not hold)
+  9  the OS keyring cannot be used (locked, no Secret Service, no D-Bus; the message says what to do)";
 
 /// `run verify` found a bad event.
 #[derive(Debug)]
@@ -51,6 +53,7 @@ fn code_for(engine_code: &str) -> u8 {
         "invalid" | "incomplete" | "conflict" => REFUSED,
         "import" => IMPORT,
         "store" => STORE,
+        c if c.starts_with("keyring") => KEYRING,
         _ => UNEXPECTED,
     }
 }
@@ -63,6 +66,10 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     } else if let Some(e) = err.downcast_ref::<run::Error>() {
         code_for(e.code())
     } else if let Some(e) = err.downcast_ref::<StoreError>() {
+        code_for(e.code())
+    } else if let Some(e) = err.downcast_ref::<flightdeck_engine::environments::EnvError>() {
+        code_for(e.code())
+    } else if let Some(e) = err.downcast_ref::<flightdeck_engine::secrets::KeyringError>() {
         code_for(e.code())
     } else if err.downcast_ref::<ImportError>().is_some() {
         IMPORT

@@ -4,11 +4,13 @@
 //! codes. Each command group lives in its own module (`runbook_cmd`, `run_cmd`); human output is
 //! drawn in `render`; `exit` maps errors to the documented codes. No run logic lives here.
 
+mod env_cmd;
 mod exit;
 mod render;
 mod run_cmd;
 mod runbook_cmd;
 mod sandbox_cmd;
+mod secret_cmd;
 mod step_cmd;
 mod store_path;
 
@@ -46,6 +48,12 @@ enum Command {
     /// Start the local sandbox target (the bundled runbook runs against it), or switch its faults.
     #[command(after_help = exit::EXIT_CODES_HELP)]
     Sandbox(sandbox_cmd::SandboxCmd),
+    /// Environments (sandbox, staging, production, your own): variables and the production flag.
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Env(env_cmd::EnvCmd),
+    /// An environment's secrets, kept in the OS keyring only.
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Secret(secret_cmd::SecretCmd),
 }
 
 /// What every command gets besides its own arguments.
@@ -67,6 +75,8 @@ fn main() -> ExitCode {
         Command::Runbook(cmd) => runbook_cmd::run(&ctx, cmd),
         Command::Run(cmd) => run_cmd::run(&ctx, cmd),
         Command::Sandbox(cmd) => sandbox_cmd::run(&ctx, cmd),
+        Command::Env(cmd) => env_cmd::run(&ctx, cmd),
+        Command::Secret(cmd) => secret_cmd::run(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

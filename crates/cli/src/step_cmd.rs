@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 
 use anyhow::Context;
-use flightdeck_engine::probe::{ProbeEnv, ProbeEvent};
+use flightdeck_engine::probe::ProbeEvent;
 use flightdeck_engine::run::{self, Scope, StepRun};
 use flightdeck_engine::store::Store;
 use tokio::sync::mpsc;
@@ -28,6 +28,9 @@ pub struct StepOpts {
     /// Steps run at once within a section or phase.
     #[arg(long, default_value_t = run::DEFAULT_CONCURRENCY)]
     concurrency: usize,
+    /// Confirm steps that change the target of a production environment (refused without it).
+    #[arg(long)]
+    yes: bool,
 }
 
 /// Steps failed: the command ran, the target did not meet its expectations.
@@ -44,10 +47,8 @@ impl std::error::Error for StepsFailed {}
 
 pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts) -> anyhow::Result<()> {
     let env_name = store.resolve_run(run_ref)?.env;
-    let mut env = ProbeEnv {
-        vars: run::builtin_vars(&env_name),
-        ..ProbeEnv::default()
-    };
+    // The environment's variables, its keyring secrets and a redactor of them all.
+    let mut env = crate::env_cmd::probe_env(&store, &env_name)?;
     for v in &opts.vars {
         let (k, val) = v
             .split_once('=')
@@ -105,6 +106,7 @@ pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts)
             scope,
             by: opts.by.clone(),
             concurrency: opts.concurrency,
+            confirmed: opts.yes,
         };
         let work = run::run_steps(&store, &req, &env, tx, cancel.clone());
         let (result, ()) = tokio::join!(work, progress);

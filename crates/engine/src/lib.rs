@@ -6,6 +6,7 @@
 //! runs a step (shell, HTTP, SQL, PromQL, git) under a deadline and judges what it observed.
 
 pub mod clock;
+pub mod environments;
 pub mod probe;
 pub mod run;
 pub mod runbook;

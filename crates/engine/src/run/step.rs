@@ -123,6 +123,9 @@ pub struct RunStepsReq {
     pub by: String,
     /// Steps at once within a section or phase.
     pub concurrency: usize,
+    /// The caller confirmed steps that change the target of a production environment (the
+    /// CLI's `--yes`, the app's dialog). Without it such a step is refused before anything runs.
+    pub confirmed: bool,
 }
 
 /// Run the steps of `req.scope`, recording each as events by `req.by`. Live output goes to `live`
@@ -144,16 +147,29 @@ pub async fn run_steps(
     } = req;
     let concurrency = *concurrency;
     let by = super::require("--by (who runs it)", &req.by)?;
-    let (record, runbook) = {
+    let (record, runbook, production) = {
         let guard = store
             .lock()
             .map_err(|_| Error::Invalid("the store lock was poisoned".into()))?;
         let record = guard.resolve_run(run_ref)?;
         let runbook = runbook_of(&record)?;
-        (record, runbook)
+        let production = crate::environments::Environments::open(&guard)
+            .and_then(|envs| envs.production(&record.env))
+            .map_err(|e| Error::Invalid(e.to_string()))?
+            .unwrap_or(false);
+        (record, runbook, production)
     };
     let place = format!("run {}", short_id(&record.id));
     let planned = plan(&runbook, scope, &place)?;
+    if production && !req.confirmed {
+        if let Some((_, spec)) = planned.iter().find(|(_, s)| s.changes_target) {
+            return Err(Error::Invalid(format!(
+                "step `{}` changes the target and environment `{}` is marked production: \
+                 confirm it (`--yes` on the command line) to run it",
+                spec.step, record.env
+            )));
+        }
+    }
     let mut env = env.clone();
     env.vars
         .entry("RUN_ID".into())

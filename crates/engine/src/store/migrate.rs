@@ -30,6 +30,7 @@ macro_rules! migration {
 pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("20250601000000", "runs_and_events"),
     migration!("20250601000100", "events_append_only"),
+    migration!("20250610000000", "environments"),
 ];
 
 /// Apply every migration the store does not have yet.
