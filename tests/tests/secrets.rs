@@ -1,0 +1,312 @@
+//! Secrets end to end through the CLI against a real Secret Service (gnome-keyring under
+//! `.ci/services.sh`): a corpus of secrets echoed by real shell steps, plainly and in every
+//! encoded form, split across two writes, leaves not one of those forms in the SQLite file, its
+//! WAL, or the CLI's output; a production environment refuses a target-changing step without
+//! `--yes`. Without a Secret Service these tests fail when `CI` is set and are skipped otherwise.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use flightdeck_engine::secrets::Keyring;
+
+fn flightdeck(store: &Path) -> Command {
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin("flightdeck"));
+    c.arg("--store").arg(store);
+    c
+}
+
+fn keyring_here() -> bool {
+    match Keyring::open() {
+        Ok(_) => true,
+        Err(e) if std::env::var_os("CI").is_some() => {
+            panic!("CI needs a real Secret Service (run under .ci/services.sh): {e}")
+        }
+        Err(e) => {
+            eprintln!("skipped: no usable Secret Service ({e}); run under .ci/services.sh");
+            false
+        }
+    }
+}
+
+fn ok(out: Output, what: &str) -> Output {
+    assert!(
+        out.status.success(),
+        "{what}: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn set_secret(store: &Path, env: &str, name: &str, value: &str) {
+    let mut child = flightdeck(store)
+        .args(["secret", "set", env, name])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("secret set");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(value.as_bytes())
+        .expect("write the value");
+    let out = ok(child.wait_with_output().expect("secret set"), "secret set");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains(value), "secret set never prints the value");
+}
+
+const PEM: &str = "-----BEGIN PRIVATE KEY-----
+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj
+MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu
+NMoSfm76oqFvAp8Gy0iz5sxjZmSnXyCdPEovGhLa0VzMaQ8s+CLOyS56YyCFGeJZ
+-----END PRIVATE KEY-----";
+
+/// (name, value): plain, base64-able to `+` and `/`, URL-special, JSON-escapable, a PEM key.
+fn corpus() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("PLAIN", "plain-Secret-4f9a1c7e"),
+        ("B64ABLE", "b64~able?>>secret<<??"),
+        ("URLSPECIAL", "p@ss w0rd&x=1/é%;+"),
+        ("JSONESC", "quo\"te\\back\\slash\ttab"),
+        ("PEM", PEM),
+    ]
+}
+
+const RUNBOOK: &str = r#"# Secret corpus
+
+### 1. Echo every form
+
+- [ ] **Plain**
+  ```bash
+  for n in PLAIN B64ABLE URLSPECIAL JSONESC PEM; do printenv "FLIGHTDECK_SECRET_$n"; done
+  echo "${secret:PLAIN}${secret:B64ABLE}${secret:URLSPECIAL}${secret:JSONESC}${secret:PEM}" >/dev/null
+  ```
+- [ ] **Base64**
+  ```bash
+  for v in "${secret:PLAIN}" "${secret:B64ABLE}" "${secret:URLSPECIAL}" "${secret:JSONESC}" "${secret:PEM}"; do
+    printf '%s' "$v" | base64 -w0; echo
+    printf '%s\n' "$v" | base64
+  done
+  ```
+- [ ] **URL-encoded and JSON-escaped**
+  ```bash
+  for v in "${secret:PLAIN}" "${secret:B64ABLE}" "${secret:URLSPECIAL}" "${secret:JSONESC}" "${secret:PEM}"; do
+    printf '%s' "$v" | perl -pe 's/([^A-Za-z0-9_.~-])/sprintf("%%%02X", ord($1))/ge'; echo
+    printf '%s' "$v" | perl -0777 -pe 's/(["\\])/\\$1/g; s/\n/\\n/g; s/\t/\\t/g'; echo
+    printf '%s' "$v" >&2; echo >&2
+  done
+  ```
+- [ ] **Split across two writes**
+  ```bash
+  for v in "${secret:PLAIN}" "${secret:B64ABLE}" "${secret:URLSPECIAL}" "${secret:JSONESC}"; do
+    printf 'before %s' "${v:0:5}"; sleep 0.2; printf '%s after\n' "${v:5}"
+  done
+  exit 3
+  ```
+"#;
+
+/// Every form of `value` a step above prints, which must appear nowhere.
+fn forms(value: &str) -> Vec<String> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut out = vec![
+        value.to_string(),
+        b64.encode(value),
+        b64.encode(format!("{value}\n")),
+    ];
+    if value.contains('\n') {
+        out.extend(value.lines().map(str::to_string));
+        // `base64` wraps at 76 columns: every wrapped line.
+        let wrapped = b64.encode(format!("{value}\n"));
+        out.extend(
+            wrapped
+                .as_bytes()
+                .chunks(76)
+                .filter(|c| c.len() >= 8)
+                .map(|c| String::from_utf8_lossy(c).into_owned()),
+        );
+    }
+    let url: String = value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"_.~-".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    out.push(url);
+    let json = serde_json::to_string(value).expect("json");
+    out.push(json[1..json.len() - 1].to_string());
+    out.retain(|f| f.len() >= 6);
+    out
+}
+
+fn count(hay: &[u8], needle: &str) -> usize {
+    let n = needle.as_bytes();
+    hay.windows(n.len()).filter(|w| *w == n).count()
+}
+
+#[test]
+fn no_form_of_any_secret_reaches_the_store_its_wal_or_the_output() {
+    if !keyring_here() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("fd.sqlite");
+    let env = format!("corpus-{}", std::process::id());
+    ok(
+        flightdeck(&store)
+            .args(["env", "new", &env])
+            .output()
+            .expect("env new"),
+        "env new",
+    );
+    for (name, value) in corpus() {
+        set_secret(&store, &env, name, value);
+    }
+    let list = ok(
+        flightdeck(&store)
+            .args(["secret", "list", &env])
+            .output()
+            .expect("list"),
+        "list",
+    );
+    let list = String::from_utf8_lossy(&list.stdout).to_string();
+    for (name, value) in corpus() {
+        assert!(list.contains(name), "secret list names {name}: {list}");
+        assert!(!list.contains(value));
+    }
+    let book = dir.path().join("corpus.md");
+    std::fs::write(&book, RUNBOOK).expect("write runbook");
+    let run = ok(
+        flightdeck(&store)
+            .args(["run", "new"])
+            .arg(&book)
+            .args(["--release", "v1", "--env", &env, "--by", "ana"])
+            .output()
+            .expect("run new"),
+        "run new",
+    );
+    let run = String::from_utf8_lossy(&run.stdout).trim().to_string();
+    // Human output, then JSON output (which carries the excerpts), then the event log.
+    let mut outputs = Vec::new();
+    for json in [false, true] {
+        let mut c = flightdeck(&store);
+        c.args(["run", "all", &run, "--by", "ana"]);
+        if json {
+            c.arg("--json");
+        }
+        let out = c.output().expect("run all");
+        assert_eq!(
+            out.status.code(),
+            Some(8),
+            "the last step exits 3, so the run reports a failure"
+        );
+        outputs.push(out);
+    }
+    let events = ok(
+        flightdeck(&store)
+            .args(["run", "events", &run, "--json"])
+            .output()
+            .expect("events"),
+        "events",
+    );
+    let events_text = String::from_utf8_lossy(&events.stdout).to_string();
+    for name in ["PLAIN", "B64ABLE", "URLSPECIAL", "JSONESC", "PEM"] {
+        assert!(
+            events_text.contains(&format!("***({name})")),
+            "the steps did print {name}, masked: the test saw real output"
+        );
+    }
+    outputs.push(events);
+
+    let mut places: Vec<(String, Vec<u8>)> = Vec::new();
+    for (i, o) in outputs.iter().enumerate() {
+        places.push((format!("output {i} stdout"), o.stdout.clone()));
+        places.push((format!("output {i} stderr"), o.stderr.clone()));
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let p = dir.path().join(format!("fd.sqlite{suffix}"));
+        if let Ok(bytes) = std::fs::read(&p) {
+            places.push((p.display().to_string(), bytes));
+        }
+    }
+    let mut leaks = Vec::new();
+    for (name, value) in corpus() {
+        for form in forms(value) {
+            for (place, bytes) in &places {
+                let n = count(bytes, &form);
+                if n > 0 {
+                    leaks.push(format!("{name} as {form:?}: {n}x in {place}"));
+                }
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "secret forms leaked:\n{}", leaks.join("\n"));
+}
+
+#[test]
+fn a_production_environment_asks_before_a_step_that_changes_the_target() {
+    if !keyring_here() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("fd.sqlite");
+    let env = format!("prod-{}", std::process::id());
+    ok(
+        flightdeck(&store)
+            .args(["env", "new", &env, "--production"])
+            .output()
+            .expect("env new"),
+        "env new",
+    );
+    ok(
+        flightdeck(&store)
+            .args(["env", "set-var", &env, "GREETING", "hello"])
+            .output()
+            .expect("set-var"),
+        "set-var",
+    );
+    let book = dir.path().join("deploy.md");
+    std::fs::write(
+        &book,
+        "# Deploy\n\n### 1. Go\n\n- [ ] **Deploy**\n  ```bash {changes-target=true}\n  echo \"$GREETING deployed\"\n  ```\n",
+    )
+    .expect("write runbook");
+    let run = ok(
+        flightdeck(&store)
+            .args(["run", "new"])
+            .arg(&book)
+            .args(["--release", "v1", "--env", &env, "--by", "ana"])
+            .output()
+            .expect("run new"),
+        "run new",
+    );
+    let run = String::from_utf8_lossy(&run.stdout).trim().to_string();
+    let refused = flightdeck(&store)
+        .args(["run", "all", &run, "--by", "ana"])
+        .output()
+        .expect("run all");
+    assert_eq!(refused.status.code(), Some(4), "refused without --yes");
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("1.deploy.step") && err.contains(&env) && err.contains("--yes"),
+        "{err}"
+    );
+    let done = ok(
+        flightdeck(&store)
+            .args(["run", "all", &run, "--by", "ana", "--yes", "--json"])
+            .output()
+            .expect("run all"),
+        "run all --yes",
+    );
+    assert!(
+        String::from_utf8_lossy(&done.stdout).contains("hello deployed"),
+        "the stored variable reached the shell step"
+    );
+}
