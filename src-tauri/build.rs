@@ -17,6 +17,7 @@ fn main() {
         "add_note",
         "sign_off",
         "decide",
+        "run_step",
         "watch_store",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

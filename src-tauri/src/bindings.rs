@@ -15,6 +15,7 @@ use crate::commands::runbooks::BundledRunbook;
 use crate::commands::runs::{
     AddNoteReq, CheckItemReq, CreateRunReq, DecideReq, SetFieldReq, SetMetaReq, SignOffReq,
 };
+use crate::commands::steps::{RunStepReq, StepOutput};
 use crate::error::IpcError;
 use crate::view::{RunDoc, RunLive, RunSummary};
 
@@ -39,6 +40,8 @@ fn generate(dir: &Path) {
         AddNoteReq,
         SignOffReq,
         DecideReq,
+        RunStepReq,
+        StepOutput,
     );
     let mut names: Vec<String> = files(dir)
         .into_keys()

@@ -51,6 +51,11 @@ impl Host {
         })
     }
 
+    /// The shared store, for engine work that locks it only around each write (running steps).
+    pub fn store(&self) -> Arc<Mutex<Store>> {
+        Arc::clone(&self.store)
+    }
+
     pub fn launch(&self) -> &Launch {
         &self.launch
     }

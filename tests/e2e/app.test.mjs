@@ -2,7 +2,7 @@
 // bundled M31 runbook, checked afterwards through the CLI on the same store.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { $, By, cli, launch, scratch, shot, startDriver, waitFor } from "./harness.mjs";
+import { $, By, cli, launch, scratch, shot, startDriver, startSandbox, waitFor } from "./harness.mjs";
 
 const USER = "Riley Release";
 const S = scratch();
@@ -108,6 +108,32 @@ describe("the desktop app", () => {
     await waitFor(d, () => [...document.querySelectorAll("input[data-item-id]")].filter((b) => b.offsetParent !== null).length === 85, null, 5000, "the search to clear");
   });
 
+  test("a step runs from its Run button against the sandbox and lands in the log", async () => {
+    const sandbox = await startSandbox();
+    try {
+      const id = "4.circuit-breakers-initialized.step";
+      await scrollTo(`[data-run-step="${id}"]`);
+      await click(`[data-run-step="${id}"]`);
+      const status = await waitFor(
+        d,
+        (id) => {
+          const s = document.querySelector(`[data-step-id="${id}"] [data-step-status]`)?.dataset.stepStatus;
+          return s === "passed" || s === "failed" ? s : null;
+        },
+        id,
+        20_000,
+        "the step to finish",
+      );
+      if (sandbox) assert.equal(status, "passed", "the sandbox's stripe breaker is closed");
+      const log = await (await $(d, "[data-testid=event-log]")).getText();
+      assert.match(log, /step/i, "the run's log shows the step");
+      await scrollTo(`[data-step-id="${id}"]`);
+      await shot(d, "06-step-run");
+    } finally {
+      sandbox?.stop();
+    }
+  });
+
   test("a sign-off lists what is not done, and signs with an override reason", async () => {
     await scrollTo('[data-signoff="pre-flight-gates"]');
     await click('[data-signoff="pre-flight-gates"]');
@@ -116,14 +142,14 @@ describe("the desktop app", () => {
     assert.match(text, /not done/, "the refusal says why");
     assert.match(text, /Security Testing/, "and names what is missing");
     await scrollTo("[data-testid=signoff-warning-pre-flight-gates]");
-    await shot(d, "06-signoff-warning");
+    await shot(d, "07-signoff-warning");
     await (await $(d, '[data-signoff-reason="pre-flight-gates"]')).sendKeys("Dry run on the sandbox; gates re-run at T-4h");
     await click('[data-signoff-override="pre-flight-gates"]');
     await waitFor(d, () => !document.querySelector('[data-signoff="pre-flight-gates"]'), null, 5000, "the slot to be signed");
     const slot = await (await $(d, '[data-signoff-slot="pre-flight-gates"]')).getText();
     assert.match(slot, /Signed by Riley Release/);
     assert.match(slot, /override/);
-    await shot(d, "07-signed");
+    await shot(d, "08-signed");
   });
 
   test("the decision needs a rationale and, over unchecked criteria, an override", async () => {
@@ -136,7 +162,7 @@ describe("the desktop app", () => {
     const rec = await $(d, "[data-testid=decision-recorded]");
     assert.match(await rec.getText(), /GO[\s\S]*Riley Release/);
     await scrollTo("[data-testid=decision-panel]");
-    await shot(d, "08-decision");
+    await shot(d, "09-decision");
   });
 
   test("closing and reopening the app finds everything as it was", async () => {
@@ -147,7 +173,7 @@ describe("the desktop app", () => {
     assert.match(text, /v1\.0\.0/);
     assert.match(text, /GO/, "the start screen shows the decision");
     assert.match(text, /1\/5/, "and one sign-off of five");
-    await shot(d, "09-start-after-reopen");
+    await shot(d, "10-start-after-reopen");
     await (await row.findElement(By.css("td strong"))).click();
     await $(d, "[data-testid=run-screen]", 15_000);
     for (const id of ["1.m16-1-privacy-account-management", "1.m19-m20-calls-payments", "2.data-mapping-complete-m30"]) {
@@ -187,10 +213,10 @@ describe("the desktop app", () => {
     console.log(`# CLI change visible in the app after ${ms} ms`);
     const who = await d.executeScript((id) => document.querySelector(`[data-row="${id}"] .who`)?.textContent, id);
     assert.match(who, /Casey CLI/);
-    await shot(d, "10-cli-change");
+    await shot(d, "11-cli-change");
     await click("[data-testid=theme-toggle]");
     await d.executeScript(() => document.querySelector("[data-testid=decision-panel]").scrollIntoView({ block: "center" }));
-    await shot(d, "11-run-dark");
+    await shot(d, "12-run-dark");
     await click("[data-testid=theme-toggle]");
   });
 });

@@ -3,13 +3,14 @@
 //!
 //! Adding a command: write it in its domain module, list it in `register` below, in
 //! `build.rs`'s AppManifest and in `capabilities/main.json`, then regenerate the bindings
-//! (`FLIGHTDECK_BLESS=1 cargo test -p flightdeck-app bindings`). Running a step will be one
-//! more command here, `run_step(req, on_output: Channel<StepOutput>)`, answering `RunLive`
-//! like every other write.
+//! (`FLIGHTDECK_BLESS=1 cargo test -p flightdeck-app bindings`). Long work streams over a
+//! channel, as `steps::run_step(req, on_output: Channel<StepOutput>)` does, and still answers
+//! `RunLive` like every other write.
 
 pub mod app;
 pub mod runbooks;
 pub mod runs;
+pub mod steps;
 pub mod watch;
 
 use tauri::Runtime;
@@ -30,6 +31,7 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         runs::add_note,
         runs::sign_off,
         runs::decide,
+        steps::run_step,
         watch::watch_store,
     ])
 }

@@ -40,6 +40,7 @@ export class FakeBackend implements Backend {
   addNote: Backend["addNote"] = (req) => this.answer("addNote", req);
   signOff: Backend["signOff"] = (req) => this.answer("signOff", req);
   decide: Backend["decide"] = (req) => this.answer("decide", req);
+  runStep: Backend["runStep"] = (req) => this.answer("runStep", req);
   watchStore = async (onChange: (heads: RunHead[]) => void) => {
     this.watchers.push(onChange);
   };

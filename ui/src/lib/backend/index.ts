@@ -17,6 +17,8 @@ import type {
   SetFieldReq,
   SetMetaReq,
   SignOffReq,
+  RunStepReq,
+  StepOutput,
 } from "../bindings";
 
 export interface Backend {
@@ -36,6 +38,8 @@ export interface Backend {
   addNote(req: AddNoteReq): Promise<RunLive>;
   signOff(req: SignOffReq): Promise<RunLive>;
   decide(req: DecideReq): Promise<RunLive>;
+  /** Run one step; its live output arrives on `onOutput` until the answer. */
+  runStep(req: RunStepReq, onOutput: (o: StepOutput) => void): Promise<RunLive>;
   /** Every run's head now and whenever one moves, whoever wrote it (the CLI too). */
   watchStore(onChange: (heads: RunHead[]) => void): Promise<void>;
 }

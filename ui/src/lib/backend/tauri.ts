@@ -1,6 +1,6 @@
 // The Backend over Tauri IPC: one `invoke` per command of src-tauri/src/commands.
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { RunHead } from "../bindings";
+import type { RunHead, RunLive, RunStepReq, StepOutput } from "../bindings";
 import { type Backend, BackendError } from "./index";
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -26,6 +26,12 @@ export class TauriBackend implements Backend {
   addNote: Backend["addNote"] = (req) => call("add_note", { req });
   signOff: Backend["signOff"] = (req) => call("sign_off", { req });
   decide: Backend["decide"] = (req) => call("decide", { req });
+
+  runStep(req: RunStepReq, onOutput: (o: StepOutput) => void): Promise<RunLive> {
+    const channel = new Channel<StepOutput>();
+    channel.onmessage = onOutput;
+    return call<RunLive>("run_step", { req, onOutput: channel });
+  }
 
   async watchStore(onChange: (heads: RunHead[]) => void): Promise<void> {
     const channel = new Channel<RunHead[]>();

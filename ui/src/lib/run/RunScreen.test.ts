@@ -41,7 +41,7 @@ describe("RunScreen", () => {
     expect(q('[data-field-id="1.result"] [data-option]')).toBe(2);
     expect(q('[data-signoff="gates"]')).toBe(1);
     expect(q('[data-decision="go"], [data-decision="no-go"]')).toBe(2);
-    expect(document.querySelector('[data-run-step="1.tests.step"]')).toHaveProperty("disabled", true);
+    expect(document.querySelector('[data-run-step="1.tests.step"]')).toHaveProperty("disabled", false);
     expect(screen.getByText("Expected: >95% pass rate")).toBeTruthy();
   });
 
@@ -57,6 +57,18 @@ describe("RunScreen", () => {
     await waitFor(() => expect(box.checked).toBe(true));
     expect(calls.find((c) => c.cmd === "check_item")?.args).toEqual({ req: { run: RUN_ID, item: "1.unit", checked: true } });
     expect(screen.getByTestId("event-log").textContent).toContain("checked “Unit suite”");
+  });
+
+  it("runs a step through run_step and shows its result and captures", async () => {
+    handlers.run_step = ({ req }) =>
+      live({
+        steps: [{ id: req.step, item: "1.tests", section: "1", kind: "shell", status: "passed", runs: 1, what: "make test", by: "Riley", started_at: "2026-11-28T10:03:00.000Z", finished_at: "2026-11-28T10:03:01.000Z", result: { passed: true, failure: null, message: null, exit_code: 0, http_status: null, duration_ms: 812, assertions: [["pass_rate > 95", "97.5", "pass"]], captures: [["1.pass-rate", "97.5"]] } }],
+      });
+    show();
+    await fireEvent.click((await screen.findByTestId("run-screen")).querySelector('[data-run-step="1.tests.step"]')!);
+    await waitFor(() => expect(document.querySelector('[data-step-status="passed"]')).toBeTruthy());
+    expect(calls.find((c) => c.cmd === "run_step")?.args.req).toEqual({ run: RUN_ID, step: "1.tests.step" });
+    expect(document.querySelector('[data-step-result="1.tests.step"]')!.textContent).toContain("pass_rate > 95");
   });
 
   it("refuses a percent above 100 in place, without calling the backend", async () => {

@@ -204,6 +204,19 @@ export function describeEvent(e: StoredEvent, rb: Runbook): string {
       const d = s("decision").toUpperCase();
       return `decided ${d}: ${s("rationale")}${p.override_reason ? ` (override: ${s("override_reason")})` : ""}`;
     }
+    case "step_started":
+      return `ran ${s("kind")} step of “${itemText(rb.steps.find((x) => x.id === s("step"))?.item ?? s("step"))}”: ${s("what")}`;
+    case "step_output":
+      return `${s("stream")} of ${s("step")} kept`;
+    case "step_finished": {
+      const r = (p.result ?? {}) as Record<string, unknown>;
+      const outcome = String(r.outcome ?? (r.failure ? "failed" : "passed"));
+      return `step ${s("step")} ${outcome}${r.duration_ms != null ? ` in ${r.duration_ms} ms` : ""}`;
+    }
+    case "field_captured": {
+      const f = field(s("field"));
+      return `captured ${f ? describeIncomplete(rb, { kind: "field", id: f.id }) : s("field")} = ${s("value")}`;
+    }
     default:
       return e.kind.replaceAll("_", " ");
   }

@@ -2,7 +2,7 @@
 // answers the run's new state (RunLive), so the screen never guesses what the log holds.
 import { getContext, setContext } from "svelte";
 import { type Backend, BackendError } from "../backend";
-import type { DecideReq, Runbook, RunLive, Verdict } from "../bindings";
+import type { DecideReq, Runbook, RunLive, StepOutput, Verdict } from "../bindings";
 import { indexState, type StateIndex, visibleItems } from "./model";
 
 export class RunSession {
@@ -69,6 +69,10 @@ export class RunSession {
       .signOff({ run: this.id, signoff, override_reason: overrideReason })
       .catch((e) => Promise.reject(BackendError.from(e)));
   }
+
+  /** Run a step; `onOutput` sees its live output. False when it could not be run. */
+  runStep = (step: string, onOutput: (o: StepOutput) => void) =>
+    this.apply(this.backend.runStep({ run: this.id, step }, onOutput));
 
   async decide(decision: Verdict, rationale: string, overrideReason: string | null): Promise<void> {
     const req: DecideReq = { run: this.id, decision, rationale, override_reason: overrideReason };

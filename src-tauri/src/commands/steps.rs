@@ -1,0 +1,128 @@
+//! Running a step from the checklist: the engine's `run_steps` for one step, recorded under the
+//! app user's name, its live output forwarded over a channel as it comes.
+
+use flightdeck_engine::probe::{ProbeEnv, ProbeEvent};
+use flightdeck_engine::run::{self, Scope};
+use serde::{Deserialize, Serialize};
+use tauri::ipc::Channel;
+use tauri::State;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
+
+use crate::error::{ErrorCode, IpcError};
+use crate::host::Host;
+use crate::view::{self, RunLive};
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct RunStepReq {
+    pub run: String,
+    pub step: String,
+}
+
+/// One piece of a running step's live output.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StepOutput {
+    /// What runs (secrets as references), and its deadline.
+    Started {
+        step: String,
+        kind: String,
+        what: String,
+        deadline_ms: u64,
+    },
+    /// Redacted output of one stream (`stdout`, `stderr`, `body`).
+    Output {
+        step: String,
+        stream: String,
+        text: String,
+    },
+    Progress {
+        step: String,
+        done: u64,
+        total: Option<u64>,
+        message: String,
+    },
+}
+
+impl StepOutput {
+    fn from_probe(step: String, ev: ProbeEvent) -> Self {
+        match ev {
+            ProbeEvent::Started {
+                kind,
+                what,
+                deadline_ms,
+            } => StepOutput::Started {
+                step,
+                kind,
+                what,
+                deadline_ms,
+            },
+            ProbeEvent::Output { stream, text } => StepOutput::Output {
+                step,
+                stream: stream.name().to_string(),
+                text,
+            },
+            ProbeEvent::Progress { done, total, message } => StepOutput::Progress {
+                step,
+                done,
+                total,
+                message,
+            },
+        }
+    }
+}
+
+/// Run one step of a run (against the run's environment's built-in variables); answers the
+/// run's state once the step has finished and its events are recorded.
+#[tauri::command]
+pub async fn run_step(
+    host: State<'_, Host>,
+    req: RunStepReq,
+    on_output: Channel<StepOutput>,
+) -> Result<RunLive, IpcError> {
+    let by = host.user_name()?;
+    let store = host.store();
+    let env_name = host
+        .blocking({
+            let run = req.run.clone();
+            move |s| Ok(s.resolve_run(&run)?.env)
+        })
+        .await?;
+    let env = ProbeEnv {
+        vars: run::builtin_vars(&env_name),
+        ..ProbeEnv::default()
+    };
+    let steps_req = run::RunStepsReq {
+        run: req.run.clone(),
+        scope: Scope::Step(req.step.clone()),
+        by,
+        concurrency: 1,
+        // No confirmation dialog yet: target-changing steps on a production env are refused.
+        confirmed: false,
+    };
+    // The engine's step future is not provably `Send` across its borrowed store, so it gets a
+    // runtime of its own on the blocking pool, as the CLI runs it.
+    let result = tauri::async_runtime::spawn_blocking(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| IpcError::new(ErrorCode::Internal, format!("cannot start the step runtime: {e}")))?;
+        rt.block_on(async {
+            let (tx, mut rx) = mpsc::channel::<(String, ProbeEvent)>(256);
+            let forward = async move {
+                while let Some((step, ev)) = rx.recv().await {
+                    // A closed window stops listening; the step still finishes and is recorded.
+                    let _ = on_output.send(StepOutput::from_probe(step, ev));
+                }
+            };
+            let work = run::run_steps(&store, &steps_req, &env, tx, CancellationToken::new());
+            let (result, ()) = tokio::join!(work, forward);
+            result.map_err(IpcError::from)
+        })
+    })
+    .await
+    .map_err(|e| IpcError::new(ErrorCode::Internal, format!("step task failed: {e}")))?;
+    result?;
+    host.blocking(move |s| view::run_live(s, &req.run)).await
+}
