@@ -1,0 +1,242 @@
+//! The CMS `SignedData` of a PAdES B-B signature (`ETSI.CAdES.detached`), built and checked.
+//!
+//! Owns the signed attributes (content-type, message-digest, signing-certificate-v2; no
+//! signing-time, which PAdES leaves to the signature dictionary's `/M`), the ECDSA P-256 /
+//! SHA-256 signature over them, and the checks `verify` reports. Where the bytes sit in the
+//! PDF belongs to `sign` and `verify`.
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
+use der::{Decode, Encode, Sequence};
+use p256::ecdsa::signature::{Signer, Verifier};
+use p256::ecdsa::{Signature, VerifyingKey};
+use sha2::{Digest, Sha256};
+use x509_cert::attr::Attribute;
+use x509_cert::spki::AlgorithmIdentifierOwned;
+use x509_cert::Certificate;
+
+use crate::identity::Identity;
+
+const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
+const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+
+/// `ESSCertIDv2` with the default hash algorithm (SHA-256) and no issuer serial (RFC 5035).
+#[derive(Debug, Clone, Sequence)]
+struct EssCertIdV2 {
+    cert_hash: OctetString,
+}
+
+/// `SigningCertificateV2` without policies.
+#[derive(Debug, Clone, Sequence)]
+struct SigningCertificateV2 {
+    certs: Vec<EssCertIdV2>,
+}
+
+fn sha256_alg() -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid: ID_SHA256,
+        parameters: None,
+    }
+}
+
+fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, der::Error> {
+    Ok(Attribute {
+        oid,
+        values: SetOfVec::try_from(vec![value])?,
+    })
+}
+
+/// The DER `ContentInfo` signing `digest` (sha256 of the signed byte ranges) as `identity`.
+pub fn sign(identity: &Identity, digest: &[u8; 32]) -> Result<Vec<u8>, der::Error> {
+    let cert = identity.certificate().clone();
+    let cert_hash: [u8; 32] = Sha256::digest(identity.certificate_der()).into();
+    let signing_cert = SigningCertificateV2 {
+        certs: vec![EssCertIdV2 {
+            cert_hash: OctetString::new(cert_hash.to_vec())?,
+        }],
+    };
+    let attrs = SetOfVec::try_from(vec![
+        attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_DATA)?)?,
+        attribute(
+            ID_MESSAGE_DIGEST,
+            Any::encode_from(&OctetString::new(digest.to_vec())?)?,
+        )?,
+        attribute(ID_SIGNING_CERTIFICATE_V2, Any::encode_from(&signing_cert)?)?,
+    ])?;
+    // The signature covers the attributes DER-encoded as a SET (tag 0x31), not as the [0] the
+    // SignerInfo carries them in (RFC 5652, 5.4).
+    let signature: Signature = identity.key().sign(&attrs.to_der()?);
+    let signer = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: cert.tbs_certificate.issuer.clone(),
+            serial_number: cert.tbs_certificate.serial_number.clone(),
+        }),
+        digest_alg: sha256_alg(),
+        signed_attrs: Some(attrs),
+        signature_algorithm: AlgorithmIdentifierOwned {
+            oid: ECDSA_WITH_SHA256,
+            parameters: None,
+        },
+        signature: OctetString::new(signature.to_der().as_bytes().to_vec())?,
+        unsigned_attrs: None,
+    };
+    let signed = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![sha256_alg()])?,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: ID_DATA,
+            econtent: None,
+        },
+        certificates: Some(CertificateSet(SetOfVec::try_from(vec![
+            CertificateChoices::Certificate(cert),
+        ])?)),
+        crls: None,
+        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer])?),
+    };
+    ContentInfo {
+        content_type: ID_SIGNED_DATA,
+        content: Any::encode_from(&signed)?,
+    }
+    .to_der()
+}
+
+/// What the CMS says, once checked.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The signer's certificate, DER.
+    pub cert_der: Vec<u8>,
+    pub subject: String,
+    /// The signature over the signed attributes holds under the certificate's key.
+    pub signature_ok: bool,
+    /// message-digest equals the digest of the signed byte ranges.
+    pub digest_ok: bool,
+    /// signing-certificate-v2 names the certificate that signed.
+    pub signing_cert_ok: bool,
+    /// content-type is id-data.
+    pub content_type_ok: bool,
+}
+
+/// Parse `der` as a detached CAdES signature and check it against `digest`.
+pub fn check(der_bytes: &[u8], digest: &[u8; 32]) -> Result<Checked, String> {
+    let info = ContentInfo::from_der(der_bytes).map_err(|e| format!("not a CMS ContentInfo ({e})"))?;
+    if info.content_type != ID_SIGNED_DATA {
+        return Err(format!("CMS content is {}, not signed-data", info.content_type));
+    }
+    let signed: SignedData = info
+        .content
+        .decode_as()
+        .map_err(|e| format!("not a CMS SignedData ({e})"))?;
+    if signed.encap_content_info.econtent.is_some() {
+        return Err("the signature is not detached (it carries content)".into());
+    }
+    let [signer] = signed.signer_infos.0.as_slice() else {
+        return Err(format!(
+            "{} signer infos, expected exactly 1",
+            signed.signer_infos.0.len()
+        ));
+    };
+    if signer.digest_alg.oid != ID_SHA256 {
+        return Err(format!(
+            "digest algorithm {} is not SHA-256",
+            signer.digest_alg.oid
+        ));
+    }
+    if signer.signature_algorithm.oid != ECDSA_WITH_SHA256 {
+        return Err(format!(
+            "signature algorithm {} is not ECDSA with SHA-256",
+            signer.signature_algorithm.oid
+        ));
+    }
+    let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
+        return Err("the signer is not named by issuer and serial number".into());
+    };
+    let cert: &Certificate = signed
+        .certificates
+        .as_ref()
+        .and_then(|set| {
+            set.0.iter().find_map(|c| match c {
+                CertificateChoices::Certificate(c)
+                    if c.tbs_certificate.issuer == sid.issuer
+                        && c.tbs_certificate.serial_number == sid.serial_number =>
+                {
+                    Some(c)
+                }
+                _ => None,
+            })
+        })
+        .ok_or("the signer's certificate is not in the signature")?;
+    let cert_der = cert
+        .to_der()
+        .map_err(|e| format!("certificate does not encode ({e})"))?;
+    let attrs = signer
+        .signed_attrs
+        .as_ref()
+        .ok_or("the signature has no signed attributes")?;
+    let value_of = |oid: ObjectIdentifier| -> Option<&Any> {
+        let found: Vec<&Attribute> = attrs.iter().filter(|a| a.oid == oid).collect();
+        match found.as_slice() {
+            [one] if one.values.len() == 1 => one.values.iter().next(),
+            _ => None,
+        }
+    };
+    let content_type_ok = value_of(ID_CONTENT_TYPE)
+        .and_then(|v| v.decode_as::<ObjectIdentifier>().ok())
+        .is_some_and(|oid| oid == ID_DATA);
+    let digest_ok = value_of(ID_MESSAGE_DIGEST)
+        .and_then(|v| v.decode_as::<OctetString>().ok())
+        .is_some_and(|d| d.as_bytes() == digest);
+    let cert_hash: [u8; 32] = Sha256::digest(&cert_der).into();
+    let signing_cert_ok = value_of(ID_SIGNING_CERTIFICATE_V2)
+        .and_then(|v| v.decode_as::<SigningCertificateV2>().ok())
+        .and_then(|s| s.certs.first().map(|c| c.cert_hash.as_bytes() == cert_hash))
+        .unwrap_or(false);
+    let signature_ok = (|| {
+        let key = VerifyingKey::from_sec1_bytes(
+            cert.tbs_certificate
+                .subject_public_key_info
+                .subject_public_key
+                .raw_bytes(),
+        )
+        .ok()?;
+        let sig = Signature::from_der(signer.signature.as_bytes()).ok()?;
+        let message = attrs.to_der().ok()?;
+        key.verify(&message, &sig).ok()
+    })()
+    .is_some();
+    Ok(Checked {
+        subject: cert.tbs_certificate.subject.to_string(),
+        cert_der,
+        signature_ok,
+        digest_ok,
+        signing_cert_ok,
+        content_type_ok,
+    })
+}
+
+/// The length of a DER TLV at the start of `bytes` (header included), if it is well formed.
+pub fn der_len(bytes: &[u8]) -> Option<usize> {
+    let first = *bytes.get(1)?;
+    if first < 0x80 {
+        return Some(2 + first as usize);
+    }
+    let n = (first & 0x7f) as usize;
+    if n == 0 || n > 4 {
+        return None;
+    }
+    let mut len = 0usize;
+    for i in 0..n {
+        len = (len << 8) | *bytes.get(2 + i)? as usize;
+    }
+    Some(2 + n + len)
+}

@@ -1,0 +1,58 @@
+//! Flightdeck's archive: a finished run sealed as a signed PDF/A-3b, and its offline check.
+//!
+//! `export` gathers the run from the store (`record`), draws the document (`render`, `layout`,
+//! `chart`), embeds the event log, the runbook source and the evidence, and signs the whole
+//! file by incremental update (`sign`, `cades`: PAdES B-B, ECDSA P-256). `verify` checks a file
+//! alone, offline; `open` also hands back what it carries so `rebuild` can fold the run again.
+//! Keys and certificates come through `identity`; where they are kept is not this crate's
+//! business. The run's data and its hashing belong to `flightdeck_engine`.
+
+mod cades;
+mod chart;
+mod error;
+pub mod identity;
+mod layout;
+pub mod record;
+mod render;
+mod sign;
+pub mod verify;
+
+use flightdeck_engine::run::{fold, RunState};
+use flightdeck_engine::runbook::{self, Runbook};
+use flightdeck_engine::store::{format_time, Store};
+use time::OffsetDateTime;
+
+pub use error::{Error, Result};
+pub use identity::{Identity, IdentityStore, MemoryIdentityStore, PemPair, Subject};
+pub use record::{Manifest, Record};
+pub use verify::{open, verify, Check, Contents, Opened, Report};
+
+/// How to export.
+#[derive(Debug, Clone)]
+pub struct ExportOpts {
+    /// The export's time: the signature's `/M`, the manifest's `exported_at`, the files' dates.
+    pub now: OffsetDateTime,
+}
+
+/// The signed archive of `run_ref`.
+pub fn export(store: &Store, run_ref: &str, signer: &Identity, opts: &ExportOpts) -> Result<Vec<u8>> {
+    let record = Record::gather(store, run_ref, &format_time(opts.now))?;
+    let who = signer.subject();
+    let pdf = render::render(&record, &who, opts.now)?;
+    let reason = format!(
+        "Flightdeck archive {} of run {} (release {})",
+        record.manifest.archive_id, record.manifest.run_id, record.manifest.release
+    );
+    sign::sign(pdf, signer, opts.now, &reason)
+}
+
+/// The run as it stood when archived, folded again from the embedded runbook and event log.
+pub fn rebuild(contents: &Contents) -> Result<(Runbook, RunState)> {
+    let book = runbook::parse(
+        &contents.manifest.runbook_name,
+        contents.runbook_source.as_bytes(),
+    )
+    .map_err(|e| Error::NotAnArchive(format!("the embedded runbook does not import: {e}")))?;
+    let state = fold(&book, &contents.events);
+    Ok((book, state))
+}

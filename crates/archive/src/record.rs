@@ -1,0 +1,219 @@
+//! What an archive holds: the run as loaded from the store, with the files embedded beside it.
+//!
+//! Owns gathering (`Record::gather`: the run, its events and the latest evidence of each step),
+//! the attachments (canonical event log, runbook source, full evidence outputs) and the
+//! manifest that states each attachment's sha256 and the log's head. Drawing it belongs to
+//! `render`; checking it back to `verify`.
+
+use std::collections::BTreeMap;
+
+use flightdeck_engine::probe::Excerpt;
+use flightdeck_engine::run::{self, Event, LoadedRun};
+use flightdeck_engine::store::{canonical_json, sha256_hex, Store, StoredEvent};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::Result;
+
+/// The format tag written into every manifest.
+pub const FORMAT: &str = "flightdeck-archive/1";
+/// The attachment holding the event log (canonical JSON array of stored events).
+pub const EVENTS_FILE: &str = "events.json";
+/// The attachment holding the runbook source the run was created from.
+pub const RUNBOOK_FILE: &str = "runbook.md";
+/// The attachment stating the archive's contents.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// A file embedded in the PDF.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub name: String,
+    pub mime: &'static str,
+    pub description: String,
+    pub data: Vec<u8>,
+    pub sha256: String,
+}
+
+impl Attachment {
+    fn new(name: String, mime: &'static str, description: String, data: Vec<u8>) -> Attachment {
+        let sha256 = sha256_hex(&data);
+        Attachment {
+            name,
+            mime,
+            description,
+            data,
+            sha256,
+        }
+    }
+}
+
+/// What the manifest says about one attachment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    pub name: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// `manifest.json`: what the document states about itself, signed with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub archive_id: String,
+    pub run_id: String,
+    pub release: String,
+    pub env: String,
+    pub runbook_name: String,
+    pub runbook_sha256: String,
+    pub event_count: u64,
+    pub head_hash: String,
+    pub exported_at: String,
+    pub attachments: Vec<ManifestEntry>,
+}
+
+/// A step's latest output, one excerpt per stream, with the attachment holding it.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub stream: String,
+    pub excerpt: Excerpt,
+    pub attachment: String,
+}
+
+/// Everything the document is drawn from.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub run: LoadedRun,
+    pub events: Vec<StoredEvent>,
+    /// Latest evidence per step id.
+    pub evidence: BTreeMap<String, Vec<Evidence>>,
+    pub attachments: Vec<Attachment>,
+    pub manifest: Manifest,
+}
+
+impl Record {
+    /// Load `run_ref` from `store` and prepare its attachments and manifest.
+    pub fn gather(store: &Store, run_ref: &str, exported_at: &str) -> Result<Record> {
+        let run = run::load(store, run_ref)?;
+        let events = store.events(&run.record.id).map_err(run::Error::from)?;
+        Ok(Self::from_parts(run, events, exported_at))
+    }
+
+    fn from_parts(run: LoadedRun, events: Vec<StoredEvent>, exported_at: &str) -> Record {
+        let head_hash = events.last().map(|e| e.hash.clone()).unwrap_or_default();
+        let archive_id = archive_id(&run.record.id, &head_hash, exported_at);
+        let mut attachments = vec![
+            Attachment::new(
+                EVENTS_FILE.into(),
+                "application/json",
+                "The run's complete event log: canonical JSON, hash-chained".into(),
+                events_json(&events).into_bytes(),
+            ),
+            Attachment::new(
+                RUNBOOK_FILE.into(),
+                "text/markdown",
+                format!(
+                    "The runbook source the run was created from ({})",
+                    run.record.runbook_name
+                ),
+                run.record.runbook_source.clone().into_bytes(),
+            ),
+        ];
+        let mut evidence: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
+        let mut runs: BTreeMap<String, u32> = BTreeMap::new();
+        for e in &events {
+            match Event::decode(e) {
+                Ok(Event::StepStarted { step, .. }) => {
+                    *runs.entry(step.clone()).or_default() += 1;
+                    evidence.remove(&step);
+                }
+                Ok(Event::StepOutput { step, stream, output }) => {
+                    let n = runs.get(&step).copied().unwrap_or(1);
+                    let suffix = if n > 1 { format!(".run{n}") } else { String::new() };
+                    let name = format!("evidence/{}{suffix}.{}.txt", file_safe(&step), file_safe(&stream));
+                    attachments.push(Attachment::new(
+                        name.clone(),
+                        "text/plain",
+                        format!(
+                            "Output of step {step} ({stream}), event {}, as recorded (redacted, capped)",
+                            e.seq
+                        ),
+                        output.text.clone().into_bytes(),
+                    ));
+                    evidence.entry(step).or_default().push(Evidence {
+                        stream,
+                        excerpt: output,
+                        attachment: name,
+                    });
+                }
+                _ => {}
+            }
+        }
+        // A name repeated by a re-run of the same attempt number keeps the last; names must be unique.
+        let mut seen = std::collections::HashSet::new();
+        attachments.reverse();
+        attachments.retain(|a| seen.insert(a.name.clone()));
+        attachments.reverse();
+        let manifest = Manifest {
+            format: FORMAT.into(),
+            archive_id,
+            run_id: run.record.id.clone(),
+            release: run.record.release.clone(),
+            env: run.record.env.clone(),
+            runbook_name: run.record.runbook_name.clone(),
+            runbook_sha256: run.record.runbook_sha256.clone(),
+            event_count: events.len() as u64,
+            head_hash,
+            exported_at: exported_at.to_string(),
+            attachments: attachments
+                .iter()
+                .map(|a| ManifestEntry {
+                    name: a.name.clone(),
+                    sha256: a.sha256.clone(),
+                    bytes: a.data.len() as u64,
+                })
+                .collect(),
+        };
+        Record {
+            run,
+            events,
+            evidence,
+            attachments,
+            manifest,
+        }
+    }
+
+    /// The manifest as the attachment that carries it.
+    pub fn manifest_attachment(&self) -> Attachment {
+        let value = serde_json::to_value(&self.manifest).unwrap_or(Value::Null);
+        Attachment::new(
+            MANIFEST_FILE.into(),
+            "application/json",
+            "What this archive states: each attachment's sha256 and the event log's head".into(),
+            canonical_json(&value).into_bytes(),
+        )
+    }
+}
+
+/// The event log as embedded: a canonical JSON array of the stored events.
+pub fn events_json(events: &[StoredEvent]) -> String {
+    let value = serde_json::to_value(events).unwrap_or(Value::Null);
+    canonical_json(&value)
+}
+
+/// 16 hex digits naming this export of this run at this head.
+fn archive_id(run_id: &str, head_hash: &str, exported_at: &str) -> String {
+    let full = sha256_hex(format!("{run_id}\n{head_hash}\n{exported_at}").as_bytes());
+    full[..16].to_string()
+}
+
+fn file_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,243 @@
+//! A finished M31 run on a temporary store, built through the engine's own operations, and
+//! signed archives of it. Shared by the tests and the bench.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use flightdeck_archive::{Identity, Subject};
+use flightdeck_engine::clock::FixedClock;
+use flightdeck_engine::probe::{AssertionResult, Excerpt, Outcome, ProbeResult, Provenance, Verdict as Pv};
+use flightdeck_engine::run::{self, Event, Verdict};
+use flightdeck_engine::runbook;
+use flightdeck_engine::store::{sha256_hex, Store};
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+pub const EXPORTED_AT: OffsetDateTime = datetime!(2025-06-02 09:30 UTC);
+
+pub struct Fixture {
+    pub _dir: tempfile::TempDir,
+    pub store: Store,
+    pub run_id: String,
+}
+
+/// The bundled M31 runbook run end to end: header filled, every step run (its events as the
+/// step runner writes them), items checked but one critical criterion, every sign-off, and a
+/// GO over that criterion with an override.
+pub fn m31_run() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Arc::new(FixedClock::stepping(
+        datetime!(2025-06-01 20:00 UTC),
+        time::Duration::seconds(7),
+    ));
+    let mut store = Store::open_with_clock(dir.path().join("fd.sqlite"), clock).expect("store");
+    let (name, source) = runbook::read_source("bundled:m31").expect("bundled m31");
+    let record = run::create(
+        &mut store,
+        run::CreateReq {
+            runbook_name: name,
+            source,
+            env: "sandbox".into(),
+            release: "v2.4.0".into(),
+            by: "ana".into(),
+        },
+    )
+    .expect("run created");
+    let id = record.id.clone();
+    let loaded = run::load(&store, &id).expect("loaded");
+    for (key, value) in [
+        ("release-manager", "Ana Ruiz"),
+        ("cutover-date", "2025-06-01"),
+        ("on-call-engineer", "Ben Okafor"),
+    ] {
+        if loaded.state.meta(key).is_some() {
+            run::set_meta(
+                &mut store,
+                run::SetMetaReq {
+                    run: id.clone(),
+                    key: key.into(),
+                    value: value.into(),
+                    by: "ana".into(),
+                },
+            )
+            .expect("meta");
+        }
+    }
+    for (n, step) in loaded.runbook.steps.iter().enumerate() {
+        let lines = if n == 3 { 400 } else { 6 };
+        let text: String = (0..lines)
+            .map(|i| {
+                format!(
+                    "[{:02}] {} line {i}: ok status=200 latency_ms={}\n",
+                    n,
+                    step.id,
+                    10 + i % 90
+                )
+            })
+            .collect();
+        let passed = n != 5;
+        append(
+            &mut store,
+            &id,
+            Event::StepStarted {
+                step: step.id.clone(),
+                kind: "shell".into(),
+                what: step.code.lines().next().unwrap_or_default().to_string(),
+            },
+        );
+        append(
+            &mut store,
+            &id,
+            Event::StepOutput {
+                step: step.id.clone(),
+                stream: "stdout".into(),
+                output: Excerpt {
+                    bytes: text.len() as u64,
+                    sha256: sha256_hex(text.as_bytes()),
+                    text: text.clone(),
+                    truncated_bytes: 0,
+                    truncated: false,
+                },
+            },
+        );
+        append(
+            &mut store,
+            &id,
+            Event::StepFinished {
+                step: step.id.clone(),
+                result: Box::new(ProbeResult {
+                    kind: "shell".into(),
+                    outcome: if passed { Outcome::Passed } else { Outcome::Failed },
+                    failure: None,
+                    message: (!passed).then(|| "assertion `exit == 0` did not hold".to_string()),
+                    exit_code: Some(if passed { 0 } else { 1 }),
+                    http_status: None,
+                    duration_ms: 120 + (n as u64 * 379) % 2400,
+                    captures: vec![],
+                    assertions: vec![AssertionResult {
+                        expr: "exit == 0".into(),
+                        actual: if passed { "0".into() } else { "1".into() },
+                        verdict: if passed { Pv::Pass } else { Pv::Fail },
+                        implicit: true,
+                    }],
+                    stdout: None,
+                    stderr: None,
+                    body: None,
+                    what: step.code.lines().next().unwrap_or_default().to_string(),
+                    provenance: Provenance {
+                        host: "laptop".into(),
+                        user: "ana".into(),
+                        flightdeck_version: "0.1.0".into(),
+                        command_sha256: sha256_hex(step.code.as_bytes()),
+                        output_sha256: sha256_hex(text.as_bytes()),
+                    },
+                }),
+            },
+        );
+    }
+    let criteria = loaded
+        .runbook
+        .decision
+        .as_ref()
+        .map(|d| d.criteria.clone())
+        .unwrap_or_default();
+    let left_open = criteria.first().cloned();
+    for item in &loaded.state.items {
+        if item.checked || Some(&item.id) == left_open.as_ref() {
+            continue;
+        }
+        run::check(
+            &mut store,
+            run::CheckReq {
+                run: id.clone(),
+                item: item.id.clone(),
+                checked: true,
+                by: "ben".into(),
+            },
+        )
+        .expect("check");
+    }
+    for (i, f) in loaded.runbook.fields.iter().enumerate() {
+        let value = match &f.kind {
+            runbook::FieldKind::Choice { options } => options.first().cloned().unwrap_or_default(),
+            runbook::FieldKind::Text => format!("value {i}"),
+            _ => format!("{}", 10 + i),
+        };
+        let _ = run::set_field(
+            &mut store,
+            run::SetFieldReq {
+                run: id.clone(),
+                field: f.id.clone(),
+                value,
+                by: "ben".into(),
+            },
+        );
+    }
+    run::note(
+        &mut store,
+        run::NoteReq {
+            run: id.clone(),
+            text: "Payments latency watched for 15 minutes after the switch; stable.".into(),
+            item: None,
+            by: "ana".into(),
+        },
+    )
+    .expect("note");
+    for s in &loaded.runbook.signoffs {
+        run::signoff(
+            &mut store,
+            run::SignOffReq {
+                run: id.clone(),
+                target: s.id.clone(),
+                by: "carol".into(),
+                override_reason: Some("accepted by the change board".into()),
+            },
+        )
+        .expect("signoff");
+    }
+    run::decide(
+        &mut store,
+        run::DecideReq {
+            run: id.clone(),
+            decision: Verdict::Go,
+            by: "dana".into(),
+            rationale: "All gates green except the load test, re-run scheduled at D+1.".into(),
+            override_reason: Some("load test environment down; risk accepted by VP Eng".into()),
+        },
+    )
+    .expect("decide");
+    Fixture {
+        _dir: dir,
+        store,
+        run_id: id,
+    }
+}
+
+fn append(store: &mut Store, run_id: &str, event: Event) {
+    let new = event.into_new("ana").expect("encodes");
+    store
+        .append(run_id, &new.actor, &new.kind, new.payload)
+        .expect("append");
+}
+
+pub fn identity() -> Identity {
+    let (identity, _) = Identity::self_signed(
+        &Subject {
+            name: "Ana Ruiz".into(),
+            organisation: Some("Example Payments Ltd".into()),
+        },
+        datetime!(2025-01-01 00:00 UTC),
+    )
+    .expect("identity");
+    identity
+}
+
+pub fn export(fx: &Fixture, who: &Identity) -> Vec<u8> {
+    flightdeck_archive::export(
+        &fx.store,
+        &fx.run_id,
+        who,
+        &flightdeck_archive::ExportOpts { now: EXPORTED_AT },
+    )
+    .expect("export")
+}
