@@ -57,16 +57,14 @@ pub fn step_timing_svg(bars: &[Bar], w: u32, h: u32) -> Result<String, String> {
             .draw()
             .map_err(|e| e.to_string())?;
         chart
-            .draw_series(bars.iter().enumerate().map(|(i, b)| {
+            .draw_series(bars.iter().enumerate().map(|(row, b)| {
+                let i = (n - 1 - row) as f64;
                 let color = if b.passed {
                     RGBColor(22, 120, 60)
                 } else {
                     RGBColor(170, 30, 30)
                 };
-                Rectangle::new(
-                    [(0.0, i as f64 - 0.32), (b.ms as f64, i as f64 + 0.32)],
-                    color.filled(),
-                )
+                Rectangle::new([(0.0, i - 0.32), (b.ms as f64, i + 0.32)], color.filled())
             }))
             .map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;

@@ -4,6 +4,8 @@
 pub enum Error {
     #[error(transparent)]
     Run(#[from] flightdeck_engine::run::Error),
+    #[error(transparent)]
+    Keyring(#[from] flightdeck_engine::secrets::KeyringError),
     #[error("signing identity: {0}")]
     Identity(String),
     #[error("PDF writing failed: {0}")]
@@ -19,6 +21,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Run(e) => e.code(),
+            Error::Keyring(e) => e.code(),
             Error::Identity(_) => "identity",
             Error::Pdf(_) | Error::Sign(_) => "archive",
             Error::NotAnArchive(_) => "invalid",

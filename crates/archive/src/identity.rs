@@ -4,12 +4,13 @@
 //! self-signed one from a `Subject` (name and organisation from settings), and the
 //! `IdentityStore` seam through which the PEM pair is kept: made on first use by `obtain`, or
 //! an organisation's own pair brought in by `import`. Where the PEM lives is the store's
-//! business: the OS keyring in the app and the CLI (added with the engine's secrets module),
-//! `MemoryIdentityStore` in tests and for one-off signatures. Nothing here writes a key to a file.
+//! business: the OS keyring in the app and the CLI (`KeyringIdentityStore`, over the engine's
+//! secrets module), `MemoryIdentityStore` in tests and for one-off signatures. Nothing here writes a key to a file.
 
 use std::sync::Mutex;
 
 use der::{Decode, DecodePem, Encode};
+use flightdeck_engine::secrets::{Keyring, Sensitive};
 use p256::ecdsa::SigningKey;
 use p256::pkcs8::DecodePrivateKey;
 use time::OffsetDateTime;
@@ -187,6 +188,47 @@ pub fn import(store: &dyn IdentityStore, pair: PemPair) -> Result<Identity> {
     let identity = Identity::from_pem(&pair)?;
     store.save(&pair)?;
     Ok(identity)
+}
+
+/// The identity in the OS keyring, through the engine's secrets module, under the reserved
+/// namespace `.archive` (accounts `.archive/SIGNING_KEY_PEM` and `.archive/SIGNING_CERT_PEM`).
+#[derive(Debug, Clone)]
+pub struct KeyringIdentityStore {
+    keyring: Keyring,
+}
+
+const NAMESPACE: &str = ".archive";
+const KEY: &str = "SIGNING_KEY_PEM";
+const CERT: &str = "SIGNING_CERT_PEM";
+
+impl KeyringIdentityStore {
+    pub fn new(keyring: Keyring) -> Self {
+        KeyringIdentityStore { keyring }
+    }
+}
+
+impl IdentityStore for KeyringIdentityStore {
+    fn load(&self) -> Result<Option<PemPair>> {
+        let key = self.keyring.get(NAMESPACE, KEY)?;
+        let cert = self.keyring.get(NAMESPACE, CERT)?;
+        Ok(match (key, cert) {
+            (Some(key), Some(cert)) => Some(PemPair {
+                key_pem: key.into_inner(),
+                cert_pem: cert.into_inner(),
+            }),
+            _ => None,
+        })
+    }
+
+    fn save(&self, pair: &PemPair) -> Result<()> {
+        // The certificate last: a half-written pair (key without certificate) reads as none.
+        self.keyring.delete(NAMESPACE, CERT)?;
+        self.keyring
+            .set(NAMESPACE, KEY, &Sensitive::new(pair.key_pem.clone()))?;
+        self.keyring
+            .set(NAMESPACE, CERT, &Sensitive::new(pair.cert_pem.clone()))?;
+        Ok(())
+    }
 }
 
 /// An identity store in memory: tests, and one-off signatures that keep nothing.

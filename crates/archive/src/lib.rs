@@ -23,7 +23,7 @@ use flightdeck_engine::store::{format_time, Store};
 use time::OffsetDateTime;
 
 pub use error::{Error, Result};
-pub use identity::{Identity, IdentityStore, MemoryIdentityStore, PemPair, Subject};
+pub use identity::{Identity, IdentityStore, KeyringIdentityStore, MemoryIdentityStore, PemPair, Subject};
 pub use record::{Manifest, Record};
 pub use verify::{open, verify, Check, Contents, Opened, Report};
 

@@ -160,7 +160,7 @@ fn cover(p: &mut Pages, r: &Record, signer: &str) {
     );
     p.space(14.0);
     p.rule();
-    let w = 130.0;
+    let w = 150.0;
     p.field(LEFT, w, "Run", &r.run.record.id, 10.0, INK);
     p.field(
         LEFT,
@@ -196,7 +196,7 @@ fn cover(p: &mut Pages, r: &Record, signer: &str) {
 }
 
 fn decision(p: &mut Pages, r: &Record) {
-    let w = 130.0;
+    let w = 150.0;
     match &r.run.state.decision {
         None => p.text_line(LEFT, Face::Bold, 14.0, AMBER, "No decision recorded"),
         Some(d) => {
@@ -320,13 +320,14 @@ fn timing(p: &mut Pages, r: &Record, svgs: &mut Vec<usvg::Tree>) -> Result<()> {
             })
         })
         .collect();
-    p.heading(16.0, "Step timing", 60.0);
+    let w = (layout::RIGHT - LEFT) as u32;
+    let h = (40 + bars.len() as u32 * 16).clamp(120, 640);
+    // The heading stays with its chart.
+    p.heading(16.0, "Step timing", if bars.is_empty() { 20.0 } else { h as f32 });
     if bars.is_empty() {
         p.para(LEFT, Face::Sans, 10.0, MUTED, "No step was run.");
         return Ok(());
     }
-    let w = (layout::RIGHT - LEFT) as u32;
-    let h = (40 + bars.len() as u32 * 16).clamp(120, 640);
     let svg = chart::step_timing_svg(&bars, w, h).map_err(|e| Error::Pdf(format!("chart: {e}")))?;
     let tree = chart::parse(&svg).map_err(|e| Error::Pdf(format!("chart SVG: {e}")))?;
     svgs.push(tree);

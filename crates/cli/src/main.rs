@@ -4,6 +4,7 @@
 //! codes. Each command group lives in its own module (`runbook_cmd`, `run_cmd`); human output is
 //! drawn in `render`; `exit` maps errors to the documented codes. No run logic lives here.
 
+mod archive_cmd;
 mod env_cmd;
 mod exit;
 mod render;
@@ -54,6 +55,9 @@ enum Command {
     /// An environment's secrets, kept in the OS keyring only.
     #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
     Secret(secret_cmd::SecretCmd),
+    /// The signed PDF archive of a run: export, verify offline, show.
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Archive(archive_cmd::ArchiveCmd),
 }
 
 /// What every command gets besides its own arguments.
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
         Command::Sandbox(cmd) => sandbox_cmd::run(&ctx, cmd),
         Command::Env(cmd) => env_cmd::run(&ctx, cmd),
         Command::Secret(cmd) => secret_cmd::run(&ctx, cmd),
+        Command::Archive(cmd) => archive_cmd::run(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,256 @@
+//! `flightdeck archive export | verify | show | import-identity`: the signed PDF of a run.
+//!
+//! Owns argument handling and output; the archive itself belongs to `flightdeck_archive`. The
+//! signing key and certificate live in the OS keyring (made on first export, or imported).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use flightdeck_archive::identity::{self, IdentityStore};
+use flightdeck_archive::{KeyringIdentityStore, PemPair, Report, Subject};
+use flightdeck_engine::run::StepStatus;
+use flightdeck_engine::secrets::Keyring;
+use time::OffsetDateTime;
+
+use crate::exit::VerifyFailed;
+use crate::Ctx;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ArchiveCmd {
+    /// Export a run as a signed PDF/A-3b archive.
+    Export {
+        run: String,
+        /// The PDF to write.
+        #[arg(short, long, value_name = "FILE.pdf")]
+        output: PathBuf,
+        /// The certificate's name on first use [default: the run's release manager].
+        #[arg(long, value_name = "NAME")]
+        signer_name: Option<String>,
+        /// The certificate's organisation on first use.
+        #[arg(long, value_name = "ORG")]
+        signer_org: Option<String>,
+    },
+    /// Check an archive offline: signature over the whole file, event chain, every attachment.
+    Verify {
+        file: PathBuf,
+        /// Require this signer certificate (PEM or DER).
+        #[arg(long, value_name = "PEM")]
+        cert: Option<PathBuf>,
+    },
+    /// The verification, then the run read-only as the archive recorded it.
+    Show {
+        file: PathBuf,
+        #[arg(long, value_name = "PEM")]
+        cert: Option<PathBuf>,
+    },
+    /// Sign archives with your organisation's own key and certificate (PEM) from now on.
+    ImportIdentity {
+        #[arg(long, value_name = "KEY.pem")]
+        key: PathBuf,
+        #[arg(long, value_name = "CERT.pem")]
+        cert: PathBuf,
+    },
+}
+
+fn archive_err(e: flightdeck_archive::Error) -> anyhow::Error {
+    // Keep the engine's own errors so `exit` maps them to their documented codes.
+    match e {
+        flightdeck_archive::Error::Run(e) => e.into(),
+        flightdeck_archive::Error::Keyring(e) => e.into(),
+        other => anyhow::Error::new(other),
+    }
+}
+
+pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
+    match cmd {
+        ArchiveCmd::Export {
+            run,
+            output,
+            signer_name,
+            signer_org,
+        } => {
+            let store = crate::store_path::open(ctx)?;
+            let loaded = flightdeck_engine::run::load(&store, &run)?;
+            let name = signer_name
+                .or_else(|| loaded.state.meta("release-manager").and_then(|m| m.value.clone()))
+                .unwrap_or_else(|| loaded.state.created_by.clone());
+            let subject = Subject {
+                name,
+                organisation: signer_org,
+            };
+            let now = OffsetDateTime::now_utc();
+            let ids = KeyringIdentityStore::new(Keyring::open()?);
+            let signer = identity::obtain(&ids, &subject, now).map_err(archive_err)?;
+            let pdf = flightdeck_archive::export(
+                &store,
+                &loaded.record.id,
+                &signer,
+                &flightdeck_archive::ExportOpts { now },
+            )
+            .map_err(archive_err)?;
+            std::fs::write(&output, &pdf).with_context(|| format!("cannot write {}", output.display()))?;
+            let report = flightdeck_archive::verify(&pdf, Some(signer.certificate_der()));
+            if ctx.json {
+                return crate::render::json(&serde_json::json!({
+                    "file": output, "bytes": pdf.len(), "signer": signer.subject(), "verified": report.ok,
+                }));
+            }
+            crate::render::print(&format!(
+                "wrote {} ({} KiB), signed by {}\n",
+                output.display(),
+                pdf.len() / 1024,
+                signer.subject()
+            ))
+        }
+        ArchiveCmd::Verify { file, cert } => {
+            let (report, _) = open(&file, cert.as_ref())?;
+            if ctx.json {
+                crate::render::json(&report)?;
+            } else {
+                crate::render::print(&checks_text(&report))?;
+            }
+            verdict(&report, &file)
+        }
+        ArchiveCmd::Show { file, cert } => {
+            let (report, contents) = open(&file, cert.as_ref())?;
+            let rebuilt = contents
+                .as_ref()
+                .map(flightdeck_archive::rebuild)
+                .transpose()
+                .map_err(archive_err)?;
+            if ctx.json {
+                crate::render::json(&serde_json::json!({
+                    "verification": report,
+                    "run": rebuilt.as_ref().map(|(_, state)| state),
+                }))?;
+            } else {
+                let mut text = checks_text(&report);
+                if let Some((_, s)) = &rebuilt {
+                    text.push('\n');
+                    text.push_str(&run_text(s));
+                }
+                crate::render::print(&text)?;
+            }
+            verdict(&report, &file)
+        }
+        ArchiveCmd::ImportIdentity { key, cert } => {
+            let read = |p: &PathBuf| {
+                std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+            };
+            let pair = PemPair {
+                key_pem: read(&key)?,
+                cert_pem: read(&cert)?,
+            };
+            let ids = KeyringIdentityStore::new(Keyring::open()?);
+            let identity = identity::import(&ids as &dyn IdentityStore, pair).map_err(archive_err)?;
+            crate::render::print(&format!("archives are now signed as {}\n", identity.subject()))
+        }
+    }
+}
+
+fn open(
+    file: &PathBuf,
+    cert: Option<&PathBuf>,
+) -> anyhow::Result<(Report, Option<flightdeck_archive::Contents>)> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let pinned = match cert {
+        Some(p) => {
+            let raw = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+            Some(identity::parse_certificate(&raw).map_err(archive_err)?)
+        }
+        None => None,
+    };
+    let opened = flightdeck_archive::open(&bytes, pinned.as_deref());
+    Ok((opened.report, opened.contents))
+}
+
+fn verdict(report: &Report, file: &std::path::Path) -> anyhow::Result<()> {
+    if report.ok {
+        return Ok(());
+    }
+    let failed: Vec<&str> = report.checks.iter().filter(|c| !c.ok).map(|c| c.name).collect();
+    Err(VerifyFailed(format!(
+        "{}: archive does not verify ({} failed)",
+        file.display(),
+        failed.join(", ")
+    ))
+    .into())
+}
+
+fn checks_text(report: &Report) -> String {
+    let mut text = String::new();
+    for c in &report.checks {
+        text.push_str(&format!(
+            "{} {:<20} {}\n",
+            if c.ok { "ok  " } else { "FAIL" },
+            c.name,
+            c.detail
+        ));
+    }
+    if let Some(s) = &report.signer {
+        text.push_str(&format!("signer: {s}\n"));
+    }
+    if let Some(h) = &report.signer_cert_sha256 {
+        text.push_str(&format!("signer certificate sha256: {h}\n"));
+    }
+    text.push_str(if report.ok {
+        "archive verified\n"
+    } else {
+        "ARCHIVE DOES NOT VERIFY\n"
+    });
+    text
+}
+
+fn run_text(s: &flightdeck_engine::run::RunState) -> String {
+    let mut text = format!(
+        "run {} · {} · release {} · env {}\ncreated {} by {}\n",
+        s.run_id,
+        s.runbook_title.as_deref().unwrap_or(&s.runbook_name),
+        s.release,
+        s.env,
+        s.created_at,
+        s.created_by
+    );
+    for m in s.metadata.iter().filter(|m| m.value.is_some()) {
+        text.push_str(&format!(
+            "  {}: {}\n",
+            m.label,
+            m.value.as_deref().unwrap_or_default()
+        ));
+    }
+    let checked = s.items.iter().filter(|i| i.checked).count();
+    let passed = s.steps.iter().filter(|x| x.status == StepStatus::Passed).count();
+    let failed = s.steps.iter().filter(|x| x.status == StepStatus::Failed).count();
+    text.push_str(&format!(
+        "items {checked}/{} checked · steps {passed} passed, {failed} failed of {}\n",
+        s.items.len(),
+        s.steps.len()
+    ));
+    for so in &s.signoffs {
+        match &so.recorded {
+            Some(r) => text.push_str(&format!("  sign-off {}: {} at {}\n", so.name, r.by, r.at)),
+            None => text.push_str(&format!("  sign-off {}: not recorded\n", so.name)),
+        }
+    }
+    match &s.decision {
+        Some(d) => {
+            text.push_str(&format!(
+                "decision {} by {} at {}: {}\n",
+                d.decision.as_str().to_uppercase(),
+                d.maker,
+                d.at,
+                d.rationale
+            ));
+            if let Some(o) = &d.override_reason {
+                text.push_str(&format!("  override: {o}\n"));
+            }
+        }
+        None => text.push_str("no decision recorded\n"),
+    }
+    text.push_str(&format!(
+        "{} events, head {}\n",
+        s.event_count,
+        s.head_hash.as_deref().unwrap_or("-")
+    ));
+    text
+}
