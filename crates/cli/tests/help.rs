@@ -1,6 +1,6 @@
 //! The `flightdeck` binary's own smoke test: `--help` documents the exit codes, and usage
 //! errors are one line with exit 2. (It also makes `cargo test --workspace` build the binary
-//! that `tests/tests/cli.rs` drives.)
+//! that `tests/tests/it/cli.rs` drives.)
 
 use assert_cmd::Command;
 use predicates::prelude::*;

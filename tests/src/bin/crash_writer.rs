@@ -1,5 +1,5 @@
 //! Crash-test writer: appends events to one run through the engine, forever (or until a cap),
-//! printing `ack <seq> <hash>` (flushed) after each append has returned. `tests/crash.rs`
+//! printing `ack <seq> <hash>` (flushed) after each append has returned. `tests/tests/it/crash.rs`
 //! SIGKILLs it at random moments and checks that every acknowledged event survived.
 //!
 //! Usage: crash_writer STORE RUN_ID

@@ -1,5 +1,5 @@
 //! Run tests: the fold and every operation's rules, on a hand-built runbook and synthetic logs.
-//! The same rules through a real store and the M31 runbook are in `tests/tests/cli.rs`.
+//! The same rules through a real store and the M31 runbook are in `tests/tests/it/cli.rs`.
 
 use serde_json::{json, Value};
 

@@ -1,0 +1,8 @@
+//! Flightdeck end to end through the `flightdeck` binary and real parts (a Secret Service, a
+//! sandbox, crashes mid-write, a tampered store): one test binary, one module per subject.
+
+mod cli;
+mod crash;
+mod m31_sandbox;
+mod secrets;
+mod tamper;
