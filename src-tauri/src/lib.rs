@@ -42,6 +42,14 @@ pub(crate) fn with_host<R: Runtime>(builder: tauri::Builder<R>, host: Host) -> t
 /// command line and 7 when the store cannot be opened (the CLI's codes).
 pub fn run() {
     let started = Instant::now();
+    // WebKitGTK's accelerated compositing keeps a backing store per layer: on a software GL
+    // stack (Xvfb, VMs, most remote desktops) that is ~100 MiB more for our scrolling panes,
+    // and on some GPU drivers a blank window. A checklist needs neither; a user who wants it
+    // back sets the variable to 0. Set before any thread or webview exists.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
     let launch = match Launch::from_env() {
         Ok(l) => l,
         Err(e) => {
