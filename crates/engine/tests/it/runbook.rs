@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use flightdeck_engine::runbook::{parse, FieldKind, Runbook};
 use proptest::prelude::*;
 
-const M31: &str = include_str!("../../../tests/fixtures/m31-production-cutover.md");
+const M31: &str = include_str!("../../../../tests/fixtures/m31-production-cutover.md");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/checklists");
 
 fn m31() -> Runbook {
