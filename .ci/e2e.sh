@@ -14,6 +14,9 @@ done
 .ci/npm-ci.sh tests/e2e
 # A session without a Secret Service or accessibility bus must not stall WebKit.
 export NO_AT_BRIDGE=1
+# With accelerated compositing off (the app's Linux default, to save memory) WebKitWebDriver's
+# screenshots stall: the CI run of 2026-12-01 hung on the second one. The suite turns it on.
+export WEBKIT_DISABLE_COMPOSITING_MODE=${WEBKIT_DISABLE_COMPOSITING_MODE:-0}
 cd tests/e2e
 node --test --test-concurrency=1 --test-reporter=spec app.test.mjs
 echo "screenshots: $CARGO_TARGET_DIR/e2e-screenshots/"

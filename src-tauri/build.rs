@@ -18,6 +18,16 @@ fn main() {
         "sign_off",
         "decide",
         "run_step",
+        "cancel_step",
+        "list_envs",
+        "show_env",
+        "create_env",
+        "set_env_var",
+        "set_secret",
+        "remove_secret",
+        "suggest_archive_path",
+        "export_archive",
+        "open_archive",
         "watch_store",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

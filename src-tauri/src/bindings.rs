@@ -11,13 +11,16 @@ use flightdeck_engine::store::RunHead;
 use ts_rs::{Config, TS};
 
 use crate::commands::app::LaunchInfo;
+use crate::commands::archive::{ArchiveProgress, ArchiveReview, ExportArchiveReq, ExportedArchive};
+use crate::commands::envs::{CreateEnvReq, RemoveSecretReq, SetSecretReq, SetVarReq};
 use crate::commands::runbooks::BundledRunbook;
 use crate::commands::runs::{
     AddNoteReq, CheckItemReq, CreateRunReq, DecideReq, SetFieldReq, SetMetaReq, SignOffReq,
 };
-use crate::commands::steps::{RunStepReq, StepOutput};
+use crate::commands::steps::{CancelStepReq, RunStepReq, StepOutput};
 use crate::error::IpcError;
 use crate::view::{RunDoc, RunLive, RunSummary};
+use flightdeck_engine::environments::{EnvDetail, EnvSummary};
 
 fn generate(dir: &Path) {
     // serde_json writes u64 as a JSON number, so TypeScript sees a number, not a bigint.
@@ -41,7 +44,18 @@ fn generate(dir: &Path) {
         SignOffReq,
         DecideReq,
         RunStepReq,
+        CancelStepReq,
         StepOutput,
+        EnvSummary,
+        EnvDetail,
+        CreateEnvReq,
+        SetVarReq,
+        SetSecretReq,
+        RemoveSecretReq,
+        ExportArchiveReq,
+        ArchiveProgress,
+        ExportedArchive,
+        ArchiveReview,
     );
     let mut names: Vec<String> = files(dir)
         .into_keys()

@@ -4,7 +4,9 @@
 //! Owns the mapping from engine errors to codes (the same categories as the CLI's exit codes)
 //! and nothing else; messages are the engine's own, which already say what and where.
 
+use flightdeck_engine::environments::EnvError;
 use flightdeck_engine::run::{self, Incomplete};
+use flightdeck_engine::secrets::KeyringError;
 use flightdeck_engine::store::StoreError;
 use serde::Serialize;
 use ts_rs::TS;
@@ -18,6 +20,12 @@ pub enum ErrorCode {
     /// would accept it.
     Incomplete,
     Conflict,
+    /// A step changes the target of a production environment: the UI asks, then retries
+    /// with `confirmed`.
+    Confirm,
+    /// The OS keyring cannot be used (locked, no Secret Service, no D-Bus); the message says
+    /// what to do. Nothing that needs no secret is affected.
+    Keyring,
     Store,
     Import,
     /// No user name is set yet: the app asks for one before anything is recorded.
@@ -56,6 +64,7 @@ impl From<run::Error> for IpcError {
             "invalid" => ErrorCode::Invalid,
             "incomplete" => ErrorCode::Incomplete,
             "conflict" => ErrorCode::Conflict,
+            "confirm" => ErrorCode::Confirm,
             "import" => ErrorCode::Import,
             _ => ErrorCode::Store,
         };
@@ -74,6 +83,39 @@ impl From<run::Error> for IpcError {
 impl From<StoreError> for IpcError {
     fn from(e: StoreError) -> Self {
         run::Error::from(e).into()
+    }
+}
+
+impl From<EnvError> for IpcError {
+    fn from(e: EnvError) -> Self {
+        let code = match e.code() {
+            "not_found" => ErrorCode::NotFound,
+            "conflict" => ErrorCode::Conflict,
+            "invalid" => ErrorCode::Invalid,
+            c if c.starts_with("keyring") => ErrorCode::Keyring,
+            _ => ErrorCode::Store,
+        };
+        IpcError::new(code, e.to_string())
+    }
+}
+
+impl From<KeyringError> for IpcError {
+    fn from(e: KeyringError) -> Self {
+        EnvError::from(e).into()
+    }
+}
+
+impl From<flightdeck_archive::Error> for IpcError {
+    fn from(e: flightdeck_archive::Error) -> Self {
+        match e {
+            flightdeck_archive::Error::Run(e) => e.into(),
+            flightdeck_archive::Error::Keyring(e) => e.into(),
+            flightdeck_archive::Error::NotAnArchive(m) => {
+                IpcError::new(ErrorCode::Invalid, format!("not a Flightdeck archive: {m}"))
+            }
+            // Identity, PDF and signing failures are ours, not the user's input.
+            other => IpcError::new(ErrorCode::Internal, other.to_string()),
+        }
     }
 }
 

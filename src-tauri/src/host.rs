@@ -4,12 +4,16 @@
 //! pool through `Host::blocking`), the user's name, and the watcher's generation counter. It
 //! decides nothing about runs: that is the engine's.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use flightdeck_engine::environments::Environments;
+use flightdeck_engine::secrets::{Keyring, KeyringError};
 use flightdeck_engine::store::Store;
+use tokio_util::sync::CancellationToken;
 
 use crate::error::{ErrorCode, IpcError};
 use crate::launch::Launch;
@@ -24,6 +28,9 @@ pub struct Host {
     painted: AtomicBool,
     /// Bumped by each `watch_store`; a watcher stops when it is no longer the newest.
     pub(crate) watch_generation: Arc<AtomicU64>,
+    keyring: KeyringCell,
+    /// Steps running now, by `run/step`, so Cancel can stop them.
+    running: Mutex<HashMap<String, CancellationToken>>,
 }
 
 impl Host {
@@ -48,6 +55,8 @@ impl Host {
             started,
             painted: AtomicBool::new(false),
             watch_generation: Arc::new(AtomicU64::new(0)),
+            keyring: KeyringCell::default(),
+            running: Mutex::new(HashMap::new()),
         })
     }
 
@@ -89,6 +98,43 @@ impl Host {
         .map_err(|e| IpcError::new(ErrorCode::Internal, format!("store task failed: {e}")))?
     }
 
+    /// The environments of the store: their own connection, opened under the store lock and
+    /// then used without it (keyring calls can take seconds).
+    pub async fn environments(&self) -> Result<Environments, IpcError> {
+        self.blocking(|s| Ok(Environments::open(s)?)).await
+    }
+
+    /// The OS keyring, opened on first use; clone it into blocking work.
+    pub fn keyring(&self) -> KeyringCell {
+        self.keyring.clone()
+    }
+
+    /// Register a running step; `None` if that step is already running.
+    pub fn start_step(&self, key: &str) -> Option<CancellationToken> {
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        if running.contains_key(key) {
+            return None;
+        }
+        let token = CancellationToken::new();
+        running.insert(key.to_string(), token.clone());
+        Some(token)
+    }
+
+    pub fn finish_step(&self, key: &str) {
+        self.running.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    }
+
+    /// Cancel a running step; `false` if it is not running.
+    pub fn cancel_step(&self, key: &str) -> bool {
+        match self.running.lock().unwrap_or_else(|p| p.into_inner()).get(key) {
+            Some(t) => {
+                t.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn settings(&self) -> Settings {
         self.settings.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -123,5 +169,23 @@ impl Host {
     /// Milliseconds from process start to the UI's first paint, the first time it is reported.
     pub fn first_paint(&self) -> Option<u128> {
         (!self.painted.swap(true, Ordering::SeqCst)).then(|| self.started.elapsed().as_millis())
+    }
+}
+
+/// The OS keyring, once a canary proved it persists; opened on the first secret use. A failure
+/// is not remembered, so unlocking the keyring and trying again works.
+#[derive(Debug, Clone, Default)]
+pub struct KeyringCell(Arc<Mutex<Option<Keyring>>>);
+
+impl KeyringCell {
+    /// Blocking (a D-Bus round trip the first time): call it from the blocking pool.
+    pub fn get(&self) -> Result<Keyring, KeyringError> {
+        let mut cached = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(k) = cached.as_ref() {
+            return Ok(k.clone());
+        }
+        let k = Keyring::open()?;
+        *cached = Some(k.clone());
+        Ok(k)
     }
 }

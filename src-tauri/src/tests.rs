@@ -140,3 +140,316 @@ fn a_run_is_created_checked_and_signed_under_the_app_users_name() {
     assert_eq!(runs[0]["items_checked"], 1);
     assert_eq!(runs[0]["signoffs_done"], 1);
 }
+
+/// `call` from any thread: the window handle is all a request needs.
+fn call_on(window: &WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().expect("url"),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().expect("json answer"))
+}
+
+/// A channel argument as the webview sends one (`new Channel()` in @tauri-apps/api).
+fn channel(id: u32) -> Value {
+    json!(format!("__CHANNEL__:{id}"))
+}
+
+/// The OS keyring is usable here: `.ci/services.sh` runs a private gnome-keyring. Without one,
+/// keyring tests fail when `CI` is set and are skipped (with a note) otherwise.
+fn keyring_here() -> bool {
+    match flightdeck_engine::secrets::Keyring::open() {
+        Ok(_) => true,
+        Err(e) if std::env::var_os("CI").is_some() => {
+            panic!("CI needs a real Secret Service (run under .ci/services.sh): {e}")
+        }
+        Err(e) => {
+            eprintln!("skipped: no usable Secret Service here ({e}); run under .ci/services.sh");
+            false
+        }
+    }
+}
+
+fn store_bytes(app: &App) -> Vec<u8> {
+    let dir = app._dir.path();
+    let mut all = Vec::new();
+    for name in ["store.sqlite", "store.sqlite-wal"] {
+        if let Ok(b) = std::fs::read(dir.join(name)) {
+            all.extend(b);
+        }
+    }
+    all
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn the_environment_editor_keeps_secret_values_in_the_keyring_and_never_sends_them_back() {
+    if !keyring_here() {
+        return;
+    }
+    let app = app();
+    let env = format!("app-test-{}", std::process::id());
+    let value = format!("hunter2-{}-Zq9", std::process::id());
+    let made = call(
+        &app,
+        "create_env",
+        json!({"req": {"name": env, "production": false}}),
+    )
+    .expect("created");
+    assert_eq!(made["name"], env.as_str());
+    let err = call(
+        &app,
+        "create_env",
+        json!({"req": {"name": env, "production": false}}),
+    )
+    .expect_err("twice");
+    assert_eq!(err["code"], "conflict", "{err}");
+
+    let detail = call(
+        &app,
+        "set_env_var",
+        json!({"req": {"env": env, "key": "API_URL", "value": "http://127.0.0.1:1"}}),
+    )
+    .expect("var");
+    assert!(detail["vars"]
+        .as_array()
+        .expect("vars")
+        .iter()
+        .any(|v| v["key"] == "API_URL" && v["source"] == "stored"));
+
+    let detail = call(
+        &app,
+        "set_secret",
+        json!({"req": {"env": env, "name": "DB_PASSWORD", "value": value}}),
+    )
+    .expect("secret set");
+    let secrets = detail["secrets"].as_array().expect("secrets");
+    assert_eq!(secrets.len(), 1);
+    assert_eq!(secrets[0]["name"], "DB_PASSWORD");
+    assert!(secrets[0]["updated_at"].is_string());
+    // Whatever the UI can ask for, the value is not in the answer.
+    for (cmd, args) in [
+        ("set_secret", None),
+        ("show_env", Some(json!({"env": env}))),
+        ("list_envs", Some(json!({}))),
+    ] {
+        let answer = match args {
+            Some(a) => call(&app, cmd, a).expect(cmd),
+            None => detail.clone(),
+        };
+        assert!(
+            !answer.to_string().contains(&value),
+            "{cmd} sent the secret's value to the UI: {answer}"
+        );
+    }
+    // The value is in the OS keyring, and not in the store file or its WAL.
+    let kr = flightdeck_engine::secrets::Keyring::open().expect("keyring");
+    assert_eq!(
+        kr.get(&env, "DB_PASSWORD").expect("get").map(|v| v.into_inner()),
+        Some(value.clone())
+    );
+    assert!(!contains(&store_bytes(&app), &value), "the secret reached SQLite");
+
+    let err = call(
+        &app,
+        "set_secret",
+        json!({"req": {"env": env, "name": "BAD NAME", "value": "x"}}),
+    )
+    .expect_err("bad name");
+    assert_eq!(err["code"], "invalid", "{err}");
+
+    let detail = call(
+        &app,
+        "remove_secret",
+        json!({"req": {"env": env, "name": "DB_PASSWORD"}}),
+    )
+    .expect("removed");
+    assert_eq!(detail["secrets"], json!([]));
+    assert_eq!(kr.get(&env, "DB_PASSWORD").expect("get"), None);
+}
+
+#[test]
+fn a_target_changing_step_on_production_is_refused_until_confirmed() {
+    let app = app();
+    call(&app, "set_user_name", json!({"name": "Riley"})).expect("name");
+    let id = call(
+        &app,
+        "create_run",
+        json!({"req": {"source": "bundled:m31", "env": "production", "release": "v1.0.0"}}),
+    )
+    .expect("created");
+    let step = "10.circuit-breakers-responsive.step";
+    let err = call(
+        &app,
+        "run_step",
+        json!({"req": {"run": id, "step": step, "confirmed": false}, "onOutput": channel(7)}),
+    )
+    .expect_err("needs confirmation");
+    assert_eq!(err["code"], "confirm", "{err}");
+    let msg = err["message"].as_str().expect("message");
+    assert!(msg.contains(step) && msg.contains("production"), "{msg}");
+    // Nothing ran: no step event was recorded.
+    let live = call(&app, "run_live", json!({"run": id})).expect("live");
+    assert_eq!(live["state"]["event_count"], 1, "only run_created: {live}");
+}
+
+#[test]
+fn cancel_stops_a_running_shell_step_and_it_is_recorded_as_cancelled() {
+    let app = app();
+    call(&app, "set_user_name", json!({"name": "Riley"})).expect("name");
+    let book = app._dir.path().join("slow.md");
+    std::fs::write(
+        &book,
+        "# Slow\n\n## Phase\n\n### 1. Wait\n\n- [ ] Wait a long time\n  ```bash\n  sleep 30\n  ```\n",
+    )
+    .expect("runbook");
+    let id = call(
+        &app,
+        "create_run",
+        json!({"req": {"source": book.to_string_lossy(), "env": "sandbox", "release": "v1"}}),
+    )
+    .expect("created");
+    let id = id.as_str().expect("id").to_string();
+    let step = "1.wait-a-long-time.step";
+    let started = Instant::now();
+    let window = &app.window;
+    let answer = std::thread::scope(|scope| {
+        let runner = scope.spawn(|| {
+            call_on(
+                window,
+                "run_step",
+                json!({"req": {"run": id, "step": step, "confirmed": false}, "onOutput": channel(8)}),
+            )
+        });
+        // Cancel as soon as the step is registered as running.
+        let mut cancelled = false;
+        while !cancelled && started.elapsed().as_secs() < 20 {
+            cancelled = call_on(window, "cancel_step", json!({"req": {"run": id, "step": step}}))
+                .expect("cancel answers")
+                .as_bool()
+                .expect("a bool");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(cancelled, "the step never showed as running");
+        runner.join().expect("runner thread")
+    })
+    .expect("the step answers once cancelled");
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "cancel did not stop `sleep 30` (took {:?})",
+        started.elapsed()
+    );
+    let st = answer["state"]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["id"] == step)
+        .cloned()
+        .expect("the step");
+    assert_eq!(st["status"], "failed", "{st}");
+    assert_eq!(st["result"]["failure"], "cancelled", "{st}");
+    assert_eq!(st["by"], "Riley");
+    // Not running any more: a second cancel finds nothing.
+    let again = call(&app, "cancel_step", json!({"req": {"run": id, "step": step}})).expect("cancel");
+    assert_eq!(again, json!(false));
+}
+
+#[test]
+fn an_archive_exported_from_the_app_verifies_and_opens_read_only() {
+    if !keyring_here() {
+        return;
+    }
+    let app = app();
+    call(&app, "set_user_name", json!({"name": "Riley"})).expect("name");
+    let id = call(
+        &app,
+        "create_run",
+        json!({"req": {"source": "bundled:m31", "env": "sandbox", "release": "v1.0.0"}}),
+    )
+    .expect("created");
+    let item = "1.m16-1-privacy-account-management";
+    call(
+        &app,
+        "check_item",
+        json!({"req": {"run": id, "item": item, "checked": true}}),
+    )
+    .expect("checked");
+    let suggested = call(&app, "suggest_archive_path", json!({"run": id})).expect("suggestion");
+    assert!(suggested.as_str().expect("path").ends_with(".pdf"), "{suggested}");
+
+    let err = call(
+        &app,
+        "export_archive",
+        json!({"req": {"run": id, "path": "/tmp/not-a-pdf.txt", "signer_name": null, "signer_org": null},
+               "onProgress": channel(9)}),
+    )
+    .expect_err("not .pdf");
+    assert_eq!(err["code"], "invalid", "{err}");
+
+    let path = app._dir.path().join("out/archive.pdf");
+    let done = call(
+        &app,
+        "export_archive",
+        json!({"req": {"run": id, "path": path.to_string_lossy(), "signer_name": "Riley", "signer_org": "Test Org"},
+               "onProgress": channel(10)}),
+    )
+    .expect("exported");
+    assert_eq!(done["verified"], true, "{done}");
+    let bytes = std::fs::read(&path).expect("the PDF was written");
+    assert_eq!(done["bytes"], bytes.len() as u64);
+    assert!(bytes.starts_with(b"%PDF-"));
+
+    let review = call(&app, "open_archive", json!({"path": path.to_string_lossy()})).expect("open");
+    assert_eq!(review["ok"], true, "{review}");
+    let checks = review["checks"].as_array().expect("checks");
+    assert!(checks.iter().all(|c| c["ok"] == true), "{review}");
+    for name in ["byte_range", "cms_signature", "event_chain", "attachments"] {
+        assert!(checks.iter().any(|c| c["name"] == name), "no {name} check");
+    }
+    let state = &review["doc"]["live"]["state"];
+    assert_eq!(state["run_id"], id);
+    let it = state["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["id"] == item)
+        .cloned()
+        .expect("item");
+    assert_eq!(
+        (it["checked"].clone(), it["by"].clone()),
+        (json!(true), json!("Riley"))
+    );
+
+    // One flipped byte in the signed range: the review says so, check by check.
+    let mut bad = bytes.clone();
+    let at = bad.len() / 3;
+    bad[at] ^= 0x20;
+    let bad_path = app._dir.path().join("out/tampered.pdf");
+    std::fs::write(&bad_path, &bad).expect("write");
+    let review = call(&app, "open_archive", json!({"path": bad_path.to_string_lossy()})).expect("open");
+    assert_eq!(review["ok"], false, "{review}");
+    assert!(review["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .any(|c| c["ok"] == false));
+
+    let err = call(
+        &app,
+        "open_archive",
+        json!({"path": app._dir.path().join("missing.pdf").to_string_lossy()}),
+    )
+    .expect_err("missing file");
+    assert_eq!(err["code"], "not_found", "{err}");
+}

@@ -1,8 +1,14 @@
 // The desktop app end to end, in its real window: a release manager's first cutover on the
 // bundled M31 runbook, checked afterwards through the CLI on the same store.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
-import { $, By, cli, launch, scratch, shot, startDriver, startSandbox, waitFor } from "./harness.mjs";
+import { $, By, CLI, cli, launch, scratch, shot, startDriver, startSandbox, waitFor } from "./harness.mjs";
+
+const exec = promisify(execFile);
 
 const USER = "Riley Release";
 const S = scratch();
@@ -13,6 +19,17 @@ let runId;
 
 const checked = (id) => d.executeScript((id) => document.querySelector(`[data-item-id="${id}"]`)?.checked ?? null, id);
 const click = async (css) => (await $(d, css)).click();
+const typeInto = async (css, text) => {
+  const el = await $(d, css);
+  await d.executeScript((el) => { el.value = ""; el.dispatchEvent(new Event("input", { bubbles: true })); }, el);
+  await el.sendKeys(text);
+};
+const openRun = async (id) => {
+  await click("[data-testid=home]");
+  const row = await $(d, `[data-run-id="${id}"]`, 10_000);
+  await (await row.findElement(By.css("td strong"))).click();
+  await waitFor(d, (id) => document.querySelector("[data-testid=run-screen]")?.dataset.runId === id, id, 15_000, `run ${id} open`);
+};
 const scrollTo = (css) => d.executeScript((c) => document.querySelector(c)?.scrollIntoView({ block: "center" }), css);
 
 before(async () => {
@@ -124,13 +141,13 @@ describe("the desktop app", () => {
         20_000,
         "the step to finish",
       );
-      if (sandbox) assert.equal(status, "passed", "the sandbox's stripe breaker is closed");
+      assert.equal(status, "passed", "the sandbox's stripe breaker is closed");
       const log = await (await $(d, "[data-testid=event-log]")).getText();
       assert.match(log, /step/i, "the run's log shows the step");
       await scrollTo(`[data-step-id="${id}"]`);
       await shot(d, "06-step-run");
     } finally {
-      sandbox?.stop();
+      sandbox.stop();
     }
   });
 
@@ -218,5 +235,99 @@ describe("the desktop app", () => {
     await d.executeScript(() => document.querySelector("[data-testid=decision-panel]").scrollIntoView({ block: "center" }));
     await shot(d, "12-run-dark");
     await click("[data-testid=theme-toggle]");
+  });
+
+  test("a step that changes a production target asks first, naming the step and the environment", async () => {
+    const prod = (await cli(S.store, "run", "new", "bundled:m31", "--release", "v1.0.0-prod", "--env", "production", "--by", USER)).trim();
+    await openRun(prod);
+    const id = "10.circuit-breakers-responsive.step";
+    await scrollTo(`[data-run-step="${id}"]`);
+    await click(`[data-run-step="${id}"]`);
+    const dialog = await $(d, "[data-testid=confirm-dialog]", 10_000);
+    const text = await dialog.getText();
+    assert.match(text, /10\.circuit-breakers-responsive\.step/, "the dialog names the step");
+    assert.match(text, /production/, "and the environment");
+    await shot(d, "13-production-confirm");
+    await click("[data-testid=confirm-cancel]");
+    await waitFor(d, () => !document.querySelector("[data-testid=confirm-dialog]"), null, 5000, "the dialog to close");
+    const events = JSON.parse(await cli(S.store, "--json", "run", "events", prod));
+    assert.deepEqual(events.map((e) => e.kind), ["run_created"], "nothing ran without the confirmation");
+  });
+
+  test("the environment editor puts a secret in the OS keyring and never shows its value", async () => {
+    const value = `e2e-S3cret-${process.pid}-value`;
+    await click("[data-testid=nav-envs]");
+    await $(d, "[data-testid=env-screen]", 10_000);
+    await click('[data-env-name="staging"]');
+    await waitFor(d, () => document.querySelector("[data-testid=env-detail]")?.dataset.env === "staging", null, 5000, "staging selected");
+    await typeInto("[data-testid=var-key]", "API_URL");
+    await typeInto("[data-testid=var-value]", "https://staging.example.test");
+    await click("[data-testid=var-save]");
+    await $(d, '[data-var-key="API_URL"][data-source="stored"]', 5000);
+    await typeInto("[data-testid=secret-name]", "DB_PASSWORD");
+    await (await $(d, "[data-testid=secret-value]")).sendKeys(value);
+    await click("[data-testid=secret-save]");
+    const row = await $(d, '[data-secret-name="DB_PASSWORD"]', 10_000);
+    assert.match(await row.getText(), /DB_PASSWORD/);
+    assert.equal(await (await $(d, "[data-testid=secret-value]")).getAttribute("value"), "", "the password box is cleared");
+    const html = await d.getPageSource();
+    assert.ok(!html.includes(value), "the secret's value is nowhere in the window");
+    await shot(d, "14-environments");
+    // It is in the OS keyring under the documented attributes, and the CLI lists its name.
+    const { stdout } = await exec("secret-tool", ["lookup", "service", "flightdeck", "username", "staging/DB_PASSWORD"]);
+    assert.equal(stdout, value);
+    const listed = JSON.parse(await cli(S.store, "--json", "secret", "list", "staging"));
+    assert.ok(JSON.stringify(listed).includes("DB_PASSWORD") && !JSON.stringify(listed).includes(value));
+    assert.ok(!readFileSync(S.store).includes(value), "and not in the store file");
+    await exec(CLI, ["--store", S.store, "secret", "rm", "staging", "DB_PASSWORD"]);
+  });
+
+  test("the run is exported as a signed archive from the app, then reviewed read-only and offline", async () => {
+    await openRun(runId);
+    await click("[data-testid=export-archive]");
+    await $(d, "[data-testid=export-dialog]");
+    const suggested = await (await $(d, "[data-testid=export-path]")).getAttribute("value");
+    assert.match(suggested, /\.pdf$/, "a path is proposed");
+    const pdf = join(S.dir, "m31-archive.pdf");
+    await typeInto("[data-testid=export-path]", pdf);
+    await typeInto("[data-testid=export-signer-org]", "Flightdeck E2E");
+    await shot(d, "15-export-dialog");
+    await click("[data-testid=export-go]");
+    const result = await $(d, "[data-testid=export-result]", 30_000);
+    assert.equal(await result.getAttribute("data-verified"), "true", await result.getText());
+    await shot(d, "16-export-done");
+    // Any PDF tool sees the signature; the CLI verifies the same file offline.
+    const { stdout: sig } = await exec("pdfsig", [pdf]);
+    assert.match(sig, /Signature is Valid\./);
+    assert.match(sig, /Total document signed/);
+    await cli(S.store, "archive", "verify", pdf);
+
+    await click("[data-testid=export-review]");
+    const verdict = await $(d, "[data-testid=archive-verdict]", 15_000);
+    assert.equal(await verdict.getAttribute("data-ok"), "true", await verdict.getText());
+    const checks = await d.executeScript(() => [...document.querySelectorAll("[data-check-name]")].map((c) => [c.dataset.checkName, c.dataset.ok]));
+    assert.ok(checks.length >= 9, `${checks.length} checks`);
+    assert.ok(checks.every(([, ok]) => ok === "true"), JSON.stringify(checks));
+    await $(d, "[data-testid=archive-readonly-label]");
+    await waitFor(d, () => document.querySelector("[data-testid=run-screen]")?.dataset.readonly === "true", null, 10_000, "the read-only run");
+    assert.equal(await checked("1.m16-1-privacy-account-management"), true, "the archived run shows what was checked");
+    const writable = await d.executeScript(() => [...document.querySelectorAll("input[data-item-id]")].filter((b) => !b.disabled).length);
+    assert.equal(writable, 0, "no checkbox of an archived run can be changed");
+    await shot(d, "17-archive-review");
+
+    // One changed byte: the review says the archive does not verify, and which checks fail.
+    const bytes = readFileSync(pdf);
+    bytes[Math.floor(bytes.length / 3)] ^= 0x20;
+    const bad = join(S.dir, "m31-tampered.pdf");
+    writeFileSync(bad, bytes);
+    await click("[data-testid=home]");
+    await click("[data-testid=open-archive]");
+    await typeInto("[data-testid=archive-path]", bad);
+    await click("[data-testid=archive-open]");
+    const badVerdict = await $(d, "[data-testid=archive-verdict]", 15_000);
+    assert.equal(await badVerdict.getAttribute("data-ok"), "false");
+    assert.match(await badVerdict.getText(), /DOES NOT VERIFY/i);
+    await $(d, '[data-check-name][data-ok="false"]');
+    await shot(d, "18-archive-tampered");
   });
 });

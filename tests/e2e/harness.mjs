@@ -85,19 +85,19 @@ export async function cli(store, ...args) {
 }
 
 /**
- * `flightdeck sandbox` on 127.0.0.1:8731 (where the sandbox environment points), or null when
- * that port is taken: the caller then checks less.
+ * `flightdeck sandbox` on 127.0.0.1:8731 (where the sandbox environment points). A sandbox
+ * already answering there is used as it is (and left running); one that does not come up fails.
  */
 export async function startSandbox() {
   const up = () => fetch("http://127.0.0.1:8731/health").then((r) => r.ok, () => false);
-  if (await up()) return null;
+  if (await up()) return { stop: () => {} };
   const proc = spawn(CLI, ["sandbox", "--port", "8731", "--no-traffic"], { stdio: "ignore" });
   for (let i = 0; i < 200 && proc.exitCode === null; i++) {
     if (await up()) return { stop: () => proc.kill("SIGTERM") };
     await new Promise((r) => setTimeout(r, 100));
   }
   proc.kill("SIGTERM");
-  return null;
+  throw new Error("flightdeck sandbox did not answer /health on 127.0.0.1:8731 within 20 s");
 }
 
 export const $ = (d, css, ms = 10_000) => d.wait(until.elementLocated(By.css(css)), ms, `no element ${css}`);

@@ -76,13 +76,15 @@ median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 declare -A pss rss paint procs
 # hello: Tauri's defaults. hello-nc: the same with WebKit's compositing off, as Flightdeck
 # ships on Linux (src-tauri/src/lib.rs), for a like-for-like figure.
-for name in hello hello-nc flightdeck; do
+for name in hello hello-nc flightdeck flightdeck-c; do
   : >"$work/$name.rows"
   for i in $(seq "$runs"); do
     if [ $name = hello ]; then
       measure hello "$bin/flightdeck-hello" >>"$work/$name.rows"
     elif [ $name = hello-nc ]; then
       WEBKIT_DISABLE_COMPOSITING_MODE=1 measure hello "$bin/flightdeck-hello" >>"$work/$name.rows"
+    elif [ $name = flightdeck-c ]; then
+      WEBKIT_DISABLE_COMPOSITING_MODE=0 measure flightdeck "$bin/flightdeck-app" --store "$store" --config-dir "$work/config" --open "$run" >>"$work/$name.rows"
     else
       measure flightdeck "$bin/flightdeck-app" --store "$store" --config-dir "$work/config" --open "$run" >>"$work/$name.rows"
     fi
@@ -100,6 +102,7 @@ printf '  %-34s %10s %10s %6s %13s\n' "" "PSS MiB" "RSS MiB" "procs" "first pain
 printf '  %-34s %10s %10s %6s %10s ms\n' "hello-world (bare Tauri 2)" "$(mib "${pss[hello]}")" "$(mib "${rss[hello]}")" "${procs[hello]}" "${paint[hello]}"
 printf '  %-34s %10s %10s %6s %10s ms\n' "hello-world, compositing off" "$(mib "${pss[hello-nc]}")" "$(mib "${rss[hello-nc]}")" "${procs[hello-nc]}" "${paint[hello-nc]}"
 printf '  %-34s %10s %10s %6s %10s ms\n' "Flightdeck, M31 run open" "$(mib "${pss[flightdeck]}")" "$(mib "${rss[flightdeck]}")" "${procs[flightdeck]}" "${paint[flightdeck]}"
+printf '  %-34s %10s %10s %6s %10s ms\n' "Flightdeck, compositing on" "$(mib "${pss[flightdeck-c]}")" "$(mib "${rss[flightdeck-c]}")" "${procs[flightdeck-c]}" "${paint[flightdeck-c]}"
 ratio=$(awk -v a="${pss[flightdeck]}" -v b="${pss[hello]}" 'BEGIN{printf "%.3f", a/b}')
 ratio_rss=$(awk -v a="${rss[flightdeck]}" -v b="${rss[hello]}" 'BEGIN{printf "%.3f", a/b}')
 like=$(awk -v a="${pss[flightdeck]}" -v b="${pss[hello-nc]}" 'BEGIN{printf "%.3f", a/b}')

@@ -4,8 +4,31 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
 import { TauriBackend } from "./lib/backend/tauri";
+import type { ArchiveReview } from "./lib/bindings";
+import { doc } from "./lib/testing/fixture";
 
 afterEach(() => clearMocks());
+
+/** The shell's own commands for a user who has a name, plus `more`. */
+function backendWith(more: Record<string, (args: any) => unknown>) {
+  mockIPC((cmd, args) => {
+    switch (cmd) {
+      case "launch_info":
+        return { store_path: "/tmp/s.sqlite", open_run: null, user_name: "Dana", version: "0.1.0" };
+      case "list_runs":
+      case "bundled_runbooks":
+      case "list_envs":
+        return more[cmd]?.(args) ?? [];
+      case "watch_store":
+      case "ui_ready":
+        return null;
+    }
+    const h = more[cmd];
+    if (!h) throw new Error(`unexpected ${cmd}`);
+    return h(args);
+  });
+  return new TauriBackend();
+}
 
 describe("App", () => {
   it("asks for the user's name on first use and shows it in the header", async () => {
@@ -34,5 +57,34 @@ describe("App", () => {
     await waitFor(() => expect(screen.queryByTestId("name-prompt")).toBeNull());
     expect(saved).toBe("Dana");
     expect(screen.getByTestId("user-chip").textContent).toContain("Dana");
+  });
+
+  it("goes to the environment editor from the top bar", async () => {
+    const backend = backendWith({
+      list_envs: () => [{ name: "sandbox", production: false, vars: 2, secrets: 0 }],
+      show_env: ({ env }) => ({ name: env, production: false, vars: [], secrets: [] }),
+    });
+    render(App, { props: { backend } });
+    await fireEvent.click(await screen.findByTestId("nav-envs"));
+    await screen.findByTestId("env-screen");
+    await waitFor(() => expect(screen.getByTestId("env-detail").dataset.env).toBe("sandbox"));
+    await fireEvent.click(screen.getByTestId("home"));
+    await screen.findByTestId("new-run");
+  });
+
+  it("opens an archive from the start screen onto the review screen, with a breadcrumb back", async () => {
+    const review: ArchiveReview = { path: "/tmp/a.pdf", bytes: 2048, ok: true, checks: [{ name: "signature", ok: true, detail: "ok" }], signer: "Dana", signer_cert_sha256: "ab".repeat(32), doc };
+    let asked = "";
+    const backend = backendWith({ open_archive: ({ path }) => ((asked = path), review) });
+    render(App, { props: { backend } });
+    await fireEvent.click(await screen.findByTestId("open-archive"));
+    await fireEvent.input(screen.getByTestId("archive-path"), { target: { value: "/tmp/a.pdf" } });
+    await fireEvent.click(screen.getByTestId("archive-open"));
+    expect((await screen.findByTestId("archive-verdict")).dataset.ok).toBe("true");
+    expect(asked).toBe("/tmp/a.pdf");
+    expect(screen.getByTestId("run-screen").dataset.readonly).toBe("true");
+    expect(document.querySelector(".topbar")!.textContent).toContain("a.pdf");
+    await fireEvent.click(screen.getByTestId("back-to-runs"));
+    await screen.findByTestId("new-run");
   });
 });

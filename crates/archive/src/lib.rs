@@ -46,6 +46,66 @@ pub fn export(store: &Store, run_ref: &str, signer: &Identity, opts: &ExportOpts
     sign::sign(pdf, signer, opts.now, &reason)
 }
 
+/// Who signs when no identity is kept yet: the certificate made on first export names them.
+#[derive(Debug, Clone, Default)]
+pub struct SignerChoice {
+    /// Default: the run's release manager, else whoever created the run.
+    pub name: Option<String>,
+    pub organisation: Option<String>,
+}
+
+/// A written-out archive, checked once more against the identity that signed it.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    pub pdf: Vec<u8>,
+    pub signer: String,
+    pub report: Report,
+}
+
+/// The stages `export_run` reports, in order.
+pub const EXPORT_STAGES: [&str; 4] = [
+    "reading the run",
+    "opening the signing identity",
+    "drawing and signing the document",
+    "verifying the signed file",
+];
+
+/// Export `run_ref` signed by the identity kept in `ids` (made for `choice` on first use),
+/// then verify the result against that identity. `stage(i)` is called as each of
+/// [`EXPORT_STAGES`] begins. The CLI's `archive export` and the app's button both come here.
+pub fn export_run(
+    store: &Store,
+    run_ref: &str,
+    ids: &dyn IdentityStore,
+    choice: &SignerChoice,
+    opts: &ExportOpts,
+    stage: &mut dyn FnMut(usize),
+) -> Result<Exported> {
+    stage(0);
+    let loaded = flightdeck_engine::run::load(store, run_ref)?;
+    let name = choice
+        .name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .or_else(|| loaded.state.meta("release-manager").and_then(|m| m.value.clone()))
+        .unwrap_or_else(|| loaded.state.created_by.clone());
+    let subject = Subject {
+        name,
+        organisation: choice.organisation.clone().filter(|o| !o.trim().is_empty()),
+    };
+    stage(1);
+    let signer = identity::obtain(ids, &subject, opts.now)?;
+    stage(2);
+    let pdf = export(store, &loaded.record.id, &signer, opts)?;
+    stage(3);
+    let report = verify(&pdf, Some(signer.certificate_der()));
+    Ok(Exported {
+        pdf,
+        signer: signer.subject(),
+        report,
+    })
+}
+
 /// The run as it stood when archived, folded again from the embedded runbook and event log.
 pub fn rebuild(contents: &Contents) -> Result<(Runbook, RunState)> {
     let book = runbook::parse(

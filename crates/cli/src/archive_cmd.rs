@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use flightdeck_archive::identity::{self, IdentityStore};
-use flightdeck_archive::{KeyringIdentityStore, PemPair, Report, Subject};
+use flightdeck_archive::{KeyringIdentityStore, PemPair, Report, SignerChoice};
 use flightdeck_engine::run::StepStatus;
 use flightdeck_engine::secrets::Keyring;
 use time::OffsetDateTime;
@@ -70,36 +70,28 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
             signer_org,
         } => {
             let store = crate::store_path::open(ctx)?;
-            let loaded = flightdeck_engine::run::load(&store, &run)?;
-            let name = signer_name
-                .or_else(|| loaded.state.meta("release-manager").and_then(|m| m.value.clone()))
-                .unwrap_or_else(|| loaded.state.created_by.clone());
-            let subject = Subject {
-                name,
+            let ids = KeyringIdentityStore::new(Keyring::open()?);
+            let choice = SignerChoice {
+                name: signer_name,
                 organisation: signer_org,
             };
-            let now = OffsetDateTime::now_utc();
-            let ids = KeyringIdentityStore::new(Keyring::open()?);
-            let signer = identity::obtain(&ids, &subject, now).map_err(archive_err)?;
-            let pdf = flightdeck_archive::export(
-                &store,
-                &loaded.record.id,
-                &signer,
-                &flightdeck_archive::ExportOpts { now },
-            )
-            .map_err(archive_err)?;
+            let opts = flightdeck_archive::ExportOpts {
+                now: OffsetDateTime::now_utc(),
+            };
+            let exported = flightdeck_archive::export_run(&store, &run, &ids, &choice, &opts, &mut |_| {})
+                .map_err(archive_err)?;
+            let pdf = exported.pdf;
             std::fs::write(&output, &pdf).with_context(|| format!("cannot write {}", output.display()))?;
-            let report = flightdeck_archive::verify(&pdf, Some(signer.certificate_der()));
             if ctx.json {
                 return crate::render::json(&serde_json::json!({
-                    "file": output, "bytes": pdf.len(), "signer": signer.subject(), "verified": report.ok,
+                    "file": output, "bytes": pdf.len(), "signer": exported.signer, "verified": exported.report.ok,
                 }));
             }
             crate::render::print(&format!(
                 "wrote {} ({} KiB), signed by {}\n",
                 output.display(),
                 pdf.len() / 1024,
-                signer.subject()
+                exported.signer
             ))
         }
         ArchiveCmd::Verify { file, cert } => {

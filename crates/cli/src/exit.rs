@@ -50,7 +50,7 @@ impl std::error::Error for VerifyFailed {}
 fn code_for(engine_code: &str) -> u8 {
     match engine_code {
         "not_found" => NOT_FOUND,
-        "invalid" | "incomplete" | "conflict" => REFUSED,
+        "invalid" | "incomplete" | "conflict" | "confirm" => REFUSED,
         "import" => IMPORT,
         "store" => STORE,
         c if c.starts_with("keyring") => KEYRING,

@@ -77,6 +77,7 @@ fn check_name(what: &'static str, name: &str) -> Result<(), EnvError> {
 
 /// One environment, as `env list` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EnvSummary {
     pub name: String,
     pub production: bool,
@@ -86,15 +87,18 @@ pub struct EnvSummary {
 
 /// A variable and where its value comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EnvVar {
     pub key: String,
     pub value: String,
     /// `stored` (set with `env set-var`) or `builtin` (Flightdeck's default for this env).
+    #[cfg_attr(feature = "ts", ts(type = "\"stored\" | \"builtin\""))]
     pub source: &'static str,
 }
 
 /// A secret's name and when it was last set: never its value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SecretRef {
     pub name: String,
     pub updated_at: String,
@@ -102,6 +106,7 @@ pub struct SecretRef {
 
 /// One environment in full, as `env show` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EnvDetail {
     pub name: String,
     pub production: bool,

@@ -8,6 +8,8 @@
 //! `RunLive` like every other write.
 
 pub mod app;
+pub mod archive;
+pub mod envs;
 pub mod runbooks;
 pub mod runs;
 pub mod steps;
@@ -32,6 +34,16 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         runs::sign_off,
         runs::decide,
         steps::run_step,
+        steps::cancel_step,
+        envs::list_envs,
+        envs::show_env,
+        envs::create_env,
+        envs::set_env_var,
+        envs::set_secret,
+        envs::remove_secret,
+        archive::suggest_archive_path,
+        archive::export_archive,
+        archive::open_archive,
         watch::watch_store,
     ])
 }

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
 use crate::error::{ErrorCode, IpcError};
@@ -16,6 +15,15 @@ use crate::view::{self, RunLive};
 
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct RunStepReq {
+    pub run: String,
+    pub step: String,
+    /// The user confirmed a step that changes a production target (the app's dialog).
+    #[serde(default)]
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct CancelStepReq {
     pub run: String,
     pub step: String,
 }
@@ -73,8 +81,9 @@ impl StepOutput {
     }
 }
 
-/// Run one step of a run (against the run's environment's built-in variables); answers the
-/// run's state once the step has finished and its events are recorded.
+/// Run one step of a run against its environment (variables, keyring secrets, redaction of
+/// them all); answers the run's state once the step has finished and its events are recorded.
+/// A step that changes a production target fails with `confirm` until `confirmed` is set.
 #[tauri::command]
 pub async fn run_step(
     host: State<'_, Host>,
@@ -89,17 +98,27 @@ pub async fn run_step(
             move |s| Ok(s.resolve_run(&run)?.env)
         })
         .await?;
-    let env = ProbeEnv {
-        vars: run::builtin_vars(&env_name),
-        ..ProbeEnv::default()
+    let key = format!("{}/{}", req.run, req.step);
+    let cancel = host.start_step(&key).ok_or_else(|| {
+        IpcError::new(
+            ErrorCode::Conflict,
+            format!("step `{}` is already running", req.step),
+        )
+    })?;
+    let env = probe_env(&host, env_name).await;
+    let env = match env {
+        Ok(env) => env,
+        Err(e) => {
+            host.finish_step(&key);
+            return Err(e);
+        }
     };
     let steps_req = run::RunStepsReq {
         run: req.run.clone(),
         scope: Scope::Step(req.step.clone()),
         by,
         concurrency: 1,
-        // No confirmation dialog yet: target-changing steps on a production env are refused.
-        confirmed: false,
+        confirmed: req.confirmed,
     };
     // The engine's step future is not provably `Send` across its borrowed store, so it gets a
     // runtime of its own on the blocking pool, as the CLI runs it.
@@ -116,13 +135,34 @@ pub async fn run_step(
                     let _ = on_output.send(StepOutput::from_probe(step, ev));
                 }
             };
-            let work = run::run_steps(&store, &steps_req, &env, tx, CancellationToken::new());
+            let work = run::run_steps(&store, &steps_req, &env, tx, cancel);
             let (result, ()) = tokio::join!(work, forward);
             result.map_err(IpcError::from)
         })
     })
     .await
-    .map_err(|e| IpcError::new(ErrorCode::Internal, format!("step task failed: {e}")))?;
-    result?;
+    .map_err(|e| IpcError::new(ErrorCode::Internal, format!("step task failed: {e}")));
+    host.finish_step(&key);
+    result??;
     host.blocking(move |s| view::run_live(s, &req.run)).await
+}
+
+/// What the run's steps get from its environment; the keyring is opened only when the
+/// environment has secrets.
+async fn probe_env(host: &Host, env_name: String) -> Result<ProbeEnv, IpcError> {
+    let envs = host.environments().await?;
+    let keyring = host.keyring();
+    tauri::async_runtime::spawn_blocking(move || {
+        envs.probe_env(&env_name, || keyring.get())
+            .map_err(IpcError::from)
+    })
+    .await
+    .map_err(|e| IpcError::new(ErrorCode::Internal, format!("environment task failed: {e}")))?
+}
+
+/// Cancel a running step: its probe stops (a shell step's whole process tree is killed) and it
+/// is recorded as `cancelled`. Answers whether it was running.
+#[tauri::command]
+pub fn cancel_step(host: State<'_, Host>, req: CancelStepReq) -> bool {
+    host.cancel_step(&format!("{}/{}", req.run, req.step))
 }

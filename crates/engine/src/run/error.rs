@@ -63,6 +63,13 @@ pub enum Error {
     /// Refused because it would contradict what the log already holds.
     #[error("{0}")]
     Conflict(String),
+    /// A step that changes the target of a production environment, not confirmed: the CLI's
+    /// `--yes` or the app's dialog (which names the step and the environment) confirms it.
+    #[error(
+        "step `{step}` changes the target and environment `{env}` is marked production: \
+         confirm it (`--yes` on the command line) to run it"
+    )]
+    NeedsConfirmation { step: String, env: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot encode event: {0}")]
@@ -79,13 +86,14 @@ fn did_you_mean(suggestion: &Option<String>) -> String {
 }
 
 impl Error {
-    /// One of `not_found`, `invalid`, `incomplete`, `conflict`, `store`, `import`.
+    /// One of `not_found`, `invalid`, `incomplete`, `conflict`, `confirm`, `store`, `import`.
     pub fn code(&self) -> &'static str {
         match self {
             Error::NotFound { .. } => "not_found",
             Error::Invalid(_) => "invalid",
             Error::Incomplete { .. } => "incomplete",
             Error::Conflict(_) => "conflict",
+            Error::NeedsConfirmation { .. } => "confirm",
             Error::Store(e) => e.code(),
             Error::Encode(_) => "store",
             Error::Import(_) => "import",

@@ -163,11 +163,10 @@ pub async fn run_steps(
     let planned = plan(&runbook, scope, &place)?;
     if production && !req.confirmed {
         if let Some((_, spec)) = planned.iter().find(|(_, s)| s.changes_target) {
-            return Err(Error::Invalid(format!(
-                "step `{}` changes the target and environment `{}` is marked production: \
-                 confirm it (`--yes` on the command line) to run it",
-                spec.step, record.env
-            )));
+            return Err(Error::NeedsConfirmation {
+                step: spec.step.clone(),
+                env: record.env.clone(),
+            });
         }
     }
     let mut env = env.clone();

@@ -41,6 +41,16 @@ export class FakeBackend implements Backend {
   signOff: Backend["signOff"] = (req) => this.answer("signOff", req);
   decide: Backend["decide"] = (req) => this.answer("decide", req);
   runStep: Backend["runStep"] = (req) => this.answer("runStep", req);
+  cancelStep: Backend["cancelStep"] = (req) => this.answer("cancelStep", req);
+  listEnvs = () => this.answer("listEnvs");
+  showEnv: Backend["showEnv"] = (env) => this.answer("showEnv", env);
+  createEnv: Backend["createEnv"] = (req) => this.answer("createEnv", req);
+  setEnvVar: Backend["setEnvVar"] = (req) => this.answer("setEnvVar", req);
+  setSecret: Backend["setSecret"] = (req) => this.answer("setSecret", req);
+  removeSecret: Backend["removeSecret"] = (req) => this.answer("removeSecret", req);
+  suggestArchivePath: Backend["suggestArchivePath"] = (run) => this.answer("suggestArchivePath", run);
+  exportArchive: Backend["exportArchive"] = (req) => this.answer("exportArchive", req);
+  openArchive: Backend["openArchive"] = (path) => this.answer("openArchive", path);
   watchStore = async (onChange: (heads: RunHead[]) => void) => {
     this.watchers.push(onChange);
   };

@@ -2,11 +2,19 @@
 // tests use it under tauri's `mockIPC`, or `FakeBackend` when they only need canned answers.
 import type {
   AddNoteReq,
+  ArchiveProgress,
+  ArchiveReview,
   BundledRunbook,
+  CancelStepReq,
   CheckItemReq,
   CreateRunReq,
   DecideReq,
+  CreateEnvReq,
+  EnvDetail,
+  EnvSummary,
   ErrorCode,
+  ExportArchiveReq,
+  ExportedArchive,
   Incomplete,
   IpcError,
   LaunchInfo,
@@ -17,7 +25,10 @@ import type {
   SetFieldReq,
   SetMetaReq,
   SignOffReq,
+  RemoveSecretReq,
   RunStepReq,
+  SetSecretReq,
+  SetVarReq,
   StepOutput,
 } from "../bindings";
 
@@ -38,8 +49,24 @@ export interface Backend {
   addNote(req: AddNoteReq): Promise<RunLive>;
   signOff(req: SignOffReq): Promise<RunLive>;
   decide(req: DecideReq): Promise<RunLive>;
-  /** Run one step; its live output arrives on `onOutput` until the answer. */
+  /** Run one step; its live output arrives on `onOutput` until the answer. A step that
+   * changes a production target fails with code `confirm` until `confirmed` is true. */
   runStep(req: RunStepReq, onOutput: (o: StepOutput) => void): Promise<RunLive>;
+  /** Cancel a running step (it is recorded as cancelled); false if it was not running. */
+  cancelStep(req: CancelStepReq): Promise<boolean>;
+  listEnvs(): Promise<EnvSummary[]>;
+  showEnv(env: string): Promise<EnvDetail>;
+  createEnv(req: CreateEnvReq): Promise<EnvDetail>;
+  setEnvVar(req: SetVarReq): Promise<EnvDetail>;
+  /** The value goes to the OS keyring; it is never sent back (only name and updated_at). */
+  setSecret(req: SetSecretReq): Promise<EnvDetail>;
+  removeSecret(req: RemoveSecretReq): Promise<EnvDetail>;
+  /** Where the export dialog proposes to write the run's archive. */
+  suggestArchivePath(run: string): Promise<string>;
+  /** Export the signed PDF archive; each stage arrives on `onProgress` as it begins. */
+  exportArchive(req: ExportArchiveReq, onProgress: (p: ArchiveProgress) => void): Promise<ExportedArchive>;
+  /** Verify an archive file offline and rebuild the run it carries, read-only. */
+  openArchive(path: string): Promise<ArchiveReview>;
   /** Every run's head now and whenever one moves, whoever wrote it (the CLI too). */
   watchStore(onChange: (heads: RunHead[]) => void): Promise<void>;
 }

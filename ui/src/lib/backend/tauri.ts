@@ -1,6 +1,6 @@
 // The Backend over Tauri IPC: one `invoke` per command of src-tauri/src/commands.
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { RunHead, RunLive, RunStepReq, StepOutput } from "../bindings";
+import type { ArchiveProgress, ExportArchiveReq, ExportedArchive, RunHead, RunLive, RunStepReq, StepOutput } from "../bindings";
 import { type Backend, BackendError } from "./index";
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -26,6 +26,22 @@ export class TauriBackend implements Backend {
   addNote: Backend["addNote"] = (req) => call("add_note", { req });
   signOff: Backend["signOff"] = (req) => call("sign_off", { req });
   decide: Backend["decide"] = (req) => call("decide", { req });
+
+  cancelStep: Backend["cancelStep"] = (req) => call("cancel_step", { req });
+  listEnvs: Backend["listEnvs"] = () => call("list_envs");
+  showEnv: Backend["showEnv"] = (env) => call("show_env", { env });
+  createEnv: Backend["createEnv"] = (req) => call("create_env", { req });
+  setEnvVar: Backend["setEnvVar"] = (req) => call("set_env_var", { req });
+  setSecret: Backend["setSecret"] = (req) => call("set_secret", { req });
+  removeSecret: Backend["removeSecret"] = (req) => call("remove_secret", { req });
+  suggestArchivePath: Backend["suggestArchivePath"] = (run) => call("suggest_archive_path", { run });
+  openArchive: Backend["openArchive"] = (path) => call("open_archive", { path });
+
+  exportArchive(req: ExportArchiveReq, onProgress: (p: ArchiveProgress) => void): Promise<ExportedArchive> {
+    const channel = new Channel<ArchiveProgress>();
+    channel.onmessage = onProgress;
+    return call<ExportedArchive>("export_archive", { req, onProgress: channel });
+  }
 
   runStep(req: RunStepReq, onOutput: (o: StepOutput) => void): Promise<RunLive> {
     const channel = new Channel<StepOutput>();

@@ -3,8 +3,10 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FakeBackend } from "../backend/fake";
 import { TauriBackend } from "../backend/tauri";
-import type { IpcError } from "../bindings";
+import type { ArchiveProgress, IpcError, RunLive, StepOutput, StepState } from "../bindings";
+import { toasts } from "../shared/Toasts.svelte";
 import { doc, event, live, RUN_ID, state } from "../testing/fixture";
 import Harness from "../testing/Harness.svelte";
 import RunScreen from "./RunScreen.svelte";
@@ -23,13 +25,25 @@ beforeEach(() => {
     return h(args);
   });
 });
-afterEach(() => clearMocks());
+afterEach(() => {
+  clearMocks();
+  toasts.splice(0);
+});
 
-function show() {
+function show(extra: Record<string, unknown> = {}) {
   return render(Harness, {
-    props: { backend: new TauriBackend(), component: RunScreen, inner: { runId: RUN_ID, heads: [], user: "Riley", onneedname: () => {} } },
+    props: { backend: new TauriBackend(), component: RunScreen, inner: { runId: RUN_ID, heads: [], user: "Riley", onneedname: () => {}, ...extra } },
   });
 }
+
+/** The fixture's step after a run that ended as `status`, `failure` saying why. */
+function stepAfter(status: StepState["status"], failure: string | null = null): RunLive {
+  return live({
+    steps: [{ id: "1.tests.step", item: "1.tests", section: "1", kind: "shell", status, runs: 1, what: "make test", by: "Riley", started_at: "2026-11-28T10:03:00.000Z", finished_at: "2026-11-28T10:03:04.000Z", result: { passed: status === "passed", failure, message: failure, exit_code: null, http_status: null, duration_ms: 4000, assertions: [], captures: [] } }],
+  });
+}
+
+const runButton = () => document.querySelector<HTMLButtonElement>('[data-run-step="1.tests.step"]')!;
 
 describe("RunScreen", () => {
   it("renders every item, field and sign-off with the stable ids the CLI uses", async () => {
@@ -67,7 +81,7 @@ describe("RunScreen", () => {
     show();
     await fireEvent.click((await screen.findByTestId("run-screen")).querySelector('[data-run-step="1.tests.step"]')!);
     await waitFor(() => expect(document.querySelector('[data-step-status="passed"]')).toBeTruthy());
-    expect(calls.find((c) => c.cmd === "run_step")?.args.req).toEqual({ run: RUN_ID, step: "1.tests.step" });
+    expect(calls.find((c) => c.cmd === "run_step")?.args.req).toEqual({ run: RUN_ID, step: "1.tests.step", confirmed: false });
     expect(document.querySelector('[data-step-result="1.tests.step"]')!.textContent).toContain("pass_rate > 95");
   });
 
@@ -128,5 +142,144 @@ describe("RunScreen", () => {
     await r.rerender({ backend: new TauriBackend(), component: RunScreen, inner: { runId: RUN_ID, heads: [{ run_id: RUN_ID, seq: 2, hash: "x" }], user: "Riley", onneedname: () => {} } });
     await waitFor(() => expect(document.querySelector<HTMLInputElement>('[data-item-id="1.unit"]')!.checked).toBe(true));
     expect(calls.some((c) => c.cmd === "run_live")).toBe(true);
+  });
+
+  it("shows the elapsed time against the deadline while a step runs, and cancels it through cancel_step", async () => {
+    let finish: (l: RunLive) => void = () => {};
+    handlers.run_step = ({ onOutput }) => {
+      (onOutput.onmessage as (o: StepOutput) => void)({ type: "started", step: "1.tests.step", kind: "shell", what: "make test", deadline_ms: 30_000 });
+      return new Promise<RunLive>((resolve) => (finish = resolve));
+    };
+    // The backend kills the probe and records the step as cancelled; the run's answer follows.
+    handlers.cancel_step = () => {
+      finish(stepAfter("failed", "cancelled"));
+      return true;
+    };
+    show();
+    await screen.findByTestId("run-screen");
+    await fireEvent.click(runButton());
+    const cancel = await waitFor(() => document.querySelector<HTMLButtonElement>('[data-cancel-step="1.tests.step"]')!);
+    expect(document.querySelector('[data-step-status="running"]')!.textContent).toMatch(/running… \d+ s/);
+    const progress = document.querySelector('[data-step-progress="1.tests.step"]')!;
+    expect(progress.textContent).toContain("of 30 s deadline");
+    expect(progress.querySelector('[role="progressbar"]')!.getAttribute("aria-valuenow")).toBe("0");
+    expect(runButton().disabled).toBe(true);
+    await fireEvent.click(cancel);
+    await waitFor(() => expect(document.querySelector('[data-step-status="failed"]')).toBeTruthy());
+    expect(calls.find((c) => c.cmd === "cancel_step")?.args).toEqual({ req: { run: RUN_ID, step: "1.tests.step" } });
+    expect(document.querySelector("[data-cancel-step]")).toBeNull();
+    expect(document.querySelector('[data-step-result="1.tests.step"]')!.textContent).toContain("cancelled");
+  });
+
+  it("asks before a step that changes a production target, naming it and the environment, then runs it confirmed", async () => {
+    handlers.open_run = () => ({ ...doc, live: live({ env: "production" }) });
+    handlers.run_step = ({ req }) => {
+      if (!req.confirmed) throw { code: "confirm", message: "step `1.tests.step` changes the target of `production`, a production environment: confirm it", missing: [] } satisfies IpcError;
+      return stepAfter("passed");
+    };
+    show();
+    await screen.findByTestId("run-screen");
+    await fireEvent.click(runButton());
+    const dialog = await screen.findByTestId("confirm-dialog");
+    expect(dialog.textContent).toContain("changes the target of `production`");
+    expect(screen.getByTestId("confirm-step").textContent).toBe("1.tests.step");
+    expect(screen.getByTestId("confirm-env").textContent).toBe("production");
+    // The safe answer has the focus, and the refusal is the dialog, not an error toast.
+    expect(document.activeElement).toBe(screen.getByTestId("confirm-cancel"));
+    expect(toasts).toEqual([]);
+    await fireEvent.click(screen.getByTestId("confirm-run"));
+    await waitFor(() => expect(document.querySelector('[data-step-status="passed"]')).toBeTruthy());
+    expect(screen.queryByTestId("confirm-dialog")).toBeNull();
+    expect(calls.filter((c) => c.cmd === "run_step").map((c) => (c.args.req as { confirmed: boolean }).confirmed)).toEqual([false, true]);
+  });
+
+  it("leaves a production step unrun when its confirmation is cancelled with Esc", async () => {
+    handlers.open_run = () => ({ ...doc, live: live({ env: "production" }) });
+    handlers.run_step = () => {
+      throw { code: "confirm", message: "confirm it", missing: [] } satisfies IpcError;
+    };
+    show();
+    await screen.findByTestId("run-screen");
+    await fireEvent.click(runButton());
+    await fireEvent.keyDown(await screen.findByTestId("confirm-dialog"), { key: "Escape" });
+    await waitFor(() => expect(screen.queryByTestId("confirm-dialog")).toBeNull());
+    expect(calls.filter((c) => c.cmd === "run_step")).toHaveLength(1);
+    expect(toasts).toEqual([]);
+    await waitFor(() => expect(document.activeElement).toBe(runButton()));
+  });
+
+  it("shows a given run read-only: no backend call, and every control that writes disabled", async () => {
+    const backend = new FakeBackend();
+    const decided = { ...doc, live: live({ env: "production" }) };
+    render(Harness, { props: { backend, component: RunScreen, inner: { doc: decided, heads: [{ run_id: RUN_ID, seq: 9, hash: "x" }] } } });
+    const run = await screen.findByTestId("run-screen");
+    expect(run.dataset.readonly).toBe("true");
+    expect(screen.getByTestId("readonly-badge")).toBeTruthy();
+    const all = <T extends Element>(sel: string) => [...run.querySelectorAll<T>(sel)];
+    expect(all<HTMLInputElement>("input[data-item-id]").map((b) => b.disabled)).toEqual([true, true, true]);
+    expect(all<HTMLInputElement>('input[data-field-id]').every((i) => i.readOnly)).toBe(true);
+    expect(all<HTMLButtonElement>("[data-field-id] [data-option]").every((b) => b.disabled)).toBe(true);
+    expect(all<HTMLInputElement>("[data-meta-key]").every((i) => i.readOnly)).toBe(true);
+    expect(all<HTMLButtonElement>("[data-signoff], [data-decision], [data-run-step]").every((b) => b.disabled)).toBe(true);
+    expect((screen.getByTestId("decision-rationale") as HTMLTextAreaElement).readOnly).toBe(true);
+    expect(screen.queryByTestId("export-archive")).toBeNull();
+    await fireEvent.click(all<HTMLInputElement>("input[data-item-id]")[0]);
+    await fireEvent.change(all<HTMLInputElement>("[data-meta-key]")[0], { target: { value: "v9" } });
+    expect(backend.calls).toEqual([]);
+  });
+
+  it("exports the run as a signed archive, showing each stage, then what was written and the way to review it", async () => {
+    let finish: () => void = () => {};
+    let reviewed = "";
+    handlers.suggest_archive_path = ({ run }) => `/home/riley/Documents/flightdeck-v1.0.0-${run.slice(0, 8)}.pdf`;
+    handlers.export_archive = ({ req, onProgress }) => {
+      const send = onProgress.onmessage as (p: ArchiveProgress) => void;
+      send({ stage: "reading the run", done: 0, total: 5 });
+      send({ stage: "drawing and signing the document", done: 2, total: 5 });
+      return new Promise((resolve) => (finish = () => resolve({ path: req.path, bytes: 12_288, signer: "Riley (ACME)", verified: true })));
+    };
+    show({ onreview: (p: string) => (reviewed = p) });
+    await fireEvent.click(await screen.findByTestId("export-archive"));
+    await screen.findByTestId("export-dialog");
+    const path = screen.getByTestId("export-path") as HTMLInputElement;
+    await waitFor(() => expect(path.value).toBe("/home/riley/Documents/flightdeck-v1.0.0-0193aaaa.pdf"));
+    expect((screen.getByTestId("export-signer-name") as HTMLInputElement).value).toBe("Riley");
+    expect(screen.getByTestId("export-signer-note").textContent).toMatch(/only matter on the first export.*OS keyring/);
+    await fireEvent.input(screen.getByTestId("export-signer-org"), { target: { value: "ACME" } });
+    await fireEvent.click(screen.getByTestId("export-go"));
+    const progress = await screen.findByTestId("export-progress");
+    await waitFor(() => expect(progress.textContent).toContain("drawing and signing the document… 2/5"));
+    expect(progress.querySelector('[role="progressbar"]')!.getAttribute("aria-valuenow")).toBe("40");
+    finish();
+    const result = await screen.findByTestId("export-result");
+    expect(result.dataset.verified).toBe("true");
+    expect(result.textContent).toContain("/home/riley/Documents/flightdeck-v1.0.0-0193aaaa.pdf");
+    expect(result.textContent).toContain("12.0 KiB");
+    expect(result.textContent).toContain("Riley (ACME)");
+    expect(calls.find((c) => c.cmd === "export_archive")?.args.req).toEqual({
+      run: RUN_ID,
+      path: "/home/riley/Documents/flightdeck-v1.0.0-0193aaaa.pdf",
+      signer_name: "Riley",
+      signer_org: "ACME",
+    });
+    await fireEvent.click(screen.getByTestId("export-review"));
+    expect(reviewed).toBe("/home/riley/Documents/flightdeck-v1.0.0-0193aaaa.pdf");
+  });
+
+  it("shows an export failure in the dialog, the keyring named when it is the cause", async () => {
+    handlers.suggest_archive_path = () => "/tmp/a.pdf";
+    handlers.export_archive = () => {
+      throw { code: "keyring", message: "the OS keyring is locked: unlock it and try again", missing: [] } satisfies IpcError;
+    };
+    show();
+    await fireEvent.click(await screen.findByTestId("export-archive"));
+    await waitFor(() => expect((screen.getByTestId("export-path") as HTMLInputElement).value).toBe("/tmp/a.pdf"));
+    await fireEvent.click(screen.getByTestId("export-go"));
+    const err = await screen.findByTestId("export-error");
+    expect(err.dataset.code).toBe("keyring");
+    expect(err.textContent).toContain("keyring cannot be used");
+    expect(err.textContent).toContain("unlock it and try again");
+    expect(screen.queryByTestId("export-result")).toBeNull();
+    expect((screen.getByTestId("export-go") as HTMLButtonElement).disabled).toBe(false);
   });
 });

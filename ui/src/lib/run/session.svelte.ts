@@ -1,9 +1,17 @@
 // One open run: its runbook, its live state, and the writes the run screen makes. Every write
 // answers the run's new state (RunLive), so the screen never guesses what the log holds.
+// A read-only session (an archive's run, rebuilt from its embedded log) has no backend: every
+// write refuses without a call, and the components render disabled.
 import { getContext, setContext } from "svelte";
 import { type Backend, BackendError } from "../backend";
-import type { DecideReq, Runbook, RunLive, StepOutput, Verdict } from "../bindings";
+import type { DecideReq, Runbook, RunDoc, RunLive, StepOutput, Verdict } from "../bindings";
 import { indexState, type StateIndex, visibleItems } from "./model";
+
+/** How a step run ended: recorded (passed, failed or cancelled), not run (the error was
+ * reported), or held for the user's confirmation (a production target), with the reason. */
+export type StepRun = { outcome: "ran" } | { outcome: "failed" } | { outcome: "confirm"; message: string };
+
+const READ_ONLY = "This run is read-only: it was rebuilt from an archive.";
 
 export class RunSession {
   runbook = $state<Runbook | null>(null);
@@ -19,16 +27,30 @@ export class RunSession {
   cursor = $state<string | null>(null);
 
   constructor(
-    private backend: Backend,
+    private backend: Backend | null,
     readonly runId: string,
     private onerror: (e: BackendError) => void,
   ) {}
+
+  /** A session over `doc` as given: nothing is loaded, followed or written. */
+  static readonly(doc: RunDoc): RunSession {
+    const s = new RunSession(null, doc.live.state.run_id, () => {});
+    s.runbook = doc.runbook;
+    s.live = doc.live;
+    return s;
+  }
+
+  /** No writes: the components render disabled and every write method refuses. */
+  get readonly(): boolean {
+    return this.backend === null;
+  }
 
   get id(): string {
     return this.live?.state.run_id ?? this.runId;
   }
 
   async load(): Promise<void> {
+    if (!this.backend) return;
     try {
       const doc = await this.backend.openRun(this.runId);
       this.runbook = doc.runbook;
@@ -40,7 +62,7 @@ export class RunSession {
 
   /** Reload the live part when the store says the log moved past what is shown. */
   async follow(headSeq: number): Promise<void> {
-    if (!this.live || headSeq === this.live.state.event_count) return;
+    if (!this.backend || !this.live || headSeq === this.live.state.event_count) return;
     try {
       this.live = await this.backend.runLive(this.id);
     } catch (e) {
@@ -48,9 +70,11 @@ export class RunSession {
     }
   }
 
-  private async apply(p: Promise<RunLive>): Promise<boolean> {
+  private async apply(call: (b: Backend) => Promise<RunLive>): Promise<boolean> {
+    const b = this.backend;
+    if (!b) return false;
     try {
-      this.live = await p;
+      this.live = await call(b);
       return true;
     } catch (e) {
       this.onerror(BackendError.from(e));
@@ -58,26 +82,57 @@ export class RunSession {
     }
   }
 
-  check = (item: string, checked: boolean) => this.apply(this.backend.checkItem({ run: this.id, item, checked }));
-  setField = (field: string, value: string) => this.apply(this.backend.setField({ run: this.id, field, value }));
-  setMeta = (key: string, value: string) => this.apply(this.backend.setMeta({ run: this.id, key, value }));
-  note = (text: string, item: string | null) => this.apply(this.backend.addNote({ run: this.id, text, item }));
+  /** For writes whose refusals the caller shows itself: rejects with the BackendError. */
+  private async applyOrThrow(call: (b: Backend) => Promise<RunLive>): Promise<void> {
+    const b = this.backend;
+    if (!b) throw new BackendError({ code: "invalid", message: READ_ONLY, missing: [] });
+    this.live = await call(b).catch((e) => Promise.reject(BackendError.from(e)));
+  }
+
+  check = (item: string, checked: boolean) => this.apply((b) => b.checkItem({ run: this.id, item, checked }));
+  setField = (field: string, value: string) => this.apply((b) => b.setField({ run: this.id, field, value }));
+  setMeta = (key: string, value: string) => this.apply((b) => b.setMeta({ run: this.id, key, value }));
+  note = (text: string, item: string | null) => this.apply((b) => b.addNote({ run: this.id, text, item }));
 
   /** Sign off; an `incomplete` refusal is thrown back so the slot can show what is missing. */
-  async signOff(signoff: string, overrideReason: string | null): Promise<void> {
-    this.live = await this.backend
-      .signOff({ run: this.id, signoff, override_reason: overrideReason })
-      .catch((e) => Promise.reject(BackendError.from(e)));
+  signOff = (signoff: string, overrideReason: string | null): Promise<void> =>
+    this.applyOrThrow((b) => b.signOff({ run: this.id, signoff, override_reason: overrideReason }));
+
+  /**
+   * Run a step; `onOutput` sees its live output. A step that changes a production target is
+   * refused with `confirm` until `confirmed`: that refusal is answered, not reported, so the
+   * step can ask the user and run again.
+   */
+  async runStep(step: string, onOutput: (o: StepOutput) => void, confirmed = false): Promise<StepRun> {
+    const b = this.backend;
+    if (!b) return { outcome: "failed" };
+    try {
+      this.live = await b.runStep({ run: this.id, step, confirmed }, onOutput);
+      return { outcome: "ran" };
+    } catch (e) {
+      const be = BackendError.from(e);
+      if (be.code === "confirm" && !confirmed) return { outcome: "confirm", message: be.message };
+      this.onerror(be);
+      return { outcome: "failed" };
+    }
   }
 
-  /** Run a step; `onOutput` sees its live output. False when it could not be run. */
-  runStep = (step: string, onOutput: (o: StepOutput) => void) =>
-    this.apply(this.backend.runStep({ run: this.id, step }, onOutput));
+  /** Cancel a running step: its run then answers, recorded as cancelled. False if it was not running. */
+  async cancelStep(step: string): Promise<boolean> {
+    const b = this.backend;
+    if (!b) return false;
+    try {
+      return await b.cancelStep({ run: this.id, step });
+    } catch (e) {
+      this.onerror(BackendError.from(e));
+      return false;
+    }
+  }
 
-  async decide(decision: Verdict, rationale: string, overrideReason: string | null): Promise<void> {
+  decide = (decision: Verdict, rationale: string, overrideReason: string | null): Promise<void> => {
     const req: DecideReq = { run: this.id, decision, rationale, override_reason: overrideReason };
-    this.live = await this.backend.decide(req).catch((e) => Promise.reject(BackendError.from(e)));
-  }
+    return this.applyOrThrow((b) => b.decide(req));
+  };
 }
 
 const KEY = Symbol("run-session");

@@ -1,5 +1,6 @@
 // The start screen over the FakeBackend: what it lists, and what "Start run" asks for.
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { FakeBackend } from "../backend/fake";
 import type { RunSummary } from "../bindings";
@@ -25,8 +26,8 @@ const run: RunSummary = {
   updated_at: "2026-11-28T11:00:00.000Z",
 };
 
-function show(backend: FakeBackend, onopen = (_: string) => {}) {
-  return render(Harness, { props: { backend, component: StartScreen, inner: { heads: [], onopen, onneedname: () => {} } } });
+function show(backend: FakeBackend, onopen = (_: string) => {}, extra: Record<string, unknown> = {}) {
+  return render(Harness, { props: { backend, component: StartScreen, inner: { heads: [], onopen, onneedname: () => {}, ...extra } } });
 }
 
 describe("StartScreen", () => {
@@ -38,7 +39,34 @@ describe("StartScreen", () => {
     expect(tr.textContent).toContain("40/85 items");
     expect(tr.textContent).toContain("2/5");
     expect(tr.textContent).toContain("GO");
-    expect(screen.getByTestId("open-archive")).toHaveProperty("disabled", true);
+  });
+
+  it("opens an archive from the path box, on Enter", async () => {
+    let opened = "";
+    show(new FakeBackend({ listRuns: [run], bundledRunbooks: [] }), undefined, { onarchive: (p: string) => (opened = p) });
+    expect(screen.queryByTestId("archive-path")).toBeNull();
+    const user = userEvent.setup();
+    await user.click(screen.getByTestId("open-archive"));
+    const box = screen.getByTestId("archive-path");
+    expect(document.activeElement).toBe(box);
+    expect(screen.getByTestId("archive-open")).toBeTruthy();
+    await user.type(box, "  /tmp/flightdeck-v1.0.0.pdf {Enter}");
+    expect(opened).toBe("/tmp/flightdeck-v1.0.0.pdf");
+  });
+
+  it("offers the store's environments, production ones marked, for a new run", async () => {
+    show(
+      new FakeBackend({
+        listRuns: [],
+        bundledRunbooks: [],
+        listEnvs: [
+          { name: "prod-eu", production: true, vars: 0, secrets: 1 },
+          { name: "sandbox", production: false, vars: 2, secrets: 0 },
+        ],
+      }),
+    );
+    const select = await screen.findByTestId("new-env");
+    await waitFor(() => expect([...select.querySelectorAll("option")].map((o) => o.textContent)).toEqual(["prod-eu (production)", "sandbox"]));
   });
 
   it("starts a run from the bundled runbook and opens it", async () => {

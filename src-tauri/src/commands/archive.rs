@@ -1,0 +1,220 @@
+//! The archive from the app: export a run as the signed PDF (the same `export_run` as the CLI's
+//! `archive export`, signing identity in the OS keyring), and open an archive for review: the
+//! verification first, then the run read-only, folded again from what the file carries.
+//!
+//! Files are read and written here, in Rust, at a path the user typed; the window has no
+//! filesystem access of its own. PDF work runs on the blocking pool.
+
+use std::path::{Path, PathBuf};
+
+use flightdeck_archive::{KeyringIdentityStore, SignerChoice, EXPORT_STAGES};
+use serde::{Deserialize, Serialize};
+use tauri::ipc::Channel;
+use tauri::State;
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+use crate::error::{ErrorCode, IpcError};
+use crate::host::Host;
+use crate::view::{RunDoc, RunLive};
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ExportArchiveReq {
+    pub run: String,
+    /// Where to write the PDF (`~/` is the home directory).
+    pub path: String,
+    /// The certificate's subject when no signing identity is kept yet.
+    pub signer_name: Option<String>,
+    pub signer_org: Option<String>,
+}
+
+/// One stage of an export, as it begins.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ArchiveProgress {
+    pub stage: String,
+    /// Stages begun so far, of `total`.
+    pub done: u32,
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ExportedArchive {
+    pub path: String,
+    pub bytes: u64,
+    pub signer: String,
+    /// The written file verified against the identity that signed it.
+    pub verified: bool,
+}
+
+/// One verification check, as `flightdeck archive verify` names it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ArchiveCheck {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// An archive opened for review: every check, then the run as the file recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ArchiveReview {
+    pub path: String,
+    pub bytes: u64,
+    /// Every check holds.
+    pub ok: bool,
+    pub checks: Vec<ArchiveCheck>,
+    pub signer: Option<String>,
+    pub signer_cert_sha256: Option<String>,
+    /// The run rebuilt from the embedded runbook and event log; `None` when the file does not
+    /// carry them in a readable form.
+    pub doc: Option<RunDoc>,
+}
+
+fn expand(path: &str) -> Result<PathBuf, IpcError> {
+    let path = path.trim();
+    if path.is_empty() {
+        return Err(IpcError::new(ErrorCode::Invalid, "give the archive's file path"));
+    }
+    match path.strip_prefix("~/") {
+        Some(rest) => directories::BaseDirs::new()
+            .map(|d| d.home_dir().join(rest))
+            .ok_or_else(|| IpcError::new(ErrorCode::Invalid, "no home directory to expand `~/` in")),
+        None => Ok(PathBuf::from(path)),
+    }
+}
+
+fn io_err(what: &str, path: &Path, e: std::io::Error) -> IpcError {
+    let code = match e.kind() {
+        std::io::ErrorKind::NotFound => ErrorCode::NotFound,
+        _ => ErrorCode::Invalid,
+    };
+    IpcError::new(code, format!("cannot {what} {}: {e}", path.display()))
+}
+
+/// Where the export dialog proposes to write a run's archive: the documents folder (else home).
+#[tauri::command]
+pub async fn suggest_archive_path(host: State<'_, Host>, run: String) -> Result<String, IpcError> {
+    let record = host.blocking(move |s| Ok(s.resolve_run(&run)?)).await?;
+    let dir = directories::UserDirs::new()
+        .and_then(|u| {
+            u.document_dir()
+                .map(Path::to_path_buf)
+                .or_else(|| Some(u.home_dir().to_path_buf()))
+        })
+        .unwrap_or_else(std::env::temp_dir);
+    let safe: String = record
+        .release
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let short: String = record.id.chars().take(8).collect();
+    Ok(dir
+        .join(format!("flightdeck-{safe}-{short}.pdf"))
+        .to_string_lossy()
+        .into_owned())
+}
+
+/// Export a run as a signed PDF archive; each stage is reported on `on_progress` as it begins.
+#[tauri::command]
+pub async fn export_archive(
+    host: State<'_, Host>,
+    req: ExportArchiveReq,
+    on_progress: Channel<ArchiveProgress>,
+) -> Result<ExportedArchive, IpcError> {
+    let path = expand(&req.path)?;
+    if path.extension().is_none_or(|x| !x.eq_ignore_ascii_case("pdf")) {
+        return Err(IpcError::new(
+            ErrorCode::Invalid,
+            format!("{}: an archive is a .pdf file", path.display()),
+        ));
+    }
+    let keyring = host.keyring();
+    let choice = SignerChoice {
+        name: req.signer_name,
+        organisation: req.signer_org,
+    };
+    let total = u32::try_from(EXPORT_STAGES.len() + 1).unwrap_or(u32::MAX);
+    let exported = host
+        .blocking(move |store| {
+            let mut stage = |i: usize| {
+                let _ = on_progress.send(ArchiveProgress {
+                    stage: EXPORT_STAGES.get(i).copied().unwrap_or("working").to_string(),
+                    done: u32::try_from(i).unwrap_or(0),
+                    total,
+                });
+            };
+            let ids = KeyringIdentityStore::new(keyring.get()?);
+            let opts = flightdeck_archive::ExportOpts {
+                now: OffsetDateTime::now_utc(),
+            };
+            let exported = flightdeck_archive::export_run(store, &req.run, &ids, &choice, &opts, &mut stage)
+                .map_err(IpcError::from)?;
+            let _ = on_progress.send(ArchiveProgress {
+                stage: "writing the file".into(),
+                done: total - 1,
+                total,
+            });
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| io_err("create the folder", dir, e))?;
+            }
+            std::fs::write(&path, &exported.pdf).map_err(|e| io_err("write", &path, e))?;
+            Ok(ExportedArchive {
+                path: path.to_string_lossy().into_owned(),
+                bytes: exported.pdf.len() as u64,
+                signer: exported.signer,
+                verified: exported.report.ok,
+            })
+        })
+        .await?;
+    Ok(exported)
+}
+
+/// Open an archive for review, offline: verify it, then rebuild the run it carries.
+#[tauri::command]
+pub async fn open_archive(path: String) -> Result<ArchiveReview, IpcError> {
+    let path = expand(&path)?;
+    tauri::async_runtime::spawn_blocking(move || review(&path))
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Internal, format!("archive task failed: {e}")))?
+}
+
+pub(crate) fn review(path: &Path) -> Result<ArchiveReview, IpcError> {
+    let bytes = std::fs::read(path).map_err(|e| io_err("read", path, e))?;
+    let opened = flightdeck_archive::open(&bytes, None);
+    let doc = match &opened.contents {
+        Some(contents) => match flightdeck_archive::rebuild(contents) {
+            Ok((runbook, state)) => Some(RunDoc {
+                runbook,
+                live: RunLive {
+                    state,
+                    events: contents.events.clone(),
+                },
+            }),
+            Err(_) => None,
+        },
+        None => None,
+    };
+    let report = opened.report;
+    Ok(ArchiveReview {
+        path: path.to_string_lossy().into_owned(),
+        bytes: bytes.len() as u64,
+        ok: report.ok,
+        checks: report
+            .checks
+            .into_iter()
+            .map(|c| ArchiveCheck {
+                name: c.name.to_string(),
+                ok: c.ok,
+                detail: c.detail,
+            })
+            .collect(),
+        signer: report.signer,
+        signer_cert_sha256: report.signer_cert_sha256,
+        doc,
+    })
+}

@@ -1,0 +1,91 @@
+// The archive review screen over the FakeBackend: the verification first and in full, then the
+// run rebuilt from the file, read-only; a file that does not verify or carries no run says so.
+import { render, screen } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import { BackendError } from "../backend";
+import { FakeBackend } from "../backend/fake";
+import type { ArchiveReview } from "../bindings";
+import { doc } from "../testing/fixture";
+import Harness from "../testing/Harness.svelte";
+import ArchiveScreen from "./ArchiveScreen.svelte";
+
+const PATH = "/home/riley/Documents/flightdeck-v1.0.0-0193aaaa.pdf";
+const good: ArchiveReview = {
+  path: PATH,
+  bytes: 51_200,
+  ok: true,
+  checks: [
+    { name: "signature", ok: true, detail: "PAdES signature over the whole file, by Riley (ACME)" },
+    { name: "event-chain", ok: true, detail: "12 events, hashes chain from genesis to the head" },
+    { name: "attachments", ok: true, detail: "runbook and event log match their recorded sha256" },
+  ],
+  signer: "Riley (ACME)",
+  signer_cert_sha256: "c0ffee".repeat(10) + "abcd",
+  doc,
+};
+
+function show(b: FakeBackend) {
+  return render(Harness, { props: { backend: b, component: ArchiveScreen, inner: { path: PATH } } });
+}
+
+describe("ArchiveScreen", () => {
+  it("shows the verdict, signer, certificate and every check first, then the run read-only and labelled", async () => {
+    const b = new FakeBackend({ openArchive: good });
+    show(b);
+    const verdict = await screen.findByTestId("archive-verdict");
+    expect(verdict.dataset.ok).toBe("true");
+    expect(verdict.textContent).toContain("Archive verified");
+    expect(screen.getByTestId("archive-signer").textContent).toBe("Riley (ACME)");
+    expect(screen.getByTestId("archive-cert").textContent).toBe(good.signer_cert_sha256);
+    expect(screen.getByTestId("archive-file").textContent).toBe(PATH);
+    expect(screen.getByTestId("archive-screen").textContent).toContain("50.0 KiB");
+    const rows = [...document.querySelectorAll<HTMLElement>("[data-check-name]")];
+    expect(rows.map((r) => [r.dataset.checkName, r.dataset.ok])).toEqual([
+      ["signature", "true"],
+      ["event-chain", "true"],
+      ["attachments", "true"],
+    ]);
+    expect(rows[1].textContent).toContain("✓");
+    expect(rows[1].textContent).toContain("hashes chain from genesis");
+    expect(screen.getByTestId("archive-readonly-label").textContent).toContain("Read-only: rebuilt from the archive's embedded event log");
+    // The verification comes before the run in the document.
+    const run = screen.getByTestId("run-screen");
+    expect(verdict.compareDocumentPosition(run) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(run.dataset.readonly).toBe("true");
+    expect(document.querySelector<HTMLInputElement>('[data-item-id="1.unit"]')!.disabled).toBe(true);
+    expect(b.calls.map((c) => [c.method, c.arg])).toEqual([["openArchive", PATH]]);
+  });
+
+  it("says the archive does not verify, and marks the failing check", async () => {
+    const bad: ArchiveReview = {
+      ...good,
+      ok: false,
+      checks: [good.checks[0], { name: "event-chain", ok: false, detail: "event #7: hash does not match its content" }, good.checks[2]],
+    };
+    show(new FakeBackend({ openArchive: bad }));
+    const verdict = await screen.findByTestId("archive-verdict");
+    expect(verdict.dataset.ok).toBe("false");
+    expect(verdict.textContent).toContain("ARCHIVE DOES NOT VERIFY");
+    expect(verdict.textContent).toContain("1 of 3 checks fail");
+    const failed = document.querySelector<HTMLElement>('[data-check-name="event-chain"]')!;
+    expect(failed.dataset.ok).toBe("false");
+    expect(failed.textContent).toContain("✗");
+    expect(failed.textContent).toContain("event #7: hash does not match");
+  });
+
+  it("says why there is no run when the file carries none it can read", async () => {
+    show(new FakeBackend({ openArchive: { ...good, ok: false, signer: null, signer_cert_sha256: null, doc: null, checks: [{ name: "attachments", ok: false, detail: "no embedded event log" }] } }));
+    expect((await screen.findByTestId("archive-no-run")).textContent).toMatch(/does not carry a readable run/);
+    expect(screen.getByTestId("archive-signer").textContent).toMatch(/no signature/);
+    expect(screen.queryByTestId("run-screen")).toBeNull();
+    expect(screen.queryByTestId("archive-readonly-label")).toBeNull();
+  });
+
+  it("shows why a file cannot be opened", async () => {
+    show(new FakeBackend({ openArchive: new BackendError({ code: "not_found", message: `cannot read ${PATH}: No such file or directory`, missing: [] }) }));
+    const err = await screen.findByTestId("archive-load-error");
+    expect(err.textContent).toContain("Cannot open this archive.");
+    expect(err.textContent).toContain("No such file or directory");
+    expect(screen.queryByTestId("archive-verdict")).toBeNull();
+  });
+});
