@@ -3,6 +3,7 @@
 //! Owns argument handling and output; the archive itself belongs to `flightdeck_archive`. The
 //! signing key and certificate live in the OS keyring (made on first export, or imported).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -78,7 +79,18 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
             let opts = flightdeck_archive::ExportOpts {
                 now: OffsetDateTime::now_utc(),
             };
-            let exported = flightdeck_archive::export_run(&store, &run, &ids, &choice, &opts, &mut |_| {})
+            // Progress on stderr, a line per stage, so stdout stays the result alone.
+            let json = ctx.json;
+            let mut stage = |i: usize| {
+                if !json {
+                    let what = flightdeck_archive::EXPORT_STAGES
+                        .get(i)
+                        .copied()
+                        .unwrap_or("working");
+                    let _ = writeln!(std::io::stderr(), "  {what}…");
+                }
+            };
+            let exported = flightdeck_archive::export_run(&store, &run, &ids, &choice, &opts, &mut stage)
                 .map_err(archive_err)?;
             let pdf = exported.pdf;
             std::fs::write(&output, &pdf).with_context(|| format!("cannot write {}", output.display()))?;

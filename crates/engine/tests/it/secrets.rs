@@ -124,7 +124,8 @@ fn child(script: &str, envs: &[(&str, &str)]) -> (String, Duration) {
     (line, took)
 }
 
-const OPEN: &str = r#""$EXE" child_open_keyring --exact --nocapture --test-threads=1"#;
+// The full test path in the `it` binary (module `secrets`).
+const OPEN: &str = r#""$EXE" secrets::child_open_keyring --exact --nocapture --test-threads=1"#;
 
 /// Needs `dbus-run-session`, `gnome-keyring-daemon` and `secret-tool`: fails under `CI` without them.
 fn have_tools() -> bool {
