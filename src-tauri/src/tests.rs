@@ -453,3 +453,63 @@ fn an_archive_exported_from_the_app_verifies_and_opens_read_only() {
     .expect_err("missing file");
     assert_eq!(err["code"], "not_found", "{err}");
 }
+
+#[test]
+fn a_secret_echoed_by_a_step_run_from_the_app_never_reaches_the_window_or_the_store() {
+    if !keyring_here() {
+        return;
+    }
+    let app = app();
+    call(&app, "set_user_name", json!({"name": "Riley"})).expect("name");
+    let env = format!("app-redact-{}", std::process::id());
+    let value = format!("tok-{}-Zx9/+q", std::process::id());
+    call(
+        &app,
+        "create_env",
+        json!({"req": {"name": env, "production": false}}),
+    )
+    .expect("env");
+    call(
+        &app,
+        "set_secret",
+        json!({"req": {"env": env, "name": "TOKEN", "value": value}}),
+    )
+    .expect("secret");
+    let book = app._dir.path().join("echo.md");
+    // The step checks the value's length: it got the real secret, not a redacted one.
+    std::fs::write(
+        &book,
+        format!(
+            "# Echo\n\n## Phase\n\n### 1. Echo\n\n- [ ] Echo the token\n  ```bash\n  \
+             echo \"plain ${{secret:TOKEN}}\"\n  printf %s \"$FLIGHTDECK_SECRET_TOKEN\" | base64\n  \
+             echo \"stderr ${{secret:TOKEN}}\" >&2\n  test \"${{#FLIGHTDECK_SECRET_TOKEN}}\" -eq {}\n  ```\n",
+            value.len()
+        ),
+    )
+    .expect("runbook");
+    let id = call(
+        &app,
+        "create_run",
+        json!({"req": {"source": book.to_string_lossy(), "env": env, "release": "v1"}}),
+    )
+    .expect("run");
+    let live = call(
+        &app,
+        "run_step",
+        json!({"req": {"run": id, "step": "1.echo-the-token.step", "confirmed": false},
+               "onOutput": channel(11)}),
+    )
+    .expect("the step ran");
+    let ui = live.to_string();
+    let b64 = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(&value)
+    };
+    for form in [value.as_str(), b64.as_str()] {
+        assert!(!ui.contains(form), "the window was sent `{form}`: {ui}");
+        assert!(!contains(&store_bytes(&app), form), "`{form}` reached SQLite");
+    }
+    assert!(ui.contains("***(TOKEN)"), "redacted in place, by name: {ui}");
+    let st = live["state"]["steps"][0].clone();
+    assert_eq!(st["status"], "passed", "the step got the real value: {st}");
+}
