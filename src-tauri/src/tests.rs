@@ -39,19 +39,7 @@ fn app() -> App {
 }
 
 fn call(app: &App, cmd: &str, args: Value) -> Result<Value, Value> {
-    get_ipc_response(
-        &app.window,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().expect("url"),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|b| b.deserialize::<Value>().expect("json answer"))
+    call_on(&app.window, cmd, args)
 }
 
 #[test]
