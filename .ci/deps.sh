@@ -14,7 +14,7 @@ packages=(
   # real services the tests talk to: Postgres, Secret Service over a private D-Bus, Prometheus
   postgresql gnome-keyring libsecret-tools dbus-x11 prometheus
   # archive checks (PDF text, structure) and benchmarks
-  poppler-utils qpdf hyperfine curl
+  poppler-utils qpdf hyperfine curl openssl
 )
 
 missing=()

@@ -1,7 +1,8 @@
 //! Secrets end to end through the CLI against a real Secret Service (gnome-keyring under
 //! `.ci/services.sh`): a corpus of secrets echoed by real shell steps, plainly and in every
 //! encoded form, split across two writes, leaves not one of those forms in the SQLite file, its
-//! WAL, or the CLI's output; a production environment refuses a target-changing step without
+//! WAL, the CLI's output, or the signed PDF archive (its bytes, its uncompressed streams, its
+//! text and every attachment); a production environment refuses a target-changing step without
 //! `--yes`. Without a Secret Service these tests fail when `CI` is set and are skipped otherwise.
 
 use std::io::Write;
@@ -15,6 +16,10 @@ fn flightdeck(store: &Path) -> Command {
     c.arg("--store").arg(store);
     c
 }
+
+/// The archive's signing identity is one keyring entry for everyone: tests that export or
+/// import it take turns, so an import never races an export's first-use key.
+static IDENTITY: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn keyring_here() -> bool {
     match Keyring::open() {
@@ -152,10 +157,11 @@ fn count(hay: &[u8], needle: &str) -> usize {
 }
 
 #[test]
-fn no_form_of_any_secret_reaches_the_store_its_wal_or_the_output() {
+fn no_form_of_any_secret_reaches_the_store_its_wal_the_output_or_the_archive() {
     if !keyring_here() {
         return;
     }
+    let _identity = IDENTITY.lock().unwrap_or_else(|p| p.into_inner());
     let dir = tempfile::tempdir().expect("temp dir");
     let store = dir.path().join("fd.sqlite");
     let env = format!("corpus-{}", std::process::id());
@@ -236,6 +242,80 @@ fn no_form_of_any_secret_reaches_the_store_its_wal_or_the_output() {
             places.push((p.display().to_string(), bytes));
         }
     }
+    // The run sealed as a signed PDF (identity in the keyring): the file, the file with every
+    // stream uncompressed, its text, and each attachment pulled back out.
+    let pdf = dir.path().join("corpus.pdf");
+    let exported = ok(
+        flightdeck(&store)
+            .args(["archive", "export", &run, "-o"])
+            .arg(&pdf)
+            .output()
+            .expect("archive export"),
+        "archive export",
+    );
+    places.push(("archive export stdout".into(), exported.stdout.clone()));
+    places.push(("archive export stderr".into(), exported.stderr.clone()));
+    let verified = ok(
+        flightdeck(&store)
+            .args(["archive", "show"])
+            .arg(&pdf)
+            .output()
+            .expect("archive show"),
+        "archive show",
+    );
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("archive verified"));
+    places.push(("archive show stdout".into(), verified.stdout));
+    places.push((pdf.display().to_string(), std::fs::read(&pdf).expect("the PDF")));
+    let qdf = dir.path().join("corpus.qdf.pdf");
+    let q = Command::new("qpdf")
+        .args(["--qdf", "--object-streams=disable", "--stream-data=uncompress"])
+        .arg(&pdf)
+        .arg(&qdf)
+        .output()
+        .expect("qpdf (poppler-utils/qpdf from .ci/deps.sh)");
+    assert!(q.status.code().is_some_and(|c| c == 0 || c == 3), "qpdf: {q:?}");
+    places.push(("the PDF, uncompressed".into(), std::fs::read(&qdf).expect("qdf")));
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("***("),
+        "the archive shows the masked evidence"
+    );
+    places.push(("pdftotext".into(), text.stdout));
+    // `pdfdetach -saveall` cannot write `evidence/...` names: save each by its number.
+    let list = Command::new("pdfdetach")
+        .arg("-list")
+        .arg(&pdf)
+        .output()
+        .expect("pdfdetach");
+    assert!(list.status.success(), "pdfdetach -list: {list:?}");
+    let mut attached = 0;
+    for line in String::from_utf8_lossy(&list.stdout).lines().skip(1) {
+        let Some((n, name)) = line.split_once(": ") else {
+            continue;
+        };
+        let out = dir.path().join(format!("attachment-{n}"));
+        let det = Command::new("pdfdetach")
+            .args(["-save", n.trim(), "-o"])
+            .arg(&out)
+            .arg(&pdf)
+            .output()
+            .expect("pdfdetach -save");
+        assert!(det.status.success(), "pdfdetach -save {n}: {det:?}");
+        attached += 1;
+        places.push((
+            format!("attachment {name}"),
+            std::fs::read(&out).expect("attachment"),
+        ));
+    }
+    assert!(
+        attached >= 4,
+        "events, runbook, manifest and evidence: {attached}"
+    );
+
     let mut leaks = Vec::new();
     for (name, value) in corpus() {
         for form in forms(value) {
@@ -308,5 +388,152 @@ fn a_production_environment_asks_before_a_step_that_changes_the_target() {
     assert!(
         String::from_utf8_lossy(&done.stdout).contains("hello deployed"),
         "the stored variable reached the shell step"
+    );
+}
+
+#[test]
+fn archive_export_verify_show_and_import_identity_through_the_cli() {
+    if !keyring_here() {
+        return;
+    }
+    let _identity = IDENTITY.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("fd.sqlite");
+    let run = ok(
+        flightdeck(&store)
+            .args(["run", "new", "bundled:m31", "--release", "v9", "--by", "ana"])
+            .output()
+            .expect("run new"),
+        "run new",
+    );
+    let run = String::from_utf8_lossy(&run.stdout).trim().to_string();
+    ok(
+        flightdeck(&store)
+            .args([
+                "run",
+                "check",
+                &run,
+                "1.m16-1-privacy-account-management",
+                "--by",
+                "ana",
+            ])
+            .output()
+            .expect("check"),
+        "check",
+    );
+
+    // An organisation's own P-256 key and certificate, imported into the keyring.
+    let key = dir.path().join("org.key.pem");
+    let cert = dir.path().join("org.cert.pem");
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .args(["-days", "30", "-subj", "/CN=Org Signer/O=Example Org", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl (.ci/deps.sh)");
+    assert!(made.status.success(), "openssl: {made:?}");
+    let imported = ok(
+        flightdeck(&store)
+            .args(["archive", "import-identity", "--key"])
+            .arg(&key)
+            .arg("--cert")
+            .arg(&cert)
+            .output()
+            .expect("import-identity"),
+        "import-identity",
+    );
+    assert!(String::from_utf8_lossy(&imported.stdout).contains("Org Signer"));
+    // Kept as PEM in the OS keyring, where secret-tool finds it.
+    let kept = Command::new("secret-tool")
+        .args([
+            "lookup",
+            "service",
+            "flightdeck",
+            "username",
+            ".archive/SIGNING_CERT_PEM",
+        ])
+        .output()
+        .expect("secret-tool");
+    assert!(String::from_utf8_lossy(&kept.stdout).contains("BEGIN CERTIFICATE"));
+
+    let pdf = dir.path().join("m31.pdf");
+    let out = ok(
+        flightdeck(&store)
+            .args(["--json", "archive", "export", &run, "-o"])
+            .arg(&pdf)
+            .output()
+            .expect("export"),
+        "export",
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("export --json");
+    assert_eq!(v["verified"], true, "{v}");
+    assert!(
+        v["signer"].as_str().is_some_and(|s| s.contains("Org Signer")),
+        "{v}"
+    );
+
+    let verify = |file: &Path, pinned: Option<&Path>| {
+        let mut c = flightdeck(&store);
+        c.args(["--json", "archive", "verify"]).arg(file);
+        if let Some(p) = pinned {
+            c.arg("--cert").arg(p);
+        }
+        c.output().expect("verify")
+    };
+    let good = verify(&pdf, Some(&cert));
+    assert_eq!(good.status.code(), Some(0), "{good:?}");
+    let report: serde_json::Value = serde_json::from_slice(&good.stdout).expect("verify --json");
+    let names: Vec<&str> = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    for n in [
+        "byte_range",
+        "no_later_revision",
+        "cms_signature",
+        "pinned_certificate",
+        "event_chain",
+        "attachments",
+    ] {
+        assert!(names.contains(&n), "{n} in {names:?}");
+    }
+
+    let mut bytes = std::fs::read(&pdf).expect("pdf");
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x01;
+    let bad = dir.path().join("bad.pdf");
+    std::fs::write(&bad, &bytes).expect("write");
+    let refused = verify(&bad, None);
+    assert_eq!(
+        refused.status.code(),
+        Some(5),
+        "a flipped byte fails verification"
+    );
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("does not verify"));
+
+    let shown = ok(
+        flightdeck(&store)
+            .args(["archive", "show"])
+            .arg(&pdf)
+            .output()
+            .expect("show"),
+        "show",
+    );
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        text.contains("archive verified") && text.contains("release v9"),
+        "{text}"
     );
 }
