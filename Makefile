@@ -36,7 +36,12 @@ deps:
 
 ## make demo: the desktop app on the bundled M31 runbook, against the sandbox started in the
 ## background (`.ci/demo.sh`; without a display it runs under Xvfb and saves a screenshot).
-demo: app
+## It only builds: the app's tests touch the OS keyring, so they run under `make test`'s
+## private Secret Service, never against the user's own keyring.
+demo: deps
+	@$(SECTION) "ui: npm ci" .ci/npm-ci.sh ui
+	@$(SECTION) "ui: vite build" sh -c 'cd ui && npm run --silent build'
+	@$(SECTION) "build the desktop app and the CLI" cargo build -p flightdeck-app -p flightdeck-cli
 	@.ci/demo.sh
 
 ## make ui: the UI's locked node packages (npm ci), type check, component tests, build to ui/dist.
@@ -47,11 +52,12 @@ ui:
 	@$(SECTION) "ui: vite build" sh -c 'cd ui && npm run --silent build'
 
 ## make app: build the desktop app (it embeds ui/dist) and the CLI the e2e tests use, lint the
-## app, and test its commands over tauri's mock IPC, TypeScript bindings up to date included.
+## app, and test its commands over tauri's mock IPC, TypeScript bindings up to date included
+## (under .ci/services.sh: the keyring tests use a private Secret Service, never yours).
 app: deps ui
 	@$(SECTION) "build the desktop app and the CLI" cargo build -p flightdeck-app -p flightdeck-cli
 	@$(SECTION) "cargo clippy (the app, -D warnings)" cargo clippy -p flightdeck-app --all-targets -- -D warnings
-	@$(SECTION) "cargo test (the app: commands, bindings fresh)" cargo test -p flightdeck-app
+	@$(SECTION) "cargo test (the app: commands, bindings fresh)" .ci/services.sh cargo test -p flightdeck-app
 
 ## make app-smoke: start the app under Xvfb and save a screenshot of its window.
 app-smoke: app
@@ -61,4 +67,4 @@ app-smoke: app
 ## tests/e2e/app.test.mjs; screenshots in $(CARGO_TARGET_DIR)/e2e-screenshots/.
 e2e: app
 	@$(SECTION) "tauri-driver (cached in ~/.cargo/bin)" .ci/tauri-driver.sh
-	@$(SECTION) "real-window tests (WebDriver under Xvfb)" .ci/xvfb.sh .ci/e2e.sh
+	@$(SECTION) "real-window tests (WebDriver under Xvfb)" .ci/services.sh .ci/xvfb.sh .ci/e2e.sh

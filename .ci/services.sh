@@ -8,6 +8,11 @@
 #   .ci/services.sh command [args...]
 set -euo pipefail
 
+# Already inside a services session (make test → make app): use it as it is.
+if [ -n "${FLIGHTDECK_SERVICES_DIR:-}" ] && [ -d "$FLIGHTDECK_SERVICES_DIR" ] && [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
+  exec "$@"
+fi
+
 port=${FLIGHTDECK_TEST_PG_PORT:-54329}
 work=$(mktemp -d /tmp/flightdeck-services.XXXXXX)
 pgdata=$work/pg
