@@ -55,7 +55,10 @@ pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts)
             .with_context(|| format!("--var `{v}` is not NAME=VALUE"))?;
         env.vars.insert(k.trim().to_string(), val.to_string());
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    // One thread: steps are I/O-bound and run concurrently on it, and a probe's request never
+    // waits on a hand-off between workers (on a multi-thread runtime that was a third of a
+    // loopback request's latency; `cargo bench -p flightdeck-engine --bench probe`).
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("start the async runtime")?;

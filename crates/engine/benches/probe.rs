@@ -168,10 +168,15 @@ async fn compare_with_curl(label: &str, url: &str, env: &ProbeEnv) {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    // Steps run on one thread, as `flightdeck run` and the app run them; on a multi-thread
+    // runtime (FLIGHTDECK_BENCH_MULTI_THREAD=1, for comparison) hyper's connection task wakes on
+    // another worker and each request pays ~0.1 ms of cross-thread hand-offs.
+    let rt = if std::env::var_os("FLIGHTDECK_BENCH_MULTI_THREAD").is_some() {
+        tokio::runtime::Builder::new_multi_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    }
+    .expect("runtime");
     rt.block_on(async {
         let env = ProbeEnv::default();
 
