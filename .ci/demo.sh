@@ -31,7 +31,7 @@ run=$("$cli" "${store_args[@]}" --json run list | node -e '
     process.stdout.write(r ? r.id : "");
   });' "$release")
 if [ -z "$run" ]; then
-  run=$("$cli" "${store_args[@]}" run new bundled:m31 --env sandbox --release "$release")
+  run=$("$cli" "${store_args[@]}" run new bundled:m31 --env sandbox --release "$release" --by "$(id -un)")
   echo "demo run: created $run ($release on sandbox)"
 else
   echo "demo run: reopening $run ($release on sandbox)"
