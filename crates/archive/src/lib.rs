@@ -1,7 +1,7 @@
 //! Flightdeck's archive: a finished run sealed as a signed PDF/A-3b, and its offline check.
 //!
 //! `export` gathers the run from the store (`record`), draws the document (`render`, `layout`,
-//! `chart`), embeds the event log, the runbook source and the evidence, and signs the whole
+//! `chart`, `timeline`), embeds the event log, the runbook source and the evidence, and signs the whole
 //! file by incremental update (`sign`, `cades`: PAdES B-B, ECDSA P-256). `verify` checks a file
 //! alone, offline; `open` also hands back what it carries so `rebuild` can fold the run again.
 //! Keys and certificates come through `identity`; where they are kept is not this crate's
@@ -15,6 +15,7 @@ mod layout;
 pub mod record;
 mod render;
 mod sign;
+mod timeline;
 pub mod verify;
 
 use flightdeck_engine::run::{fold, RunState};
