@@ -301,6 +301,10 @@ describe("the desktop app", () => {
     assert.match(sig, /Signature is Valid\./);
     assert.match(sig, /Total document signed/);
     await cli(S.store, "archive", "verify", pdf);
+    // The T-0 the window stored reads as a time in the archive's planned-against-actual timeline.
+    const { stdout: text } = await exec("pdftotext", [pdf, "-"]);
+    assert.match(text, /Timeline: planned against actual/);
+    assert.match(text, /T-0 \(Cutover Date\): \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
 
     await click("[data-testid=export-review]");
     const verdict = await $(d, "[data-testid=archive-verdict]", 15_000);

@@ -42,12 +42,26 @@ pub enum Verdict {
     Late(i64),
 }
 
-/// T-0 from the Cutover Date as people type it: RFC 3339, `YYYY-MM-DDTHH:MM[:SS]` or
+/// T-0 from the Cutover Date as the app stores it (`2025-06-01T20:30Z`) or people type it: RFC 3339
+/// (seconds optional), `YYYY-MM-DDTHH:MM[:SS]` or
 /// `YYYY-MM-DD HH:MM` (read as UTC), or a bare date (midnight UTC).
 pub fn parse_t0(text: &str) -> Option<OffsetDateTime> {
     let t = text.trim();
     if let Ok(v) = OffsetDateTime::parse(t, &Rfc3339) {
         return Some(v);
+    }
+    // The app stores minutes only (`2025-06-01T20:30Z`): RFC 3339 with the seconds left out.
+    let zoned_minutes = t.len() > 16
+        && t.as_bytes().get(13) == Some(&b':')
+        && t.as_bytes()
+            .get(16)
+            .is_some_and(|c| matches!(c, b'Z' | b'z' | b'+' | b'-'));
+    if zoned_minutes {
+        if let (Some(head), Some(zone)) = (t.get(..16), t.get(16..)) {
+            if let Ok(v) = OffsetDateTime::parse(&format!("{head}:00{zone}"), &Rfc3339) {
+                return Some(v);
+            }
+        }
     }
     let t = t.replacen(' ', "T", 1);
     let with_secs = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
@@ -251,6 +265,8 @@ mod tests {
         let want = OffsetDateTime::parse("2025-06-01T20:30:00Z", &Rfc3339).expect("rfc3339");
         for t in [
             "2025-06-01T20:30:00Z",
+            "2025-06-01T20:30Z",
+            "2025-06-01T22:30+02:00",
             "2025-06-01T20:30",
             "2025-06-01 20:30",
             "2025-06-01T20:30:00",
