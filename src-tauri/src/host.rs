@@ -109,19 +109,20 @@ impl Host {
         self.keyring.clone()
     }
 
-    /// Register a running step; `None` if that step is already running.
-    pub fn start_step(&self, key: &str) -> Option<CancellationToken> {
+    /// Register a running step; `None` if that step is already running. The step stays
+    /// registered (cancellable) until the guard drops, however the command ends.
+    pub fn start_step(&self, key: &str) -> Option<RunningStep<'_>> {
         let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
         if running.contains_key(key) {
             return None;
         }
         let token = CancellationToken::new();
         running.insert(key.to_string(), token.clone());
-        Some(token)
-    }
-
-    pub fn finish_step(&self, key: &str) {
-        self.running.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+        Some(RunningStep {
+            host: self,
+            key: key.to_string(),
+            token,
+        })
     }
 
     /// Cancel a running step; `false` if it is not running.
@@ -187,5 +188,22 @@ impl KeyringCell {
         let k = Keyring::open()?;
         *cached = Some(k.clone());
         Ok(k)
+    }
+}
+
+/// A step registered as running; dropping it unregisters the step.
+pub struct RunningStep<'a> {
+    host: &'a Host,
+    key: String,
+    pub token: CancellationToken,
+}
+
+impl Drop for RunningStep<'_> {
+    fn drop(&mut self) {
+        self.host
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.key);
     }
 }

@@ -157,8 +157,15 @@ pub fn rows(runbook: &Runbook, state: &RunState) -> Vec<Row> {
                 .as_ref()
                 .or_else(|| sections.iter().find_map(|s| s.timeframe.as_ref()))
                 .map(|t| t.text.clone());
+            // Checked: a runbook's "T+3000000 Days" or a Cutover Date near year 9999 is out of
+            // range, and then the window stays relative rather than the export failing.
+            let at = |t0: OffsetDateTime, m: i64| {
+                m.checked_mul(60)
+                    .map(Duration::seconds)
+                    .and_then(|d| t0.checked_add(d))
+            };
             let planned_at = match (t0, planned_min) {
-                (Some(t0), Some((a, b))) => Some((t0 + Duration::minutes(a), t0 + Duration::minutes(b))),
+                (Some(t0), Some((a, b))) => at(t0, a).zip(at(t0, b)),
                 _ => None,
             };
             let actual = times.get(p.id.as_str()).and_then(|v| {
@@ -194,13 +201,13 @@ pub fn rows(runbook: &Runbook, state: &RunState) -> Vec<Row> {
 /// `T-24h`, `T-0`, `T+15m`, `D+7` for minutes from T-0.
 pub fn relative(min: i64) -> String {
     let sign = if min < 0 { '-' } else { '+' };
-    let m = min.abs();
+    let m = min.unsigned_abs();
     // Before T-0 in hours (the runbook's own "T-24"); after it, whole days as D+n (its "D0-D7").
     if min == 0 {
         "T-0".into()
-    } else if min > 0 && m % 1440 == 0 {
+    } else if min > 0 && m.is_multiple_of(1440) {
         format!("D{sign}{}", m / 1440)
-    } else if m % 60 == 0 {
+    } else if m.is_multiple_of(60) {
         format!("T{sign}{}h", m / 60)
     } else {
         format!("T{sign}{m}m")
@@ -278,6 +285,37 @@ mod tests {
             Some("2025-06-01 00:00 UTC")
         );
         assert_eq!(parse_t0("next Tuesday"), None);
+        assert_eq!(parse_t0("2025-06-01T20:3é"), None, "non-ASCII never panics");
+    }
+
+    #[test]
+    fn a_window_out_of_the_calendar_stays_relative() {
+        let book = flightdeck_engine::runbook::parse(
+            "t.md",
+            "# X\n\n**Cutover Date**: ___\n\n## Far\n**Timeframe**: T+3000000 to T+3000001 Days\n\n### 1. S\n\n- [ ] A\n"
+                .as_bytes(),
+        )
+        .expect("parses");
+        let events = vec![
+            ev(
+                1,
+                "2025-06-01T00:00:00.000Z",
+                "run_created",
+                json!({
+                "runbook_name": "t.md", "runbook_sha256": "x", "env": "sandbox", "release": "v1"}),
+            ),
+            ev(
+                2,
+                "2025-06-01T01:00:00.000Z",
+                "metadata_set",
+                json!({"key": "cutover-date", "value": "9999-12-30"}),
+            ),
+        ];
+        let state = fold(&book, &events);
+        for row in rows(&book, &state) {
+            assert!(row.planned_min.is_some(), "the window parses: {row:?}");
+            assert_eq!(row.planned_at, None, "{row:?}");
+        }
     }
 
     #[test]
@@ -285,6 +323,11 @@ mod tests {
         assert_eq!(
             [-1440, -240, 0, 15, 60, 1440, 10080].map(relative),
             ["T-24h", "T-4h", "T-0", "T+15m", "T+1h", "D+1", "D+7"]
+        );
+        assert_eq!(
+            relative(i64::MIN),
+            "T-9223372036854775808m",
+            "no overflow at the ends"
         );
     }
 

@@ -71,6 +71,8 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
             signer_org,
         } => {
             let store = crate::store_path::open(ctx)?;
+            // The run first: a mistyped id is "not found" even where the keyring is locked.
+            store.resolve_run(&run)?;
             let ids = KeyringIdentityStore::new(Keyring::open()?);
             let choice = SignerChoice {
                 name: signer_name,

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use flightdeck_archive::{KeyringIdentityStore, SignerChoice, EXPORT_STAGES};
+use flightdeck_engine::store::Store;
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
@@ -74,12 +75,20 @@ fn expand(path: &str) -> Result<PathBuf, IpcError> {
     if path.is_empty() {
         return Err(IpcError::new(ErrorCode::Invalid, "give the archive's file path"));
     }
-    match path.strip_prefix("~/") {
+    let path = match path.strip_prefix("~/") {
         Some(rest) => directories::BaseDirs::new()
             .map(|d| d.home_dir().join(rest))
-            .ok_or_else(|| IpcError::new(ErrorCode::Invalid, "no home directory to expand `~/` in")),
-        None => Ok(PathBuf::from(path)),
+            .ok_or_else(|| IpcError::new(ErrorCode::Invalid, "no home directory to expand `~/` in"))?,
+        None => PathBuf::from(path),
+    };
+    // A desktop launcher's working directory is nobody's idea of where a file goes.
+    if !path.is_absolute() {
+        return Err(IpcError::new(
+            ErrorCode::Invalid,
+            format!("{}: give a full path (or one starting with ~/)", path.display()),
+        ));
     }
+    Ok(path)
 }
 
 fn io_err(what: &str, path: &Path, e: std::io::Error) -> IpcError {
@@ -120,6 +129,7 @@ pub async fn suggest_archive_path(host: State<'_, Host>, run: String) -> Result<
 }
 
 /// Export a run as a signed PDF archive; each stage is reported on `on_progress` as it begins.
+/// An existing file at `path` is replaced.
 #[tauri::command]
 pub async fn export_archive(
     host: State<'_, Host>,
@@ -134,44 +144,59 @@ pub async fn export_archive(
         ));
     }
     let keyring = host.keyring();
+    let store_path = host.store_path();
     let choice = SignerChoice {
         name: req.signer_name,
         organisation: req.signer_org,
     };
     let total = u32::try_from(EXPORT_STAGES.len() + 1).unwrap_or(u32::MAX);
-    let exported = host
-        .blocking(move |store| {
-            let mut stage = |i: usize| {
-                let _ = on_progress.send(ArchiveProgress {
-                    stage: EXPORT_STAGES.get(i).copied().unwrap_or("working").to_string(),
-                    done: u32::try_from(i).unwrap_or(0),
-                    total,
-                });
-            };
-            let ids = KeyringIdentityStore::new(keyring.get()?);
-            let opts = flightdeck_archive::ExportOpts {
-                now: OffsetDateTime::now_utc(),
-            };
-            let exported = flightdeck_archive::export_run(store, &req.run, &ids, &choice, &opts, &mut stage)
-                .map_err(IpcError::from)?;
+    // Its own connection to the store file, off the shared one: keyring calls (seconds on first
+    // use) and drawing the PDF never hold up the window's other commands or a running step.
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut stage = |i: usize| {
             let _ = on_progress.send(ArchiveProgress {
-                stage: "writing the file".into(),
-                done: total - 1,
+                stage: EXPORT_STAGES.get(i).copied().unwrap_or("working").to_string(),
+                done: u32::try_from(i).unwrap_or(0),
                 total,
             });
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| io_err("create the folder", dir, e))?;
-            }
-            std::fs::write(&path, &exported.pdf).map_err(|e| io_err("write", &path, e))?;
-            Ok(ExportedArchive {
-                path: path.to_string_lossy().into_owned(),
-                bytes: exported.pdf.len() as u64,
-                signer: exported.signer,
-                verified: exported.report.ok,
-            })
+        };
+        // The run first: a mistyped id is "not found" even where the keyring is locked.
+        let store = Store::open(&store_path)?;
+        store.resolve_run(&req.run)?;
+        let ids = KeyringIdentityStore::new(keyring.get()?);
+        let opts = flightdeck_archive::ExportOpts {
+            now: OffsetDateTime::now_utc(),
+        };
+        let exported = flightdeck_archive::export_run(&store, &req.run, &ids, &choice, &opts, &mut stage)
+            .map_err(IpcError::from)?;
+        let _ = on_progress.send(ArchiveProgress {
+            stage: "writing the file".into(),
+            done: total - 1,
+            total,
+        });
+        write_atomically(&path, &exported.pdf)?;
+        Ok(ExportedArchive {
+            path: path.to_string_lossy().into_owned(),
+            bytes: exported.pdf.len() as u64,
+            signer: exported.signer,
+            verified: exported.report.ok,
         })
-        .await?;
-    Ok(exported)
+    })
+    .await
+    .map_err(|e| IpcError::new(ErrorCode::Internal, format!("export task failed: {e}")))?
+}
+
+/// Write next to `path` and rename over it: a failed write never leaves half a PDF behind.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), IpcError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| io_err("create the folder", dir, e))?;
+    }
+    let tmp = path.with_extension("pdf.partial");
+    std::fs::write(&tmp, bytes).map_err(|e| io_err("write", &tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io_err("write", path, e)
+    })
 }
 
 /// Open an archive for review, offline: verify it, then rebuild the run it carries.

@@ -99,20 +99,15 @@ pub async fn run_step(
         })
         .await?;
     let key = format!("{}/{}", req.run, req.step);
-    let cancel = host.start_step(&key).ok_or_else(|| {
+    // Registered (so Cancel finds it) until `running` drops, on every path out of here.
+    let running = host.start_step(&key).ok_or_else(|| {
         IpcError::new(
             ErrorCode::Conflict,
             format!("step `{}` is already running", req.step),
         )
     })?;
-    let env = probe_env(&host, env_name).await;
-    let env = match env {
-        Ok(env) => env,
-        Err(e) => {
-            host.finish_step(&key);
-            return Err(e);
-        }
-    };
+    let cancel = running.token.clone();
+    let env = probe_env(&host, env_name).await?;
     let steps_req = run::RunStepsReq {
         run: req.run.clone(),
         scope: Scope::Step(req.step.clone()),
@@ -142,7 +137,7 @@ pub async fn run_step(
     })
     .await
     .map_err(|e| IpcError::new(ErrorCode::Internal, format!("step task failed: {e}")));
-    host.finish_step(&key);
+    drop(running);
     result??;
     host.blocking(move |s| view::run_live(s, &req.run)).await
 }

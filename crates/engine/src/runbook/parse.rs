@@ -904,8 +904,9 @@ fn timeframe(text: &str) -> Timeframe {
                 .take_while(char::is_ascii_digit)
                 .collect();
             if let Ok(n) = digits.parse::<i64>() {
+                // Saturating: "T+99999999999999999 Days" is nonsense, not a reason to panic.
                 let n = if sign == 0 { n } else { sign * n };
-                marks.push(if zero_day { n * 1440 } else { n * scale });
+                marks.push(n.saturating_mul(if zero_day { 1440 } else { scale }));
             }
         }
         i += 1;
@@ -929,6 +930,12 @@ mod tests {
         assert_eq!((t.start_min, t.end_min), (Some(0), Some(60)));
         let t = timeframe("T+15 to T+60 Minutes");
         assert_eq!((t.start_min, t.end_min), (Some(15), Some(60)));
+        let t = timeframe("T+9223372036854775807 to T-9223372036854775807 Days");
+        assert_eq!(
+            (t.start_min, t.end_min),
+            (Some(i64::MAX), Some(i64::MIN)),
+            "saturates"
+        );
     }
 
     #[test]
