@@ -639,6 +639,9 @@ fn step(p: &mut Pages, r: &Record, id: &str, x: f32) {
         if let (Some(by), Some(at)) = (&st.by, &st.finished_at) {
             facts.push(format!("run by {by}, finished {at}"));
         }
+        if let Some(env) = &st.confirmed_on {
+            facts.push(format!("changes the target: confirmed on {env}"));
+        }
         if st.runs > 1 {
             facts.push(format!("{} runs, latest shown", st.runs));
         }

@@ -389,6 +389,36 @@ fn a_production_environment_asks_before_a_step_that_changes_the_target() {
         String::from_utf8_lossy(&done.stdout).contains("hello deployed"),
         "the stored variable reached the shell step"
     );
+    // The confirmation is on the record: the step's start names the production environment.
+    let events = ok(
+        flightdeck(&store)
+            .args(["--json", "run", "events", &run])
+            .output()
+            .expect("events"),
+        "events",
+    );
+    let events: serde_json::Value = serde_json::from_slice(&events.stdout).expect("events json");
+    let started = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["kind"] == "step_started")
+        .cloned()
+        .expect("a step_started event");
+    assert_eq!(started["payload"]["confirmed_on"], env.as_str(), "{started}");
+    let shown = ok(
+        flightdeck(&store)
+            .args(["--json", "run", "show", &run])
+            .output()
+            .expect("show"),
+        "show",
+    );
+    let state: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("show json");
+    assert_eq!(
+        state["steps"][0]["confirmed_on"],
+        env.as_str(),
+        "folded into the step's state"
+    );
 }
 
 #[test]

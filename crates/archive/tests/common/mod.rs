@@ -83,6 +83,7 @@ pub fn m31_run() -> Fixture {
                 step: step.id.clone(),
                 kind: "shell".into(),
                 what: step.code.lines().next().unwrap_or_default().to_string(),
+                confirmed_on: None,
             },
         );
         append(

@@ -102,6 +102,10 @@ pub enum Event {
         step: String,
         kind: String,
         what: String,
+        /// The production environment whose target this step changes, when the runner
+        /// confirmed it (the CLI's `--yes`, the app's dialog); absent otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed_on: Option<String>,
     },
     /// One stream of a step's output, redacted and capped (`probe::OUTPUT_CAP`).
     StepOutput {

@@ -333,13 +333,19 @@ pub fn fold(runbook: &Runbook, events: &[StoredEvent]) -> RunState {
                     .orphans
                     .push(orphan(format!("captured field `{field}` is not in the runbook"))),
             },
-            Event::StepStarted { step, kind, what } => match steps.get(step.as_str()) {
+            Event::StepStarted {
+                step,
+                kind,
+                what,
+                confirmed_on,
+            } => match steps.get(step.as_str()) {
                 Some(&i) => {
                     let s = &mut state.steps[i];
                     s.status = StepStatus::Running;
                     s.runs += 1;
                     s.kind = kind;
                     s.what = Some(what);
+                    s.confirmed_on = confirmed_on;
                     (s.by, s.started_at) = stamp();
                     s.finished_at = None;
                     s.result = None;
@@ -426,6 +432,8 @@ pub struct StepState {
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
     pub result: Option<StepSummary>,
+    /// The production environment its latest run was confirmed on (it changes the target).
+    pub confirmed_on: Option<String>,
 }
 
 /// The latest result of a step, as the checklist shows it.
@@ -463,6 +471,7 @@ impl StepState {
             started_at: None,
             finished_at: None,
             result: None,
+            confirmed_on: None,
         }
     }
 }

@@ -187,9 +187,21 @@ pub async fn run_steps(
         if cancel.is_cancelled() {
             break;
         }
-        let jobs = specs
-            .iter()
-            .map(|spec| one(store, &record.id, &runbook, &by, spec, &env, &live, &cancel));
+        let jobs = specs.iter().map(|spec| {
+            // Only reached confirmed (checked above): the event says on which environment.
+            let confirmed_on = (production && spec.changes_target).then(|| record.env.clone());
+            one(
+                store,
+                &record.id,
+                &runbook,
+                &by,
+                spec,
+                confirmed_on,
+                &env,
+                &live,
+                &cancel,
+            )
+        });
         let results: Vec<Result<StepRun, Error>> = futures_util::stream::iter(jobs)
             .buffered(concurrency.max(1))
             .collect()
@@ -208,6 +220,7 @@ async fn one(
     runbook: &Runbook,
     by: &str,
     spec: &Spec,
+    confirmed_on: Option<String>,
     env: &ProbeEnv,
     live: &mpsc::Sender<(String, ProbeEvent)>,
     cancel: &CancellationToken,
@@ -225,6 +238,7 @@ async fn one(
         step: step.clone(),
         kind: spec.kind.name().to_string(),
         what: spec.kind.describe(env),
+        confirmed_on,
     })?;
 
     let (tx, mut rx) = mpsc::channel(64);

@@ -9,4 +9,8 @@ export type StepState = { id: string, item: string | null, section: string | nul
 /**
  * The probe kind (`shell`, `http`, ...), `manual`, or `invalid: <why>`.
  */
-kind: string, status: StepStatus, runs: number, what: string | null, by: string | null, started_at: string | null, finished_at: string | null, result: StepSummary | null, };
+kind: string, status: StepStatus, runs: number, what: string | null, by: string | null, started_at: string | null, finished_at: string | null, result: StepSummary | null, 
+/**
+ * The production environment its latest run was confirmed on (it changes the target).
+ */
+confirmed_on: string | null, };

@@ -205,7 +205,7 @@ export function describeEvent(e: StoredEvent, rb: Runbook): string {
       return `decided ${d}: ${s("rationale")}${p.override_reason ? ` (override: ${s("override_reason")})` : ""}`;
     }
     case "step_started":
-      return `ran ${s("kind")} step of “${itemText(rb.steps.find((x) => x.id === s("step"))?.item ?? s("step"))}”: ${s("what")}`;
+      return `ran ${s("kind")} step of “${itemText(rb.steps.find((x) => x.id === s("step"))?.item ?? s("step"))}”: ${s("what")}${p.confirmed_on ? ` (confirmed on ${s("confirmed_on")})` : ""}`;
     case "step_output":
       return `${s("stream")} of ${s("step")} kept`;
     case "step_finished": {

@@ -142,7 +142,7 @@ export function state(over: Partial<RunState> = {}): RunState {
     notes: [],
     signoffs: [{ id: "gates", name: "Gates", section: "1", phase: "gates", recorded: null }],
     decision: null,
-    steps: [{ id: "1.tests.step", item: "1.tests", section: "1", kind: "shell", status: "idle", runs: 0, what: null, by: null, started_at: null, finished_at: null, result: null }],
+    steps: [{ id: "1.tests.step", item: "1.tests", section: "1", kind: "shell", status: "idle", runs: 0, what: null, by: null, started_at: null, finished_at: null, result: null, confirmed_on: null }],
     event_count: 1,
     head_hash: created.hash,
     orphans: [],
