@@ -60,14 +60,7 @@ fn nothing_is_recorded_before_the_user_has_a_name() {
 
 #[test]
 fn a_run_is_created_checked_and_signed_under_the_app_users_name() {
-    let app = app();
-    call(&app, "set_user_name", json!({"name": "Riley"})).expect("name");
-    let id = call(
-        &app,
-        "create_run",
-        json!({"req": {"source": "bundled:m31", "env": "sandbox", "release": "v1.0.0"}}),
-    )
-    .expect("created");
+    let (app, id) = named_app_with_run("bundled:m31", "sandbox");
     let id = id.as_str().expect("an id");
     let doc = call(&app, "open_run", json!({"run": id})).expect("open");
     assert!(doc["runbook"]["items"].as_array().expect("items").len() > 80);
@@ -127,6 +120,19 @@ fn a_run_is_created_checked_and_signed_under_the_app_users_name() {
     let runs = call(&app, "list_runs", json!({})).expect("runs");
     assert_eq!(runs[0]["items_checked"], 1);
     assert_eq!(runs[0]["signoffs_done"], 1);
+}
+
+/// An app whose user is "Riley", with a new run of `source` on `env` (its id).
+fn named_app_with_run(source: &str, env: &str) -> (App, Value) {
+    let app = app();
+    call(&app, "set_user_name", json!({"name": "Riley"})).expect("name");
+    let id = call(
+        &app,
+        "create_run",
+        json!({"req": {"source": source, "env": env, "release": "v1.0.0"}}),
+    )
+    .expect("created");
+    (app, id)
 }
 
 /// `call` from any thread: the window handle is all a request needs.
@@ -269,14 +275,7 @@ fn the_environment_editor_keeps_secret_values_in_the_keyring_and_never_sends_the
 
 #[test]
 fn a_target_changing_step_on_production_is_refused_until_confirmed() {
-    let app = app();
-    call(&app, "set_user_name", json!({"name": "Riley"})).expect("name");
-    let id = call(
-        &app,
-        "create_run",
-        json!({"req": {"source": "bundled:m31", "env": "production", "release": "v1.0.0"}}),
-    )
-    .expect("created");
+    let (app, id) = named_app_with_run("bundled:m31", "production");
     let step = "10.circuit-breakers-responsive.step";
     let err = call(
         &app,
@@ -358,14 +357,7 @@ fn an_archive_exported_from_the_app_verifies_and_opens_read_only() {
     if !keyring_here() {
         return;
     }
-    let app = app();
-    call(&app, "set_user_name", json!({"name": "Riley"})).expect("name");
-    let id = call(
-        &app,
-        "create_run",
-        json!({"req": {"source": "bundled:m31", "env": "sandbox", "release": "v1.0.0"}}),
-    )
-    .expect("created");
+    let (app, id) = named_app_with_run("bundled:m31", "sandbox");
     let item = "1.m16-1-privacy-account-management";
     call(
         &app,

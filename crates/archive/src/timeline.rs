@@ -267,6 +267,24 @@ mod tests {
         }
     }
 
+    /// A run created at 2025-06-01 00:00 whose Cutover Date is then set to `cutover`.
+    fn started(cutover: &str) -> Vec<StoredEvent> {
+        vec![
+            ev(
+                1,
+                "2025-06-01T00:00:00.000Z",
+                "run_created",
+                json!({"runbook_name": "t.md", "runbook_sha256": "x", "env": "sandbox", "release": "v1"}),
+            ),
+            ev(
+                2,
+                "2025-06-01T01:00:00.000Z",
+                "metadata_set",
+                json!({"key": "cutover-date", "value": cutover}),
+            ),
+        ]
+    }
+
     #[test]
     fn t0_reads_what_people_type() {
         let want = OffsetDateTime::parse("2025-06-01T20:30:00Z", &Rfc3339).expect("rfc3339");
@@ -296,21 +314,7 @@ mod tests {
                 .as_bytes(),
         )
         .expect("parses");
-        let events = vec![
-            ev(
-                1,
-                "2025-06-01T00:00:00.000Z",
-                "run_created",
-                json!({
-                "runbook_name": "t.md", "runbook_sha256": "x", "env": "sandbox", "release": "v1"}),
-            ),
-            ev(
-                2,
-                "2025-06-01T01:00:00.000Z",
-                "metadata_set",
-                json!({"key": "cutover-date", "value": "9999-12-30"}),
-            ),
-        ];
+        let events = started("9999-12-30");
         let state = fold(&book, &events);
         for row in rows(&book, &state) {
             assert!(row.planned_min.is_some(), "the window parses: {row:?}");
@@ -339,20 +343,8 @@ mod tests {
         assert_eq!((start, end), (-24 * 60, -4 * 60));
         let first = book.items[0].id.clone();
         let ship = book.items[2].id.clone();
-        let events = vec![
-            ev(
-                1,
-                "2025-06-01T00:00:00.000Z",
-                "run_created",
-                json!({
-                "runbook_name": "t.md", "runbook_sha256": "x", "env": "sandbox", "release": "v1"}),
-            ),
-            ev(
-                2,
-                "2025-06-01T01:00:00.000Z",
-                "metadata_set",
-                json!({"key": "cutover-date", "value": "2025-06-02T12:00"}),
-            ),
+        let mut events = started("2025-06-02T12:00");
+        events.extend([
             // Prep: T-24h..T-4h is 06-01 12:00..06-02 08:00; checked at 06-01 10:00, two hours early.
             ev(
                 3,
@@ -367,7 +359,7 @@ mod tests {
                 "item_checked",
                 json!({"item": ship}),
             ),
-        ];
+        ]);
         let state = fold(&book, &events);
         let rows = rows(&book, &state);
         let by = |t: &str| rows.iter().find(|r| r.phase == t).cloned().expect(t);
