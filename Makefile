@@ -4,7 +4,7 @@
 export CARGO_TARGET_DIR ?= /var/tmp/flightdeck-target
 SECTION := .ci/section.sh
 
-.PHONY: test check fmt clippy boundary unit deps demo ui app app-smoke e2e
+.PHONY: test check quick fmt clippy boundary unit sizes deps demo ui app app-smoke e2e
 
 ## make test: install missing system packages, start Postgres + a private Secret Service,
 ## then format, lint, boundary and test checks. --keep-going: one run reports every failing check.
@@ -12,7 +12,14 @@ test: deps
 	@$(SECTION) "services (postgres, dbus + gnome-keyring) and checks" \
 		.ci/services.sh $(MAKE) --no-print-directory --keep-going check
 
-check: fmt clippy boundary unit e2e
+check: fmt clippy boundary unit sizes e2e
+
+## make quick: the fast local loop, no apt, no UI, no window: format, lint, and the engine's,
+## CLI's, archive's and sandbox's tests next to a throwaway Postgres and Secret Service (as
+## `make test` has them). Seconds to a few minutes on a warm build; CI runs everything.
+quick:
+	@$(SECTION) "services (postgres, dbus + gnome-keyring) and quick checks" \
+		.ci/services.sh $(MAKE) --no-print-directory --keep-going fmt clippy boundary unit
 
 fmt:
 	@$(SECTION) "cargo fmt --check" cargo fmt --all -- --check
@@ -30,6 +37,10 @@ boundary:
 
 unit:
 	@$(SECTION) "cargo test (all but the app)" .ci/cargo-test.sh
+
+## make sizes: a report (never a failure) of the largest source files and longest functions.
+sizes:
+	@$(SECTION) "sizes: largest files and functions (report)" .ci/sizes.sh --max-file 600 --max-fn 80
 
 deps:
 	@$(SECTION) "system packages" .ci/deps.sh

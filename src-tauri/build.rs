@@ -1,35 +1,47 @@
+//! Makes each of the app's commands a permission (`allow-<command>`, through an AppManifest) so
+//! a window can call only what its capability grants, and checks that the main window's
+//! capability grants exactly the app's commands. The commands come from the one list,
+//! `src/commands/all.rs`, which `commands::register` also expands into the invoke handler.
+
+use std::collections::BTreeSet;
+
+/// `src/commands/all.rs` read as the names of its commands.
+macro_rules! app_commands {
+    ($($module:ident::$command:ident),* $(,)?) => {
+        &[$(stringify!($command)),*]
+    };
+}
+
+const COMMANDS: &[&str] = include!("src/commands/all.rs");
+const CAPABILITY: &str = "capabilities/main.json";
+
+/// Every `"allow-…"` string in the capability file.
+fn granted(json: &str) -> BTreeSet<String> {
+    json.split('"')
+        .filter(|s| s.starts_with("allow-"))
+        .map(str::to_string)
+        .collect()
+}
+
 fn main() {
-    // Listing the app's commands in an AppManifest makes each one a permission
-    // (`allow-<command>`), so a window can call only what its capability grants.
-    // Keep in step with `commands::handler` and capabilities/main.json.
-    let manifest = tauri_build::AppManifest::new().commands(&[
-        "launch_info",
-        "set_user_name",
-        "ui_ready",
-        "bundled_runbooks",
-        "list_runs",
-        "create_run",
-        "open_run",
-        "run_live",
-        "check_item",
-        "set_field",
-        "set_meta",
-        "add_note",
-        "sign_off",
-        "decide",
-        "run_step",
-        "cancel_step",
-        "list_envs",
-        "show_env",
-        "create_env",
-        "set_env_var",
-        "set_secret",
-        "remove_secret",
-        "suggest_archive_path",
-        "export_archive",
-        "open_archive",
-        "watch_store",
-    ]);
+    println!("cargo:rerun-if-changed=src/commands/all.rs");
+    println!("cargo:rerun-if-changed={CAPABILITY}");
+    let capability = std::fs::read_to_string(CAPABILITY)
+        .unwrap_or_else(|e| panic!("cannot read {CAPABILITY}: {e}"));
+    let want: BTreeSet<String> = COMMANDS
+        .iter()
+        .map(|c| format!("allow-{}", c.replace('_', "-")))
+        .collect();
+    let have = granted(&capability);
+    let missing: Vec<_> = want.difference(&have).collect();
+    let unknown: Vec<_> = have.difference(&want).collect();
+    if !missing.is_empty() || !unknown.is_empty() {
+        panic!(
+            "{CAPABILITY} disagrees with src/commands/all.rs: not granted {missing:?}, granted \
+             but no such command {unknown:?}"
+        );
+    }
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed: check tauri.conf.json and src-tauri/capabilities/");
 }

@@ -1,13 +1,16 @@
 //! The one error the UI ever receives: `{code, message, missing}`, `code` a closed set typed in
 //! TypeScript (`ErrorCode`).
 //!
-//! Owns the mapping from engine errors to codes (the same categories as the CLI's exit codes)
-//! and nothing else; messages are the engine's own, which already say what and where.
+//! Owns the mapping from the engine's `ErrorKind` to codes (an exhaustive match, as the CLI's
+//! exit codes are) and nothing else; messages are the engine's own, which already say what and
+//! where.
 
 use flightdeck_engine::environments::EnvError;
 use flightdeck_engine::run::{self, Incomplete};
+use flightdeck_engine::runbook::ImportError;
 use flightdeck_engine::secrets::KeyringError;
 use flightdeck_engine::store::StoreError;
+use flightdeck_engine::{ErrorKind, HasKind};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -28,6 +31,8 @@ pub enum ErrorCode {
     Keyring,
     Store,
     Import,
+    /// A record that should prove itself does not (an altered chain, a broken archive).
+    Integrity,
     /// No user name is set yet: the app asks for one before anything is recorded.
     NoUser,
     Internal,
@@ -57,71 +62,60 @@ impl std::fmt::Display for IpcError {
     }
 }
 
-impl From<run::Error> for IpcError {
-    fn from(e: run::Error) -> Self {
-        let code = match e.code() {
-            "not_found" => ErrorCode::NotFound,
-            "invalid" => ErrorCode::Invalid,
-            "incomplete" => ErrorCode::Incomplete,
-            "conflict" => ErrorCode::Conflict,
-            "confirm" => ErrorCode::Confirm,
-            "import" => ErrorCode::Import,
-            _ => ErrorCode::Store,
-        };
-        let missing = match &e {
-            run::Error::Incomplete { missing, .. } => missing.clone(),
-            _ => Vec::new(),
-        };
-        IpcError {
-            code,
-            message: e.to_string(),
-            missing,
+impl From<ErrorKind> for ErrorCode {
+    /// Exhaustive: a new engine kind does not compile until the window has a code for it.
+    fn from(kind: ErrorKind) -> Self {
+        match kind {
+            ErrorKind::NotFound => ErrorCode::NotFound,
+            ErrorKind::Invalid => ErrorCode::Invalid,
+            ErrorKind::Incomplete => ErrorCode::Incomplete,
+            ErrorKind::Conflict => ErrorCode::Conflict,
+            ErrorKind::Confirm => ErrorCode::Confirm,
+            ErrorKind::Import => ErrorCode::Import,
+            ErrorKind::Store => ErrorCode::Store,
+            ErrorKind::Keyring => ErrorCode::Keyring,
+            ErrorKind::Integrity => ErrorCode::Integrity,
+            ErrorKind::Internal => ErrorCode::Internal,
         }
     }
 }
 
-impl From<StoreError> for IpcError {
-    fn from(e: StoreError) -> Self {
-        run::Error::from(e).into()
+impl IpcError {
+    /// Any engine (or archive) error: its kind decides the code, its message is kept.
+    pub fn of<E: HasKind>(e: &E) -> Self {
+        IpcError::new(e.kind().into(), e.to_string())
     }
 }
 
-impl From<EnvError> for IpcError {
-    fn from(e: EnvError) -> Self {
-        let code = match e.code() {
-            "not_found" => ErrorCode::NotFound,
-            "conflict" => ErrorCode::Conflict,
-            "invalid" => ErrorCode::Invalid,
-            c if c.starts_with("keyring") => ErrorCode::Keyring,
-            _ => ErrorCode::Store,
-        };
-        IpcError::new(code, e.to_string())
+impl From<run::Error> for IpcError {
+    fn from(e: run::Error) -> Self {
+        IpcError {
+            missing: e.missing().to_vec(),
+            ..IpcError::of(&e)
+        }
     }
 }
 
-impl From<KeyringError> for IpcError {
-    fn from(e: KeyringError) -> Self {
-        EnvError::from(e).into()
-    }
+/// The engine's errors that carry nothing beyond their kind and message.
+macro_rules! from_kinded {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for IpcError {
+            fn from(e: $t) -> Self {
+                IpcError::of(&e)
+            }
+        }
+    )*};
 }
+
+from_kinded!(StoreError, EnvError, KeyringError, ImportError);
 
 impl From<flightdeck_archive::Error> for IpcError {
     fn from(e: flightdeck_archive::Error) -> Self {
         match e {
+            // Keeps an incomplete refusal's list.
             flightdeck_archive::Error::Run(e) => e.into(),
-            flightdeck_archive::Error::Keyring(e) => e.into(),
-            flightdeck_archive::Error::NotAnArchive(m) => {
-                IpcError::new(ErrorCode::Invalid, format!("not a Flightdeck archive: {m}"))
-            }
-            // Identity, PDF and signing failures are ours, not the user's input.
-            other => IpcError::new(ErrorCode::Internal, other.to_string()),
+            other => IpcError::of(&other),
         }
-    }
-}
-
-impl From<flightdeck_engine::runbook::ImportError> for IpcError {
-    fn from(e: flightdeck_engine::runbook::ImportError) -> Self {
-        run::Error::from(e).into()
     }
 }
 
@@ -139,6 +133,10 @@ mod tests {
         assert_eq!((e.code, e.missing.len()), (ErrorCode::Incomplete, 1));
         let e: IpcError = run::Error::Conflict("twice".into()).into();
         assert_eq!((e.code, e.message.as_str()), (ErrorCode::Conflict, "twice"));
+        for kind in ErrorKind::ALL {
+            let code = serde_json::to_value(ErrorCode::from(kind)).expect("json");
+            assert_eq!(code, serde_json::json!(kind.as_str()), "the window sees the engine's name");
+        }
         let json = serde_json::to_value(IpcError::new(ErrorCode::NoUser, "who?")).expect("json");
         assert_eq!(
             json,

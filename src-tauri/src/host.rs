@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use flightdeck_engine::environments::Environments;
+use flightdeck_engine::run::{self, Applied};
 use flightdeck_engine::secrets::{Keyring, KeyringError};
 use flightdeck_engine::store::Store;
 use tokio_util::sync::CancellationToken;
@@ -18,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::{ErrorCode, IpcError};
 use crate::launch::Launch;
 use crate::settings::{Settings, SettingsFile};
+use crate::view::{self, RunLive};
 
 pub struct Host {
     store: Arc<Mutex<Store>>,
@@ -96,6 +98,21 @@ impl Host {
         })
         .await
         .map_err(|e| IpcError::new(ErrorCode::Internal, format!("store task failed: {e}")))?
+    }
+
+    /// One engine write on the blocking pool, recorded under the user's name; answers the run's
+    /// state after it. Every checklist command is this with its operation.
+    pub async fn write<Req, Op>(&self, req: Req, op: Op) -> Result<RunLive, IpcError>
+    where
+        Req: Send + 'static,
+        Op: FnOnce(&mut Store, &str, Req) -> Result<Applied, run::Error> + Send + 'static,
+    {
+        let by = self.user_name()?;
+        self.blocking(move |store| {
+            let applied = op(store, &by, req)?;
+            view::run_live(store, &applied.run_id)
+        })
+        .await
     }
 
     /// The environments of the store: their own connection, opened under the store lock and

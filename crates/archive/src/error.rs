@@ -1,4 +1,7 @@
-//! The archive's error type: one enum for export, signing and reading an archive.
+//! The archive's error type: one enum for export, signing and reading an archive, with the
+//! engine's `ErrorKind` for the CLI's exit code and the app's IPC code.
+
+use flightdeck_engine::{ErrorKind, HasKind};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -14,17 +17,32 @@ pub enum Error {
     Sign(String),
     #[error("not a Flightdeck archive: {0}")]
     NotAnArchive(String),
+    /// A target path that cannot take an archive (relative, not a `.pdf`).
+    #[error("{0}")]
+    Path(String),
+    #[error("cannot {what} {}: {source}", .path.display())]
+    File {
+        what: &'static str,
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
-impl Error {
-    /// A stable, machine-readable category.
-    pub fn code(&self) -> &'static str {
+impl HasKind for Error {
+    fn kind(&self) -> ErrorKind {
         match self {
-            Error::Run(e) => e.code(),
-            Error::Keyring(e) => e.code(),
-            Error::Identity(_) => "identity",
-            Error::Pdf(_) | Error::Sign(_) => "archive",
-            Error::NotAnArchive(_) => "invalid",
+            Error::Run(e) => e.kind(),
+            Error::Keyring(e) => e.kind(),
+            // A key or certificate the user gave that cannot be used.
+            Error::Identity(_) => ErrorKind::Invalid,
+            // Drawing and signing are ours: a failure there is not the user's input.
+            Error::Pdf(_) | Error::Sign(_) => ErrorKind::Internal,
+            Error::NotAnArchive(_) => ErrorKind::Integrity,
+            Error::Path(_) => ErrorKind::Invalid,
+            Error::File { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                ErrorKind::NotFound
+            }
+            Error::File { .. } => ErrorKind::Invalid,
         }
     }
 }

@@ -10,6 +10,7 @@
 mod cades;
 mod chart;
 mod error;
+mod file;
 pub mod identity;
 mod layout;
 pub mod record;
@@ -24,6 +25,7 @@ use flightdeck_engine::store::{format_time, Store};
 use time::OffsetDateTime;
 
 pub use error::{Error, Result};
+pub use file::{check_target, write_archive};
 pub use identity::{Identity, IdentityStore, KeyringIdentityStore, MemoryIdentityStore, PemPair, Subject};
 pub use record::{Manifest, Record};
 pub use verify::{open, verify, Check, Contents, Opened, Report};

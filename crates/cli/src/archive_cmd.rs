@@ -13,7 +13,7 @@ use flightdeck_engine::run::StepStatus;
 use flightdeck_engine::secrets::Keyring;
 use time::OffsetDateTime;
 
-use crate::exit::VerifyFailed;
+use crate::exit::Failed;
 use crate::Ctx;
 
 #[derive(Debug, clap::Subcommand)]
@@ -53,15 +53,6 @@ pub enum ArchiveCmd {
     },
 }
 
-fn archive_err(e: flightdeck_archive::Error) -> anyhow::Error {
-    // Keep the engine's own errors so `exit` maps them to their documented codes.
-    match e {
-        flightdeck_archive::Error::Run(e) => e.into(),
-        flightdeck_archive::Error::Keyring(e) => e.into(),
-        other => anyhow::Error::new(other),
-    }
-}
-
 pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
     match cmd {
         ArchiveCmd::Export {
@@ -70,6 +61,10 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
             signer_name,
             signer_org,
         } => {
+            // Relative to where the command runs; checked before any work is done.
+            let output = std::path::absolute(&output)
+                .with_context(|| format!("cannot resolve {}", output.display()))?;
+            flightdeck_archive::check_target(&output)?;
             let store = crate::store_path::open(ctx)?;
             // The run first: a mistyped id is "not found" even where the keyring is locked.
             store.resolve_run(&run)?;
@@ -93,9 +88,9 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
                 }
             };
             let exported = flightdeck_archive::export_run(&store, &run, &ids, &choice, &opts, &mut stage)
-                .map_err(archive_err)?;
+                ?;
             let pdf = exported.pdf;
-            std::fs::write(&output, &pdf).with_context(|| format!("cannot write {}", output.display()))?;
+            flightdeck_archive::write_archive(&output, &pdf)?;
             if ctx.json {
                 return crate::render::json(&serde_json::json!({
                     "file": output, "bytes": pdf.len(), "signer": exported.signer, "verified": exported.report.ok,
@@ -123,7 +118,7 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
                 .as_ref()
                 .map(flightdeck_archive::rebuild)
                 .transpose()
-                .map_err(archive_err)?;
+                ?;
             if ctx.json {
                 crate::render::json(&serde_json::json!({
                     "verification": report,
@@ -148,7 +143,7 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
                 cert_pem: read(&cert)?,
             };
             let ids = KeyringIdentityStore::new(Keyring::open()?);
-            let identity = identity::import(&ids as &dyn IdentityStore, pair).map_err(archive_err)?;
+            let identity = identity::import(&ids as &dyn IdentityStore, pair)?;
             crate::render::print(&format!("archives are now signed as {}\n", identity.subject()))
         }
     }
@@ -162,7 +157,7 @@ fn open(
     let pinned = match cert {
         Some(p) => {
             let raw = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
-            Some(identity::parse_certificate(&raw).map_err(archive_err)?)
+            Some(identity::parse_certificate(&raw)?)
         }
         None => None,
     };
@@ -175,7 +170,7 @@ fn verdict(report: &Report, file: &std::path::Path) -> anyhow::Result<()> {
         return Ok(());
     }
     let failed: Vec<&str> = report.checks.iter().filter(|c| !c.ok).map(|c| c.name).collect();
-    Err(VerifyFailed(format!(
+    Err(Failed::Verify(format!(
         "{}: archive does not verify ({} failed)",
         file.display(),
         failed.join(", ")

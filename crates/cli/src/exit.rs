@@ -1,14 +1,18 @@
 //! Exit codes and the one-line error report.
 //!
-//! Owns the documented codes and the mapping from engine error codes to them. Errors are
-//! printed as one `error: ...` line on stderr; anything else goes to stdout.
+//! Owns the documented codes and the mapping from the engine's `ErrorKind` to them (an
+//! exhaustive match: a new kind does not compile until it has an exit code). Errors are printed
+//! as one `error: ...` line on stderr; anything else goes to stdout.
 
 use std::io::Write;
 use std::process::ExitCode;
 
+use flightdeck_engine::environments::EnvError;
 use flightdeck_engine::run;
 use flightdeck_engine::runbook::ImportError;
+use flightdeck_engine::secrets::KeyringError;
 use flightdeck_engine::store::StoreError;
+use flightdeck_engine::{ErrorKind, HasKind};
 
 pub const OK: u8 = 0;
 pub const UNEXPECTED: u8 = 1;
@@ -29,52 +33,62 @@ Exit codes:
   3  not found (run, item, field, metadata key, sign-off)
   4  invalid or refused (bad value, ambiguous run id, incomplete sign-off, GO over an unchecked
      criterion, already recorded, unknown sandbox fault)
-  5  verification failed (`run verify` found an altered, missing or reordered event)
+  5  verification failed (`run verify` found an altered, missing or reordered event; a log
+     that does not hold together; an archive that does not verify)
   6  import error (the runbook cannot be read or imported)
   7  store error (the store file cannot be opened, read or written)
   8  steps failed (`run step | section | all`: a probe failed or an expectation did not hold)
   9  the OS keyring cannot be used (locked, no Secret Service, no D-Bus; the message says what to do)";
 
-/// `run verify` found a bad event.
-#[derive(Debug)]
-pub struct VerifyFailed(pub String);
+/// A command that ran to its end and failed in a documented way that is not an engine error.
+#[derive(Debug, thiserror::Error)]
+pub enum Failed {
+    /// `run verify` found a bad event, or an archive does not verify (exit 5).
+    #[error("{0}")]
+    Verify(String),
+    /// A probe failed or an expectation did not hold (exit 8).
+    #[error("{0}")]
+    Steps(String),
+    /// The store file's place cannot be found or made (exit 7, like any store failure).
+    #[error("{0}")]
+    StoreDir(String),
+}
 
-impl std::fmt::Display for VerifyFailed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+/// The exit code of an engine error's kind.
+pub fn code_for(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::NotFound => NOT_FOUND,
+        ErrorKind::Invalid | ErrorKind::Incomplete | ErrorKind::Conflict | ErrorKind::Confirm => REFUSED,
+        ErrorKind::Import => IMPORT,
+        ErrorKind::Store => STORE,
+        ErrorKind::Keyring => KEYRING,
+        ErrorKind::Integrity => VERIFY_FAILED,
+        ErrorKind::Internal => UNEXPECTED,
     }
 }
 
-impl std::error::Error for VerifyFailed {}
-
-fn code_for(engine_code: &str) -> u8 {
-    match engine_code {
-        "not_found" => NOT_FOUND,
-        "invalid" | "incomplete" | "conflict" | "confirm" => REFUSED,
-        "import" => IMPORT,
-        "store" => STORE,
-        c if c.starts_with("keyring") => KEYRING,
-        _ => UNEXPECTED,
+/// The kind of `err` when it is one of the engine's (or the archive's) errors.
+fn kind_of(err: &anyhow::Error) -> Option<ErrorKind> {
+    fn k<E: HasKind + Send + Sync + 'static>(err: &anyhow::Error) -> Option<ErrorKind> {
+        err.downcast_ref::<E>().map(HasKind::kind)
     }
+    k::<run::Error>(err)
+        .or_else(|| k::<StoreError>(err))
+        .or_else(|| k::<EnvError>(err))
+        .or_else(|| k::<KeyringError>(err))
+        .or_else(|| k::<ImportError>(err))
+        .or_else(|| k::<flightdeck_archive::Error>(err))
 }
 
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.downcast_ref::<VerifyFailed>().is_some() {
-        VERIFY_FAILED
-    } else if err.downcast_ref::<crate::step_cmd::StepsFailed>().is_some() {
-        STEPS_FAILED
-    } else if let Some(e) = err.downcast_ref::<run::Error>() {
-        code_for(e.code())
-    } else if let Some(e) = err.downcast_ref::<StoreError>() {
-        code_for(e.code())
-    } else if let Some(e) = err.downcast_ref::<flightdeck_engine::environments::EnvError>() {
-        code_for(e.code())
-    } else if let Some(e) = err.downcast_ref::<flightdeck_engine::secrets::KeyringError>() {
-        code_for(e.code())
-    } else if err.downcast_ref::<ImportError>().is_some() {
-        IMPORT
-    } else if err.downcast_ref::<crate::store_path::StoreDirError>().is_some() {
-        STORE
+    if let Some(failed) = err.downcast_ref::<Failed>() {
+        match failed {
+            Failed::Verify(_) => VERIFY_FAILED,
+            Failed::Steps(_) => STEPS_FAILED,
+            Failed::StoreDir(_) => STORE,
+        }
+    } else if let Some(kind) = kind_of(err) {
+        code_for(kind)
     } else if let Some(flightdeck_sandbox::SandboxError::InvalidFault { .. }) = err.downcast_ref() {
         REFUSED
     } else {

@@ -358,6 +358,31 @@ pub fn events(events: &[StoredEvent]) -> String {
     o
 }
 
+/// What an appended event did, in words (`checked 1.dry-run`, `decided GO`).
+pub fn what_happened(stored: &StoredEvent) -> String {
+    use flightdeck_engine::run::Event as E;
+    match E::decode(stored) {
+        Ok(E::ItemChecked { item }) => format!("checked {item}"),
+        Ok(E::ItemUnchecked { item }) => format!("unchecked {item}"),
+        Ok(E::FieldSet { field, value }) => format!("set {field} = {value}"),
+        Ok(E::MetadataSet { key, .. }) => format!("set metadata {key}"),
+        Ok(E::NoteAdded { .. }) => "noted".into(),
+        Ok(E::SignoffRecorded {
+            signoff,
+            override_reason,
+            ..
+        }) => {
+            let with = if override_reason.is_some() { " with override" } else { "" };
+            format!("signed off {signoff}{with}")
+        }
+        Ok(E::DecisionRecorded { decision, .. }) => {
+            format!("decided {}", decision.as_str().to_uppercase())
+        }
+        // Events a single write never appends (run_created, steps) say their kind.
+        Ok(_) | Err(_) => format!("recorded {}", stored.kind),
+    }
+}
+
 /// What a write command did.
 pub fn applied(what: &str, a: &Applied) -> String {
     let run = a.run_id.get(..8).unwrap_or(&a.run_id);

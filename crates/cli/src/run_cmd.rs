@@ -1,17 +1,27 @@
 //! `flightdeck run ...`: start a run, drive it one event at a time, show and verify it.
 //!
-//! Every write command calls one engine operation; when it exits 0 its event is committed to
-//! the store (synchronous=FULL).
+//! Every write command builds the engine operation's own `...Req` (the same type the app
+//! deserializes) and calls `op(store, by, req)`; when it exits 0 its event is committed to the
+//! store (synchronous=FULL). What it did is drawn from the appended event, by `render`.
 
 use clap::{Args, Subcommand};
 use flightdeck_engine::run::{self, Applied, Verdict};
-use flightdeck_engine::runbook;
+use flightdeck_engine::store::{RunRecord, Store};
 
-use crate::exit::VerifyFailed;
-use crate::{render, store_path, Ctx};
+use crate::exit::Failed;
+use crate::{render, step_cmd, store_path, Ctx};
 
 #[derive(Debug, Subcommand)]
 pub enum RunCmd {
+    #[command(flatten)]
+    Record(RecordCmd),
+    #[command(flatten)]
+    Steps(StepCmd),
+}
+
+/// The commands that read a run or record one event on it.
+#[derive(Debug, Subcommand)]
+pub enum RecordCmd {
     /// Start a run of FILE (a path or `bundled:NAME`); prints the new run's id alone.
     New {
         file: String,
@@ -94,25 +104,30 @@ pub enum RunCmd {
     Verify { run: String },
     /// The run's event log.
     Events { run: String },
+}
+
+/// The commands that run steps: concurrently, each writing its own events.
+#[derive(Debug, Subcommand)]
+pub enum StepCmd {
     /// Run one step's probe; its result, output and captured fields become events. Exit 8 if it fails.
     Step {
         run: String,
         step: String,
         #[command(flatten)]
-        opts: crate::step_cmd::StepOpts,
+        opts: step_cmd::StepOpts,
     },
     /// Run a section's automatable steps (in parallel, bounded). Exit 8 if any fails.
     Section {
         run: String,
         section: String,
         #[command(flatten)]
-        opts: crate::step_cmd::StepOpts,
+        opts: step_cmd::StepOpts,
     },
     /// Run every automatable step, phase by phase. Exit 8 if any fails.
     All {
         run: String,
         #[command(flatten)]
-        opts: crate::step_cmd::StepOpts,
+        opts: step_cmd::StepOpts,
     },
 }
 
@@ -126,56 +141,41 @@ pub struct By {
 pub fn run(ctx: &Ctx, cmd: RunCmd) -> anyhow::Result<()> {
     let mut store = store_path::open(ctx)?;
     match cmd {
-        RunCmd::Step { run, step, opts } => {
-            crate::step_cmd::run(ctx, store, &run, run::Scope::Step(step), opts)
+        RunCmd::Record(cmd) => record(ctx, &mut store, cmd),
+        // Steps run concurrently and take the store for their writes.
+        RunCmd::Steps(StepCmd::Step { run, step, opts }) => {
+            step_cmd::run(ctx, store, &run, run::Scope::Step(step), opts)
         }
-        RunCmd::Section { run, section, opts } => {
-            crate::step_cmd::run(ctx, store, &run, run::Scope::Section(section), opts)
+        RunCmd::Steps(StepCmd::Section { run, section, opts }) => {
+            step_cmd::run(ctx, store, &run, run::Scope::Section(section), opts)
         }
-        RunCmd::All { run, opts } => crate::step_cmd::run(ctx, store, &run, run::Scope::All, opts),
-        RunCmd::New {
+        RunCmd::Steps(StepCmd::All { run, opts }) => step_cmd::run(ctx, store, &run, run::Scope::All, opts),
+    }
+}
+
+/// One read, or one engine write.
+fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
+    use RecordCmd as C;
+    match cmd {
+        C::New {
             file,
             release,
             env,
             by,
         } => {
-            let (name, source) = runbook::read_source(&file)?;
             let by = by
                 .or_else(|| std::env::var("USER").ok())
                 .unwrap_or_else(|| "unknown".into());
-            let record = run::create(
-                &mut store,
-                run::CreateReq {
-                    runbook_name: name,
-                    source,
-                    env,
-                    release,
-                    by,
-                },
-            )?;
-            if ctx.json {
-                render::json(&record)
-            } else {
-                render::print(&format!("{}\n", record.id))
-            }
+            let req = run::CreateReq {
+                source: file,
+                env,
+                release,
+            };
+            new_run(ctx, run::create(store, &by, req)?)
         }
-        RunCmd::List => {
-            let runs = store.runs()?;
-            if ctx.json {
-                render::json(&runs)
-            } else {
-                render::print(&render::run_list(&runs))
-            }
-        }
-        RunCmd::Show { run } => {
-            let loaded = run::load(&store, &run)?;
-            if ctx.json {
-                render::json(&loaded.state)
-            } else {
-                render::print(&render::run_state(&loaded.state))
-            }
-        }
-        RunCmd::Check {
+        C::List => show(ctx, &store.runs()?, |r| render::run_list(r)),
+        C::Show { run } => show(ctx, &run::load(store, &run)?.state, render::run_state),
+        C::Check {
             run,
             item,
             by,
@@ -183,64 +183,24 @@ pub fn run(ctx: &Ctx, cmd: RunCmd) -> anyhow::Result<()> {
         } => {
             let req = run::CheckReq {
                 run,
-                item: item.clone(),
+                item,
                 checked: !uncheck,
-                by: by.by,
             };
-            let what = if uncheck { "unchecked" } else { "checked" };
-            done(ctx, &format!("{what} {item}"), run::check(&mut store, req)?)
+            done(ctx, run::check(store, &by.by, req)?)
         }
-        RunCmd::Set {
+        C::Set {
             run,
             field,
             value,
             by,
-        } => {
-            let applied = run::set_field(
-                &mut store,
-                run::SetFieldReq {
-                    run,
-                    field: field.clone(),
-                    value,
-                    by: by.by,
-                },
-            )?;
-            let value = applied.event.payload["value"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            done(ctx, &format!("set {field} = {value}"), applied)
+        } => done(ctx, run::set_field(store, &by.by, run::SetFieldReq { run, field, value })?),
+        C::Meta { run, key, value, by } => {
+            done(ctx, run::set_meta(store, &by.by, run::SetMetaReq { run, key, value })?)
         }
-        RunCmd::Meta { run, key, value, by } => {
-            let applied = run::set_meta(
-                &mut store,
-                run::SetMetaReq {
-                    run,
-                    key,
-                    value,
-                    by: by.by,
-                },
-            )?;
-            let key = applied.event.payload["key"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            done(ctx, &format!("set metadata {key}"), applied)
+        C::Note { run, text, by, item } => {
+            done(ctx, run::note(store, &by.by, run::NoteReq { run, text, item })?)
         }
-        RunCmd::Note { run, text, by, item } => done(
-            ctx,
-            "noted",
-            run::note(
-                &mut store,
-                run::NoteReq {
-                    run,
-                    text,
-                    item,
-                    by: by.by,
-                },
-            )?,
-        ),
-        RunCmd::Signoff {
+        C::Signoff {
             run,
             section,
             by,
@@ -248,72 +208,63 @@ pub fn run(ctx: &Ctx, cmd: RunCmd) -> anyhow::Result<()> {
         } => {
             let req = run::SignOffReq {
                 run,
-                target: section,
-                by: by.by,
+                signoff: section,
                 override_reason,
             };
-            let applied = run::signoff(&mut store, req)?;
-            let id = applied.event.payload["signoff"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            let over = if applied.event.payload.get("override_reason").is_some() {
-                " with override"
-            } else {
-                ""
-            };
-            done(ctx, &format!("signed off {id}{over}"), applied)
+            done(ctx, run::signoff(store, &by.by, req)?)
         }
-        RunCmd::Decide {
+        C::Decide {
             run,
             decision,
             by,
             rationale,
             override_reason,
         } => {
-            let decision: Verdict = decision.parse()?;
             let req = run::DecideReq {
                 run,
-                decision,
-                by: by.by,
+                decision: decision.parse::<Verdict>()?,
                 rationale,
                 override_reason,
             };
-            let applied = run::decide(&mut store, req)?;
-            done(
-                ctx,
-                &format!("decided {}", decision.as_str().to_uppercase()),
-                applied,
-            )
+            done(ctx, run::decide(store, &by.by, req)?)
         }
-        RunCmd::Verify { run } => {
+        C::Verify { run } => verify(ctx, store, &run),
+        C::Events { run } => {
             let record = store.resolve_run(&run)?;
-            let v = store.verify(&record.id)?;
-            if ctx.json {
-                render::json(&v)?;
-            }
-            match &v.first_bad {
-                None if ctx.json => Ok(()),
-                None => render::print(&render::verified(&v)),
-                Some(p) => Err(VerifyFailed(format!("run {}: {}", record.id, p.message)).into()),
-            }
-        }
-        RunCmd::Events { run } => {
-            let record = store.resolve_run(&run)?;
-            let events = store.events(&record.id)?;
-            if ctx.json {
-                render::json(&events)
-            } else {
-                render::print(&render::events(&events))
-            }
+            show(ctx, &store.events(&record.id)?, |e| render::events(e))
         }
     }
 }
 
-fn done(ctx: &Ctx, what: &str, applied: Applied) -> anyhow::Result<()> {
+/// `value` as JSON with `--json`, else as `human` draws it.
+fn show<T: serde::Serialize + ?Sized>(ctx: &Ctx, value: &T, human: impl Fn(&T) -> String) -> anyhow::Result<()> {
     if ctx.json {
-        render::json(&applied)
+        render::json(value)
     } else {
-        render::print(&render::applied(what, &applied))
+        render::print(&human(value))
+    }
+}
+
+/// A new run: its record with `--json`, else its id alone (for `RUN=$(flightdeck run new …)`).
+fn new_run(ctx: &Ctx, record: RunRecord) -> anyhow::Result<()> {
+    show(ctx, &record, |r| format!("{}\n", r.id))
+}
+
+/// What a write appended: the event with `--json`, else one line saying what it did.
+fn done(ctx: &Ctx, applied: Applied) -> anyhow::Result<()> {
+    show(ctx, &applied, |a| render::applied(&render::what_happened(&a.event), a))
+}
+
+/// Recompute the chain; exit 5 (through `Failed::Verify`) naming the first bad event.
+fn verify(ctx: &Ctx, store: &Store, run: &str) -> anyhow::Result<()> {
+    let record = store.resolve_run(run)?;
+    let v = store.verify(&record.id)?;
+    if ctx.json {
+        render::json(&v)?;
+    }
+    match &v.first_bad {
+        None if ctx.json => Ok(()),
+        None => render::print(&render::verified(&v)),
+        Some(p) => Err(Failed::Verify(format!("run {}: {}", record.id, p.message)).into()),
     }
 }

@@ -33,18 +33,6 @@ pub struct StepOpts {
     yes: bool,
 }
 
-/// Steps failed: the command ran, the target did not meet its expectations.
-#[derive(Debug)]
-pub struct StepsFailed(pub String);
-
-impl std::fmt::Display for StepsFailed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for StepsFailed {}
-
 pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts) -> anyhow::Result<()> {
     let env_name = store.resolve_run(run_ref)?.env;
     // The environment's variables, its keyring secrets and a redactor of them all.
@@ -107,11 +95,10 @@ pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts)
         let req = run::RunStepsReq {
             run: run_ref.to_string(),
             scope,
-            by: opts.by.clone(),
-            concurrency: opts.concurrency,
+            concurrency: Some(opts.concurrency),
             confirmed: opts.yes,
         };
-        let work = run::run_steps(&store, &req, &env, tx, cancel.clone());
+        let work = run::run_steps(&store, &opts.by, &req, &env, tx, cancel.clone());
         let (result, ()) = tokio::join!(work, progress);
         watcher.abort();
         result
@@ -183,6 +170,6 @@ fn report(ctx: &Ctx, runs: &[StepRun]) -> anyhow::Result<()> {
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(StepsFailed(format!("{} step(s) failed: {}", failed.len(), failed.join(", "))).into())
+        Err(crate::exit::Failed::Steps(format!("{} step(s) failed: {}", failed.len(), failed.join(", "))).into())
     }
 }

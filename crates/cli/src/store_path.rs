@@ -15,7 +15,7 @@ pub fn open(ctx: &Ctx) -> anyhow::Result<Store> {
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| {
-            StoreDirError(format!(
+            crate::exit::Failed::StoreDir(format!(
                 "cannot create the store directory {}: {e}",
                 dir.display()
             ))
@@ -26,21 +26,10 @@ pub fn open(ctx: &Ctx) -> anyhow::Result<Store> {
 
 fn default_path() -> anyhow::Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "flightdeck").ok_or_else(|| {
-        anyhow!(StoreDirError(
+        anyhow!(crate::exit::Failed::StoreDir(
             "no home directory for the default store; pass --store PATH".into()
         ))
     })?;
     Ok(dirs.data_dir().join("flightdeck.sqlite"))
 }
 
-/// The store file's place cannot be found or made (exit 7, like any store failure).
-#[derive(Debug)]
-pub struct StoreDirError(pub String);
-
-impl std::fmt::Display for StoreDirError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for StoreDirError {}

@@ -40,15 +40,15 @@ pub enum EnvError {
     Keyring(#[from] KeyringError),
 }
 
-impl EnvError {
-    /// A stable, machine-readable category.
-    pub fn code(&self) -> &'static str {
+impl crate::error::HasKind for EnvError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
         match self {
-            EnvError::NotFound(_) | EnvError::NoSecret { .. } => "not_found",
-            EnvError::Exists(_) => "conflict",
-            EnvError::BadName { .. } => "invalid",
-            EnvError::Store { .. } => "store",
-            EnvError::Keyring(e) => e.code(),
+            EnvError::NotFound(_) | EnvError::NoSecret { .. } => ErrorKind::NotFound,
+            EnvError::Exists(_) => ErrorKind::Conflict,
+            EnvError::BadName { .. } => ErrorKind::Invalid,
+            EnvError::Store { .. } => ErrorKind::Store,
+            EnvError::Keyring(e) => e.kind(),
         }
     }
 }

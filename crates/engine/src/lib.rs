@@ -4,9 +4,13 @@
 //! SQLite; `run` folds a log into the state the CLI and the app show and checks each command
 //! (completeness before a sign-off, criteria before a GO) before it becomes an event; `probe`
 //! runs a step (shell, HTTP, SQL, PromQL, git) under a deadline and judges what it observed.
+//! Every error type reports its [`error::ErrorKind`], which the CLI and the app both match.
+
+pub use error::{ErrorKind, HasKind};
 
 pub mod clock;
 pub mod environments;
+pub mod error;
 pub mod probe;
 pub mod run;
 pub mod runbook;

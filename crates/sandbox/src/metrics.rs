@@ -3,7 +3,7 @@
 //! Owns the request histogram and counters (by route template and status), the in-flight count, the
 //! synthetic saturation gauges and the `/metrics` body. The middleware here wraps every route, faults
 //! included, so injected latency and errors show in the numbers. What feeds it steady traffic is
-//! `traffic`; what the breakers' states are is read from the database by `routes::metrics`.
+//! `traffic`; what the breakers' states are is read from the database by `routes::metrics_text`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -14,15 +14,6 @@ use crate::host::Host;
 use crate::view::{self, RunLive};
 
 #[derive(Debug, Clone, Deserialize, TS)]
-pub struct RunStepReq {
-    pub run: String,
-    pub step: String,
-    /// The user confirmed a step that changes a production target (the app's dialog).
-    #[serde(default)]
-    pub confirmed: bool,
-}
-
-#[derive(Debug, Clone, Deserialize, TS)]
 pub struct CancelStepReq {
     pub run: String,
     pub step: String,
@@ -81,13 +72,23 @@ impl StepOutput {
     }
 }
 
-/// Run one step of a run against its environment (variables, keyring secrets, redaction of
-/// them all); answers the run's state once the step has finished and its events are recorded.
-/// A step that changes a production target fails with `confirm` until `confirmed` is set.
+/// The running-step registry's key of a step (what Cancel names).
+fn running_key(run: &str, scope: &Scope) -> String {
+    match scope {
+        Scope::Step(step) => format!("{run}/{step}"),
+        Scope::Section(section) => format!("{run}/section:{section}"),
+        Scope::All => format!("{run}/all"),
+    }
+}
+
+/// Run a run's steps (the engine's `run_steps`: the window runs one at a time, `{step: id}`)
+/// against its environment (variables, keyring secrets, redaction of them all); answers the
+/// run's state once they have finished and their events are recorded. A step that changes a
+/// production target fails with `confirm` until `confirmed` is set.
 #[tauri::command]
 pub async fn run_step(
     host: State<'_, Host>,
-    req: RunStepReq,
+    req: run::RunStepsReq,
     on_output: Channel<StepOutput>,
 ) -> Result<RunLive, IpcError> {
     let by = host.user_name()?;
@@ -98,23 +99,19 @@ pub async fn run_step(
             move |s| Ok(s.resolve_run(&run)?.env)
         })
         .await?;
-    let key = format!("{}/{}", req.run, req.step);
+    let key = running_key(&req.run, &req.scope);
     // Registered (so Cancel finds it) until `running` drops, on every path out of here.
     let running = host.start_step(&key).ok_or_else(|| {
-        IpcError::new(
-            ErrorCode::Conflict,
-            format!("step `{}` is already running", req.step),
-        )
+        let what = match &req.scope {
+            Scope::Step(step) => format!("step `{step}`"),
+            Scope::Section(section) => format!("section `{section}`"),
+            Scope::All => "every step".to_string(),
+        };
+        IpcError::new(ErrorCode::Conflict, format!("{what} is already running"))
     })?;
     let cancel = running.token.clone();
     let env = probe_env(&host, env_name).await?;
-    let steps_req = run::RunStepsReq {
-        run: req.run.clone(),
-        scope: Scope::Step(req.step.clone()),
-        by,
-        concurrency: 1,
-        confirmed: req.confirmed,
-    };
+    let run_ref = req.run.clone();
     // The engine's step future is not provably `Send` across its borrowed store, so it gets a
     // runtime of its own on the blocking pool, as the CLI runs it.
     let result = tauri::async_runtime::spawn_blocking(move || {
@@ -130,7 +127,7 @@ pub async fn run_step(
                     let _ = on_output.send(StepOutput::from_probe(step, ev));
                 }
             };
-            let work = run::run_steps(&store, &steps_req, &env, tx, cancel);
+            let work = run::run_steps(&store, &by, &req, &env, tx, cancel);
             let (result, ()) = tokio::join!(work, forward);
             result.map_err(IpcError::from)
         })
@@ -139,7 +136,7 @@ pub async fn run_step(
     .map_err(|e| IpcError::new(ErrorCode::Internal, format!("step task failed: {e}")));
     drop(running);
     result??;
-    host.blocking(move |s| view::run_live(s, &req.run)).await
+    host.blocking(move |s| view::run_live(s, &run_ref)).await
 }
 
 /// What the run's steps get from its environment; the keyring is opened only when the
@@ -159,5 +156,5 @@ async fn probe_env(host: &Host, env_name: String) -> Result<ProbeEnv, IpcError> 
 /// is recorded as `cancelled`. Answers whether it was running.
 #[tauri::command]
 pub fn cancel_step(host: State<'_, Host>, req: CancelStepReq) -> bool {
-    host.cancel_step(&format!("{}/{}", req.run, req.step))
+    host.cancel_step(&running_key(&req.run, &Scope::Step(req.step)))
 }

@@ -31,15 +31,13 @@ pub fn m31_run() -> Fixture {
         time::Duration::seconds(7),
     ));
     let mut store = Store::open_with_clock(dir.path().join("fd.sqlite"), clock).expect("store");
-    let (name, source) = runbook::read_source("bundled:m31").expect("bundled m31");
     let record = run::create(
         &mut store,
+        "ana",
         run::CreateReq {
-            runbook_name: name,
-            source,
+            source: "bundled:m31".into(),
             env: "sandbox".into(),
             release: "v2.4.0".into(),
-            by: "ana".into(),
         },
     )
     .expect("run created");
@@ -52,12 +50,11 @@ pub fn m31_run() -> Fixture {
     ] {
         if loaded.state.meta(key).is_some() {
             run::set_meta(
-                &mut store,
+                &mut store, "ana",
                 run::SetMetaReq {
                     run: id.clone(),
                     key: key.into(),
                     value: value.into(),
-                    by: "ana".into(),
                 },
             )
             .expect("meta");
@@ -148,12 +145,11 @@ pub fn m31_run() -> Fixture {
             continue;
         }
         run::check(
-            &mut store,
+            &mut store, "ben",
             run::CheckReq {
                 run: id.clone(),
                 item: item.id.clone(),
                 checked: true,
-                by: "ben".into(),
             },
         )
         .expect("check");
@@ -165,43 +161,39 @@ pub fn m31_run() -> Fixture {
             _ => format!("{}", 10 + i),
         };
         let _ = run::set_field(
-            &mut store,
+            &mut store, "ben",
             run::SetFieldReq {
                 run: id.clone(),
                 field: f.id.clone(),
                 value,
-                by: "ben".into(),
             },
         );
     }
     run::note(
-        &mut store,
+        &mut store, "ana",
         run::NoteReq {
             run: id.clone(),
             text: "Payments latency watched for 15 minutes after the switch; stable.".into(),
             item: None,
-            by: "ana".into(),
         },
     )
     .expect("note");
     for s in &loaded.runbook.signoffs {
         run::signoff(
-            &mut store,
+            &mut store, "carol",
             run::SignOffReq {
                 run: id.clone(),
-                target: s.id.clone(),
-                by: "carol".into(),
+                signoff: s.id.clone(),
                 override_reason: Some("accepted by the change board".into()),
             },
         )
         .expect("signoff");
     }
     run::decide(
-        &mut store,
+        &mut store, "dana",
         run::DecideReq {
             run: id.clone(),
             decision: Verdict::Go,
-            by: "dana".into(),
             rationale: "All gates green except the load test, re-run scheduled at D+1.".into(),
             override_reason: Some("load test environment down; risk accepted by VP Eng".into()),
         },

@@ -1,23 +1,32 @@
 //! `check`: tick or untick an item (`item_checked` / `item_unchecked`).
 
 use super::RunState;
-use super::{apply, Applied, Error, Event};
+use super::{write, Op, Applied, Error, Event};
 use crate::runbook::Runbook;
 use crate::store::Store;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CheckReq {
     pub run: String,
     pub item: String,
     /// `false` to uncheck.
     pub checked: bool,
-    pub by: String,
 }
 
-pub fn check(store: &mut Store, req: CheckReq) -> Result<Applied, Error> {
-    apply(store, &req.run, &req.by, |runbook, state, place| {
-        to_event(runbook, state, &req, place)
-    })
+/// `req` checked against the runbook and the run's state, appended as one event by `by`.
+pub fn check(store: &mut Store, by: &str, req: CheckReq) -> Result<Applied, Error> {
+    write(store, by, req)
+}
+
+impl Op for CheckReq {
+    fn run(&self) -> &str {
+        &self.run
+    }
+
+    fn to_event(&self, runbook: &Runbook, state: &RunState, _by: &str, place: &str) -> Result<Event, Error> {
+        to_event(runbook, state, self, place)
+    }
 }
 
 /// Validate `req` against the runbook and the run's state; the event to append, or why not.

@@ -4,26 +4,29 @@ use super::Error;
 use crate::runbook;
 use crate::store::{NewRun, RunRecord, Store};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CreateReq {
-    /// The file name, for messages and for the run record.
-    pub runbook_name: String,
-    pub source: Vec<u8>,
+    /// A runbook file path, or `bundled:NAME`.
+    pub source: String,
+    /// The target environment.
     pub env: String,
+    /// The release this cutover ships, e.g. v1.0.0.
     pub release: String,
-    pub by: String,
 }
 
-/// Import `source` (an import error refuses the run) and create the run with its first event.
-pub fn create(store: &mut Store, req: CreateReq) -> Result<RunRecord, Error> {
-    let actor = super::require("--by (who creates the run)", &req.by)?;
+/// Read and import `req.source` (an import error refuses the run) and create the run, its
+/// first event recorded as `by`.
+pub fn create(store: &mut Store, by: &str, req: CreateReq) -> Result<RunRecord, Error> {
+    let actor = super::require("--by (who creates the run)", by)?;
     let env = super::require("--env", &req.env)?;
     let release = super::require("--release", &req.release)?;
-    let book = runbook::parse(&req.runbook_name, &req.source)?;
+    let (name, bytes) = runbook::read_source(req.source.trim())?;
+    let book = runbook::parse(&name, &bytes)?;
     // The parser accepted the bytes, but the store keeps the source as text.
-    let source = String::from_utf8(req.source).map_err(|e| {
+    let source = String::from_utf8(bytes).map_err(|e| {
         Error::Import(runbook::ImportError {
-            file: req.runbook_name.clone(),
+            file: name.clone(),
             line: 0,
             message: format!("not UTF-8 text ({e})"),
         })

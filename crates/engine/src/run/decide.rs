@@ -5,23 +5,32 @@
 //! one: stopping is always allowed. A rationale is always required; the decision is made once.
 
 use super::RunState;
-use super::{apply, reason, require, Applied, Error, Event, Incomplete, Verdict};
+use super::{write, Op, reason, require, Applied, Error, Event, Incomplete, Verdict};
 use crate::runbook::Runbook;
 use crate::store::Store;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DecideReq {
     pub run: String,
     pub decision: Verdict,
-    pub by: String,
     pub rationale: String,
     pub override_reason: Option<String>,
 }
 
-pub fn decide(store: &mut Store, req: DecideReq) -> Result<Applied, Error> {
-    apply(store, &req.run, &req.by, |runbook, state, place| {
-        to_event(runbook, state, &req, place)
-    })
+/// `req` checked against the runbook and the run's state, appended as one event by `by`.
+pub fn decide(store: &mut Store, by: &str, req: DecideReq) -> Result<Applied, Error> {
+    write(store, by, req)
+}
+
+impl Op for DecideReq {
+    fn run(&self) -> &str {
+        &self.run
+    }
+
+    fn to_event(&self, runbook: &Runbook, state: &RunState, by: &str, place: &str) -> Result<Event, Error> {
+        to_event(runbook, state, self, by, place)
+    }
 }
 
 /// Validate `req` against the runbook and the run's state; the event to append, or why not.
@@ -29,6 +38,7 @@ pub(crate) fn to_event(
     runbook: &Runbook,
     state: &RunState,
     req: &DecideReq,
+    by: &str,
     place: &str,
 ) -> Result<Event, Error> {
     let Some(block) = &runbook.decision else {
@@ -66,7 +76,7 @@ pub(crate) fn to_event(
     }
     Ok(Event::DecisionRecorded {
         decision: req.decision,
-        maker: req.by.trim().to_string(),
+        maker: by.to_string(),
         rationale,
         override_reason,
         unchecked_criteria: unchecked,

@@ -1,11 +1,12 @@
-//! The one error type of run operations, with a stable `code()` for the CLI and the app.
+//! The one error type of run operations, with its [`ErrorKind`] for the CLI and the app.
 //!
-//! Owns the categories (not_found, invalid, incomplete, conflict, store, import) and the
-//! "did you mean" suggestion for a mistyped id. Messages say what was refused and where; the
-//! CLI turns the code into an exit status and the app into a typed IPC error.
+//! Owns the variants and the "did you mean" suggestion for a mistyped id. Messages say what
+//! was refused and where; the CLI turns the kind into an exit status and the app into a typed
+//! IPC error, each by an exhaustive match (`crate::error`).
 
 use serde::Serialize;
 
+use crate::error::{ErrorKind, HasKind};
 use crate::runbook::ImportError;
 use crate::store::StoreError;
 
@@ -85,18 +86,27 @@ fn did_you_mean(suggestion: &Option<String>) -> String {
     }
 }
 
-impl Error {
-    /// One of `not_found`, `invalid`, `incomplete`, `conflict`, `confirm`, `store`, `import`.
-    pub fn code(&self) -> &'static str {
+impl HasKind for Error {
+    fn kind(&self) -> ErrorKind {
         match self {
-            Error::NotFound { .. } => "not_found",
-            Error::Invalid(_) => "invalid",
-            Error::Incomplete { .. } => "incomplete",
-            Error::Conflict(_) => "conflict",
-            Error::NeedsConfirmation { .. } => "confirm",
-            Error::Store(e) => e.code(),
-            Error::Encode(_) => "store",
-            Error::Import(_) => "import",
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::Invalid(_) => ErrorKind::Invalid,
+            Error::Incomplete { .. } => ErrorKind::Incomplete,
+            Error::Conflict(_) => ErrorKind::Conflict,
+            Error::NeedsConfirmation { .. } => ErrorKind::Confirm,
+            Error::Store(e) => e.kind(),
+            Error::Encode(_) => ErrorKind::Store,
+            Error::Import(e) => e.kind(),
+        }
+    }
+}
+
+impl Error {
+    /// What is not done, for an `Incomplete` refusal; empty otherwise.
+    pub fn missing(&self) -> &[Incomplete] {
+        match self {
+            Error::Incomplete { missing, .. } => missing,
+            _ => &[],
         }
     }
 
@@ -178,31 +188,32 @@ mod tests {
     }
 
     #[test]
-    fn codes_are_stable() {
-        assert_eq!(Error::not_found("item", "x", "run r", ["y"]).code(), "not_found");
-        assert_eq!(Error::Invalid("x".into()).code(), "invalid");
+    fn each_variant_has_its_kind_and_wrapped_errors_keep_theirs() {
+        assert_eq!(Error::not_found("item", "x", "run r", ["y"]).kind(), ErrorKind::NotFound);
+        assert_eq!(Error::Invalid("x".into()).kind(), ErrorKind::Invalid);
         assert_eq!(
             Error::Incomplete {
                 message: "x".into(),
                 missing: vec![]
             }
-            .code(),
-            "incomplete"
+            .kind(),
+            ErrorKind::Incomplete
         );
-        assert_eq!(Error::Conflict("x".into()).code(), "conflict");
+        assert_eq!(Error::Conflict("x".into()).kind(), ErrorKind::Conflict);
         assert_eq!(
             Error::Store(StoreError::RunNotFound {
                 reference: "r".into()
             })
-            .code(),
-            "not_found"
+            .kind(),
+            ErrorKind::NotFound,
+            "a run that does not exist is not found, though the store said it"
         );
         let import = ImportError {
             file: "f".into(),
             line: 1,
             message: "m".into(),
         };
-        assert_eq!(Error::Import(import).code(), "import");
+        assert_eq!(Error::Import(import).kind(), ErrorKind::Import);
     }
 
     #[test]

@@ -168,6 +168,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::HasKind;
 
     fn stored(kind: &str, payload: Value) -> StoredEvent {
         StoredEvent {
@@ -224,7 +225,7 @@ mod tests {
         assert_eq!("GO".parse::<Verdict>().expect("go"), Verdict::Go);
         assert_eq!("No-Go".parse::<Verdict>().expect("no-go"), Verdict::NoGo);
         assert_eq!("no_go".parse::<Verdict>().expect("no-go"), Verdict::NoGo);
-        assert_eq!("maybe".parse::<Verdict>().expect_err("invalid").code(), "invalid");
+        assert_eq!("maybe".parse::<Verdict>().expect_err("invalid").kind(), crate::ErrorKind::Invalid);
         assert_eq!(Verdict::NoGo.to_string(), "no-go");
     }
 }

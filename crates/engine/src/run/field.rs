@@ -1,22 +1,31 @@
 //! `set_field`: fill a blank (`field_set`), the value checked against the field's kind.
 
 use super::RunState;
-use super::{apply, Applied, Error, Event};
+use super::{write, Op, Applied, Error, Event};
 use crate::runbook::{Field, FieldKind, Runbook};
 use crate::store::Store;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SetFieldReq {
     pub run: String,
     pub field: String,
     pub value: String,
-    pub by: String,
 }
 
-pub fn set_field(store: &mut Store, req: SetFieldReq) -> Result<Applied, Error> {
-    apply(store, &req.run, &req.by, |runbook, state, place| {
-        to_event(runbook, state, &req, place)
-    })
+/// `req` checked against the runbook and the run's state, appended as one event by `by`.
+pub fn set_field(store: &mut Store, by: &str, req: SetFieldReq) -> Result<Applied, Error> {
+    write(store, by, req)
+}
+
+impl Op for SetFieldReq {
+    fn run(&self) -> &str {
+        &self.run
+    }
+
+    fn to_event(&self, runbook: &Runbook, state: &RunState, _by: &str, place: &str) -> Result<Event, Error> {
+        to_event(runbook, state, self, place)
+    }
 }
 
 /// Validate `req` against the runbook and the run's state; the event to append, or why not.

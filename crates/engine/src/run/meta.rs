@@ -1,23 +1,32 @@
 //! `set_meta`: fill a header field of the run (`metadata_set`), e.g. the release manager.
 
 use super::RunState;
-use super::{apply, require, Applied, Error, Event};
+use super::{write, Op, require, Applied, Error, Event};
 use crate::runbook::{slug, Runbook};
 use crate::store::Store;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SetMetaReq {
     pub run: String,
     /// A metadata key (`release-manager`) or its label (`Release Manager`).
     pub key: String,
     pub value: String,
-    pub by: String,
 }
 
-pub fn set_meta(store: &mut Store, req: SetMetaReq) -> Result<Applied, Error> {
-    apply(store, &req.run, &req.by, |runbook, state, place| {
-        to_event(runbook, state, &req, place)
-    })
+/// `req` checked against the runbook and the run's state, appended as one event by `by`.
+pub fn set_meta(store: &mut Store, by: &str, req: SetMetaReq) -> Result<Applied, Error> {
+    write(store, by, req)
+}
+
+impl Op for SetMetaReq {
+    fn run(&self) -> &str {
+        &self.run
+    }
+
+    fn to_event(&self, runbook: &Runbook, state: &RunState, _by: &str, place: &str) -> Result<Event, Error> {
+        to_event(runbook, state, self, place)
+    }
 }
 
 /// Validate `req` against the runbook and the run's state; the event to append, or why not.

@@ -3,9 +3,14 @@
 //!
 //! Owns the run vocabulary (`event`), the fold (`state`), the error type (`error`) and one
 //! module per operation (`create`, `check`, `field`, `meta`, `note`, `signoff`, `decide`), each
-//! with its own `...Req` input. Every operation validates against the runbook and the folded
-//! state and then appends exactly one event; the read, the check and the write happen in one
-//! store transaction (`Store::append_checked`). Storage itself belongs to `crate::store`.
+//! with its own `...Req` input, declared once and used as it is by the CLI and the app (it
+//! derives `Deserialize`, and `ts_rs::TS` behind the `ts` feature). Every write is
+//! `op(store, by, Req) -> Applied`: the request implements [`Op`], validates against the runbook
+//! and the folded state and then appends exactly one event; the read, the check and the write
+//! happen in one store transaction (`Store::append_checked`). Storage belongs to `crate::store`.
+//!
+//! A new write: a module with its `...Req`, `impl Op` and the `op` function, one `pub use` here,
+//! then a one-line command in `src-tauri/src/commands/` and an arm in the CLI's `run_cmd`.
 
 mod check;
 mod create;
@@ -71,6 +76,23 @@ pub fn runbook_of(record: &RunRecord) -> Result<Runbook, Error> {
         &record.runbook_name,
         record.runbook_source.as_bytes(),
     )?)
+}
+
+/// A write to a run: a request that, checked against the runbook and the run's folded state,
+/// becomes exactly one event. Each operation's `...Req` implements it in its own module; the
+/// CLI and the app both hand the request to [`write`] (through the operation's named function).
+pub trait Op {
+    /// The run written to: an id or a unique prefix.
+    fn run(&self) -> &str;
+    /// The event to append as `by`, or why not; `place` names the run for messages.
+    fn to_event(&self, runbook: &Runbook, state: &RunState, by: &str, place: &str) -> Result<Event, Error>;
+}
+
+/// Check `req` and append its event as `by`, in one write transaction.
+pub fn write<R: Op>(store: &mut Store, by: &str, req: R) -> Result<Applied, Error> {
+    apply(store, req.run(), by, |runbook, state, place| {
+        req.to_event(runbook, state, by.trim(), place)
+    })
 }
 
 /// Resolve the run, then fold, validate with `decide` and append in one write transaction.

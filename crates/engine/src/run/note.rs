@@ -1,22 +1,31 @@
 //! `note`: add free text to the run, optionally on an item (`note_added`).
 
 use super::RunState;
-use super::{apply, require, Applied, Error, Event};
+use super::{write, Op, require, Applied, Error, Event};
 use crate::runbook::Runbook;
 use crate::store::Store;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NoteReq {
     pub run: String,
     pub text: String,
     pub item: Option<String>,
-    pub by: String,
 }
 
-pub fn note(store: &mut Store, req: NoteReq) -> Result<Applied, Error> {
-    apply(store, &req.run, &req.by, |runbook, state, place| {
-        to_event(runbook, state, &req, place)
-    })
+/// `req` checked against the runbook and the run's state, appended as one event by `by`.
+pub fn note(store: &mut Store, by: &str, req: NoteReq) -> Result<Applied, Error> {
+    write(store, by, req)
+}
+
+impl Op for NoteReq {
+    fn run(&self) -> &str {
+        &self.run
+    }
+
+    fn to_event(&self, runbook: &Runbook, state: &RunState, _by: &str, place: &str) -> Result<Event, Error> {
+        to_event(runbook, state, self, place)
+    }
 }
 
 /// Validate `req` against the runbook and the run's state; the event to append, or why not.

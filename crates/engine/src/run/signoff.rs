@@ -4,23 +4,32 @@
 //! unchecked item or empty field there refuses it, unless an override reason is given; the
 //! reason and what was incomplete are then kept in the event. A slot is signed once.
 
-use super::{apply, reason, Applied, Error, Event, Incomplete, RunState};
+use super::{write, Op, reason, Applied, Error, Event, Incomplete, RunState};
 use crate::runbook::{slug, Runbook, SignOff};
 use crate::store::Store;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SignOffReq {
     pub run: String,
     /// A sign-off id, or a section or phase id (or section number) holding exactly one sign-off.
-    pub target: String,
-    pub by: String,
+    pub signoff: String,
     pub override_reason: Option<String>,
 }
 
-pub fn signoff(store: &mut Store, req: SignOffReq) -> Result<Applied, Error> {
-    apply(store, &req.run, &req.by, |runbook, state, place| {
-        to_event(runbook, state, &req, place)
-    })
+/// `req` checked against the runbook and the run's state, appended as one event by `by`.
+pub fn signoff(store: &mut Store, by: &str, req: SignOffReq) -> Result<Applied, Error> {
+    write(store, by, req)
+}
+
+impl Op for SignOffReq {
+    fn run(&self) -> &str {
+        &self.run
+    }
+
+    fn to_event(&self, runbook: &Runbook, state: &RunState, by: &str, place: &str) -> Result<Event, Error> {
+        to_event(runbook, state, self, by, place)
+    }
 }
 
 /// Validate `req` against the runbook and the run's state; the event to append, or why not.
@@ -28,9 +37,10 @@ pub(crate) fn to_event(
     runbook: &Runbook,
     state: &RunState,
     req: &SignOffReq,
+    by: &str,
     place: &str,
 ) -> Result<Event, Error> {
-    let slot = resolve_signoff(runbook, &req.target, place)?;
+    let slot = resolve_signoff(runbook, &req.signoff, place)?;
     if let Some(r) = state.signoff(&slot.id).and_then(|s| s.recorded.as_ref()) {
         return Err(Error::Conflict(format!(
             "sign-off `{}` in {place} was already recorded by {} at {} (event {})",
@@ -53,7 +63,7 @@ pub(crate) fn to_event(
     }
     Ok(Event::SignoffRecorded {
         signoff: slot.id.clone(),
-        by: req.by.trim().to_string(),
+        by: by.to_string(),
         override_reason,
         incomplete,
     })

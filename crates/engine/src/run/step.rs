@@ -16,8 +16,10 @@ use crate::probe::{self, ProbeEnv, ProbeEvent, ProbeResult, Spec};
 use crate::runbook::Runbook;
 use crate::store::Store;
 
-/// Which steps to run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Which steps to run (JSON: `{"step": "3.backup"}`, `{"section": "3"}`, `"all"`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Scope {
     Step(String),
     /// A section id (or number): its steps run in parallel, bounded.
@@ -114,24 +116,27 @@ pub fn plan(runbook: &Runbook, scope: &Scope, place: &str) -> Result<Vec<(Option
     }
 }
 
-/// What to run, on which run, by whom.
-#[derive(Debug, Clone)]
+/// What to run, on which run.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RunStepsReq {
     /// A run id or a unique prefix.
     pub run: String,
     pub scope: Scope,
-    pub by: String,
-    /// Steps at once within a section or phase.
-    pub concurrency: usize,
+    /// Steps at once within a section or phase (`None`: `DEFAULT_CONCURRENCY`).
+    #[serde(default)]
+    pub concurrency: Option<usize>,
     /// The caller confirmed steps that change the target of a production environment (the
     /// CLI's `--yes`, the app's dialog). Without it such a step is refused before anything runs.
+    #[serde(default)]
     pub confirmed: bool,
 }
 
-/// Run the steps of `req.scope`, recording each as events by `req.by`. Live output goes to `live`
+/// Run the steps of `req.scope`, recording each as events by `by`. Live output goes to `live`
 /// tagged with the step id. Returns every finished step, in document order.
 pub async fn run_steps(
     store: &Mutex<Store>,
+    by: &str,
     req: &RunStepsReq,
     env: &ProbeEnv,
     live: mpsc::Sender<(String, ProbeEvent)>,
@@ -145,8 +150,8 @@ pub async fn run_steps(
         concurrency,
         ..
     } = req;
-    let concurrency = *concurrency;
-    let by = super::require("--by (who runs it)", &req.by)?;
+    let concurrency = concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1);
+    let by = super::require("--by (who runs it)", by)?;
     let (record, runbook, production) = {
         let guard = store
             .lock()

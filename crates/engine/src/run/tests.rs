@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::runbook::{Decision, Field, FieldKind, Item, MetaField, Phase, Section, SignOff};
+use crate::HasKind;
 
 const PLACE: &str = "run 0193abcd";
 
@@ -265,7 +266,6 @@ fn check_req(item: &str, checked: bool) -> CheckReq {
         run: "r".into(),
         item: item.into(),
         checked,
-        by: "ben".into(),
     }
 }
 
@@ -286,7 +286,7 @@ fn check_and_uncheck_make_their_events() {
 fn check_of_an_unknown_item_suggests_the_nearest() {
     let e =
         check::to_event(&runbook(), &state_after(&[]), &check_req("1.aa", true), PLACE).expect_err("unknown");
-    assert_eq!(e.code(), "not_found");
+    assert_eq!(e.kind(), crate::ErrorKind::NotFound);
     assert_eq!(
         e.to_string(),
         "item `1.aa` not found in run 0193abcd (did you mean `1.a`?)"
@@ -297,7 +297,7 @@ fn check_of_an_unknown_item_suggests_the_nearest() {
 fn check_of_a_checked_item_is_a_conflict_naming_who() {
     let s = state_after(&[("ben", "item_checked", json!({"item": "1.a"}))]);
     let e = check::to_event(&runbook(), &s, &check_req("1.a", true), PLACE).expect_err("twice");
-    assert_eq!(e.code(), "conflict");
+    assert_eq!(e.kind(), crate::ErrorKind::Conflict);
     assert!(
         e.to_string()
             .contains("already checked by ben at 2025-06-01T12:00:01.000Z"),
@@ -312,7 +312,6 @@ fn set(field: &str, value: &str) -> Result<Event, Error> {
         run: "r".into(),
         field: field.into(),
         value: value.into(),
-        by: "cy".into(),
     };
     field::to_event(&runbook(), &state_after(&[]), &req, PLACE)
 }
@@ -336,7 +335,7 @@ fn set_field_validates_by_kind_and_stores_the_canonical_value() {
         ("1.file", " "),
     ] {
         let e = set(field, bad).expect_err("refused");
-        assert_eq!(e.code(), "invalid", "{field} = {bad:?}");
+        assert_eq!(e.kind(), crate::ErrorKind::Invalid, "{field} = {bad:?}");
         assert!(
             e.to_string()
                 .starts_with(&format!("field `{field}` in run 0193abcd: ")),
@@ -361,7 +360,6 @@ fn meta(key: &str, value: &str) -> Result<Event, Error> {
         run: "r".into(),
         key: key.into(),
         value: value.into(),
-        by: "ana".into(),
     };
     meta::to_event(&runbook(), &state_after(&[]), &req, PLACE)
 }
@@ -374,13 +372,13 @@ fn metadata_takes_a_key_or_its_label() {
     };
     assert_eq!(meta("release-manager", "Ana").expect("key"), expected);
     assert_eq!(meta("Release Manager", "Ana").expect("label"), expected);
-    assert_eq!(meta("release-manager", "").expect_err("empty").code(), "invalid");
+    assert_eq!(meta("release-manager", "").expect_err("empty").kind(), crate::ErrorKind::Invalid);
 }
 
 #[test]
 fn metadata_with_an_unknown_key_lists_the_keys() {
     let e = meta("release-manger", "Ana").expect_err("unknown");
-    assert_eq!(e.code(), "not_found");
+    assert_eq!(e.kind(), crate::ErrorKind::NotFound);
     let msg = e.to_string();
     assert!(msg.contains("did you mean `release-manager`?"), "{msg}");
     assert!(msg.contains("keys: release-version, release-manager"), "{msg}");
@@ -395,7 +393,6 @@ fn notes_need_text_and_a_known_item() {
             run: "r".into(),
             text: text.into(),
             item: item.map(str::to_string),
-            by: "dee".into(),
         };
         note::to_event(&runbook(), &state_after(&[]), &req, PLACE)
     };
@@ -413,10 +410,10 @@ fn notes_need_text_and_a_known_item() {
             item: None
         }
     );
-    assert_eq!(note(" ", None).expect_err("empty").code(), "invalid");
+    assert_eq!(note(" ", None).expect_err("empty").kind(), crate::ErrorKind::Invalid);
     assert_eq!(
-        note("ok", Some("nope")).expect_err("unknown item").code(),
-        "not_found"
+        note("ok", Some("nope")).expect_err("unknown item").kind(),
+        crate::ErrorKind::NotFound
     );
 }
 
@@ -425,11 +422,10 @@ fn notes_need_text_and_a_known_item() {
 fn sign(s: &RunState, target: &str, over: Option<&str>) -> Result<Event, Error> {
     let req = SignOffReq {
         run: "r".into(),
-        target: target.into(),
-        by: "eve".into(),
+        signoff: target.into(),
         override_reason: over.map(str::to_string),
     };
-    signoff::to_event(&runbook(), s, &req, PLACE)
+    signoff::to_event(&runbook(), s, &req, "eve", PLACE)
 }
 
 #[test]
@@ -451,8 +447,8 @@ fn signoff_is_refused_while_its_scope_is_incomplete() {
     assert_eq!(
         sign(&s, "gate", Some("  "))
             .expect_err("a blank reason is none")
-            .code(),
-        "incomplete"
+            .kind(),
+        crate::ErrorKind::Incomplete
     );
 }
 
@@ -495,7 +491,7 @@ fn signoff_of_a_complete_scope_needs_no_override() {
 fn a_second_signoff_of_a_slot_is_refused_with_who_and_when() {
     let s = state_after(&[("eve", "signoff_recorded", json!({"signoff": "gate", "by": "eve"}))]);
     let e = sign(&s, "gate", Some("again")).expect_err("twice");
-    assert_eq!(e.code(), "conflict");
+    assert_eq!(e.kind(), crate::ErrorKind::Conflict);
     assert!(
         e.to_string()
             .contains("already recorded by eve at 2025-06-01T12:00:01.000Z (event 2)"),
@@ -510,13 +506,13 @@ fn signoff_accepts_a_section_or_phase_holding_exactly_one() {
     assert_eq!(resolve_signoff(&rb, "GATE", PLACE).expect("any case").id, "gate");
     assert_eq!(resolve_signoff(&rb, "1", PLACE).expect("section").id, "gate");
     let e = resolve_signoff(&rb, "2", PLACE).expect_err("two sign-offs in section 2");
-    assert_eq!(e.code(), "invalid");
+    assert_eq!(e.kind(), crate::ErrorKind::Invalid);
     assert!(e.to_string().contains("two-first, two-second"), "{e}");
     assert_eq!(
         resolve_signoff(&rb, "p", PLACE)
             .expect_err("three in phase p")
-            .code(),
-        "invalid"
+            .kind(),
+        crate::ErrorKind::Invalid
     );
     let e = resolve_signoff(&rb, "gat", PLACE).expect_err("typo");
     assert_eq!(
@@ -531,18 +527,17 @@ fn decide_on(s: &RunState, verdict: &str, rationale: &str, over: Option<&str>) -
     let req = DecideReq {
         run: "r".into(),
         decision: verdict.parse().expect("verdict"),
-        by: "fay".into(),
         rationale: rationale.into(),
         override_reason: over.map(str::to_string),
     };
-    decide::to_event(&runbook(), s, &req, PLACE)
+    decide::to_event(&runbook(), s, &req, "fay", PLACE)
 }
 
 #[test]
 fn go_needs_an_override_while_a_criterion_is_unchecked() {
     let s = state_after(&[("ben", "item_checked", json!({"item": "2.crit-1"}))]);
     let e = decide_on(&s, "go", "all green", None).expect_err("GO refused");
-    assert_eq!(e.code(), "incomplete");
+    assert_eq!(e.kind(), crate::ErrorKind::Incomplete);
     assert!(
         e.to_string()
             .contains("1 critical success criteria unchecked: 2.crit-2"),
@@ -589,8 +584,8 @@ fn a_decision_needs_a_rationale_and_is_made_once() {
     assert_eq!(
         decide_on(&state_after(&[]), "no-go", "  ", None)
             .expect_err("no rationale")
-            .code(),
-        "invalid"
+            .kind(),
+        crate::ErrorKind::Invalid
     );
     let s = state_after(&[(
         "fay",
@@ -598,7 +593,7 @@ fn a_decision_needs_a_rationale_and_is_made_once() {
         json!({"decision": "no-go", "maker": "fay", "rationale": "r"}),
     )]);
     let e = decide_on(&s, "no-go", "again", None).expect_err("twice");
-    assert_eq!(e.code(), "conflict");
+    assert_eq!(e.kind(), crate::ErrorKind::Conflict);
     assert!(e.to_string().contains("NO-GO by fay"), "{e}");
 }
 
@@ -609,14 +604,13 @@ fn a_runbook_without_a_decision_block_cannot_be_decided() {
     let req = DecideReq {
         run: "r".into(),
         decision: Verdict::NoGo,
-        by: "fay".into(),
         rationale: "r".into(),
         override_reason: None,
     };
     assert_eq!(
-        decide::to_event(&rb, &fold(&rb, &log(&[])), &req, PLACE)
+        decide::to_event(&rb, &fold(&rb, &log(&[])), &req, "fay", PLACE)
             .expect_err("no block")
-            .code(),
-        "invalid"
+            .kind(),
+        crate::ErrorKind::Invalid
     );
 }

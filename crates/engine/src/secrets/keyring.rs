@@ -62,8 +62,24 @@ pub enum KeyringError {
     Backend { detail: String },
 }
 
+impl crate::error::HasKind for KeyringError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            KeyringError::BadName(_) => ErrorKind::Invalid,
+            KeyringError::NoDbus { .. }
+            | KeyringError::NoSecretService { .. }
+            | KeyringError::Locked { .. }
+            | KeyringError::Timeout(_)
+            | KeyringError::NotPersistent { .. }
+            | KeyringError::Backend { .. } => ErrorKind::Keyring,
+        }
+    }
+}
+
 impl KeyringError {
-    /// A stable, machine-readable category.
+    /// Which keyring failure, finer than its kind (`keyring_locked`, `keyring_no_dbus`, …): for
+    /// logs and tests; decisions go by `HasKind::kind`.
     pub fn code(&self) -> &'static str {
         match self {
             KeyringError::NoDbus { .. } => "keyring_no_dbus",

@@ -3,7 +3,7 @@
 //!
 //! Owns every call into the `keyring` crate (`keyring`), the typed [`KeyringError`] those calls
 //! end in, and redaction (`redact`). Which secrets an environment has (names and "updated at",
-//! never values) is kept in the store by `crate::env`; injecting values into steps belongs to
+//! never values) is kept in the store by `crate::environments`; injecting values into steps belongs to
 //! `crate::probe`, which reads them through the [`crate::probe::SecretSource`] given here.
 
 mod keyring;

@@ -68,12 +68,19 @@ impl StoreError {
         }
     }
 
-    /// A stable, machine-readable category (see `crate::run::Error::code`).
-    pub fn code(&self) -> &'static str {
+}
+
+impl crate::error::HasKind for StoreError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
         match self {
-            StoreError::RunNotFound { .. } => "not_found",
-            StoreError::PrefixTooShort { .. } | StoreError::AmbiguousRun { .. } => "invalid",
-            _ => "store",
+            StoreError::RunNotFound { .. } => ErrorKind::NotFound,
+            StoreError::PrefixTooShort { .. } | StoreError::AmbiguousRun { .. } => ErrorKind::Invalid,
+            StoreError::Open { .. } | StoreError::Migration { .. } | StoreError::Sqlite { .. } => {
+                ErrorKind::Store
+            }
+            // The log does not hold together: not a store that cannot be read.
+            StoreError::Corrupt { .. } => ErrorKind::Integrity,
         }
     }
 }

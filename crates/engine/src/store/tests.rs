@@ -7,6 +7,7 @@ use time::macros::datetime;
 
 use super::*;
 use crate::clock::FixedClock;
+use crate::HasKind;
 
 fn clock() -> Arc<FixedClock> {
     Arc::new(FixedClock::stepping(
@@ -245,7 +246,7 @@ fn resolve_run_takes_a_unique_prefix() {
         Err(StoreError::PrefixTooShort { .. })
     ));
     let missing = store.resolve_run("ffff").expect_err("no such run");
-    assert_eq!(missing.code(), "not_found");
+    assert_eq!(missing.kind(), crate::ErrorKind::NotFound);
     assert!(missing.to_string().contains("`ffff`"), "{missing}");
 }
 
@@ -301,7 +302,7 @@ fn append_to_an_unknown_run_is_not_found() {
     let err = store
         .append("nope", "ana", "note_added", json!({}))
         .expect_err("no run");
-    assert_eq!(err.code(), "not_found");
+    assert_eq!(err.kind(), crate::ErrorKind::NotFound);
 }
 
 #[test]
@@ -364,7 +365,11 @@ fn verify_catches_a_deleted_last_event_and_append_refuses_to_cover_it() {
     let err = store
         .append(&run.id, "ana", "note_added", json!({}))
         .expect_err("append refuses");
-    assert_eq!(err.code(), "store");
+    assert_eq!(
+        err.kind(),
+        crate::ErrorKind::Integrity,
+        "a log that lost its last event does not hold together: the CLI exits 5, as `run verify` does"
+    );
     assert_eq!(
         first_bad(&store, &run.id).seq,
         5,

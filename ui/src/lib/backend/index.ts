@@ -1,13 +1,12 @@
 // All backend access goes through `Backend`. The app uses `TauriBackend` (IPC to src-tauri);
 // tests use it under tauri's `mockIPC`, or `FakeBackend` when they only need canned answers.
 import type {
-  AddNoteReq,
   ArchiveProgress,
   ArchiveReview,
   BundledRunbook,
   CancelStepReq,
-  CheckItemReq,
-  CreateRunReq,
+  CheckReq,
+  CreateReq,
   DecideReq,
   CreateEnvReq,
   EnvDetail,
@@ -25,8 +24,9 @@ import type {
   SetFieldReq,
   SetMetaReq,
   SignOffReq,
+  NoteReq,
   RemoveSecretReq,
-  RunStepReq,
+  RunStepsReq,
   SetSecretReq,
   SetVarReq,
   StepOutput,
@@ -40,18 +40,19 @@ export interface Backend {
   bundledRunbooks(): Promise<BundledRunbook[]>;
   listRuns(): Promise<RunSummary[]>;
   /** Answers the new run's id. */
-  createRun(req: CreateRunReq): Promise<string>;
+  createRun(req: CreateReq): Promise<string>;
   openRun(run: string): Promise<RunDoc>;
   runLive(run: string): Promise<RunLive>;
-  checkItem(req: CheckItemReq): Promise<RunLive>;
+  checkItem(req: CheckReq): Promise<RunLive>;
   setField(req: SetFieldReq): Promise<RunLive>;
   setMeta(req: SetMetaReq): Promise<RunLive>;
-  addNote(req: AddNoteReq): Promise<RunLive>;
+  addNote(req: NoteReq): Promise<RunLive>;
   signOff(req: SignOffReq): Promise<RunLive>;
   decide(req: DecideReq): Promise<RunLive>;
-  /** Run one step; its live output arrives on `onOutput` until the answer. A step that
-   * changes a production target fails with code `confirm` until `confirmed` is true. */
-  runStep(req: RunStepReq, onOutput: (o: StepOutput) => void): Promise<RunLive>;
+  /** Run steps (the window runs one: `scope: { step: id }`); live output arrives on `onOutput`
+   * until the answer. A step that changes a production target fails with code `confirm` until
+   * `confirmed` is true. */
+  runStep(req: RunStepsReq, onOutput: (o: StepOutput) => void): Promise<RunLive>;
   /** Cancel a running step (it is recorded as cancelled); false if it was not running. */
   cancelStep(req: CancelStepReq): Promise<boolean>;
   listEnvs(): Promise<EnvSummary[]>;

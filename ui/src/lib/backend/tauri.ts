@@ -1,9 +1,20 @@
-// The Backend over Tauri IPC: one `invoke` per command of src-tauri/src/commands.
+// The Backend over Tauri IPC: one `invoke` per command of src-tauri/src/commands/all.rs. The
+// command names are generated from that list (`Command`), so a renamed or missing command fails
+// svelte-check, and `tauri.test.ts` checks every command has its method here.
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { ArchiveProgress, ExportArchiveReq, ExportedArchive, RunHead, RunLive, RunStepReq, StepOutput } from "../bindings";
+import type {
+  ArchiveProgress,
+  Command,
+  ExportArchiveReq,
+  ExportedArchive,
+  RunHead,
+  RunLive,
+  RunStepsReq,
+  StepOutput,
+} from "../bindings";
 import { type Backend, BackendError } from "./index";
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(cmd: Command, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {
@@ -43,7 +54,7 @@ export class TauriBackend implements Backend {
     return call<ExportedArchive>("export_archive", { req, onProgress: channel });
   }
 
-  runStep(req: RunStepReq, onOutput: (o: StepOutput) => void): Promise<RunLive> {
+  runStep(req: RunStepsReq, onOutput: (o: StepOutput) => void): Promise<RunLive> {
     const channel = new Channel<StepOutput>();
     channel.onmessage = onOutput;
     return call<RunLive>("run_step", { req, onOutput: channel });

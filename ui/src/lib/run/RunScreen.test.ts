@@ -81,7 +81,7 @@ describe("RunScreen", () => {
     show();
     await fireEvent.click((await screen.findByTestId("run-screen")).querySelector('[data-run-step="1.tests.step"]')!);
     await waitFor(() => expect(document.querySelector('[data-step-status="passed"]')).toBeTruthy());
-    expect(calls.find((c) => c.cmd === "run_step")?.args.req).toEqual({ run: RUN_ID, step: "1.tests.step", confirmed: false });
+    expect(calls.find((c) => c.cmd === "run_step")?.args.req).toEqual({ run: RUN_ID, scope: { step: "1.tests.step" }, concurrency: null, confirmed: false });
     expect(document.querySelector('[data-step-result="1.tests.step"]')!.textContent).toContain("pass_rate > 95");
   });
 

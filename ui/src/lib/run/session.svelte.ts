@@ -107,7 +107,7 @@ export class RunSession {
     const b = this.backend;
     if (!b) return { outcome: "failed" };
     try {
-      this.live = await b.runStep({ run: this.id, step, confirmed }, onOutput);
+      this.live = await b.runStep({ run: this.id, scope: { step }, concurrency: null, confirmed }, onOutput);
       return { outcome: "ran" };
     } catch (e) {
       const be = BackendError.from(e);

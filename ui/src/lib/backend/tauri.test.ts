@@ -1,0 +1,36 @@
+// The UI's side of "one list of commands": every command of src-tauri/src/commands/all.rs
+// (generated into bindings/commands.ts) is invoked by exactly one TauriBackend method, and no
+// method invokes anything else. Together with the Rust build's check of the capability file,
+// a command added, renamed or dropped on one side fails here or in svelte-check.
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, describe, expect, it } from "vitest";
+import { COMMANDS } from "../bindings";
+import type { Backend } from "./index";
+import { TauriBackend } from "./tauri";
+
+afterEach(() => clearMocks());
+
+describe("TauriBackend", () => {
+  it("has one method per command of the Rust list, and invokes nothing else", async () => {
+    const invoked = new Map<string, string[]>();
+    let current = "";
+    mockIPC((cmd) => {
+      invoked.set(cmd, [...(invoked.get(cmd) ?? []), current]);
+      return null;
+    });
+    const backend = new TauriBackend();
+    const methods = Object.keys(backend).concat(
+      Object.getOwnPropertyNames(TauriBackend.prototype).filter((m) => m !== "constructor"),
+    ) as (keyof Backend)[];
+    for (const m of methods) {
+      current = m;
+      const fn = backend[m] as (...args: unknown[]) => Promise<unknown>;
+      // Arguments do not matter to the mock; callbacks get a no-op.
+      await fn.call(backend, {}, () => {});
+    }
+    expect([...invoked.keys()].sort()).toEqual([...COMMANDS].sort());
+    for (const [cmd, by] of invoked) {
+      expect(by, `${cmd} is invoked by one method`).toHaveLength(1);
+    }
+  });
+});
