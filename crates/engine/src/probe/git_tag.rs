@@ -11,19 +11,11 @@ use serde::Serialize;
 use super::annotation::{AnnotationError, Keys};
 use super::cond::{Names, Value};
 use super::env::{ProbeEnv, Template};
+use super::kind::{Implicit, ProbeKind};
 use super::output::Stream;
 use super::process::ProcessSpec;
 use super::{Ctx, Failure, FailureClass, Observation};
-
-pub(crate) const NAMES: Names<'static> = Names {
-    kind: "git-tag",
-    subjects: &["tag", "sha", "stdout", "duration"],
-    item_subjects: &[],
-    headers: false,
-    json: false,
-    streams: &["stdout", "stderr"],
-    captures: &[],
-};
+use crate::runbook::Step;
 
 /// A tag to look up.
 #[derive(Debug, Clone, Serialize)]
@@ -33,18 +25,34 @@ pub struct GitTagSpec {
     pub tag: Template,
 }
 
-impl GitTagSpec {
-    pub(crate) fn from_keys(keys: &mut Keys) -> Result<Self, AnnotationError> {
+impl ProbeKind for GitTagSpec {
+    const NAME: &'static str = "git-tag";
+    const KEYS: &'static [&'static str] = &["repo", "tag"];
+    const CONDITIONS: Names<'static> = Names {
+        kind: Self::NAME,
+        subjects: &["tag", "sha", "stdout", "duration"],
+        item_subjects: &[],
+        headers: false,
+        json: false,
+        streams: &["stdout", "stderr"],
+        captures: &[],
+    };
+    const IMPLICIT: &'static [Implicit] = &[Implicit {
+        unless: "sha",
+        expr: "sha exists",
+    }];
+
+    fn from_keys(keys: &mut Keys, _step: &Step) -> Result<Self, AnnotationError> {
         let repo = keys.template("repo")?.map(|(t, _)| t);
         let (tag, _) = keys.required_template("tag")?;
         Ok(GitTagSpec { repo, tag })
     }
 
-    pub(crate) fn templates(&self) -> impl Iterator<Item = &Template> {
+    fn templates(&self) -> impl Iterator<Item = &Template> {
         self.repo.iter().chain(std::iter::once(&self.tag))
     }
 
-    pub(crate) fn describe(&self, env: &ProbeEnv) -> String {
+    fn describe(&self, env: &ProbeEnv) -> String {
         format!(
             "git tag {} in {}",
             self.tag.describe(env),
@@ -54,7 +62,7 @@ impl GitTagSpec {
         )
     }
 
-    pub(crate) async fn run(&self, ctx: &Ctx<'_>) -> Observation {
+    async fn run(&self, ctx: &Ctx<'_>) -> Observation {
         let spawn = |m: String| Observation::failed(Failure::new(FailureClass::SpawnError, m));
         let mut used = Vec::new();
         let tag = match self.tag.render(ctx.env, &mut used) {

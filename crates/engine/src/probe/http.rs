@@ -13,18 +13,10 @@ use serde::Serialize;
 use super::annotation::{AnnotationError, Keys};
 use super::cond::{Names, Value};
 use super::env::{ProbeEnv, Template};
+use super::kind::{Implicit, ProbeKind};
 use super::output::{Stream, OUTPUT_CAP};
 use super::{Ctx, Failure, FailureClass, Observation};
-
-pub(crate) const NAMES: Names<'static> = Names {
-    kind: "http",
-    subjects: &["status", "latency", "body", "duration"],
-    item_subjects: &[],
-    headers: true,
-    json: true,
-    streams: &["body"],
-    captures: &[],
-};
+use crate::runbook::Step;
 
 /// Redirects followed before the 3xx answer itself becomes the result.
 pub const MAX_REDIRECTS: usize = 5;
@@ -42,8 +34,7 @@ pub struct HttpSpec {
     pub max_redirects: usize,
 }
 
-/// Method, URL, headers and body: shared by `http` and `http-burst`.
-/// Method, URL, headers and body as written.
+/// Method, URL, headers and body as written: shared by `http` and `http-burst`.
 pub(crate) type RequestKeys = (String, Template, Vec<(String, Template)>, Option<Template>);
 
 pub(crate) fn request_keys(keys: &mut Keys) -> Result<RequestKeys, AnnotationError> {
@@ -87,8 +78,25 @@ pub(crate) fn request_keys(keys: &mut Keys) -> Result<RequestKeys, AnnotationErr
     Ok((method, url, headers, body))
 }
 
-impl HttpSpec {
-    pub(crate) fn from_keys(keys: &mut Keys) -> Result<Self, AnnotationError> {
+impl ProbeKind for HttpSpec {
+    const NAME: &'static str = "http";
+    const KEYS: &'static [&'static str] = &["method", "url", "header", "body", "tls-insecure", "redirects"];
+    const CONDITIONS: Names<'static> = Names {
+        kind: Self::NAME,
+        subjects: &["status", "latency", "body", "duration"],
+        item_subjects: &[],
+        headers: true,
+        json: true,
+        streams: &["body"],
+        captures: &[],
+    };
+    const IMPLICIT: &'static [Implicit] = &[Implicit {
+        unless: "status",
+        expr: "status in 200..299",
+    }];
+    const STATUS_SUBJECT: Option<&'static str> = Some("status");
+
+    fn from_keys(keys: &mut Keys, _step: &Step) -> Result<Self, AnnotationError> {
         let (method, url, headers, body) = request_keys(keys)?;
         let tls_insecure = keys.bool("tls-insecure")?.unwrap_or(false);
         let max_redirects = match keys.number::<usize>("redirects")? {
@@ -106,17 +114,17 @@ impl HttpSpec {
         })
     }
 
-    pub(crate) fn templates(&self) -> impl Iterator<Item = &Template> {
+    fn templates(&self) -> impl Iterator<Item = &Template> {
         std::iter::once(&self.url)
             .chain(self.headers.iter().map(|(_, t)| t))
             .chain(self.body.iter())
     }
 
-    pub(crate) fn describe(&self, env: &ProbeEnv) -> String {
+    fn describe(&self, env: &ProbeEnv) -> String {
         describe_request(&self.method, &self.url, &self.headers, self.body.as_ref(), env)
     }
 
-    pub(crate) async fn run(&self, ctx: &Ctx<'_>) -> Observation {
+    async fn run(&self, ctx: &Ctx<'_>) -> Observation {
         let req = match Prepared::new(
             &self.method,
             &self.url,

@@ -14,18 +14,10 @@ use super::annotation::{AnnotationError, Keys};
 use super::cond::{Facts, Names, Value};
 use super::env::{ProbeEnv, Template};
 use super::http::{classify, client, describe_request, headers_of, request_keys, Prepared};
+use super::kind::{Implicit, ProbeKind};
 use super::output::Stream;
-use super::{Ctx, Failure, Observation};
-
-pub(crate) const NAMES: Names<'static> = Names {
-    kind: "http-burst",
-    subjects: &["total", "errors", "status", "latency", "duration"],
-    item_subjects: &["status", "latency"],
-    headers: true,
-    json: false,
-    streams: &["body"],
-    captures: &[],
-};
+use super::{Ctx, Failure, Observation, NETWORK_DEADLINE};
+use crate::runbook::Step;
 
 /// Most requests one burst may send.
 pub const MAX_COUNT: u32 = 10_000;
@@ -44,8 +36,24 @@ pub struct BurstSpec {
     pub rate_per_s: f64,
 }
 
-impl BurstSpec {
-    pub(crate) fn from_keys(keys: &mut Keys) -> Result<Self, AnnotationError> {
+impl ProbeKind for BurstSpec {
+    const NAME: &'static str = "http-burst";
+    const KEYS: &'static [&'static str] = &["method", "url", "header", "body", "count", "rate"];
+    const CONDITIONS: Names<'static> = Names {
+        kind: Self::NAME,
+        subjects: &["total", "errors", "status", "latency", "duration"],
+        item_subjects: &["status", "latency"],
+        headers: true,
+        json: false,
+        streams: &["body"],
+        captures: &[],
+    };
+    const IMPLICIT: &'static [Implicit] = &[Implicit {
+        unless: "errors",
+        expr: "errors == 0",
+    }];
+
+    fn from_keys(keys: &mut Keys, _step: &Step) -> Result<Self, AnnotationError> {
         let (method, url, headers, body) = request_keys(keys)?;
         let count = match keys.number::<u32>("count")? {
             None => {
@@ -81,21 +89,18 @@ impl BurstSpec {
         })
     }
 
-    /// How long sending the whole burst takes at its rate.
-    pub fn spread(&self) -> Duration {
-        if self.rate_per_s <= 0.0 {
-            return Duration::ZERO;
-        }
-        Duration::from_secs_f64(f64::from(self.count.saturating_sub(1)) / self.rate_per_s)
+    /// Room for the whole burst at its rate, plus the usual 10 s for the answers.
+    fn default_deadline(&self) -> Duration {
+        NETWORK_DEADLINE.saturating_add(self.spread())
     }
 
-    pub(crate) fn templates(&self) -> impl Iterator<Item = &Template> {
+    fn templates(&self) -> impl Iterator<Item = &Template> {
         std::iter::once(&self.url)
             .chain(self.headers.iter().map(|(_, t)| t))
             .chain(self.body.iter())
     }
 
-    pub(crate) fn describe(&self, env: &ProbeEnv) -> String {
+    fn describe(&self, env: &ProbeEnv) -> String {
         format!(
             "{} × {} at {}/s",
             self.count,
@@ -104,7 +109,7 @@ impl BurstSpec {
         )
     }
 
-    pub(crate) async fn run(&self, ctx: &Ctx<'_>) -> Observation {
+    async fn run(&self, ctx: &Ctx<'_>) -> Observation {
         let req = match Prepared::new(
             &self.method,
             &self.url,
@@ -119,6 +124,30 @@ impl BurstSpec {
             Ok(c) => c,
             Err(f) => return Observation::failed(f),
         };
+        let replies = self.send(&req, &client, ctx).await;
+        let (obs, summary) = observe(&replies);
+        ctx.streams.push(Stream::Body, summary.as_bytes()).await;
+        ctx.streams.finish(Stream::Body).await;
+        obs
+    }
+}
+
+impl BurstSpec {
+    /// How long sending the whole burst takes at its rate.
+    pub fn spread(&self) -> Duration {
+        if self.rate_per_s <= 0.0 {
+            return Duration::ZERO;
+        }
+        Duration::from_secs_f64(f64::from(self.count.saturating_sub(1)) / self.rate_per_s)
+    }
+
+    /// Sends the burst on its schedule and collects every answer, in request order.
+    async fn send(
+        &self,
+        req: &Prepared,
+        client: &reqwest::Client,
+        ctx: &Ctx<'_>,
+    ) -> Vec<(u32, Result<Reply, Failure>)> {
         let start = tokio::time::Instant::now();
         // Dropping the set (deadline, cancel) aborts requests still in flight.
         let mut set: JoinSet<(u32, Result<Reply, Failure>)> = JoinSet::new();
@@ -137,7 +166,7 @@ impl BurstSpec {
                     }
                 }
             }
-            let rb = req.build(&client, ctx.spec.deadline);
+            let rb = req.build(client, ctx.spec.deadline);
             set.spawn(async move { (i, one(rb).await) });
         }
         while let Some(done) = set.join_next().await {
@@ -152,71 +181,81 @@ impl BurstSpec {
             .await;
         }
         replies.sort_by_key(|(i, _)| *i);
+        replies
+    }
+}
 
-        let mut obs = Observation::default();
-        let mut errors = 0u32;
-        let mut first_error: Option<Failure> = None;
-        let mut max_latency: f64 = 0.0;
-        let mut summary = String::new();
-        for (i, r) in &replies {
-            match r {
-                Ok(reply) => {
-                    let mut item = Facts::default();
-                    item.scalars.insert("status", Value::Num(f64::from(reply.status)));
-                    item.scalars.insert("latency", Value::Num(reply.latency_ms));
-                    item.headers = reply.headers.clone();
-                    max_latency = max_latency.max(reply.latency_ms);
-                    obs.http_status = Some(reply.status);
-                    obs.facts
-                        .scalars
-                        .insert("status", Value::Num(f64::from(reply.status)));
-                    for (k, v) in &reply.headers {
-                        if !obs.facts.headers.iter().any(|(h, _)| h == k) {
-                            obs.facts.headers.push((k.clone(), v.clone()));
-                        }
+/// The facts of a burst (one item per answer; the last status; every header name once; totals)
+/// and its one-line-per-request summary.
+fn observe(replies: &[(u32, Result<Reply, Failure>)]) -> (Observation, String) {
+    let mut obs = Observation::default();
+    let mut errors = 0u32;
+    let mut first_error: Option<Failure> = None;
+    let mut max_latency: f64 = 0.0;
+    let mut summary = String::new();
+    for (i, r) in replies {
+        match r {
+            Ok(reply) => {
+                let mut item = Facts::default();
+                item.scalars.insert("status", Value::Num(f64::from(reply.status)));
+                item.scalars.insert("latency", Value::Num(reply.latency_ms));
+                item.headers = reply.headers.clone();
+                max_latency = max_latency.max(reply.latency_ms);
+                obs.http_status = Some(reply.status);
+                obs.facts
+                    .scalars
+                    .insert("status", Value::Num(f64::from(reply.status)));
+                for (k, v) in &reply.headers {
+                    if !obs.facts.headers.iter().any(|(h, _)| h == k) {
+                        obs.facts.headers.push((k.clone(), v.clone()));
                     }
-                    let retry = reply
-                        .headers
-                        .iter()
-                        .find(|(k, _)| k == "retry-after")
-                        .map(|(_, v)| format!(" retry-after={v}"))
-                        .unwrap_or_default();
-                    summary.push_str(&format!(
-                        "#{} {} {} ms{retry}\n",
-                        i + 1,
-                        reply.status,
-                        super::cond::format_num(reply.latency_ms)
-                    ));
-                    obs.facts.items.push(item);
                 }
-                Err(f) => {
-                    errors += 1;
-                    summary.push_str(&format!("#{} error ({:?}): {}\n", i + 1, f.class, f.message));
-                    if first_error.is_none() {
-                        first_error = Some(f.clone());
-                    }
+                summary.push_str(&reply.summary(*i));
+                obs.facts.items.push(item);
+            }
+            Err(f) => {
+                errors += 1;
+                summary.push_str(&format!("#{} error ({:?}): {}\n", i + 1, f.class, f.message));
+                if first_error.is_none() {
+                    first_error = Some(f.clone());
                 }
             }
         }
-        ctx.streams.push(Stream::Body, summary.as_bytes()).await;
-        ctx.streams.finish(Stream::Body).await;
-        obs.facts
-            .scalars
-            .insert("total", Value::Num(obs.facts.items.len() as f64));
-        obs.facts.scalars.insert("errors", Value::Num(f64::from(errors)));
-        obs.facts.scalars.insert("latency", Value::Num(max_latency));
-        // Nothing answered at all: that is the transport's failure, not an assertion's.
-        if obs.facts.items.is_empty() {
-            obs.failure = first_error;
-        }
-        obs
     }
+    obs.facts
+        .scalars
+        .insert("total", Value::Num(obs.facts.items.len() as f64));
+    obs.facts.scalars.insert("errors", Value::Num(f64::from(errors)));
+    obs.facts.scalars.insert("latency", Value::Num(max_latency));
+    // Nothing answered at all: that is the transport's failure, not an assertion's.
+    if obs.facts.items.is_empty() {
+        obs.failure = first_error;
+    }
+    (obs, summary)
 }
 
 struct Reply {
     status: u16,
     latency_ms: f64,
     headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    /// `#3 429 12 ms retry-after=10`: its line in the body summary (`i` counts from 0).
+    fn summary(&self, i: u32) -> String {
+        let retry = self
+            .headers
+            .iter()
+            .find(|(k, _)| k == "retry-after")
+            .map(|(_, v)| format!(" retry-after={v}"))
+            .unwrap_or_default();
+        format!(
+            "#{} {} {} ms{retry}\n",
+            i + 1,
+            self.status,
+            super::cond::format_num(self.latency_ms)
+        )
+    }
 }
 
 async fn one(rb: reqwest::RequestBuilder) -> Result<Reply, Failure> {

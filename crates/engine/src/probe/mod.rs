@@ -2,39 +2,64 @@
 //!
 //! A [`Spec`] is read from a step's annotation ([`Spec::from_step`], in `annotation`); [`execute`]
 //! runs it once under a total deadline and a connect timeout, streams [`ProbeEvent`]s while it
-//! runs, and returns a [`ProbeResult`]: outcome, failure class, exit code or HTTP status, captures
-//! for the item's fields, every assertion with its actual value, capped and redacted output, and
-//! provenance. [`run_many`] runs independent probes in parallel, bounded.
+//! runs, and returns a [`ProbeResult`] (in `result`): outcome, failure class, exit code or HTTP
+//! status, captures for the item's fields, every assertion with its actual value, capped and
+//! redacted output, and provenance (judged in `judge`). [`run_many`] runs independent probes in
+//! parallel, bounded.
 //!
-//! One module per probe kind (`shell`, `http`, `http_burst`, `sql`, `prometheus`, `git_tag`), each
-//! with its own parameters; `cond` is the condition language, `env` the caller's variables,
-//! secrets and redaction, `output` the capped streams, `process` the one place child processes
-//! are built. Turning results into run events, and filling fields, is the run's business.
+//! One module per probe kind (`shell`, `http`, `http_burst`, `sql`, `prometheus`, `git_tag`):
+//! its spec type implements `kind::ProbeKind`, which declares the kind's name, annotation keys,
+//! parsing, condition names, implicit assertions, default deadline, description and run. `cond` is the condition language, `env` the
+//! caller's variables, secrets and redaction, `output` the capped streams, `process` the one
+//! place child processes are built. Turning results into run events, and filling fields, is
+//! the run's business.
+//!
+//! **Adding a kind:** write `probe/<kind>.rs`, its spec type implementing `ProbeKind`; declare
+//! the file (`pub mod <kind>;`, as Rust needs for any file) and register it with one line in the
+//! `kinds!` table below. Nothing else lists kinds: [`Kind`], [`KINDS`], the annotation reader,
+//! judging and the run all go through the table.
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 pub mod annotation;
 pub mod cond;
 pub mod env;
+mod judge;
+mod kind;
+pub mod output;
+pub mod process;
+mod result;
+
+// The kinds: a module each, registered by one line each in the table.
 pub mod git_tag;
 pub mod http;
 pub mod http_burst;
-pub mod output;
-pub mod process;
 pub mod prometheus;
 pub mod shell;
 pub mod sql;
 
+kind::kinds! {
+    Shell(shell::ShellSpec),
+    Http(http::HttpSpec),
+    HttpBurst(http_burst::BurstSpec),
+    Sql(sql::SqlSpec),
+    Prometheus(prometheus::PromSpec),
+    GitTag(git_tag::GitTagSpec),
+}
+
 pub use annotation::AnnotationError;
-pub use cond::{Facts, Value};
+pub use cond::{mentions, Facts, Value};
 pub use env::{Identity, MapSecrets, NoSecrets, ProbeEnv, Redact, SecretError, SecretSource, Template};
+pub(crate) use kind::{Ctx, Failure, Observation};
 pub use output::{Excerpt, Stream, OUTPUT_CAP};
+pub use result::{
+    AssertionResult, CaptureResult, FailureClass, Outcome, ProbeEvent, ProbeResult, Provenance, Verdict,
+};
 
 /// Longest deadline any step may ask for.
 pub const MAX_DEADLINE: Duration = Duration::from_secs(600);
@@ -68,44 +93,6 @@ fn ser_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-/// What a step runs, with the kind's own parameters.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Kind {
-    Shell(shell::ShellSpec),
-    Http(http::HttpSpec),
-    HttpBurst(http_burst::BurstSpec),
-    Sql(sql::SqlSpec),
-    Prometheus(prometheus::PromSpec),
-    GitTag(git_tag::GitTagSpec),
-}
-
-impl Kind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Kind::Shell(_) => "shell",
-            Kind::Http(_) => "http",
-            Kind::HttpBurst(_) => "http-burst",
-            Kind::Sql(_) => "sql",
-            Kind::Prometheus(_) => "prometheus",
-            Kind::GitTag(_) => "git-tag",
-        }
-    }
-
-    /// What the step does, with `${VAR}` filled and secrets left as references: shown to the
-    /// user and hashed into provenance.
-    pub fn describe(&self, env: &ProbeEnv) -> String {
-        match self {
-            Kind::Shell(s) => s.describe(env),
-            Kind::Http(s) => s.describe(env),
-            Kind::HttpBurst(s) => s.describe(env),
-            Kind::Sql(s) => s.describe(env),
-            Kind::Prometheus(s) => s.describe(env),
-            Kind::GitTag(s) => s.describe(env),
-        }
-    }
-}
-
 /// One `expect:` line (or an implicit one).
 #[derive(Debug, Clone, Serialize)]
 pub struct Assertion {
@@ -134,183 +121,6 @@ pub struct Capture {
     pub from: cond::Source,
 }
 
-/// Something a probe reports while it runs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ProbeEvent {
-    Started {
-        kind: String,
-        /// What runs (secrets as references).
-        what: String,
-        deadline_ms: u64,
-    },
-    /// Redacted output, at most [`OUTPUT_CAP`] bytes per stream in all.
-    Output { stream: Stream, text: String },
-    /// Progress: requests sent, bytes read, ...
-    Progress {
-        done: u64,
-        total: Option<u64>,
-        message: String,
-    },
-}
-
-/// Passed or failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Passed,
-    Failed,
-}
-
-/// Why a probe failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FailureClass {
-    /// The total deadline or the connect timeout passed.
-    Timeout,
-    /// Nothing listens there (or the connection could not be made for another network reason).
-    ConnectRefused,
-    /// The host name does not resolve.
-    Dns,
-    /// The TLS handshake failed (an untrusted or expired certificate, a protocol mismatch).
-    Tls,
-    /// An HTTP step got a status its conditions (or the implicit `status in 200..299`) reject.
-    HttpStatus,
-    /// The probe ran and an assertion did not hold.
-    Assertion,
-    /// The probe could not start: no such program, a missing variable or secret, a bad URL.
-    SpawnError,
-    /// The user cancelled it.
-    Cancelled,
-    /// The connection broke mid-way, or the server spoke something other than HTTP / Postgres.
-    Transport,
-    /// The SQL or PromQL was rejected (syntax, permissions, a read-only transaction).
-    QueryError,
-}
-
-/// An assertion's verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AssertionResult {
-    pub expr: String,
-    pub actual: String,
-    pub verdict: Verdict,
-    pub implicit: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Pass,
-    Fail,
-}
-
-/// A value captured for a field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CaptureResult {
-    /// As written in the annotation.
-    pub field: String,
-    /// The runbook field, when the spec was bound to its runbook.
-    pub field_id: Option<String>,
-    pub value: String,
-}
-
-/// Where and by what a probe ran.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Provenance {
-    pub host: String,
-    pub user: String,
-    pub flightdeck_version: String,
-    /// sha256 of [`Kind::describe`]: the command / request / query that ran.
-    pub command_sha256: String,
-    /// sha256 over `stream:sha256` lines of every stream read (each over its redacted bytes).
-    pub output_sha256: String,
-}
-
-/// Everything a probe run leaves behind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProbeResult {
-    pub kind: String,
-    pub outcome: Outcome,
-    pub failure: Option<FailureClass>,
-    /// Why it failed, in a sentence (redacted).
-    pub message: Option<String>,
-    pub exit_code: Option<i32>,
-    pub http_status: Option<u16>,
-    pub duration_ms: u64,
-    pub captures: Vec<CaptureResult>,
-    pub assertions: Vec<AssertionResult>,
-    pub stdout: Option<Excerpt>,
-    pub stderr: Option<Excerpt>,
-    pub body: Option<Excerpt>,
-    /// What ran (secrets as references).
-    pub what: String,
-    pub provenance: Provenance,
-}
-
-impl ProbeResult {
-    pub fn passed(&self) -> bool {
-        self.outcome == Outcome::Passed
-    }
-
-    pub fn capture(&self, field: &str) -> Option<&str> {
-        self.captures
-            .iter()
-            .find(|c| c.field == field || c.field_id.as_deref() == Some(field))
-            .map(|c| c.value.as_str())
-    }
-}
-
-/// A failure that ended a probe before it could be judged.
-#[derive(Debug, Clone)]
-pub(crate) struct Failure {
-    pub class: FailureClass,
-    pub message: String,
-}
-
-impl Failure {
-    pub fn new(class: FailureClass, message: impl Into<String>) -> Self {
-        Failure {
-            class,
-            message: message.into(),
-        }
-    }
-}
-
-/// What a kind observed.
-#[derive(Debug, Default)]
-pub(crate) struct Observation {
-    pub facts: Facts,
-    pub exit_code: Option<i32>,
-    pub http_status: Option<u16>,
-    pub failure: Option<Failure>,
-}
-
-impl Observation {
-    pub fn failed(f: Failure) -> Self {
-        Observation {
-            failure: Some(f),
-            ..Observation::default()
-        }
-    }
-}
-
-/// What a kind is handed to run.
-pub(crate) struct Ctx<'a> {
-    pub spec: &'a Spec,
-    pub env: &'a ProbeEnv,
-    pub streams: &'a output::Streams,
-    pub events: &'a mpsc::Sender<ProbeEvent>,
-}
-
-impl Ctx<'_> {
-    pub async fn progress(&self, done: u64, total: Option<u64>, message: String) {
-        let _ = self
-            .events
-            .send(ProbeEvent::Progress { done, total, message })
-            .await;
-    }
-}
-
 /// Runs a probe once and judges it. Never panics on outside data; every failure is a result.
 pub async fn execute(
     spec: &Spec,
@@ -325,7 +135,7 @@ pub async fn execute(
         Err(e) => {
             let streams = output::Streams::new(env.redact.clone(), vec![], events);
             let obs = Observation::failed(Failure::new(FailureClass::SpawnError, e.to_string()));
-            return finish(spec, &what, &streams, obs, started);
+            return judge::finish(spec, &what, &streams, obs, started);
         }
     };
     let streams = output::Streams::new(env.redact.clone(), secrets, events.clone());
@@ -342,16 +152,7 @@ pub async fn execute(
         streams: &streams,
         events: &events,
     };
-    let work = async {
-        match &spec.kind {
-            Kind::Shell(s) => s.run(&ctx).await,
-            Kind::Http(s) => s.run(&ctx).await,
-            Kind::HttpBurst(s) => s.run(&ctx).await,
-            Kind::Sql(s) => s.run(&ctx).await,
-            Kind::Prometheus(s) => s.run(&ctx).await,
-            Kind::GitTag(s) => s.run(&ctx).await,
-        }
-    };
+    let work = spec.kind.run(&ctx);
     // Dropping `work` on a deadline or a cancel kills a shell step's process group and closes
     // connections; what was read so far stays in `streams`.
     let obs = tokio::select! {
@@ -367,7 +168,7 @@ pub async fn execute(
             ))
         }),
     };
-    finish(spec, &what, &streams, obs, started)
+    judge::finish(spec, &what, &streams, obs, started)
 }
 
 /// Every secret value the spec's templates reference (so outputs can mask them).
@@ -382,194 +183,11 @@ fn used_secrets(spec: &Spec, env: &ProbeEnv) -> Result<Vec<String>, env::EnvErro
 impl Spec {
     /// The names of every `${secret:NAME}` the spec uses.
     pub fn secret_names(&self) -> Vec<String> {
-        let mut names = match &self.kind {
-            Kind::Shell(s) => s.secret_names(),
-            Kind::Http(s) => templates_secrets(s.templates()),
-            Kind::HttpBurst(s) => templates_secrets(s.templates()),
-            Kind::Sql(s) => templates_secrets(s.templates()),
-            Kind::Prometheus(s) => templates_secrets(s.templates()),
-            Kind::GitTag(s) => templates_secrets(s.templates()),
-        };
+        let mut names = self.kind.secret_names();
         names.sort();
         names.dedup();
         names
     }
-}
-
-fn templates_secrets<'a>(ts: impl IntoIterator<Item = &'a Template>) -> Vec<String> {
-    ts.into_iter()
-        .flat_map(|t| t.pieces.iter())
-        .filter_map(|p| match p {
-            env::Piece::Secret(s) => Some(s.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn finish(
-    spec: &Spec,
-    what: &str,
-    streams: &output::Streams,
-    mut obs: Observation,
-    started: Instant,
-) -> ProbeResult {
-    let duration = started.elapsed();
-    obs.facts
-        .scalars
-        .insert("duration", Value::Num(duration.as_secs_f64() * 1000.0));
-    let stdout = streams.excerpt(Stream::Stdout);
-    let stderr = streams.excerpt(Stream::Stderr);
-    let body = streams.excerpt(Stream::Body);
-
-    // Captures first (assertions may use them), then assertions, then verdicts.
-    let mut captures = Vec::new();
-    for c in &spec.captures {
-        let v = match &c.from {
-            cond::Source::Verdict => continue,
-            cond::Source::Expr(e) => obs.facts.eval(e),
-            cond::Source::Regex { stream, re } => {
-                let text = match stream.as_str() {
-                    "stderr" => streams.text(Stream::Stderr),
-                    "body" => streams.text(Stream::Body),
-                    _ => streams.text(Stream::Stdout),
-                };
-                re.captures(&text)
-                    .and_then(|m| m.get(1).or_else(|| m.get(0)))
-                    .map_or(Value::Missing, |m| Value::Str(m.as_str().to_owned()))
-            }
-        };
-        obs.facts.captures.insert(c.field.clone(), v.clone());
-        if v != Value::Missing {
-            captures.push(CaptureResult {
-                field: c.field.clone(),
-                field_id: c.field_id.clone(),
-                value: streams.redact_str(&v.render()),
-            });
-        }
-    }
-    let mut assertions = Vec::new();
-    let mut failed_status = false;
-    let mut failed_other = false;
-    for a in &spec.expect {
-        let j = obs.facts.judge(&a.cond);
-        if !j.pass {
-            if matches!(spec.kind, Kind::Http(_)) && mentions(&a.cond, "status") {
-                failed_status = true;
-            } else {
-                failed_other = true;
-            }
-        }
-        assertions.push(AssertionResult {
-            expr: a.expr.clone(),
-            actual: streams.redact_str(&j.actual),
-            verdict: if j.pass { Verdict::Pass } else { Verdict::Fail },
-            implicit: a.implicit,
-        });
-    }
-    let failure = match obs.failure.take() {
-        Some(f) => Some((f.class, f.message)),
-        None if failed_status => Some((
-            FailureClass::HttpStatus,
-            format!(
-                "HTTP status {} is not what the step expects",
-                obs.http_status
-                    .map_or_else(|| "missing".to_owned(), |s| s.to_string())
-            ),
-        )),
-        None if failed_other => {
-            let n = assertions.iter().filter(|a| a.verdict == Verdict::Fail).count();
-            let first = assertions
-                .iter()
-                .find(|a| a.verdict == Verdict::Fail)
-                .map(|a| format!("{} (actual: {})", a.expr, a.actual))
-                .unwrap_or_default();
-            Some((
-                FailureClass::Assertion,
-                if n == 1 {
-                    format!("assertion failed: {first}")
-                } else {
-                    format!("{n} assertions failed, first: {first}")
-                },
-            ))
-        }
-        None => None,
-    };
-    let passed = failure.is_none();
-    for c in &spec.captures {
-        if let cond::Source::Verdict = c.from {
-            captures.push(CaptureResult {
-                field: c.field.clone(),
-                field_id: c.field_id.clone(),
-                value: cond::verdict_option(&c.options, passed),
-            });
-        }
-    }
-    let mut out_hash = Sha256::new();
-    for (name, ex) in [("stdout", &stdout), ("stderr", &stderr), ("body", &body)] {
-        if let Some(ex) = ex {
-            out_hash.update(format!("{name}:{}\n", ex.sha256));
-        }
-    }
-    let (host, user) = host_user();
-    ProbeResult {
-        kind: spec.kind.name().to_owned(),
-        outcome: if passed { Outcome::Passed } else { Outcome::Failed },
-        failure: failure.as_ref().map(|f| f.0),
-        message: failure.map(|f| streams.redact_str(&f.1)),
-        exit_code: obs.exit_code,
-        http_status: obs.http_status,
-        duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
-        captures,
-        assertions,
-        stdout,
-        stderr,
-        body,
-        what: what.to_owned(),
-        provenance: Provenance {
-            host: host.clone(),
-            user: user.clone(),
-            flightdeck_version: env!("CARGO_PKG_VERSION").to_owned(),
-            command_sha256: hex::encode(Sha256::digest(what.as_bytes())),
-            output_sha256: hex::encode(out_hash.finalize()),
-        },
-    }
-}
-
-/// Does a condition look at this subject anywhere (inside `count(...)` too)?
-pub fn mentions(c: &cond::Cond, subject: &str) -> bool {
-    use cond::{Cond, Expr};
-    fn e(x: &Expr, s: &str) -> bool {
-        match x {
-            Expr::Subject(n) => n == s,
-            Expr::Count(c) => mentions(c, s),
-            Expr::Neg(a) => e(a, s),
-            Expr::Arith(a, _, b) => e(a, s) || e(b, s),
-            _ => false,
-        }
-    }
-    match c {
-        Cond::Cmp(a, _, b) => e(a, subject) || e(b, subject),
-        Cond::In(a, _, _) | Cond::Exists(a) | Cond::Contains(a, _) | Cond::Matches(a, _) => e(a, subject),
-        Cond::And(a, b) | Cond::Or(a, b) => mentions(a, subject) || mentions(b, subject),
-        Cond::Not(a) | Cond::All(a) | Cond::Any(a) => mentions(a, subject),
-    }
-}
-
-fn host_user() -> &'static (String, String) {
-    static HU: OnceLock<(String, String)> = OnceLock::new();
-    HU.get_or_init(|| {
-        let host = nix::unistd::gethostname()
-            .ok()
-            .map(|h| h.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "unknown".to_owned());
-        let user = nix::unistd::User::from_uid(nix::unistd::getuid())
-            .ok()
-            .flatten()
-            .map(|u| u.name)
-            .or_else(|| std::env::var("USER").ok())
-            .unwrap_or_else(|| "unknown".to_owned());
-        (host, user)
-    })
 }
 
 /// `1.5 s`, `250 ms`, `2 min`.

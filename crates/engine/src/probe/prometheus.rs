@@ -13,19 +13,10 @@ use super::annotation::{AnnotationError, Keys};
 use super::cond::{Names, Value};
 use super::env::{ProbeEnv, Template};
 use super::http::{classify, client};
+use super::kind::ProbeKind;
 use super::output::{Stream, OUTPUT_CAP};
 use super::{Ctx, Failure, FailureClass, Observation};
 use crate::runbook::Step;
-
-pub(crate) const NAMES: Names<'static> = Names {
-    kind: "prometheus",
-    subjects: &["value", "series", "min", "max", "avg", "latency", "duration"],
-    item_subjects: &[],
-    headers: false,
-    json: true,
-    streams: &["body"],
-    captures: &[],
-};
 
 /// A PromQL query step.
 #[derive(Debug, Clone, Serialize)]
@@ -48,8 +39,20 @@ fn ser_opt_ms<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok,
     }
 }
 
-impl PromSpec {
-    pub(crate) fn from_keys(keys: &mut Keys, step: &Step) -> Result<Self, AnnotationError> {
+impl ProbeKind for PromSpec {
+    const NAME: &'static str = "prometheus";
+    const KEYS: &'static [&'static str] = &["url", "query", "range", "step"];
+    const CONDITIONS: Names<'static> = Names {
+        kind: Self::NAME,
+        subjects: &["value", "series", "min", "max", "avg", "latency", "duration"],
+        item_subjects: &[],
+        headers: false,
+        json: true,
+        streams: &["body"],
+        captures: &[],
+    };
+
+    fn from_keys(keys: &mut Keys, step: &Step) -> Result<Self, AnnotationError> {
         let (url, _) = keys.required_template("url")?;
         let query = match keys.template("query")? {
             Some((q, _)) => q,
@@ -84,11 +87,11 @@ impl PromSpec {
         })
     }
 
-    pub(crate) fn templates(&self) -> impl Iterator<Item = &Template> {
+    fn templates(&self) -> impl Iterator<Item = &Template> {
         [&self.url, &self.query].into_iter()
     }
 
-    pub(crate) fn describe(&self, env: &ProbeEnv) -> String {
+    fn describe(&self, env: &ProbeEnv) -> String {
         let mut s = format!("{} {}", self.url.describe(env), self.query.describe(env));
         if let Some(r) = self.range {
             s.push_str(&format!(" [range {}", super::human_duration(r)));
@@ -100,140 +103,161 @@ impl PromSpec {
         s
     }
 
-    /// The step of a range query: as given, else 1/60 of the range but at least 1 s.
-    pub fn effective_step(&self) -> Option<Duration> {
-        self.range
-            .map(|r| self.step.unwrap_or_else(|| (r / 60).max(Duration::from_secs(1))))
-    }
-
-    pub(crate) async fn run(&self, ctx: &Ctx<'_>) -> Observation {
-        let spawn = |m: String| Observation::failed(Failure::new(FailureClass::SpawnError, m));
-        let mut used = Vec::new();
-        let base = match self.url.render(ctx.env, &mut used) {
+    async fn run(&self, ctx: &Ctx<'_>) -> Observation {
+        let url = match self.request_url(ctx.env) {
             Ok(u) => u,
-            Err(e) => return spawn(e.to_string()),
-        };
-        let query = match self.query.render(ctx.env, &mut used) {
-            Ok(q) => q,
-            Err(e) => return spawn(e.to_string()),
-        };
-        let now = ctx.env.clock.now();
-        let now_s = now.unix_timestamp_nanos() as f64 / 1e9;
-        let ts = |t: f64| format!("{t:.3}");
-        let (path, params) = match (self.range, self.effective_step()) {
-            (Some(r), Some(st)) => (
-                "api/v1/query_range",
-                vec![
-                    ("query", query.clone()),
-                    ("start", ts(now_s - r.as_secs_f64())),
-                    ("end", ts(now_s)),
-                    ("step", format!("{}s", st.as_secs_f64())),
-                ],
-            ),
-            _ => (
-                "api/v1/query",
-                vec![("query", query.clone()), ("time", ts(now_s))],
-            ),
-        };
-        let base = if base.ends_with('/') {
-            base
-        } else {
-            format!("{base}/")
-        };
-        let url = match reqwest::Url::parse(&base).and_then(|b| b.join(path)) {
-            Ok(mut u) => {
-                u.query_pairs_mut()
-                    .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
-                u
-            }
-            Err(e) => return spawn(format!("`{}` is not a URL: {e}", self.url.describe(ctx.env))),
+            Err(f) => return Observation::failed(f),
         };
         let client = match client(ctx.spec.connect_timeout, super::http::MAX_REDIRECTS, false) {
             Ok(c) => c,
             Err(f) => return Observation::failed(f),
         };
         let sent = Instant::now();
-        let mut resp = match client.get(url).timeout(ctx.spec.deadline).send().await {
+        let resp = match client.get(url).timeout(ctx.spec.deadline).send().await {
             Ok(r) => r,
             Err(e) => return Observation::failed(classify(&e)),
         };
         let status = resp.status().as_u16();
+        let raw = match read_answer(resp, ctx).await {
+            Ok(raw) => raw,
+            Err(f) => return Observation::failed(f),
+        };
         let mut obs = Observation {
             http_status: Some(status),
             ..Observation::default()
         };
-        let mut raw: Vec<u8> = Vec::new();
-        loop {
-            match resp.chunk().await {
-                Ok(Some(c)) => {
-                    ctx.streams.push(Stream::Body, &c).await;
-                    if raw.len() + c.len() > OUTPUT_CAP {
-                        ctx.streams.cut(Stream::Body, None);
-                        return Observation::failed(Failure::new(
-                            FailureClass::QueryError,
-                            "the answer is larger than 1 MiB: narrow the query",
-                        ));
-                    }
-                    raw.extend_from_slice(&c);
-                }
-                Ok(None) => break,
-                Err(e) => return Observation::failed(classify(&e)),
-            }
-        }
-        ctx.streams.finish(Stream::Body).await;
         obs.facts
             .scalars
             .insert("latency", Value::Num(sent.elapsed().as_secs_f64() * 1000.0));
-        let doc: serde_json::Value = match serde_json::from_slice(&raw) {
-            Ok(d) => d,
-            Err(_) => {
-                obs.failure = Some(Failure::new(
-                    if status >= 400 {
-                        FailureClass::HttpStatus
-                    } else {
-                        FailureClass::Transport
-                    },
-                    format!("HTTP {status}: the answer is not Prometheus JSON"),
-                ));
-                return obs;
-            }
-        };
-        if doc.get("status").and_then(|s| s.as_str()) != Some("success") {
-            let err = doc
-                .get("error")
-                .and_then(|e| e.as_str())
-                .unwrap_or("no error message");
-            obs.failure = Some(Failure::new(
-                FailureClass::QueryError,
-                format!("Prometheus rejected the query (HTTP {status}): {err}"),
-            ));
-            return obs;
+        match answer(status, &raw) {
+            Ok((kind, result)) => observe(&mut obs, kind, result),
+            Err(f) => obs.failure = Some(f),
         }
-        let result = doc
-            .get("data")
-            .and_then(|d| d.get("result"))
-            .cloned()
-            .unwrap_or(serde_json::Value::Null);
-        let kind = doc
-            .get("data")
-            .and_then(|d| d.get("resultType"))
-            .and_then(|t| t.as_str())
-            .unwrap_or("");
-        let (value, series, samples) = summarize(kind, &result);
-        obs.facts.scalars.insert("value", value);
-        obs.facts.scalars.insert("series", Value::Num(series as f64));
-        let finite: Vec<f64> = samples.into_iter().filter(|v| v.is_finite()).collect();
-        if !finite.is_empty() {
-            let min = finite.iter().copied().fold(f64::INFINITY, f64::min);
-            let max = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let avg = finite.iter().sum::<f64>() / finite.len() as f64;
-            obs.facts.scalars.insert("min", Value::Num(min));
-            obs.facts.scalars.insert("max", Value::Num(max));
-            obs.facts.scalars.insert("avg", Value::Num(avg));
-        }
-        obs.facts.json = Some(result);
         obs
     }
+}
+
+impl PromSpec {
+    /// The step of a range query: as given, else 1/60 of the range but at least 1 s.
+    pub fn effective_step(&self) -> Option<Duration> {
+        self.range
+            .map(|r| self.step.unwrap_or_else(|| (r / 60).max(Duration::from_secs(1))))
+    }
+
+    /// `/api/v1/query` at the environment's now, or `/api/v1/query_range` over the last `range`.
+    fn request_url(&self, env: &ProbeEnv) -> Result<reqwest::Url, Failure> {
+        let spawn = |m: String| Failure::new(FailureClass::SpawnError, m);
+        let mut used = Vec::new();
+        let base = self
+            .url
+            .render(env, &mut used)
+            .map_err(|e| spawn(e.to_string()))?;
+        let query = self
+            .query
+            .render(env, &mut used)
+            .map_err(|e| spawn(e.to_string()))?;
+        let now = env.clock.now();
+        let now_s = now.unix_timestamp_nanos() as f64 / 1e9;
+        let ts = |t: f64| format!("{t:.3}");
+        let (path, params) = match (self.range, self.effective_step()) {
+            (Some(r), Some(st)) => (
+                "api/v1/query_range",
+                vec![
+                    ("query", query),
+                    ("start", ts(now_s - r.as_secs_f64())),
+                    ("end", ts(now_s)),
+                    ("step", format!("{}s", st.as_secs_f64())),
+                ],
+            ),
+            _ => ("api/v1/query", vec![("query", query), ("time", ts(now_s))]),
+        };
+        let base = if base.ends_with('/') {
+            base
+        } else {
+            format!("{base}/")
+        };
+        let mut url = reqwest::Url::parse(&base)
+            .and_then(|b| b.join(path))
+            .map_err(|e| spawn(format!("`{}` is not a URL: {e}", self.url.describe(env))))?;
+        url.query_pairs_mut()
+            .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
+        Ok(url)
+    }
+}
+
+/// The answer's bytes, streamed into the body excerpt; an answer over [`OUTPUT_CAP`] fails.
+async fn read_answer(mut resp: reqwest::Response, ctx: &Ctx<'_>) -> Result<Vec<u8>, Failure> {
+    let mut raw: Vec<u8> = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(c)) => {
+                ctx.streams.push(Stream::Body, &c).await;
+                if raw.len() + c.len() > OUTPUT_CAP {
+                    ctx.streams.cut(Stream::Body, None);
+                    return Err(Failure::new(
+                        FailureClass::QueryError,
+                        "the answer is larger than 1 MiB: narrow the query",
+                    ));
+                }
+                raw.extend_from_slice(&c);
+            }
+            Ok(None) => break,
+            Err(e) => return Err(classify(&e)),
+        }
+    }
+    ctx.streams.finish(Stream::Body).await;
+    Ok(raw)
+}
+
+/// The `resultType` and `result` of a successful answer, or why there is none.
+fn answer(status: u16, raw: &[u8]) -> Result<(String, serde_json::Value), Failure> {
+    let doc: serde_json::Value = serde_json::from_slice(raw).map_err(|_| {
+        Failure::new(
+            if status >= 400 {
+                FailureClass::HttpStatus
+            } else {
+                FailureClass::Transport
+            },
+            format!("HTTP {status}: the answer is not Prometheus JSON"),
+        )
+    })?;
+    if doc.get("status").and_then(|s| s.as_str()) != Some("success") {
+        let err = doc
+            .get("error")
+            .and_then(|e| e.as_str())
+            .unwrap_or("no error message");
+        return Err(Failure::new(
+            FailureClass::QueryError,
+            format!("Prometheus rejected the query (HTTP {status}): {err}"),
+        ));
+    }
+    let data = doc.get("data");
+    let result = data
+        .and_then(|d| d.get("result"))
+        .cloned()
+        .unwrap_or(serde_json::Value::Null);
+    let kind = data
+        .and_then(|d| d.get("resultType"))
+        .and_then(|t| t.as_str())
+        .unwrap_or("");
+    Ok((kind.to_owned(), result))
+}
+
+/// `value`, `series`, `min` / `max` / `avg` over the finite samples, and the result for `json(...)`.
+fn observe(obs: &mut Observation, kind: String, result: serde_json::Value) {
+    let (value, series, samples) = summarize(&kind, &result);
+    obs.facts.scalars.insert("value", value);
+    obs.facts.scalars.insert("series", Value::Num(series as f64));
+    let finite: Vec<f64> = samples.into_iter().filter(|v| v.is_finite()).collect();
+    if !finite.is_empty() {
+        let min = finite.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let avg = finite.iter().sum::<f64>() / finite.len() as f64;
+        obs.facts.scalars.insert("min", Value::Num(min));
+        obs.facts.scalars.insert("max", Value::Num(max));
+        obs.facts.scalars.insert("avg", Value::Num(avg));
+    }
+    obs.facts.json = Some(result);
 }
 
 /// (value, number of series, every sample) of a `vector`, `matrix`, `scalar` or `string` result.

@@ -13,20 +13,19 @@ use tokio::io::AsyncReadExt;
 use super::annotation::{AnnotationError, Keys};
 use super::cond::{Names, Value};
 use super::env::{lookup_secret, secret_env_name, ProbeEnv, Template};
+use super::kind::{secrets_in, Implicit, ProbeKind};
 use super::output::Stream;
-use super::process::ProcessSpec;
-use super::{Ctx, Failure, FailureClass, Observation};
+use super::output::Streams;
+use super::process::{ProcessSpec, Running};
+use super::{Ctx, Failure, FailureClass, Observation, SHELL_DEADLINE};
 use crate::runbook::Step;
 
-pub(crate) const NAMES: Names<'static> = Names {
-    kind: "shell",
-    subjects: &["exit", "stdout", "stderr", "duration"],
-    item_subjects: &[],
-    headers: false,
-    json: true,
-    streams: &["stdout", "stderr"],
-    captures: &[],
-};
+/// Fence languages that run as shell steps without an annotation.
+pub(crate) const LANGS: &[&str] = &["bash", "sh", "shell", "console-bash"];
+
+/// The keys of its own an unannotated shell block's fence may carry, besides the common ones
+/// (other attributes there are left to other tools: `title=...`).
+pub(crate) const FENCE_KEYS: &[&str] = &["cwd"];
 
 /// A shell step.
 #[derive(Debug, Clone, Serialize)]
@@ -40,8 +39,24 @@ pub struct ShellSpec {
     pub env: Vec<(String, Template)>,
 }
 
-impl ShellSpec {
-    pub(crate) fn from_keys(keys: &mut Keys, step: &Step) -> Result<Self, AnnotationError> {
+impl ProbeKind for ShellSpec {
+    const NAME: &'static str = "shell";
+    const KEYS: &'static [&'static str] = &["command", "interpreter", "cwd", "env"];
+    const CONDITIONS: Names<'static> = Names {
+        kind: Self::NAME,
+        subjects: &["exit", "stdout", "stderr", "duration"],
+        item_subjects: &[],
+        headers: false,
+        json: true,
+        streams: &["stdout", "stderr"],
+        captures: &[],
+    };
+    const IMPLICIT: &'static [Implicit] = &[Implicit {
+        unless: "exit",
+        expr: "exit == 0",
+    }];
+
+    fn from_keys(keys: &mut Keys, step: &Step) -> Result<Self, AnnotationError> {
         let command = match keys.one("command")? {
             Some((c, _)) => c,
             None => step.code.clone(),
@@ -74,7 +89,11 @@ impl ShellSpec {
         })
     }
 
-    pub(crate) fn describe(&self, env: &ProbeEnv) -> String {
+    fn default_deadline(&self) -> std::time::Duration {
+        SHELL_DEADLINE
+    }
+
+    fn describe(&self, env: &ProbeEnv) -> String {
         let mut s = String::new();
         for (k, v) in &self.env {
             s.push_str(&format!("{k}={} ", v.describe(env)));
@@ -86,52 +105,22 @@ impl ShellSpec {
         s
     }
 
-    pub(crate) fn secret_names(&self) -> Vec<String> {
+    fn templates(&self) -> impl Iterator<Item = &Template> {
+        self.env.iter().map(|(_, t)| t).chain(self.cwd.iter())
+    }
+
+    /// Secrets in the command (which the shell reads from its environment) and in the templates.
+    fn secret_names(&self) -> Vec<String> {
         let mut names = rewrite_secrets(&self.command).1;
-        for t in self.env.iter().map(|(_, t)| t).chain(self.cwd.iter()) {
-            names.extend(t.pieces.iter().filter_map(|p| match p {
-                super::env::Piece::Secret(s) => Some(s.clone()),
-                _ => None,
-            }));
-        }
+        names.extend(secrets_in(self.templates()));
         names
     }
 
-    pub(crate) async fn run(&self, ctx: &Ctx<'_>) -> Observation {
-        let env = ctx.env;
-        let (command, secrets) = rewrite_secrets(&self.command);
-        let mut spec = ProcessSpec::new(&self.interpreter).arg("-c").arg(&command);
-        for (k, v) in &env.vars {
-            spec = spec.env(k, v);
-        }
-        let mut used = Vec::new();
-        for name in secrets {
-            match lookup_secret(env, &name) {
-                Ok(v) => spec = spec.env(secret_env_name(&name), v),
-                Err(e) => return Observation::failed(Failure::new(FailureClass::SpawnError, e.to_string())),
-            }
-        }
-        for (k, t) in &self.env {
-            match t.render(env, &mut used) {
-                Ok(v) => spec = spec.env(k, v),
-                Err(e) => return Observation::failed(Failure::new(FailureClass::SpawnError, e.to_string())),
-            }
-        }
-        let mut dir: Option<PathBuf> = env.cwd.clone();
-        if let Some(c) = &self.cwd {
-            match c.render(env, &mut used) {
-                Ok(v) => {
-                    dir = Some(match &dir {
-                        Some(base) => base.join(v),
-                        None => PathBuf::from(v),
-                    })
-                }
-                Err(e) => return Observation::failed(Failure::new(FailureClass::SpawnError, e.to_string())),
-            }
-        }
-        if let Some(d) = &dir {
-            spec = spec.cwd(d);
-        }
+    async fn run(&self, ctx: &Ctx<'_>) -> Observation {
+        let spec = match self.process(ctx.env) {
+            Ok(s) => s,
+            Err(f) => return Observation::failed(f),
+        };
         let mut child = match spec.spawn() {
             Ok(c) => c,
             Err(e) => {
@@ -141,34 +130,7 @@ impl ShellSpec {
                 ))
             }
         };
-        let out = child.take_stdout();
-        let err = child.take_stderr();
-        let streams = ctx.streams;
-        let readers = async {
-            tokio::join!(
-                pump(out, streams, Stream::Stdout),
-                pump(err, streams, Stream::Stderr)
-            );
-        };
-        tokio::pin!(readers);
-        let mut readers_done = false;
-        let status = tokio::select! {
-            s = child.wait() => s,
-            () = &mut readers => {
-                readers_done = true;
-                child.wait().await
-            }
-        };
-        // The step is over when its shell exits: whatever it left running in its group goes too,
-        // and then the pipes close.
-        child.kill_group();
-        if !readers_done {
-            let grace = std::time::Duration::from_secs(1);
-            let _ = tokio::time::timeout(grace, &mut readers).await;
-        }
-        streams.finish(Stream::Stdout).await;
-        streams.finish(Stream::Stderr).await;
-
+        let status = wait_reading(&mut child, ctx.streams).await;
         let mut obs = Observation::default();
         match status {
             Ok(st) => {
@@ -186,17 +148,82 @@ impl ShellSpec {
                 ));
             }
         }
-        let stdout = streams.text(Stream::Stdout);
+        let stdout = ctx.streams.text(Stream::Stdout);
         obs.facts.json = serde_json::from_str(&stdout).ok();
         obs.facts.scalars.insert("stdout", Value::Str(stdout));
         obs.facts
             .scalars
-            .insert("stderr", Value::Str(streams.text(Stream::Stderr)));
+            .insert("stderr", Value::Str(ctx.streams.text(Stream::Stderr)));
         obs
     }
 }
 
-async fn pump<R: tokio::io::AsyncRead + Unpin>(r: Option<R>, streams: &super::output::Streams, s: Stream) {
+impl ShellSpec {
+    /// The interpreter running the command, with the environment's variables, the secrets the
+    /// command names, the step's `env:` and its working directory.
+    fn process(&self, env: &ProbeEnv) -> Result<ProcessSpec, Failure> {
+        let spawn = |m: String| Failure::new(FailureClass::SpawnError, m);
+        let (command, secrets) = rewrite_secrets(&self.command);
+        let mut spec = ProcessSpec::new(&self.interpreter).arg("-c").arg(&command);
+        for (k, v) in &env.vars {
+            spec = spec.env(k, v);
+        }
+        let mut used = Vec::new();
+        for name in secrets {
+            let v = lookup_secret(env, &name).map_err(|e| spawn(e.to_string()))?;
+            spec = spec.env(secret_env_name(&name), v);
+        }
+        for (k, t) in &self.env {
+            let v = t.render(env, &mut used).map_err(|e| spawn(e.to_string()))?;
+            spec = spec.env(k, v);
+        }
+        let mut dir: Option<PathBuf> = env.cwd.clone();
+        if let Some(c) = &self.cwd {
+            let v = c.render(env, &mut used).map_err(|e| spawn(e.to_string()))?;
+            dir = Some(match &dir {
+                Some(base) => base.join(v),
+                None => PathBuf::from(v),
+            });
+        }
+        if let Some(d) = &dir {
+            spec = spec.cwd(d);
+        }
+        Ok(spec)
+    }
+}
+
+/// Waits for the shell while its output is read into `streams`. The step is over when the shell
+/// exits: whatever it left running in its group goes too, and then the pipes close (given a
+/// second to drain).
+async fn wait_reading(child: &mut Running, streams: &Streams) -> std::io::Result<std::process::ExitStatus> {
+    let out = child.take_stdout();
+    let err = child.take_stderr();
+    let readers = async {
+        tokio::join!(
+            pump(out, streams, Stream::Stdout),
+            pump(err, streams, Stream::Stderr)
+        );
+    };
+    tokio::pin!(readers);
+    let mut readers_done = false;
+    let status = tokio::select! {
+        s = child.wait() => s,
+        () = &mut readers => {
+            readers_done = true;
+            child.wait().await
+        }
+    };
+    child.kill_group();
+    if !readers_done {
+        let grace = std::time::Duration::from_secs(1);
+        let _ = tokio::time::timeout(grace, &mut readers).await;
+    }
+    streams.finish(Stream::Stdout).await;
+    streams.finish(Stream::Stderr).await;
+    status
+}
+
+async fn pump<R: tokio::io::AsyncRead + Unpin>(r: Option<R>, streams: &Streams, s: Stream) {
     let Some(mut r) = r else { return };
     let mut buf = vec![0u8; 16 * 1024];
     loop {

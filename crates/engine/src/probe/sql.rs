@@ -13,19 +13,10 @@ use sqlx::{ConnectOptions, Connection, Row};
 use super::annotation::{AnnotationError, Keys};
 use super::cond::{Names, Value};
 use super::env::{ProbeEnv, Template};
+use super::kind::ProbeKind;
 use super::output::Stream;
 use super::{Ctx, Failure, FailureClass, Observation};
 use crate::runbook::Step;
-
-pub(crate) const NAMES: Names<'static> = Names {
-    kind: "sql",
-    subjects: &["rows", "value", "body", "duration"],
-    item_subjects: &[],
-    headers: false,
-    json: true,
-    streams: &["body"],
-    captures: &[],
-};
 
 /// A Postgres query step.
 #[derive(Debug, Clone, Serialize)]
@@ -36,8 +27,20 @@ pub struct SqlSpec {
     pub query: Template,
 }
 
-impl SqlSpec {
-    pub(crate) fn from_keys(keys: &mut Keys, step: &Step) -> Result<Self, AnnotationError> {
+impl ProbeKind for SqlSpec {
+    const NAME: &'static str = "sql";
+    const KEYS: &'static [&'static str] = &["url", "query"];
+    const CONDITIONS: Names<'static> = Names {
+        kind: Self::NAME,
+        subjects: &["rows", "value", "body", "duration"],
+        item_subjects: &[],
+        headers: false,
+        json: true,
+        streams: &["body"],
+        captures: &[],
+    };
+
+    fn from_keys(keys: &mut Keys, step: &Step) -> Result<Self, AnnotationError> {
         let (url, line) = keys.required_template("url")?;
         let s = url.source.trim_start();
         if !(s.starts_with("postgres://") || s.starts_with("postgresql://") || s.starts_with("${")) {
@@ -61,11 +64,11 @@ impl SqlSpec {
         Ok(SqlSpec { url, query })
     }
 
-    pub(crate) fn templates(&self) -> impl Iterator<Item = &Template> {
+    fn templates(&self) -> impl Iterator<Item = &Template> {
         [&self.url, &self.query].into_iter()
     }
 
-    pub(crate) fn describe(&self, env: &ProbeEnv) -> String {
+    fn describe(&self, env: &ProbeEnv) -> String {
         format!(
             "{}\n{}",
             redact_password(&self.url.describe(env)),
@@ -73,7 +76,7 @@ impl SqlSpec {
         )
     }
 
-    pub(crate) async fn run(&self, ctx: &Ctx<'_>) -> Observation {
+    async fn run(&self, ctx: &Ctx<'_>) -> Observation {
         let spawn = |m: String| Observation::failed(Failure::new(FailureClass::SpawnError, m));
         let mut used = Vec::new();
         let url = match self.url.render(ctx.env, &mut used) {
@@ -141,7 +144,9 @@ impl SqlSpec {
             .insert("body", Value::Str(ctx.streams.text(Stream::Body)));
         obs
     }
+}
 
+impl SqlSpec {
     /// Rows as ordered (column, value) lists, or the count of affected rows for a statement
     /// without rows.
     async fn query_rows(

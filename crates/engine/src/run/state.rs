@@ -1,18 +1,20 @@
 //! `RunState`: what a run looks like now, as a pure fold of its runbook and its events.
 //!
-//! Owns the fold and the state types the CLI and the app display. There is no state table:
+//! Owns the state types the CLI and the app display, and the fold (in `fold`: the initial state,
+//! then one function per event kind). There is no state table:
 //! anything shown is recomputed from the log, so it cannot disagree with it. Events that name
 //! ids the runbook does not have (or kinds this build does not know) are kept as `orphans`,
 //! never a panic.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use super::error::Incomplete;
-use super::event::{Event, Verdict};
-use crate::runbook::{FieldKind, Runbook};
-use crate::store::StoredEvent;
+use super::event::Verdict;
+use crate::runbook::FieldKind;
+
+mod fold;
+
+pub use fold::fold;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -147,263 +149,6 @@ impl RunState {
     }
 }
 
-/// Fold `events` (in seq order) over `runbook`.
-pub fn fold(runbook: &Runbook, events: &[StoredEvent]) -> RunState {
-    let mut state = RunState {
-        run_id: events.first().map(|e| e.run_id.clone()).unwrap_or_default(),
-        runbook_name: runbook.name.clone(),
-        runbook_title: runbook.title.clone(),
-        runbook_sha256: runbook.sha256.clone(),
-        env: String::new(),
-        release: String::new(),
-        created_at: String::new(),
-        created_by: String::new(),
-        metadata: runbook
-            .metadata
-            .iter()
-            .map(|m| MetaState {
-                key: m.key.clone(),
-                label: m.label.clone(),
-                value: m.value.clone(),
-                by: None,
-                at: None,
-            })
-            .collect(),
-        items: runbook
-            .items
-            .iter()
-            .map(|i| ItemState {
-                id: i.id.clone(),
-                text: i.text.clone(),
-                depth: i.depth,
-                section: i.section.clone(),
-                critical: i.critical,
-                checked: i.checked,
-                by: None,
-                at: None,
-            })
-            .collect(),
-        fields: runbook
-            .fields
-            .iter()
-            .map(|f| FieldState {
-                id: f.id.clone(),
-                label: f.label.clone(),
-                unit: f.unit.clone(),
-                kind: f.kind.clone(),
-                item: f.item.clone(),
-                section: f.section.clone(),
-                value: None,
-                by: None,
-                at: None,
-                captured_from: None,
-            })
-            .collect(),
-        notes: Vec::new(),
-        signoffs: runbook
-            .signoffs
-            .iter()
-            .map(|s| SignOffState {
-                id: s.id.clone(),
-                name: s.name.clone(),
-                section: s.section.clone(),
-                phase: s.phase.clone(),
-                recorded: None,
-            })
-            .collect(),
-        decision: None,
-        steps: runbook.steps.iter().map(StepState::of).collect(),
-        event_count: events.len() as u64,
-        head_hash: events.last().map(|e| e.hash.clone()),
-        orphans: Vec::new(),
-    };
-    let items = index(state.items.iter().map(|i| i.id.as_str()));
-    let fields = index(state.fields.iter().map(|f| f.id.as_str()));
-    let metas = index(state.metadata.iter().map(|m| m.key.as_str()));
-    let signoffs = index(state.signoffs.iter().map(|s| s.id.as_str()));
-    let steps = index(state.steps.iter().map(|s| s.id.as_str()));
-
-    for e in events {
-        let orphan = |reason: String| Orphan {
-            seq: e.seq,
-            kind: e.kind.clone(),
-            reason,
-        };
-        let event = match Event::decode(e) {
-            Ok(event) => event,
-            Err(err) => {
-                state
-                    .orphans
-                    .push(orphan(format!("not understood by this version: {err}")));
-                continue;
-            }
-        };
-        let stamp = || (Some(e.actor.clone()), Some(e.time.clone()));
-        match event {
-            Event::RunCreated {
-                runbook_sha256,
-                env,
-                release,
-                ..
-            } => {
-                state.runbook_sha256 = runbook_sha256;
-                state.env = env;
-                state.release = release;
-                state.created_at = e.time.clone();
-                state.created_by = e.actor.clone();
-            }
-            Event::MetadataSet { key, value } => match metas.get(key.as_str()) {
-                Some(&i) => {
-                    let m = &mut state.metadata[i];
-                    m.value = Some(value);
-                    (m.by, m.at) = stamp();
-                }
-                None => state
-                    .orphans
-                    .push(orphan(format!("metadata key `{key}` is not in the runbook"))),
-            },
-            Event::ItemChecked { item } | Event::ItemUnchecked { item } => match items.get(item.as_str()) {
-                Some(&i) => {
-                    let it = &mut state.items[i];
-                    it.checked = e.kind == "item_checked";
-                    (it.by, it.at) = stamp();
-                }
-                None => state
-                    .orphans
-                    .push(orphan(format!("item `{item}` is not in the runbook"))),
-            },
-            Event::FieldSet { field, value } => match fields.get(field.as_str()) {
-                Some(&i) => {
-                    let f = &mut state.fields[i];
-                    f.value = Some(value);
-                    (f.by, f.at) = stamp();
-                    f.captured_from = None;
-                }
-                None => state
-                    .orphans
-                    .push(orphan(format!("field `{field}` is not in the runbook"))),
-            },
-            Event::NoteAdded { text, item } => {
-                if let Some(id) = item.as_deref().filter(|id| !items.contains_key(*id)) {
-                    state.orphans.push(orphan(format!(
-                        "note on item `{id}`, which is not in the runbook"
-                    )));
-                }
-                state.notes.push(Note {
-                    seq: e.seq,
-                    text,
-                    item,
-                    by: e.actor.clone(),
-                    at: e.time.clone(),
-                });
-            }
-            Event::SignoffRecorded {
-                signoff,
-                by,
-                override_reason,
-                incomplete,
-            } => {
-                match signoffs.get(signoff.as_str()) {
-                    // The first record of a slot stands; the operation refuses a second one.
-                    Some(&i) if state.signoffs[i].recorded.is_none() => {
-                        state.signoffs[i].recorded = Some(SignOffRecord {
-                            seq: e.seq,
-                            by,
-                            at: e.time.clone(),
-                            override_reason,
-                            incomplete,
-                        });
-                    }
-                    Some(_) => state
-                        .orphans
-                        .push(orphan(format!("sign-off `{signoff}` was already recorded"))),
-                    None => state
-                        .orphans
-                        .push(orphan(format!("sign-off `{signoff}` is not in the runbook"))),
-                }
-            }
-            Event::FieldCaptured { field, value, step } => match fields.get(field.as_str()) {
-                Some(&i) => {
-                    let f = &mut state.fields[i];
-                    f.value = Some(value);
-                    (f.by, f.at) = stamp();
-                    f.captured_from = Some(step);
-                }
-                None => state
-                    .orphans
-                    .push(orphan(format!("captured field `{field}` is not in the runbook"))),
-            },
-            Event::StepStarted {
-                step,
-                kind,
-                what,
-                confirmed_on,
-            } => match steps.get(step.as_str()) {
-                Some(&i) => {
-                    let s = &mut state.steps[i];
-                    s.status = StepStatus::Running;
-                    s.runs += 1;
-                    s.kind = kind;
-                    s.what = Some(what);
-                    s.confirmed_on = confirmed_on;
-                    (s.by, s.started_at) = stamp();
-                    s.finished_at = None;
-                    s.result = None;
-                }
-                None => state
-                    .orphans
-                    .push(orphan(format!("step `{step}` is not in the runbook"))),
-            },
-            Event::StepOutput { step, .. } => {
-                if !steps.contains_key(step.as_str()) {
-                    state.orphans.push(orphan(format!(
-                        "output of step `{step}`, which is not in the runbook"
-                    )));
-                }
-            }
-            Event::StepFinished { step, result } => match steps.get(step.as_str()) {
-                Some(&i) => {
-                    let s = &mut state.steps[i];
-                    s.status = if result.passed() {
-                        StepStatus::Passed
-                    } else {
-                        StepStatus::Failed
-                    };
-                    s.finished_at = Some(e.time.clone());
-                    s.result = Some(StepSummary::of(&result));
-                }
-                None => state
-                    .orphans
-                    .push(orphan(format!("step `{step}` is not in the runbook"))),
-            },
-            Event::DecisionRecorded {
-                decision,
-                maker,
-                rationale,
-                override_reason,
-                unchecked_criteria,
-            } => {
-                if state.decision.is_some() {
-                    state
-                        .orphans
-                        .push(orphan("the decision was already recorded".into()));
-                } else {
-                    state.decision = Some(DecisionState {
-                        seq: e.seq,
-                        decision,
-                        maker,
-                        rationale,
-                        at: e.time.clone(),
-                        override_reason,
-                        unchecked_criteria,
-                    });
-                }
-            }
-        }
-    }
-    state
-}
-
 /// Where a step stands: never run, running (started, not finished: also a run cut short by a
 /// crash), passed or failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -514,8 +259,4 @@ impl StepSummary {
                 .collect(),
         }
     }
-}
-
-fn index<'a>(ids: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
-    ids.enumerate().map(|(i, id)| (id.to_string(), i)).collect()
 }
