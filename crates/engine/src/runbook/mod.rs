@@ -1,9 +1,11 @@
-//! Runbooks: the model (`model`), the Markdown importer (`parse`) and the runbooks bundled
-//! with Flightdeck (`bundled:NAME`).
+//! Runbooks: the model (`model`), the Markdown importer (`parse`, with the field-line grammar in
+//! `fields` and the warnings about task look-alikes in `tasklike`) and the runbooks bundled with
+//! Flightdeck (`bundled:NAME`).
 
 mod fields;
 mod model;
 mod parse;
+mod tasklike;
 
 pub use model::*;
 pub use parse::{load, parse, ImportError, MAX_BYTES};

@@ -1,11 +1,13 @@
 //! Markdown (CommonMark + GFM) → `Runbook`.
 //!
-//! comrak (a port of cmark-gfm, the GFM reference) finds the block structure: headings, task-list
+//! comrak (a port of cmark-gfm, the GFM reference) finds the block structure: headings, list
 //! items, fenced code blocks, paragraphs. This module walks that tree once, without recursion (a
-//! file may nest 10,000 levels deep), and reads the checklist conventions off the source lines:
-//! bold labels with blanks (`**Size**: ___ GB`), `[ ] A [ ] B` choices, sign-off slots, the
-//! GO / NO-GO decision, the header metadata and `**Timeframe**` lines. What it does not understand
-//! it keeps as prose, in order. The field-line grammar itself lives in `fields`.
+//! file may nest 10,000 levels deep), decides which list items are tasks (`task`: cmark-gfm's rule,
+//! plus the tasks GitHub shows in block quotes and alerts), and reads the checklist conventions off
+//! the source lines: bold labels with blanks (`**Size**: ___ GB`), `[ ] A [ ] B` choices, sign-off
+//! slots, the GO / NO-GO decision, the header metadata and `**Timeframe**` lines. What it does not
+//! understand it keeps as prose, in order. The field-line grammar lives in `fields`; the warnings
+//! about text that looks like a task but is not one in `tasklike`.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -19,6 +21,7 @@ use super::fields::{self, LineField, Tok};
 use super::model::{
     slug, Block, Decision, Field, Item, MetaField, Phase, Runbook, Section, SignOff, Step, Timeframe, Warning,
 };
+use super::tasklike::{self, Start};
 
 /// Larger files are refused: no real checklist comes close, and parsing stays well under a second.
 pub const MAX_BYTES: usize = 64 * 1024 * 1024;
@@ -183,6 +186,47 @@ fn is_fenced(node: &AstNode<'_>) -> bool {
     matches!(&node.data().value, NodeValue::CodeBlock(c) if c.fenced)
 }
 
+/// A block quote, or a GitHub alert (`> [!NOTE]`) when comrak is asked to read those.
+fn is_quote(node: &AstNode<'_>) -> bool {
+    matches!(
+        node.data().value,
+        NodeValue::BlockQuote | NodeValue::MultilineBlockQuote(_) | NodeValue::Alert(_)
+    )
+}
+
+/// cmark-gfm's task rule on a line that starts at a list item: optional spaces, a list marker
+/// (`-`, `+`, `*`, `1.`, `1)`), at least one space, `[ ]`, `[x]` or `[X]`, and a space or tab
+/// after it. Returns the character in the box.
+fn task_box(line: &str) -> Option<char> {
+    let space = |c: char| matches!(c, ' ' | '\t' | '\u{b}' | '\u{c}');
+    let rest = line.trim_start_matches(space);
+    let rest = match rest.strip_prefix(['-', '+', '*']) {
+        Some(r) => r,
+        None => {
+            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            rest[digits..].strip_prefix(['.', ')']).filter(|_| digits > 0)?
+        }
+    };
+    let after = rest.trim_start_matches(space);
+    if after.len() == rest.len() {
+        return None;
+    }
+    let mark = match after.as_bytes() {
+        [b'[', mark @ (b' ' | b'x' | b'X'), b']', next, ..] if space(char::from(*next)) => *mark,
+        _ => return None,
+    };
+    Some(char::from(mark))
+}
+
+/// `[ ] text` → `text`: the box comrak leaves in the text of an item it did not see as a task.
+fn strip_box(text: &str) -> &str {
+    ["[ ]", "[x]", "[X]"]
+        .iter()
+        .find_map(|b| text.strip_prefix(b))
+        .unwrap_or(text)
+        .trim_start()
+}
+
 /// An open task item collecting what is written under it.
 struct Open {
     /// The comrak node's address, to match its end edge.
@@ -224,6 +268,10 @@ struct Builder<'s> {
     seen_heading: bool,
     /// Last line of a YAML front matter block (`---` … `---` at the top), 0 if none.
     front_matter_end: usize,
+    /// How many block quotes (or alerts) the walker is inside.
+    quotes: usize,
+    /// Lines already warned about: one warning per line is enough.
+    warned: HashSet<usize>,
 }
 
 impl<'s> Builder<'s> {
@@ -245,16 +293,35 @@ impl<'s> Builder<'s> {
             last_item: None,
             seen_heading: false,
             front_matter_end: front_matter_end(lines),
+            quotes: 0,
+            warned: HashSet::new(),
+        }
+    }
+
+    fn warn(&mut self, line: usize, message: &str) {
+        if self.warned.insert(line) {
+            self.rb.warnings.push(Warning {
+                line: u32::try_from(line).unwrap_or(u32::MAX),
+                message: message.to_string(),
+            });
         }
     }
 
     fn walk<'a>(&mut self, root: &'a AstNode<'a>) {
         for edge in root.traverse() {
             match edge {
-                NodeEdge::Start(node) => self.start(node),
+                NodeEdge::Start(node) => {
+                    if is_quote(node) {
+                        self.quotes += 1;
+                    }
+                    self.start(node);
+                }
                 NodeEdge::End(node) => {
                     if self.open.last().is_some_and(|o| o.node == addr(node)) {
                         self.close_item();
+                    }
+                    if is_quote(node) {
+                        self.quotes = self.quotes.saturating_sub(1);
                     }
                 }
             }
@@ -272,10 +339,19 @@ impl<'s> Builder<'s> {
             {
                 self.heading(node, h.level)
             }
-            NodeValue::TaskItem(_) => {
-                if let Some(checked) = self.task(node) {
-                    self.open_item(node, checked);
+            NodeValue::TaskItem(_) | NodeValue::Item(_) => match self.task(node) {
+                Some(checked) => self.open_item(node, checked),
+                // comrak reads a task here but GFM's reference does not (`- - [ ] x`, `- [ ]`).
+                None if matches!(value, NodeValue::TaskItem(_)) => {
+                    let start = node.data().sourcepos.start;
+                    let line = self.lines.get(start.line.wrapping_sub(1)).copied().unwrap_or("");
+                    let from = line.get(start.column.saturating_sub(1)..).unwrap_or(line);
+                    self.warn(start.line, &tasklike::not_a_task(from));
                 }
+                None => {}
+            },
+            NodeValue::Heading(_) if self.is_task_text(node) => {
+                // A setext heading that opens a task (`- [ ] Text` over `  ---`) is its text.
             }
             NodeValue::Paragraph => self.paragraph(node, top),
             NodeValue::CodeBlock(c) if c.fenced => self.step(node, &c),
@@ -433,42 +509,38 @@ impl<'s> Builder<'s> {
         self.container = Container::Section(self.rb.sections.len() - 1);
     }
 
-    /// Whether a task-list node is a task as cmark-gfm (the reference) sees it, and if so whether
-    /// it is checked. cmark-gfm reads the task marker off the start of the source line: a list
-    /// marker must be the first thing on it (so `> - [ ] x` and `- - [ ] x` are not tasks), and
-    /// any `[x]` on that line checks it.
+    /// Whether a list item is a task, and if so whether it is checked.
+    ///
+    /// Outside block quotes this is cmark-gfm's rule (`task_box`) on the item's whole first line:
+    /// a list marker must be the first thing on it (so `- - [ ] x` is not a task, though comrak
+    /// reads one), and any `[x]` on that line checks it. comrak alone would miss a task whose text
+    /// is a setext heading (`- [ ] a` over `  ---`), which cmark-gfm and GitHub render with a box;
+    /// plain list items are judged by the same rule, so that one is a task too.
+    ///
+    /// Inside a block quote or an alert cmark-gfm 0.29 sees no task (the line starts with `>`),
+    /// but GitHub renders one: there the rule is read from the item's own list marker
+    /// (`> - [ ] page the on-call`), and the box itself says whether it is checked.
     fn task(&self, node: &AstNode<'_>) -> Option<bool> {
-        if !matches!(node.data().value, NodeValue::TaskItem(_)) {
+        if !matches!(node.data().value, NodeValue::TaskItem(_) | NodeValue::Item(_)) {
             return None;
         }
-        let line = self.lines.get(node.data().sourcepos.start.line.wrapping_sub(1))?;
-        let space = |c: char| matches!(c, ' ' | '\t' | '\u{b}' | '\u{c}');
-        let rest = line.trim_start_matches(space);
-        let rest = match rest.strip_prefix(['-', '+', '*']) {
-            Some(r) => r,
-            None => {
-                let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-                rest[digits..].strip_prefix(['.', ')']).filter(|_| digits > 0)?
-            }
-        };
-        let after = rest.trim_start_matches(space);
-        if after.len() == rest.len() {
-            return None;
+        let start = node.data().sourcepos.start;
+        let line = self.lines.get(start.line.wrapping_sub(1))?;
+        if self.quotes > 0 {
+            let from = line.get(start.column.saturating_sub(1)..)?;
+            return task_box(from).map(|mark| mark != ' ');
         }
-        let after = after
-            .strip_prefix("[ ]")
-            .or_else(|| after.strip_prefix("[x]"))
-            .or_else(|| after.strip_prefix("[X]"))?;
-        after
-            .starts_with(space)
-            .then(|| line.contains("[x]") || line.contains("[X]"))
+        task_box(line).map(|_| line.contains("[x]") || line.contains("[X]"))
+    }
+
+    /// A heading that is the first block of a task: that task's text.
+    fn is_task_text(&self, node: &AstNode<'_>) -> bool {
+        node.previous_sibling().is_none() && node.parent().is_some_and(|p| self.task(p).is_some())
     }
 
     fn open_item<'a>(&mut self, node: &'a AstNode<'a>, checked: bool) {
-        let text = node
-            .first_child()
-            .filter(|c| matches!(c.data().value, NodeValue::Paragraph))
-            .map(|p| {
+        let mut text = match node.first_child() {
+            Some(p) if matches!(p.data().value, NodeValue::Paragraph) => {
                 // A field line written right under the item (no blank line between) continues the
                 // paragraph; it is not part of the item's text.
                 let pos = p.data().sourcepos;
@@ -480,8 +552,14 @@ impl<'s> Builder<'s> {
                     })
                     .unwrap_or(usize::MAX);
                 inline_text(p, cut)
-            })
-            .unwrap_or_default();
+            }
+            Some(h) if matches!(h.data().value, NodeValue::Heading(_)) => inline_text(h, usize::MAX),
+            _ => String::new(),
+        };
+        if !matches!(node.data().value, NodeValue::TaskItem(_)) {
+            // comrak did not take the box out of the text (a heading's, say): take it out here.
+            text = strip_box(&text).to_string();
+        }
         let key = self.key();
         let id = self.unique(Kind::Item, &key, &non_empty(slug(&text, ID_WORDS), "item"));
         let parent = self.open.last().map(|o| o.item);
@@ -597,8 +675,19 @@ impl<'s> Builder<'s> {
 
     fn paragraph<'a>(&mut self, node: &'a AstNode<'a>, top: bool) {
         let pos = node.data().sourcepos;
-        let item_text =
-            node.parent().is_some_and(|p| self.task(p).is_some()) && node.previous_sibling().is_none();
+        let opens_item = node.previous_sibling().is_none()
+            && node
+                .parent()
+                .is_some_and(|p| matches!(p.data().value, NodeValue::Item(_) | NodeValue::TaskItem(_)));
+        let item_text = opens_item && node.parent().is_some_and(|p| self.task(p).is_some());
+        let start = match (item_text, opens_item) {
+            (true, _) => Start::TaskText,
+            (false, true) => Start::ListItem,
+            (false, false) => Start::Line,
+        };
+        for (line, message) in tasklike::paragraph(node, start) {
+            self.warn(line, &message);
+        }
         for n in pos.start.line..=pos.end.line.min(self.lines.len()) {
             let first = n == pos.start.line;
             let text = self.para_line(n, first, pos.start.column, item_text);
@@ -936,6 +1025,29 @@ mod tests {
             (Some(i64::MAX), Some(i64::MIN)),
             "saturates"
         );
+    }
+
+    #[test]
+    fn the_task_rule_is_cmark_gfms() {
+        assert_eq!(task_box("- [ ] a"), Some(' '));
+        assert_eq!(task_box("  12) [X]\tb"), Some('X'));
+        assert_eq!(
+            task_box("* [x] "),
+            Some('x'),
+            "a space after the box, even at the end"
+        );
+        assert_eq!(task_box("- [ ]"), None, "nothing after the box");
+        assert_eq!(task_box("- [ ]x"), None);
+        assert_eq!(task_box("-[ ] a"), None, "no space after the marker");
+        assert_eq!(
+            task_box("- - [ ] a"),
+            None,
+            "the box must follow the first marker"
+        );
+        assert_eq!(task_box("> - [ ] a"), None, "a quote marker is not a list marker");
+        assert_eq!(task_box("- [  ] a"), None);
+        assert_eq!(strip_box("[x] Page the on-call"), "Page the on-call");
+        assert_eq!(strip_box("Page [x]"), "Page [x]");
     }
 
     #[test]

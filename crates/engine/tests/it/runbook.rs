@@ -1,6 +1,12 @@
 //! Runbook import: the M31 checklist as the user wrote it, varied checklists, bad input, id
-//! stability, and a differential test against cmark-gfm (the GFM reference implementation,
-//! `apt-get install cmark-gfm`; `make test` installs it) on fixtures and generated Markdown.
+//! stability, tasks in block quotes and alerts, warnings about task look-alikes, and a
+//! differential test against cmark-gfm (the GFM reference implementation, `apt-get install
+//! cmark-gfm`; `make test` installs it) on fixtures and generated Markdown.
+//!
+//! Debian's cmark-gfm (0.29) renders no check box for a task inside a block quote, where GitHub
+//! does; the reference here is cmark-gfm's count plus those quoted tasks, which are found in
+//! cmark-gfm's own tree (list items under a `block_quote` whose line, from the item's column,
+//! follows GFM's task rule).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -10,6 +16,8 @@ use proptest::prelude::*;
 
 const M31: &str = include_str!("../../../../tests/fixtures/m31-production-cutover.md");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/checklists");
+/// Fixtures of this file's own: quoted tasks, an incident runbook, look-alikes.
+const OWN_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/fixtures");
 
 fn m31() -> Runbook {
     parse("m31-production-cutover.md", M31.as_bytes()).expect("the M31 checklist imports as it is")
@@ -51,7 +59,23 @@ fn reference_items(input: &[u8]) -> (usize, usize) {
     )
 }
 
-fn reference(input: &[u8]) -> Reference {
+/// What cmark-gfm 0.29 counts (the same rules as `shared/tools/gfm-counts`), what its tasks' own
+/// lines say, and the tasks it leaves as text inside block quotes.
+#[derive(Debug)]
+struct Cmark {
+    counts: Reference,
+    /// Tasks and checked tasks as each task's own first line says. cmark-gfm 0.29 also reads the
+    /// box rule on an item's later, lazy lines: `- > quote` over `      - [x] text` becomes a
+    /// checked task, and `- [ ] a` over such a line turns checked. By the GFM spec a task is an
+    /// item whose first block starts with the box, so only the item's own line counts.
+    own_line: (usize, usize),
+    /// List items under a `block_quote` whose line, from the item's column, follows GFM's task
+    /// rule: GitHub renders them as tasks, cmark-gfm 0.29 as text.
+    quoted: usize,
+    quoted_checked: usize,
+}
+
+fn cmark_counts(input: &[u8]) -> Cmark {
     let (items, checked) = reference_items(input);
     let xml = cmark(&["--sourcepos", "-t", "xml"], input);
     let text = String::from_utf8_lossy(input);
@@ -60,28 +84,77 @@ fn reference(input: &[u8]) -> Reference {
         .split('\n')
         .flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'))
         .collect();
-    let mut fenced = 0;
-    for (i, _) in xml.match_indices("<code_block sourcepos=\"") {
-        let rest = &xml[i + 23..];
-        let mut nums = rest
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|s| !s.is_empty());
+    let source_at = |pos: &str| {
+        let mut nums = pos.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty());
         let (Some(line), Some(col)) = (nums.next(), nums.next()) else {
-            continue;
+            return ("", "");
         };
         let (line, col): (usize, usize) = (line.parse().unwrap_or(0), col.parse().unwrap_or(0));
-        let src = lines
-            .get(line.wrapping_sub(1))
-            .and_then(|l| l.get(col.saturating_sub(1)..))
-            .unwrap_or("");
+        let whole = lines.get(line.wrapping_sub(1)).copied().unwrap_or("");
+        (whole, whole.get(col.saturating_sub(1)..).unwrap_or(""))
+    };
+    let mut fenced = 0;
+    for (i, _) in xml.match_indices("<code_block sourcepos=\"") {
+        let src = source_at(&xml[i + 23..]).1;
         if src.trim_start().starts_with("```") || src.trim_start().starts_with("~~~") {
             fenced += 1;
         }
     }
+    // GFM's task rule, on a line from where its list item starts.
+    let task_rule =
+        regex::Regex::new(r"^[ \t\x0b\x0c]*(?:[-+*]|[0-9]+[.)])[ \t\x0b\x0c]+\[([ xX])\][ \t\x0b\x0c]")
+            .expect("regex");
+    let (mut quoted, mut quoted_checked, mut own, mut own_checked) = (0, 0, 0, 0);
+    // Walk the XML's tags, keeping the stack of open elements, to see which items are quoted.
+    let mut open: Vec<bool> = Vec::new();
+    for tag in xml.split('<').skip(1) {
+        let tag = tag.split('>').next().unwrap_or("");
+        if tag.starts_with(['?', '!']) {
+            continue;
+        }
+        if tag.starts_with('/') {
+            open.pop();
+            continue;
+        }
+        let name = tag.split_whitespace().next().unwrap_or("");
+        let pos = tag.split("sourcepos=\"").nth(1).unwrap_or("");
+        if name == "item" && open.iter().any(|&q| q) {
+            if let Some(m) = task_rule.captures(source_at(pos).1) {
+                quoted += 1;
+                quoted_checked += usize::from(&m[1] != " ");
+            }
+        }
+        if name == "tasklist" {
+            let line = source_at(pos).0;
+            if task_rule.is_match(line) {
+                own += 1;
+                own_checked += usize::from(line.contains("[x]") || line.contains("[X]"));
+            }
+        }
+        if !tag.ends_with('/') {
+            open.push(name == "block_quote");
+        }
+    }
+    Cmark {
+        counts: Reference {
+            items,
+            checked,
+            fenced,
+        },
+        own_line: (own, own_checked),
+        quoted,
+        quoted_checked,
+    }
+}
+
+/// What GitHub shows: cmark-gfm's tasks as their own lines say, plus the tasks inside block
+/// quotes.
+fn reference(input: &[u8]) -> Reference {
+    let c = cmark_counts(input);
     Reference {
-        items,
-        checked,
-        fenced,
+        items: c.own_line.0 + c.quoted,
+        checked: c.own_line.1 + c.quoted_checked,
+        fenced: c.counts.fenced,
     }
 }
 
@@ -104,6 +177,12 @@ fn m31_counts_match_the_issue() {
 
 #[test]
 fn m31_counts_match_cmark_gfm() {
+    let c = cmark_counts(M31.as_bytes());
+    assert_eq!(
+        (c.own_line, c.quoted),
+        ((c.counts.items, c.counts.checked), 0),
+        "for M31 the reference is cmark-gfm's count as it stands"
+    );
     assert_eq!(ours(&m31()), reference(M31.as_bytes()));
 }
 
@@ -475,7 +554,17 @@ fn ten_thousand_deep_nesting_does_not_overflow() {
         assert_eq!(ours_items(&rb), reference_items(lists.as_bytes()));
         let quotes = format!("{}- [ ] quoted\n", "> ".repeat(10_000));
         let rb = parse("quotes.md", quotes.as_bytes()).expect("imports");
-        assert_eq!(ours_items(&rb), reference_items(quotes.as_bytes()));
+        // cmark-gfm reads a list 10,000 quotes deep (and renders no box: it misses quoted tasks);
+        // comrak stops reading lists 100 containers deep (its MAX_LIST_DEPTH), so the task is a
+        // paragraph's text here, and the import says so instead of dropping it silently.
+        assert_eq!(reference_items(quotes.as_bytes()), (0, 0));
+        assert_eq!(ours_items(&rb), (0, 0));
+        assert_eq!(rb.warnings.len(), 1);
+        assert!(
+            rb.warnings[0].message.contains("looks like a task"),
+            "{:?}",
+            rb.warnings
+        );
         let mut tasks = String::new();
         for depth in 0..10_000 {
             tasks.push_str(&"  ".repeat(depth.min(200)));
@@ -506,6 +595,16 @@ fn markdown() -> impl Strategy<Value = String> {
         "      - [x] deepest",
         "> - [ ] quoted",
         "> > - [ ] twice",
+        "> - [x] quoted done",
+        ">   - [ ] quoted nested",
+        "> 1. [X] quoted one",
+        ">\t- [ ] quoted tab",
+        ">",
+        "> [!NOTE]",
+        "> [!WARNING]",
+        "- > - [ ] quote in an item",
+        "  > - [ ] quote under an item",
+        "- - [ ] two markers",
         "- plain",
         "  text",
         "```",
@@ -535,6 +634,15 @@ fn markdown() -> impl Strategy<Value = String> {
         "***",
         "Setext",
         "===",
+        "  ---",
+        "  ===",
+        "   ---",
+        "   ===",
+        ">   ---",
+        "☐ ballot",
+        "-[ ] glued",
+        "- [] empty box",
+        "| [ ] | cell |",
         "- [ ] item\r",
         "# Expected: ok",
         "[ ] not a list",
@@ -548,7 +656,14 @@ proptest! {
     #[test]
     fn generated_checklists_match_cmark_gfm(md in markdown()) {
         match parse("gen.md", md.as_bytes()) {
-            Ok(rb) => prop_assert_eq!(ours(&rb), reference(md.as_bytes()), "input:\n{}", md),
+            Ok(rb) => {
+                prop_assert_eq!(ours(&rb), reference(md.as_bytes()), "input:\n{}", md);
+                let lines = md.split(['\n', '\r']).count();
+                prop_assert!(
+                    rb.warnings.iter().all(|w| w.line >= 1 && w.line as usize <= lines),
+                    "a warning names a line of the file: {:?}\n{}", rb.warnings, md
+                );
+            }
             Err(e) => prop_assert!(md.trim().is_empty(), "unexpected error {} for:\n{}", e, md),
         }
     }
@@ -561,7 +676,7 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_markdownish_text_never_panics(s in "[-*+>#`~_\\[\\] xX0-9.:|\t\n\r*a-zé🚀]{0,600}") {
+    fn arbitrary_markdownish_text_never_panics(s in "[-*+>#`~_\\[\\] xX0-9.:|=!\t\n\r*a-zé🚀☐☑]{0,600}") {
         let _ = parse("fuzz.md", s.as_bytes());
     }
 }
@@ -575,4 +690,211 @@ fn a_malformed_annotation_is_an_import_error_with_file_and_line() {
     // The bundled runbook's annotations all read.
     let (name, bytes) = flightdeck_engine::runbook::read_source("bundled:m31").expect("bundled");
     parse(&name, &bytes).expect("the bundled M31 runbook imports");
+}
+
+fn own_fixture(name: &str) -> (Vec<u8>, Runbook) {
+    let bytes = std::fs::read(format!("{OWN_FIXTURES}/{name}")).expect("fixture");
+    let rb = parse(name, &bytes).expect("imports");
+    (bytes, rb)
+}
+
+fn item_by_text<'r>(rb: &'r Runbook, text: &str) -> &'r flightdeck_engine::runbook::Item {
+    rb.items.iter().find(|i| i.text == text).unwrap_or_else(|| {
+        panic!(
+            "an item `{text}` in {:?}",
+            rb.items.iter().map(|i| &i.text).collect::<Vec<_>>()
+        )
+    })
+}
+
+#[test]
+fn tasks_in_block_quotes_and_alerts_are_items_cmark_gfm_count_plus_the_quoted_ones() {
+    let (bytes, rb) = own_fixture("quoted-tasks.md");
+    let c = cmark_counts(&bytes);
+    // The fixture has 2 tasks outside quotes and 12 inside (3 of them checked); Debian's
+    // cmark-gfm sees only the 2, GitHub shows all 14.
+    assert_eq!(
+        (c.counts.items, c.counts.checked),
+        (2, 0),
+        "cmark-gfm 0.29 misses quoted tasks"
+    );
+    assert_eq!(
+        (c.quoted, c.quoted_checked),
+        (12, 3),
+        "the reference finds every quoted task"
+    );
+    assert_eq!(
+        c.own_line,
+        (2, 0),
+        "no task of cmark-gfm's is read off a later line here"
+    );
+    assert_eq!(
+        ours(&rb),
+        Reference {
+            items: c.counts.items + c.quoted,
+            checked: c.counts.checked + c.quoted_checked,
+            fenced: c.counts.fenced,
+        }
+    );
+    // Nesting is kept inside a quote and across one.
+    let bridge = item_by_text(&rb, "Open the bridge");
+    assert!(bridge.checked, "`[x]` in a quote arrives checked");
+    let nested = item_by_text(&rb, "Nested under a quoted task");
+    assert_eq!(nested.parent.as_ref(), Some(&bridge.id));
+    assert_eq!(item_by_text(&rb, "Two levels under it").depth, 2);
+    let child = item_by_text(&rb, "A quoted child of a plain task");
+    assert_eq!(
+        child.parent.as_ref(),
+        Some(&item_by_text(&rb, "A plain parent").id)
+    );
+    assert!(item_by_text(&rb, "Tip task, checked").checked, "`[X]` too");
+    assert!(!item_by_text(&rb, "A task in a nested quote").checked);
+    // A step and a field written under a quoted task are that task's, as anywhere else.
+    let warned = item_by_text(&rb, "Warned task with a step");
+    assert_eq!(warned.steps.len(), 1);
+    assert_eq!(
+        rb.step(&warned.steps[0]).map(|s| s.code.as_str()),
+        Some("echo quoted\n")
+    );
+    assert_eq!(warned.fields.len(), 1);
+    assert_eq!(
+        rb.field(&warned.fields[0]).map(|f| f.label.as_str()),
+        Some("Backup File")
+    );
+    // Ids read like any other item's, under their section.
+    assert_eq!(item_by_text(&rb, "Page the on-call").id, "1.page-the-on-call");
+    assert_eq!(item_by_text(&rb, "Noted task").id, "2.noted-task");
+    assert!(rb.warnings.is_empty(), "{:?}", rb.warnings);
+}
+
+#[test]
+fn an_incident_runbook_with_three_tasks_in_alerts_imports_all_17() {
+    let (bytes, rb) = own_fixture("incident-runbook.md");
+    assert_eq!(rb.items.len(), 17, "14 tasks in lists, 3 in alert blocks");
+    let c = cmark_counts(&bytes);
+    assert_eq!(
+        (c.counts.items, c.own_line.0, c.quoted),
+        (14, 14, 3),
+        "the 3 in alerts are the ones cmark-gfm 0.29 leaves as text"
+    );
+    for text in [
+        "Page the on-call database engineer if p95 latency is above 2 s",
+        "Tell Support before the first customer ticket lands",
+        "Confirm writes are drained before any restart",
+    ] {
+        let item = item_by_text(&rb, text);
+        assert!(!item.checked);
+        assert!(item.section.is_some(), "{text} sits in its section");
+    }
+    // The sign-off vouches for the quoted tasks of its phase like any other.
+    assert_eq!(rb.signoffs.len(), 1);
+    assert_eq!(ours(&rb), reference(&bytes));
+}
+
+#[test]
+fn a_task_whose_text_is_a_setext_heading_is_an_item_as_cmark_gfm_renders_it() {
+    let md = "## P\n### 1. S\n- [ ] Drain the node\n  ---\n- [x] Page the on-call\n  ===\n\
+              1. [ ] **Ordered** heading\n   ---\n- [ ] Two lines\n  of heading\n  ---\n";
+    let rb = parse("setext.md", md.as_bytes()).expect("imports");
+    assert_eq!(
+        ours(&rb),
+        reference(md.as_bytes()),
+        "cmark-gfm renders a box beside each heading"
+    );
+    let texts: Vec<_> = rb.items.iter().map(|i| (i.text.as_str(), i.checked)).collect();
+    assert_eq!(
+        texts,
+        [
+            ("Drain the node", false),
+            ("Page the on-call", true),
+            ("Ordered heading", false),
+            ("Two lines of heading", false)
+        ]
+    );
+    assert_eq!(rb.items[0].id, "1.drain-the-node");
+    let prose = serde_json::to_string(&rb.sections[0].blocks).expect("json");
+    assert!(
+        !prose.contains("Prose"),
+        "the heading is the item's text, not prose besides it: {prose}"
+    );
+}
+
+#[test]
+fn a_task_is_judged_by_its_own_line_not_by_a_later_lazy_one_as_cmark_gfm_029_does() {
+    // Found by the generator: cmark-gfm 0.29 re-reads the box rule on an item's lazy continuation
+    // lines, so `- > quote` over `      - [x] text` gets a checked box, and `- [ ] task` turns
+    // checked. Neither item's first block starts with a box, or with a checked one.
+    for md in [
+        "- [ ]\n- > - [ ] quote in an item\n      - [x] deepest",
+        "- > - [ ] quote in an item\n- [ ] task\nSetext\n  > - [ ] quote under an item\n      - [x] deepest",
+    ] {
+        let c = cmark_counts(md.as_bytes());
+        assert_eq!(
+            c.counts.checked, 1,
+            "cmark-gfm checks a box from the later line: {md}"
+        );
+        assert_eq!(c.own_line.1, 0, "no task's own line has `[x]`: {md}");
+        let rb = parse("lazy.md", md.as_bytes()).expect("imports");
+        assert_eq!(ours(&rb), reference(md.as_bytes()), "{md}");
+        assert!(rb.items.iter().all(|i| !i.checked), "{md}");
+    }
+}
+
+#[test]
+fn text_that_looks_like_a_task_is_warned_about_with_its_line() {
+    let (bytes, rb) = own_fixture("lookalikes.md");
+    let text = String::from_utf8_lossy(&bytes);
+    let line_of = |needle: &str| {
+        1 + text
+            .lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("`{needle}` is in the fixture")) as u32
+    };
+    let expected: Vec<(u32, &str)> = vec![
+        (line_of("☐ Call the database team"), "`☐` looks like a task"),
+        (line_of("☑ Restart the workers"), "`☑` looks like a task"),
+        (line_of("-[ ] Drain the queue"), "`-[ ]` looks like a task"),
+        (line_of("- [] Flip"), "`- []` looks like a task"),
+        (line_of("| Rotate the keys | [ ] |"), "table cell"),
+        (line_of("| [x] Notify support"), "table cell"),
+        (line_of("[ ] Update the status page"), "has no list marker"),
+        (line_of("- [ ]x Glued box") - 2, "has no text"),
+        (line_of("- [ ]x Glued box"), "`- [ ]x` looks like a task"),
+        (line_of("- - [ ] Nested on one line"), "on a line of its own"),
+        (line_of("> ☒ Quoted ballot box"), "`☒` looks like a task"),
+        (line_of("1.[ ] Glued ordered"), "`1.[ ]` looks like a task"),
+        (line_of("2. [ ] Numbered from two"), "starts at 1"),
+    ];
+    let got: Vec<(u32, &str)> = rb.warnings.iter().map(|w| (w.line, w.message.as_str())).collect();
+    assert_eq!(
+        got.iter().map(|g| g.0).collect::<Vec<_>>(),
+        expected.iter().map(|e| e.0).collect::<Vec<_>>(),
+        "one warning for each look-alike, in order, and none in code, inline code, choices, \
+         real tasks or HTML: {got:#?}"
+    );
+    for ((line, message), (_, says)) in got.iter().zip(&expected) {
+        assert!(message.contains(says), "line {line}: `{message}` says {says}");
+    }
+    // Only the real tasks are items: 2 in a list, 1 in a quote.
+    assert_eq!(rb.items.len(), 3);
+}
+
+#[test]
+fn m31_and_the_varied_fixtures_import_without_warnings() {
+    assert!(m31().warnings.is_empty(), "{:?}", m31().warnings);
+    let (name, bytes) = flightdeck_engine::runbook::read_source("bundled:m31").expect("bundled");
+    let bundled = parse(&name, &bytes).expect("imports");
+    assert!(bundled.warnings.is_empty(), "{:?}", bundled.warnings);
+    for name in [
+        "numbered-and-stars.md",
+        "nested-deep.md",
+        "arabic-emoji.md",
+        "crlf.md",
+    ] {
+        assert!(
+            fixture(name).warnings.is_empty(),
+            "{name}: {:?}",
+            fixture(name).warnings
+        );
+    }
 }
