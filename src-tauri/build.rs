@@ -26,8 +26,8 @@ fn granted(json: &str) -> BTreeSet<String> {
 fn main() {
     println!("cargo:rerun-if-changed=src/commands/all.rs");
     println!("cargo:rerun-if-changed={CAPABILITY}");
-    let capability = std::fs::read_to_string(CAPABILITY)
-        .unwrap_or_else(|e| panic!("cannot read {CAPABILITY}: {e}"));
+    let capability =
+        std::fs::read_to_string(CAPABILITY).unwrap_or_else(|e| panic!("cannot read {CAPABILITY}: {e}"));
     let want: BTreeSet<String> = COMMANDS
         .iter()
         .map(|c| format!("allow-{}", c.replace('_', "-")))

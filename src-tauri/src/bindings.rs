@@ -16,12 +16,12 @@ use crate::commands::archive::{ArchiveProgress, ArchiveReview, ExportArchiveReq,
 use crate::commands::envs::{CreateEnvReq, RemoveSecretReq, SetSecretReq, SetVarReq};
 use crate::commands::runbooks::BundledRunbook;
 use crate::commands::steps::{CancelStepReq, StepOutput};
-use flightdeck_engine::run::{
-    CheckReq, CreateReq, DecideReq, NoteReq, RunStepsReq, SetFieldReq, SetMetaReq, SignOffReq,
-};
 use crate::error::IpcError;
 use crate::view::{RunDoc, RunLive, RunSummary};
 use flightdeck_engine::environments::{EnvDetail, EnvSummary};
+use flightdeck_engine::run::{
+    CheckReq, CreateReq, DecideReq, NoteReq, RunStepsReq, SetFieldReq, SetMetaReq, SignOffReq,
+};
 
 fn generate(dir: &Path) {
     // serde_json writes u64 as a JSON number, so TypeScript sees a number, not a bigint.

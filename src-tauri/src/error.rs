@@ -135,7 +135,11 @@ mod tests {
         assert_eq!((e.code, e.message.as_str()), (ErrorCode::Conflict, "twice"));
         for kind in ErrorKind::ALL {
             let code = serde_json::to_value(ErrorCode::from(kind)).expect("json");
-            assert_eq!(code, serde_json::json!(kind.as_str()), "the window sees the engine's name");
+            assert_eq!(
+                code,
+                serde_json::json!(kind.as_str()),
+                "the window sees the engine's name"
+            );
         }
         let json = serde_json::to_value(IpcError::new(ErrorCode::NoUser, "who?")).expect("json");
         assert_eq!(

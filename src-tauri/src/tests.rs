@@ -280,7 +280,7 @@ fn a_target_changing_step_on_production_is_refused_until_confirmed() {
     let err = call(
         &app,
         "run_step",
-        json!({"req": {"run": id, "step": step, "confirmed": false}, "onOutput": channel(7)}),
+        json!({"req": {"run": id, "scope": {"step": step}, "confirmed": false}, "onOutput": channel(7)}),
     )
     .expect_err("needs confirmation");
     assert_eq!(err["code"], "confirm", "{err}");
@@ -316,7 +316,7 @@ fn cancel_stops_a_running_shell_step_and_it_is_recorded_as_cancelled() {
             call_on(
                 window,
                 "run_step",
-                json!({"req": {"run": id, "step": step, "confirmed": false}, "onOutput": channel(8)}),
+                json!({"req": {"run": id, "scope": {"step": step}, "confirmed": false}, "onOutput": channel(8)}),
             )
         });
         // Cancel as soon as the step is registered as running.
@@ -476,7 +476,7 @@ fn a_secret_echoed_by_a_step_run_from_the_app_never_reaches_the_window_or_the_st
     let live = call(
         &app,
         "run_step",
-        json!({"req": {"run": id, "step": "1.echo-the-token.step", "confirmed": false},
+        json!({"req": {"run": id, "scope": {"step": "1.echo-the-token.step"}, "confirmed": false},
                "onOutput": channel(11)}),
     )
     .expect("the step ran");

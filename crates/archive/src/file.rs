@@ -20,7 +20,10 @@ pub fn check_target(path: &Path) -> Result<()> {
         )));
     }
     if path.extension().is_none_or(|x| !x.eq_ignore_ascii_case("pdf")) {
-        return Err(Error::Path(format!("{}: an archive is a .pdf file", path.display())));
+        return Err(Error::Path(format!(
+            "{}: an archive is a .pdf file",
+            path.display()
+        )));
     }
     Ok(())
 }
@@ -33,7 +36,11 @@ pub fn write_archive(path: &Path, pdf: &[u8]) -> Result<()> {
     check_target(path)?;
     let io = |what: &'static str, at: &Path| {
         let at = at.to_path_buf();
-        move |source| Error::File { what, path: at, source }
+        move |source| Error::File {
+            what,
+            path: at,
+            source,
+        }
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io("create the folder", dir))?;

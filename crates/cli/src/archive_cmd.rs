@@ -87,8 +87,7 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
                     let _ = writeln!(std::io::stderr(), "  {what}…");
                 }
             };
-            let exported = flightdeck_archive::export_run(&store, &run, &ids, &choice, &opts, &mut stage)
-                ?;
+            let exported = flightdeck_archive::export_run(&store, &run, &ids, &choice, &opts, &mut stage)?;
             let pdf = exported.pdf;
             flightdeck_archive::write_archive(&output, &pdf)?;
             if ctx.json {
@@ -114,11 +113,7 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
         }
         ArchiveCmd::Show { file, cert } => {
             let (report, contents) = open(&file, cert.as_ref())?;
-            let rebuilt = contents
-                .as_ref()
-                .map(flightdeck_archive::rebuild)
-                .transpose()
-                ?;
+            let rebuilt = contents.as_ref().map(flightdeck_archive::rebuild).transpose()?;
             if ctx.json {
                 crate::render::json(&serde_json::json!({
                     "verification": report,

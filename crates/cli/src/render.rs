@@ -372,7 +372,11 @@ pub fn what_happened(stored: &StoredEvent) -> String {
             override_reason,
             ..
         }) => {
-            let with = if override_reason.is_some() { " with override" } else { "" };
+            let with = if override_reason.is_some() {
+                " with override"
+            } else {
+                ""
+            };
             format!("signed off {signoff}{with}")
         }
         Ok(E::DecisionRecorded { decision, .. }) => {

@@ -193,10 +193,14 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
             field,
             value,
             by,
-        } => done(ctx, run::set_field(store, &by.by, run::SetFieldReq { run, field, value })?),
-        C::Meta { run, key, value, by } => {
-            done(ctx, run::set_meta(store, &by.by, run::SetMetaReq { run, key, value })?)
-        }
+        } => done(
+            ctx,
+            run::set_field(store, &by.by, run::SetFieldReq { run, field, value })?,
+        ),
+        C::Meta { run, key, value, by } => done(
+            ctx,
+            run::set_meta(store, &by.by, run::SetMetaReq { run, key, value })?,
+        ),
         C::Note { run, text, by, item } => {
             done(ctx, run::note(store, &by.by, run::NoteReq { run, text, item })?)
         }
@@ -237,7 +241,11 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
 }
 
 /// `value` as JSON with `--json`, else as `human` draws it.
-fn show<T: serde::Serialize + ?Sized>(ctx: &Ctx, value: &T, human: impl Fn(&T) -> String) -> anyhow::Result<()> {
+fn show<T: serde::Serialize + ?Sized>(
+    ctx: &Ctx,
+    value: &T,
+    human: impl Fn(&T) -> String,
+) -> anyhow::Result<()> {
     if ctx.json {
         render::json(value)
     } else {
@@ -252,7 +260,9 @@ fn new_run(ctx: &Ctx, record: RunRecord) -> anyhow::Result<()> {
 
 /// What a write appended: the event with `--json`, else one line saying what it did.
 fn done(ctx: &Ctx, applied: Applied) -> anyhow::Result<()> {
-    show(ctx, &applied, |a| render::applied(&render::what_happened(&a.event), a))
+    show(ctx, &applied, |a| {
+        render::applied(&render::what_happened(&a.event), a)
+    })
 }
 
 /// Recompute the chain; exit 5 (through `Failed::Verify`) naming the first bad event.

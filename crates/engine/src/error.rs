@@ -91,7 +91,11 @@ mod tests {
     fn names_are_the_json_names_and_all_lists_every_kind_once() {
         for k in ErrorKind::ALL {
             let json = serde_json::to_value(k).expect("a kind serializes");
-            assert_eq!(json, serde_json::json!(k.as_str()), "as_str must match serde's name");
+            assert_eq!(
+                json,
+                serde_json::json!(k.as_str()),
+                "as_str must match serde's name"
+            );
         }
         let distinct: std::collections::HashSet<_> = ErrorKind::ALL.iter().collect();
         assert_eq!(distinct.len(), ErrorKind::ALL.len(), "ALL lists each kind once");

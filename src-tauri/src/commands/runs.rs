@@ -2,7 +2,9 @@
 //! operation on the engine's own request type, recorded under the app user's name and answered
 //! with the run's new `RunLive` (`Host::write`).
 
-use flightdeck_engine::run::{self, CheckReq, CreateReq, DecideReq, NoteReq, SetFieldReq, SetMetaReq, SignOffReq};
+use flightdeck_engine::run::{
+    self, CheckReq, CreateReq, DecideReq, NoteReq, SetFieldReq, SetMetaReq, SignOffReq,
+};
 use tauri::State;
 
 use crate::error::IpcError;
@@ -18,7 +20,8 @@ pub async fn list_runs(host: State<'_, Host>) -> Result<Vec<RunSummary>, IpcErro
 #[tauri::command]
 pub async fn create_run(host: State<'_, Host>, req: CreateReq) -> Result<String, IpcError> {
     let by = host.user_name()?;
-    host.blocking(move |store| Ok(run::create(store, &by, req)?.id)).await
+    host.blocking(move |store| Ok(run::create(store, &by, req)?.id))
+        .await
 }
 
 #[tauri::command]

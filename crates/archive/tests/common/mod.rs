@@ -50,7 +50,8 @@ pub fn m31_run() -> Fixture {
     ] {
         if loaded.state.meta(key).is_some() {
             run::set_meta(
-                &mut store, "ana",
+                &mut store,
+                "ana",
                 run::SetMetaReq {
                     run: id.clone(),
                     key: key.into(),
@@ -145,7 +146,8 @@ pub fn m31_run() -> Fixture {
             continue;
         }
         run::check(
-            &mut store, "ben",
+            &mut store,
+            "ben",
             run::CheckReq {
                 run: id.clone(),
                 item: item.id.clone(),
@@ -161,7 +163,8 @@ pub fn m31_run() -> Fixture {
             _ => format!("{}", 10 + i),
         };
         let _ = run::set_field(
-            &mut store, "ben",
+            &mut store,
+            "ben",
             run::SetFieldReq {
                 run: id.clone(),
                 field: f.id.clone(),
@@ -170,7 +173,8 @@ pub fn m31_run() -> Fixture {
         );
     }
     run::note(
-        &mut store, "ana",
+        &mut store,
+        "ana",
         run::NoteReq {
             run: id.clone(),
             text: "Payments latency watched for 15 minutes after the switch; stable.".into(),
@@ -180,7 +184,8 @@ pub fn m31_run() -> Fixture {
     .expect("note");
     for s in &loaded.runbook.signoffs {
         run::signoff(
-            &mut store, "carol",
+            &mut store,
+            "carol",
             run::SignOffReq {
                 run: id.clone(),
                 signoff: s.id.clone(),
@@ -190,7 +195,8 @@ pub fn m31_run() -> Fixture {
         .expect("signoff");
     }
     run::decide(
-        &mut store, "dana",
+        &mut store,
+        "dana",
         run::DecideReq {
             run: id.clone(),
             decision: Verdict::Go,

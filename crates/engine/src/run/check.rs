@@ -1,7 +1,7 @@
 //! `check`: tick or untick an item (`item_checked` / `item_unchecked`).
 
 use super::RunState;
-use super::{write, Op, Applied, Error, Event};
+use super::{write, Applied, Error, Event, Op};
 use crate::runbook::Runbook;
 use crate::store::Store;
 

@@ -5,7 +5,7 @@
 //! one: stopping is always allowed. A rationale is always required; the decision is made once.
 
 use super::RunState;
-use super::{write, Op, reason, require, Applied, Error, Event, Incomplete, Verdict};
+use super::{reason, require, write, Applied, Error, Event, Incomplete, Op, Verdict};
 use crate::runbook::Runbook;
 use crate::store::Store;
 

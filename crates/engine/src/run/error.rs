@@ -189,7 +189,10 @@ mod tests {
 
     #[test]
     fn each_variant_has_its_kind_and_wrapped_errors_keep_theirs() {
-        assert_eq!(Error::not_found("item", "x", "run r", ["y"]).kind(), ErrorKind::NotFound);
+        assert_eq!(
+            Error::not_found("item", "x", "run r", ["y"]).kind(),
+            ErrorKind::NotFound
+        );
         assert_eq!(Error::Invalid("x".into()).kind(), ErrorKind::Invalid);
         assert_eq!(
             Error::Incomplete {

@@ -225,7 +225,10 @@ mod tests {
         assert_eq!("GO".parse::<Verdict>().expect("go"), Verdict::Go);
         assert_eq!("No-Go".parse::<Verdict>().expect("no-go"), Verdict::NoGo);
         assert_eq!("no_go".parse::<Verdict>().expect("no-go"), Verdict::NoGo);
-        assert_eq!("maybe".parse::<Verdict>().expect_err("invalid").kind(), crate::ErrorKind::Invalid);
+        assert_eq!(
+            "maybe".parse::<Verdict>().expect_err("invalid").kind(),
+            crate::ErrorKind::Invalid
+        );
         assert_eq!(Verdict::NoGo.to_string(), "no-go");
     }
 }

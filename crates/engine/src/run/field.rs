@@ -1,7 +1,7 @@
 //! `set_field`: fill a blank (`field_set`), the value checked against the field's kind.
 
 use super::RunState;
-use super::{write, Op, Applied, Error, Event};
+use super::{write, Applied, Error, Event, Op};
 use crate::runbook::{Field, FieldKind, Runbook};
 use crate::store::Store;
 

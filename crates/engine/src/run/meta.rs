@@ -1,7 +1,7 @@
 //! `set_meta`: fill a header field of the run (`metadata_set`), e.g. the release manager.
 
 use super::RunState;
-use super::{write, Op, require, Applied, Error, Event};
+use super::{require, write, Applied, Error, Event, Op};
 use crate::runbook::{slug, Runbook};
 use crate::store::Store;
 

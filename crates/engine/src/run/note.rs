@@ -1,7 +1,7 @@
 //! `note`: add free text to the run, optionally on an item (`note_added`).
 
 use super::RunState;
-use super::{write, Op, require, Applied, Error, Event};
+use super::{require, write, Applied, Error, Event, Op};
 use crate::runbook::Runbook;
 use crate::store::Store;
 

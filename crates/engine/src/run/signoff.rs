@@ -4,7 +4,7 @@
 //! unchecked item or empty field there refuses it, unless an override reason is given; the
 //! reason and what was incomplete are then kept in the event. A slot is signed once.
 
-use super::{write, Op, reason, Applied, Error, Event, Incomplete, RunState};
+use super::{reason, write, Applied, Error, Event, Incomplete, Op, RunState};
 use crate::runbook::{slug, Runbook, SignOff};
 use crate::store::Store;
 

@@ -372,7 +372,10 @@ fn metadata_takes_a_key_or_its_label() {
     };
     assert_eq!(meta("release-manager", "Ana").expect("key"), expected);
     assert_eq!(meta("Release Manager", "Ana").expect("label"), expected);
-    assert_eq!(meta("release-manager", "").expect_err("empty").kind(), crate::ErrorKind::Invalid);
+    assert_eq!(
+        meta("release-manager", "").expect_err("empty").kind(),
+        crate::ErrorKind::Invalid
+    );
 }
 
 #[test]
@@ -410,7 +413,10 @@ fn notes_need_text_and_a_known_item() {
             item: None
         }
     );
-    assert_eq!(note(" ", None).expect_err("empty").kind(), crate::ErrorKind::Invalid);
+    assert_eq!(
+        note(" ", None).expect_err("empty").kind(),
+        crate::ErrorKind::Invalid
+    );
     assert_eq!(
         note("ok", Some("nope")).expect_err("unknown item").kind(),
         crate::ErrorKind::NotFound

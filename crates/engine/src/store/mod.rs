@@ -67,7 +67,6 @@ impl StoreError {
             source,
         }
     }
-
 }
 
 impl crate::error::HasKind for StoreError {

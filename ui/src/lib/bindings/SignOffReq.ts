@@ -2,6 +2,6 @@
 
 export type SignOffReq = { run: string, 
 /**
- * The sign-off id (`pre-flight-gates`).
+ * A sign-off id, or a section or phase id (or section number) holding exactly one sign-off.
  */
 signoff: string, override_reason: string | null, };

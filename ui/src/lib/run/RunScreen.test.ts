@@ -76,7 +76,7 @@ describe("RunScreen", () => {
   it("runs a step through run_step and shows its result and captures", async () => {
     handlers.run_step = ({ req }) =>
       live({
-        steps: [{ id: req.step, item: "1.tests", section: "1", kind: "shell", status: "passed", runs: 1, what: "make test", by: "Riley", started_at: "2026-11-28T10:03:00.000Z", finished_at: "2026-11-28T10:03:01.000Z", result: { passed: true, failure: null, message: null, exit_code: 0, http_status: null, duration_ms: 812, assertions: [["pass_rate > 95", "97.5", "pass"]], captures: [["1.pass-rate", "97.5"]] }, confirmed_on: null }],
+        steps: [{ id: req.scope.step, item: "1.tests", section: "1", kind: "shell", status: "passed", runs: 1, what: "make test", by: "Riley", started_at: "2026-11-28T10:03:00.000Z", finished_at: "2026-11-28T10:03:01.000Z", result: { passed: true, failure: null, message: null, exit_code: 0, http_status: null, duration_ms: 812, assertions: [["pass_rate > 95", "97.5", "pass"]], captures: [["1.pass-rate", "97.5"]] }, confirmed_on: null }],
       });
     show();
     await fireEvent.click((await screen.findByTestId("run-screen")).querySelector('[data-run-step="1.tests.step"]')!);
