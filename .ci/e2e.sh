@@ -52,7 +52,9 @@ run_node "the window suite (tests/e2e/app.test.mjs)" 720 "about 130 s" app.test.
 echo "screenshots: $CARGO_TARGET_DIR/e2e-screenshots/; tauri-driver and WebKitWebDriver logs: $CARGO_TARGET_DIR/e2e-logs/"
 
 # Nothing may be left running: a leftover holding an output pipe is what hung CI (issue 9).
+# (The harness's watchdog may still be at work for a moment after a test process ended.)
 left=$(ours | sort -un)
+for _ in $(seq 50); do [ -z "$left" ] && break; sleep 0.1; left=$(ours | sort -un); done
 if [ -n "$left" ]; then
   echo "error: the window suite left processes running:" >&2
   ps -o pid=,ppid=,etime=,args= -p "$(echo "$left" | paste -sd,)" >&2 || true

@@ -13,17 +13,21 @@
 //   - `d.quit()` on a session from `launch` ends the session (bounded in time) and then stops
 //     the app's whole process tree, whether or not the quit succeeded;
 //   - `driver.stop()` stops every tagged process, and so does this process's exit (a test
-//     timeout, an exception, SIGTERM from an outer `timeout`).
+//     timeout, an exception, SIGTERM from an outer `timeout`);
+//   - and should this process die without running any of that (SIGKILL), a detached watchdog
+//     (reaper.mjs) stops every tagged process once it is gone.
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Builder, By, until } from "selenium-webdriver";
 import { killNow, marked, processes, stopAll, trees } from "./procs.mjs";
 
+const HERE = dirname(fileURLToPath(import.meta.url));
 const target = process.env.CARGO_TARGET_DIR ?? "/var/tmp/flightdeck-target";
 export const APP = resolve(process.env.FLIGHTDECK_APP ?? join(target, "debug/flightdeck-app"));
 export const CLI = resolve(process.env.FLIGHTDECK_CLI ?? join(target, "debug/flightdeck"));
@@ -36,7 +40,15 @@ const run = promisify(execFile);
 /** The environment marker of everything this process starts (one value per test file). */
 export const TAG_VAR = "FLIGHTDECK_E2E_TAG";
 export const TAG = `${process.pid}-${randomBytes(6).toString("hex")}`;
-const tagged = () => ({ ...process.env, [TAG_VAR]: TAG });
+let reaper = null;
+/** The environment of a process started here; the first one starts the watchdog (reaper.mjs). */
+const tagged = () => {
+  if (!reaper) {
+    reaper = spawn(process.execPath, [join(HERE, "reaper.mjs"), String(process.pid), TAG], { stdio: "ignore", detached: true });
+    reaper.unref();
+  }
+  return { ...process.env, [TAG_VAR]: TAG };
+};
 
 /** Everything this process started, still running (whatever its parent is now). */
 export const started = () => marked(TAG_VAR, TAG);

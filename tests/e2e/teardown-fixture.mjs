@@ -9,6 +9,7 @@
 //   kill-app        the app is killed (SIGKILL), then the test talks to it
 //   kill-webdriver  WebKitWebDriver is killed (SIGKILL), so the session is torn down under the
 //                   test and the app loses its parent, then the test talks to it
+//   kill-test       the test's own process is killed (SIGKILL): no hook, handler or `finally` runs
 //   stop-driver     the suite's driver is stopped with the session still open (what the `after`
 //                   hook does when the session's quit failed), then the test talks to the app
 // Not named *.test.mjs: it is only ever run by teardown.test.mjs.
@@ -19,7 +20,7 @@ import { processes } from "./procs.mjs";
 const how = process.env.FLIGHTDECK_E2E_ABORT ?? "";
 const RUN = "FLIGHTDECK_E2E_TEARDOWN_RUN";
 const run = process.env[RUN];
-if (!["pass", "throw", "hang", "kill-app", "kill-webdriver", "stop-driver"].includes(how) || !run) {
+if (!["pass", "throw", "hang", "kill-app", "kill-webdriver", "kill-test", "stop-driver"].includes(how) || !run) {
   throw new Error(`teardown-fixture.mjs: set FLIGHTDECK_E2E_ABORT (got "${how}") and ${RUN}: teardown.test.mjs runs it`);
 }
 
@@ -53,6 +54,7 @@ test(`the app is open, then the test ends (${how})`, { timeout: 40_000 }, async 
     await $(d, "[data-testid=not-on-any-screen]", 600_000);
     return;
   }
+  if (how === "kill-test") process.kill(process.pid, "SIGKILL");
   if (how === "stop-driver") {
     await driver.stop();
     await $(d, "[data-testid=user-name-input]", 5000);
