@@ -59,7 +59,8 @@ demo: deps
 ui:
 	@$(SECTION) "ui: npm ci" .ci/npm-ci.sh ui
 	@$(SECTION) "ui: svelte-check" sh -c 'cd ui && npm run --silent check'
-	@$(SECTION) "ui: vitest (components over mockIPC)" sh -c 'cd ui && npm test --silent'
+	@$(SECTION) "ui: vitest (components over mockIPC)" \
+		.ci/bounded.sh "ui: vitest" 300 "about 40 s on 2 cores" sh -c 'cd ui && npm test --silent'
 	@$(SECTION) "ui: vite build" sh -c 'cd ui && npm run --silent build'
 
 ## make app: build the desktop app (it embeds ui/dist) and the CLI the e2e tests use, lint the
@@ -68,7 +69,9 @@ ui:
 app: deps ui
 	@$(SECTION) "build the desktop app and the CLI" cargo build -p flightdeck-app -p flightdeck-cli
 	@$(SECTION) "cargo clippy (the app, -D warnings)" cargo clippy -p flightdeck-app --all-targets -- -D warnings
-	@$(SECTION) "cargo test (the app: commands, bindings fresh)" .ci/services.sh cargo test -p flightdeck-app
+	@$(SECTION) "cargo test (the app): build" cargo test -p flightdeck-app --no-run
+	@$(SECTION) "cargo test (the app: commands, bindings fresh)" .ci/services.sh \
+		.ci/bounded.sh "cargo test (the app)" 600 "APP_NORMAL on 2 cores" cargo test -p flightdeck-app
 
 ## make app-smoke: start the app under Xvfb and save a screenshot of its window.
 app-smoke: app

@@ -19,6 +19,11 @@ export default defineConfig(({ mode }) => ({
     environment: "jsdom",
     include: ["src/**/*.test.ts"],
     setupFiles: ["src/test-setup.ts"],
+    // Each test and hook is bounded (the slowest test takes about 1.2 s), so a hung one fails
+    // naming itself; the Makefile bounds the whole run (.ci/bounded.sh).
+    testTimeout: 15_000,
+    hookTimeout: 15_000,
+    teardownTimeout: 10_000,
   },
   // Svelte's browser build (mount, not SSR) under vitest.
   resolve: mode === "test" ? { conditions: ["browser"] } : undefined,

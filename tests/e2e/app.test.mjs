@@ -147,7 +147,7 @@ describe("the desktop app", () => {
       await scrollTo(`[data-step-id="${id}"]`);
       await shot(d, "06-step-run");
     } finally {
-      sandbox.stop();
+      await sandbox.stop();
     }
   });
 

@@ -1,21 +1,81 @@
 // The real-window harness: tauri-driver (which drives WebKitWebDriver) on a free port, one
 // WebDriver session per app launch, screenshots, and the CLI on the same store.
 // Run under an X server (.ci/xvfb.sh); paths come from CARGO_TARGET_DIR.
+//
+// Nothing it starts outlives the suite, and nothing it starts holds the test runner's output:
+// a leftover process holding that pipe keeps `node --test` waiting for ever (the CI hang of
+// issue 9). So:
+//   - every process it starts (tauri-driver, the sandbox) and everything they start in turn
+//     (WebKitWebDriver, the app, WebKit's web and network processes) carries FLIGHTDECK_E2E_TAG
+//     in its environment, which survives re-parenting to init;
+//   - tauri-driver runs in its own process group with its output in a log file
+//     ($CARGO_TARGET_DIR/e2e-logs/), never on the runner's pipe;
+//   - `d.quit()` on a session from `launch` ends the session (bounded in time) and then stops
+//     the app's whole process tree, whether or not the quit succeeded;
+//   - `driver.stop()` stops every tagged process, and so does this process's exit (a test
+//     timeout, an exception, SIGTERM from an outer `timeout`);
+//   - and should this process die without running any of that (SIGKILL), a detached watchdog
+//     (reaper.mjs) stops every tagged process once it is gone.
 import { execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Builder, By, until } from "selenium-webdriver";
+import { killNow, marked, processes, stopAll, trees } from "./procs.mjs";
 
+const HERE = dirname(fileURLToPath(import.meta.url));
 const target = process.env.CARGO_TARGET_DIR ?? "/var/tmp/flightdeck-target";
 export const APP = resolve(process.env.FLIGHTDECK_APP ?? join(target, "debug/flightdeck-app"));
 export const CLI = resolve(process.env.FLIGHTDECK_CLI ?? join(target, "debug/flightdeck"));
 export const SHOTS = resolve(process.env.FLIGHTDECK_E2E_SHOTS ?? join(target, "e2e-screenshots"));
+export const LOGS = resolve(process.env.FLIGHTDECK_E2E_LOGS ?? join(target, "e2e-logs"));
 export { By, until };
 
 const run = promisify(execFile);
+
+/** The environment marker of everything this process starts (one value per test file). */
+export const TAG_VAR = "FLIGHTDECK_E2E_TAG";
+export const TAG = `${process.pid}-${randomBytes(6).toString("hex")}`;
+let reaper = null;
+/** The environment of a process started here; the first one starts the watchdog (reaper.mjs). */
+const tagged = () => {
+  if (!reaper) {
+    reaper = spawn(process.execPath, [join(HERE, "reaper.mjs"), String(process.pid), TAG], { stdio: "ignore", detached: true });
+    reaper.unref();
+  }
+  return { ...process.env, [TAG_VAR]: TAG };
+};
+
+/** Everything this process started, still running (whatever its parent is now). */
+export const started = () => marked(TAG_VAR, TAG);
+
+// Last line of defence: this process ending (normally, by a test runner's forced exit, or by a
+// signal) takes everything it started with it. The signal handlers stay installed: an outer
+// `timeout` and the test runner each send SIGTERM, and a second one arriving after a `once`
+// handler had removed itself would end this process at once, before the clean-up.
+process.on("exit", () => killNow(started()));
+let ending = false;
+for (const [sig, code] of [["SIGTERM", 143], ["SIGINT", 130], ["SIGHUP", 129]]) {
+  process.on(sig, () => {
+    if (ending) return;
+    ending = true;
+    killNow(started());
+    process.exit(code);
+  });
+}
+
+/** `promise`, or a rejection naming `what` after `ms`. */
+function within(promise, ms, what) {
+  let timer;
+  const limit = new Promise((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -28,36 +88,83 @@ function freePort() {
   });
 }
 
-/** Start tauri-driver and wait until it answers /status. */
+// The pids of the tauri-driver processes started here, and of the sandboxes: neither is part of
+// an app session's process tree.
+const driverPids = new Set();
+const sandboxPids = new Set();
+
+/** The processes of the app sessions: everything started here but the drivers and sandboxes. */
+function appProcesses() {
+  const all = processes();
+  const infra = new Set([...driverPids]);
+  for (const p of all) if (driverPids.has(p.ppid)) infra.add(p.pid); // WebKitWebDriver
+  const sandboxes = trees([...sandboxPids], all);
+  return marked(TAG_VAR, TAG, all).filter((pid) => !infra.has(pid) && !sandboxes.has(pid));
+}
+
+/** Stop `pids()` (TERM, then KILL), or throw naming what survived. */
+async function stopOrThrow(pids, what) {
+  const left = await stopAll(pids);
+  if (left.length) throw new Error(`${what}: still running after SIGKILL:\n  ${left.join("\n  ")}`);
+}
+
+/**
+ * Start tauri-driver and wait until it answers /status. Its output (and WebKitWebDriver's) goes
+ * to $CARGO_TARGET_DIR/e2e-logs/tauri-driver-TAG.log; `stop()` stops it and everything started
+ * by this process that is still running.
+ */
 export async function startDriver() {
   const port = await freePort();
   const nativePort = await freePort();
   const bin = process.env.TAURI_DRIVER ?? "tauri-driver";
-  const proc = spawn(bin, ["--port", String(port), "--native-port", String(nativePort)], {
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  mkdirSync(LOGS, { recursive: true });
+  const log = join(LOGS, `tauri-driver-${TAG}.log`);
+  const fd = openSync(log, "a");
+  let proc;
+  try {
+    proc = spawn(bin, ["--port", String(port), "--native-port", String(nativePort)], {
+      stdio: ["ignore", fd, fd],
+      detached: true, // its own process group: never a signal meant for the runner, killable as one
+      env: tagged(),
+    });
+  } finally {
+    closeSync(fd);
+  }
+  let spawnError = null;
+  proc.once("error", (e) => (spawnError = e));
+  if (proc.pid) driverPids.add(proc.pid);
+  const stop = async () => {
+    try {
+      await stopOrThrow(started, "stopping tauri-driver and everything the suite started");
+    } finally {
+      if (proc.pid) {
+        try {
+          process.kill(-proc.pid, "SIGKILL"); // anything left in its process group
+        } catch {
+          // the group is empty
+        }
+        driverPids.delete(proc.pid);
+      }
+    }
+  };
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`tauri-driver exited with ${proc.exitCode}`);
+    if (spawnError) throw new Error(`cannot start ${bin}: ${spawnError.message}`);
+    if (proc.exitCode !== null) throw new Error(`tauri-driver exited with ${proc.exitCode} (log: ${log})`);
     try {
       const r = await fetch(`${url}/status`);
       if (r.ok) break;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error("tauri-driver did not answer /status within 20 s");
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`tauri-driver did not answer /status within 20 s (log: ${log})`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    url,
-    stop: () =>
-      new Promise((done) => {
-        if (proc.exitCode !== null) return done();
-        proc.once("exit", () => done());
-        proc.kill("SIGTERM");
-      }),
-  };
+  return { url, log, stop };
 }
 
 /** A scratch store and settings directory for one suite. */
@@ -67,11 +174,34 @@ export function scratch() {
   return { dir, store: join(dir, "store.sqlite"), config: join(dir, "config") };
 }
 
-/** Launch the app in a new WebDriver session. */
+/**
+ * Launch the app in a new WebDriver session. Its `quit()` ends the session (within 15 s) and then
+ * stops the app's whole process tree (the app, WebKit's processes, anything they started), and
+ * rejects if the session did not end cleanly; a launch that fails stops whatever it started.
+ */
 export async function launch(driverUrl, args) {
   const caps = { browserName: "wry", "tauri:options": { application: APP, args } };
-  const d = await new Builder().usingServer(driverUrl).withCapabilities(caps).build();
-  await d.manage().setTimeouts({ implicit: 0, script: 10_000 });
+  let d;
+  try {
+    d = await within(new Builder().usingServer(driverUrl).withCapabilities(caps).build(), 60_000, "starting the app's WebDriver session");
+    await within(d.manage().setTimeouts({ implicit: 0, script: 10_000 }), 10_000, "setting the session's timeouts");
+  } catch (e) {
+    await stopOrThrow(appProcesses, "stopping the app after a failed launch").catch((stopError) => {
+      e.message += `; ${stopError.message}`;
+    });
+    throw e;
+  }
+  const quit = d.quit.bind(d);
+  d.quit = async () => {
+    let failure = null;
+    try {
+      await within(quit(), 15_000, "ending the WebDriver session");
+    } catch (e) {
+      failure = e;
+    }
+    await stopOrThrow(appProcesses, "stopping the app's processes");
+    if (failure) throw failure;
+  };
   return d;
 }
 
@@ -87,17 +217,28 @@ export async function cli(store, ...args) {
 /**
  * `flightdeck sandbox` on 127.0.0.1:8731 (where the sandbox environment points). A sandbox
  * already answering there is used as it is (and left running); one that does not come up fails.
+ * `stop()` stops the one started here (and anything it started).
  */
 export async function startSandbox() {
   const up = () => fetch("http://127.0.0.1:8731/health").then((r) => r.ok, () => false);
-  if (await up()) return { stop: () => {} };
-  const proc = spawn(CLI, ["sandbox", "--port", "8731", "--no-traffic"], { stdio: "ignore" });
-  for (let i = 0; i < 200 && proc.exitCode === null; i++) {
-    if (await up()) return { stop: () => proc.kill("SIGTERM") };
+  if (await up()) return { stop: async () => {} };
+  const proc = spawn(CLI, ["sandbox", "--port", "8731", "--no-traffic"], { stdio: "ignore", detached: true, env: tagged() });
+  let spawnError = null;
+  proc.once("error", (e) => (spawnError = e));
+  if (proc.pid) sandboxPids.add(proc.pid);
+  const stop = async () => {
+    try {
+      await stopOrThrow(() => (proc.pid ? [...trees([proc.pid])] : []), "stopping the sandbox");
+    } finally {
+      sandboxPids.delete(proc.pid);
+    }
+  };
+  for (let i = 0; i < 200 && proc.exitCode === null && !spawnError; i++) {
+    if (await up()) return { stop };
     await new Promise((r) => setTimeout(r, 100));
   }
-  proc.kill("SIGTERM");
-  throw new Error("flightdeck sandbox did not answer /health on 127.0.0.1:8731 within 20 s");
+  await stop();
+  throw new Error(spawnError ? `cannot start ${CLI}: ${spawnError.message}` : "flightdeck sandbox did not answer /health on 127.0.0.1:8731 within 20 s");
 }
 
 export const $ = (d, css, ms = 10_000) => d.wait(until.elementLocated(By.css(css)), ms, `no element ${css}`);
