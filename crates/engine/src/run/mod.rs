@@ -5,8 +5,10 @@
 //! module per operation (`create`, `check`, `field`, `meta`, `note`, `signoff`, `decide`), each
 //! with its own `...Req` input. Every operation validates against the runbook and the folded
 //! state and then appends exactly one event; the read, the check and the write happen in one
-//! store transaction (`Store::append_checked`). Storage itself belongs to `crate::store`.
+//! store transaction (`Store::append_folded`), resumed from the store's checkpoint of the state
+//! (`cache`) rather than the whole log. Storage itself belongs to `crate::store`.
 
+mod cache;
 mod check;
 mod create;
 mod decide;
@@ -29,10 +31,12 @@ pub use meta::{set_meta, SetMetaReq};
 pub use note::{note, NoteReq};
 pub use signoff::{resolve_signoff, signoff, SignOffReq};
 pub use state::{
-    fold, DecisionState, FieldState, ItemState, MetaState, Note, Orphan, RunState, SignOffRecord,
+    fold, fold_from, DecisionState, FieldState, ItemState, MetaState, Note, Orphan, RunState, SignOffRecord,
     SignOffState, StepState, StepStatus, StepSummary,
 };
 pub use step::{builtin_vars, plan, run_steps, RunStepsReq, Scope, StepRun, DEFAULT_CONCURRENCY};
+
+use std::sync::Arc;
 
 use crate::runbook::{self, Runbook};
 use crate::store::{RunRecord, Store, StoredEvent};
@@ -55,12 +59,11 @@ pub struct Applied {
 /// Load the run that `run_ref` (an id or a unique prefix) names.
 pub fn load(store: &Store, run_ref: &str) -> Result<LoadedRun, Error> {
     let record = store.resolve_run(run_ref)?;
-    let runbook = runbook_of(&record)?;
-    let events = store.events(&record.id)?;
-    let state = fold(&runbook, &events);
+    let runbook = cache::runbook(store, &record)?;
+    let state = store.folded(&record.id, &cache::RunFold::new(&runbook))?;
     Ok(LoadedRun {
         record,
-        runbook,
+        runbook: Arc::unwrap_or_clone(runbook),
         state,
     })
 }
@@ -73,18 +76,18 @@ pub fn runbook_of(record: &RunRecord) -> Result<Runbook, Error> {
     )?)
 }
 
-/// Resolve the run, then fold, validate with `decide` and append in one write transaction.
+/// Resolve the run, then resume its state, validate with `decide` and append in one write
+/// transaction.
 fn apply<F>(store: &mut Store, run_ref: &str, actor: &str, decide: F) -> Result<Applied, Error>
 where
     F: FnOnce(&Runbook, &RunState, &str) -> Result<Event, Error>,
 {
     let actor = require("--by (who does it)", actor)?;
     let record = store.resolve_run(run_ref)?;
-    let runbook = runbook_of(&record)?;
+    let runbook = cache::runbook(store, &record)?;
     let place = format!("run {}", short_id(&record.id));
-    let event = store.append_checked(&record.id, |events| {
-        let state = fold(&runbook, events);
-        decide(&runbook, &state, &place)?.into_new(&actor)
+    let event = store.append_folded(&record.id, &cache::RunFold::new(&runbook), |state| {
+        decide(&runbook, state, &place)?.into_new(&actor)
     })?;
     Ok(Applied {
         run_id: record.id,

@@ -1,7 +1,8 @@
 //! `RunState`: what a run looks like now, as a pure fold of its runbook and its events.
 //!
-//! Owns the fold and the state types the CLI and the app display. There is no state table:
-//! anything shown is recomputed from the log, so it cannot disagree with it. Events that name
+//! Owns the fold (and `fold_from`, its incremental form) and the state types the CLI and the app
+//! display. There is no state of record: anything shown is the fold of the log, so it cannot
+//! disagree with it (the store's checkpoints only cache that fold; see `run::cache`). Events that name
 //! ids the runbook does not have (or kinds this build does not know) are kept as `orphans`,
 //! never a panic.
 
@@ -149,7 +150,7 @@ impl RunState {
 
 /// Fold `events` (in seq order) over `runbook`.
 pub fn fold(runbook: &Runbook, events: &[StoredEvent]) -> RunState {
-    let mut state = RunState {
+    let state = RunState {
         run_id: events.first().map(|e| e.run_id.clone()).unwrap_or_default(),
         runbook_name: runbook.name.clone(),
         runbook_title: runbook.title.clone(),
@@ -213,10 +214,24 @@ pub fn fold(runbook: &Runbook, events: &[StoredEvent]) -> RunState {
             .collect(),
         decision: None,
         steps: runbook.steps.iter().map(StepState::of).collect(),
-        event_count: events.len() as u64,
-        head_hash: events.last().map(|e| e.hash.clone()),
+        event_count: 0,
+        head_hash: None,
         orphans: Vec::new(),
     };
+    fold_from(state, events)
+}
+
+/// Fold `events` on, after the ones `state` already holds (the incremental form of `fold`:
+/// `fold_from(fold(rb, a), b)` equals `fold(rb, a ++ b)`, so a checkpoint of the state plus the
+/// events after it gives the same state as the whole log).
+pub fn fold_from(mut state: RunState, events: &[StoredEvent]) -> RunState {
+    if state.run_id.is_empty() {
+        state.run_id = events.first().map(|e| e.run_id.clone()).unwrap_or_default();
+    }
+    state.event_count += events.len() as u64;
+    if let Some(last) = events.last() {
+        state.head_hash = Some(last.hash.clone());
+    }
     let items = index(state.items.iter().map(|i| i.id.as_str()));
     let fields = index(state.fields.iter().map(|f| f.id.as_str()));
     let metas = index(state.metadata.iter().map(|m| m.key.as_str()));
