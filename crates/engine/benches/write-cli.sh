@@ -8,6 +8,8 @@
 # checkpoint). Each timed check is preceded, untimed, by an uncheck (hyperfine --prepare).
 #
 # Usage: crates/engine/benches/write-cli.sh [debug|release] [runs]   (default: debug 40)
+#   BASELINE=/path/to/an/older/flightdeck also times that binary on both runs (3 runs each; one
+#   that folds the whole log per write takes seconds on the long run).
 # Needs: hyperfine (.ci/deps.sh installs it), python3.
 set -euo pipefail
 
@@ -45,9 +47,31 @@ for which in new long; do
     "$bin --store $store run check $run $item --by bench"
 done
 
-python3 - "$dir/new.json" "$dir/long.json" "$profile" <<'EOF'
-import json, sys
-new, long = (json.load(open(p))["results"][0]["median"] * 1e3 for p in sys.argv[1:3])
-print(f"{sys.argv[3]} CLI `run check`: new run median {new:.1f} ms, "
-      f"100,000-event run median {long:.1f} ms; ratio {long / new:.2f} (target <= 1.5)")
+if [ -n "${BASELINE:-}" ]; then
+  for which in new long; do
+    if [ "$which" = new ]; then run=$new_run; else run=$long_run; fi
+    store="$dir/$which.sqlite"
+    hyperfine --style basic --runs 3 \
+      --prepare "$BASELINE --store $store run check $run $item --by bench --uncheck" \
+      --export-json "$dir/baseline-$which.json" \
+      --command-name "baseline CLI check, $which run" \
+      "$BASELINE --store $store run check $run $item --by bench"
+  done
+fi
+
+python3 - "$dir" "$profile" <<'EOF'
+import json, os, sys
+dir, profile = sys.argv[1:3]
+def figures(prefix):
+    out = []
+    for which in ("new", "long"):
+        r = json.load(open(os.path.join(dir, f"{prefix}{which}.json")))["results"][0]
+        out.append((r["median"] * 1e3, (r["user"] + r["system"]) * 1e3))
+    return out
+for name, prefix in ((f"{profile} CLI", ""), ("baseline CLI", "baseline-")):
+    if not os.path.exists(os.path.join(dir, f"{prefix}new.json")):
+        continue
+    (new, new_cpu), (long, long_cpu) = figures(prefix)
+    print(f"{name} `run check`: new run median {new:.1f} ms, 100,000-event run median {long:.1f} ms; "
+          f"ratio {long / new:.2f} (target <= 1.5); mean CPU (user+sys) {new_cpu:.1f} ms vs {long_cpu:.1f} ms")
 EOF

@@ -71,6 +71,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_store_with_its_memo_still_moves_between_threads() {
+        // The app shares one `Store` behind a mutex across blocking tasks.
+        fn send<T: Send>() {}
+        send::<super::super::Store>();
+    }
+
+    #[test]
     fn values_come_back_by_key_and_type_and_the_least_recent_goes_first() {
         let memo = Memo::default();
         memo.put("a".into(), Arc::new(1u32));

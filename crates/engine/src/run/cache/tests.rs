@@ -72,70 +72,33 @@ fn probe_result(passed: bool, field: Option<String>) -> ProbeResult {
     }
 }
 
+/// The ids an event can name, by what they are.
+struct Ids {
+    items: Vec<String>,
+    fields: Vec<String>,
+    metas: Vec<String>,
+    signoffs: Vec<String>,
+    steps: Vec<String>,
+}
+
+impl Ids {
+    fn of(rb: &Runbook) -> Ids {
+        Ids {
+            items: rb.items.iter().map(|i| i.id.clone()).collect(),
+            fields: rb.fields.iter().map(|f| f.id.clone()).collect(),
+            metas: rb.metadata.iter().map(|m| m.key.clone()).collect(),
+            signoffs: rb.signoffs.iter().map(|s| s.id.clone()).collect(),
+            steps: rb.steps.iter().map(|s| s.id.clone()).collect(),
+        }
+    }
+}
+
 /// One event of every kind the fold knows, plus unknown kinds, bad payloads and ids the runbook
 /// does not have, chosen by `(what, n, stray)`.
-fn event(rb: &Runbook, what: u8, n: usize, stray: bool) -> (String, Value) {
-    let items: Vec<String> = rb.items.iter().map(|i| i.id.clone()).collect();
-    let fields: Vec<String> = rb.fields.iter().map(|f| f.id.clone()).collect();
-    let metas: Vec<String> = rb.metadata.iter().map(|m| m.key.clone()).collect();
-    let signoffs: Vec<String> = rb.signoffs.iter().map(|s| s.id.clone()).collect();
-    let steps: Vec<String> = rb.steps.iter().map(|s| s.id.clone()).collect();
+fn event(rb: &Runbook, ids: &Ids, what: u8, n: usize, stray: bool) -> (String, Value) {
     let typed = match what % 14 {
-        0 => Event::ItemChecked {
-            item: pick(&items, n, stray),
-        },
-        1 => Event::ItemUnchecked {
-            item: pick(&items, n, stray),
-        },
-        2 => Event::FieldSet {
-            field: pick(&fields, n, stray),
-            value: format!("{n}"),
-        },
-        3 => Event::MetadataSet {
-            key: pick(&metas, n, stray),
-            value: format!("v{n}"),
-        },
-        4 => Event::NoteAdded {
-            text: format!("note {n}"),
-            item: (!n.is_multiple_of(3)).then(|| pick(&items, n, stray)),
-        },
-        5 => Event::SignoffRecorded {
-            signoff: pick(&signoffs, n, stray),
-            by: "dana".into(),
-            override_reason: stray.then(|| "late".to_string()),
-            incomplete: vec![],
-        },
-        6 => Event::DecisionRecorded {
-            decision: if stray { Verdict::NoGo } else { Verdict::Go },
-            maker: "dana".into(),
-            rationale: "r".into(),
-            override_reason: None,
-            unchecked_criteria: vec![],
-        },
-        7 => Event::StepStarted {
-            step: pick(&steps, n, stray),
-            kind: "shell".into(),
-            what: "true".into(),
-            confirmed_on: stray.then(|| "production".to_string()),
-        },
-        8 => Event::StepOutput {
-            step: pick(&steps, n, stray),
-            stream: "stdout".into(),
-            output: crate::probe::Excerpt {
-                text: "ok".into(),
-                bytes: 2,
-                ..Default::default()
-            },
-        },
-        9 => Event::StepFinished {
-            step: pick(&steps, n, stray),
-            result: Box::new(probe_result(n.is_multiple_of(2), fields.first().cloned())),
-        },
-        10 => Event::FieldCaptured {
-            field: pick(&fields, n, stray),
-            value: format!("{n}"),
-            step: pick(&steps, n, false),
-        },
+        0..=6 => person_event(ids, what % 14, n, stray),
+        7..=10 => step_event(ids, what % 14, n, stray),
         11 => return ("flag_toggled".into(), json!({"flag": n})),
         12 => return ("item_checked".into(), json!({"nope": n})),
         _ => Event::RunCreated {
@@ -149,13 +112,82 @@ fn event(rb: &Runbook, what: u8, n: usize, stray: bool) -> (String, Value) {
     (new.kind, new.payload)
 }
 
+/// What a person records (`what` 0 to 6).
+fn person_event(ids: &Ids, what: u8, n: usize, stray: bool) -> Event {
+    match what {
+        0 => Event::ItemChecked {
+            item: pick(&ids.items, n, stray),
+        },
+        1 => Event::ItemUnchecked {
+            item: pick(&ids.items, n, stray),
+        },
+        2 => Event::FieldSet {
+            field: pick(&ids.fields, n, stray),
+            value: format!("{n}"),
+        },
+        3 => Event::MetadataSet {
+            key: pick(&ids.metas, n, stray),
+            value: format!("v{n}"),
+        },
+        4 => Event::NoteAdded {
+            text: format!("note {n}"),
+            item: (!n.is_multiple_of(3)).then(|| pick(&ids.items, n, stray)),
+        },
+        5 => Event::SignoffRecorded {
+            signoff: pick(&ids.signoffs, n, stray),
+            by: "dana".into(),
+            override_reason: stray.then(|| "late".to_string()),
+            incomplete: vec![],
+        },
+        _ => Event::DecisionRecorded {
+            decision: if stray { Verdict::NoGo } else { Verdict::Go },
+            maker: "dana".into(),
+            rationale: "r".into(),
+            override_reason: None,
+            unchecked_criteria: vec![],
+        },
+    }
+}
+
+/// What a step records (`what` 7 to 10).
+fn step_event(ids: &Ids, what: u8, n: usize, stray: bool) -> Event {
+    let step = pick(&ids.steps, n, stray);
+    match what {
+        7 => Event::StepStarted {
+            step,
+            kind: "shell".into(),
+            what: "true".into(),
+            confirmed_on: stray.then(|| "production".to_string()),
+        },
+        8 => Event::StepOutput {
+            step,
+            stream: "stdout".into(),
+            output: crate::probe::Excerpt {
+                text: "ok".into(),
+                bytes: 2,
+                ..Default::default()
+            },
+        },
+        9 => Event::StepFinished {
+            step,
+            result: Box::new(probe_result(n.is_multiple_of(2), ids.fields.first().cloned())),
+        },
+        _ => Event::FieldCaptured {
+            field: pick(&ids.fields, n, stray),
+            value: format!("{n}"),
+            step: pick(&ids.steps, n, false),
+        },
+    }
+}
+
 fn log_of(rb: &Runbook, picks: &[(u8, usize, bool)]) -> Vec<StoredEvent> {
+    let ids = Ids::of(rb);
     let created = (13u8, 0usize, false);
     std::iter::once(&created)
         .chain(picks)
         .enumerate()
         .map(|(i, &(what, n, stray))| {
-            let (kind, payload) = event(rb, what, n, stray);
+            let (kind, payload) = event(rb, &ids, what, n, stray);
             StoredEvent {
                 run_id: "0193abcd-0000-7000-8000-000000000000".into(),
                 seq: i as u64 + 1,
