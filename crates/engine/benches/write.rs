@@ -112,6 +112,14 @@ fn measure(dir: &Path, new: (&Path, &str), long: (&Path, &str), item: &str) {
     report("app (one Store open)", &new_app, &long_app);
     report("CLI (a Store opened per write)", &new_cli, &long_cli);
     report("of which opening and closing the store", &new_open, &long_open);
+    let b = runbook::bundled("m31").expect("bundled m31");
+    let imports: Vec<Duration> = (0..WRITES)
+        .map(|_| time(|| runbook::parse(b.file, b.source.as_bytes()).expect("M31 imports")).0)
+        .collect();
+    println!(
+        "  and importing the runbook (a CLI write does it once; an app write finds it kept): median {}",
+        ms(median(&imports))
+    );
     println!(
         "stored checkpoint: {} bytes on the new run, {} bytes on the long run",
         checkpoint_bytes(new_path, new_run),

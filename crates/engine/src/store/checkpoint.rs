@@ -167,8 +167,10 @@ fn resume<F: Fold>(
     Ok(match base {
         Some((state, at, from)) => {
             let tail = read_events_after(conn, run_id, at.seq)?;
-            let at = tail.last().map(At::of).unwrap_or(at);
-            (fold.fold(Some(state), &tail), at, from)
+            match tail.last() {
+                Some(last) => (fold.fold(Some(state), &tail), At::of(last), from),
+                None => (state, at, from),
+            }
         }
         None => {
             // Every row, as the fold always read them (a checkpoint never hides one).
