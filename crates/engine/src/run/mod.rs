@@ -7,11 +7,13 @@
 //! derives `Deserialize`, and `ts_rs::TS` behind the `ts` feature). Every write is
 //! `op(store, by, Req) -> Applied`: the request implements [`Op`], validates against the runbook
 //! and the folded state and then appends exactly one event; the read, the check and the write
-//! happen in one store transaction (`Store::append_checked`). Storage belongs to `crate::store`.
+//! happen in one store transaction (`Store::append_folded`), resumed from the store's checkpoint
+//! of the state (`cache`) rather than the whole log. Storage belongs to `crate::store`.
 //!
 //! A new write: a module with its `...Req`, `impl Op` and the `op` function, one `pub use` here,
 //! then a one-line command in `src-tauri/src/commands/` and an arm in the CLI's `run_cmd`.
 
+mod cache;
 mod check;
 mod create;
 mod decide;
@@ -34,10 +36,12 @@ pub use meta::{set_meta, SetMetaReq};
 pub use note::{note, NoteReq};
 pub use signoff::{resolve_signoff, signoff, SignOffReq};
 pub use state::{
-    fold, DecisionState, FieldState, ItemState, MetaState, Note, Orphan, RunState, SignOffRecord,
+    fold, fold_from, DecisionState, FieldState, ItemState, MetaState, Note, Orphan, RunState, SignOffRecord,
     SignOffState, StepState, StepStatus, StepSummary,
 };
 pub use step::{builtin_vars, plan, run_steps, RunStepsReq, Scope, StepRun, DEFAULT_CONCURRENCY};
+
+use std::sync::Arc;
 
 use crate::runbook::{self, Runbook};
 use crate::store::{RunRecord, Store, StoredEvent};
@@ -60,12 +64,11 @@ pub struct Applied {
 /// Load the run that `run_ref` (an id or a unique prefix) names.
 pub fn load(store: &Store, run_ref: &str) -> Result<LoadedRun, Error> {
     let record = store.resolve_run(run_ref)?;
-    let runbook = runbook_of(&record)?;
-    let events = store.events(&record.id)?;
-    let state = fold(&runbook, &events);
+    let runbook = cache::runbook(store, &record)?;
+    let state = store.folded(&record.id, &cache::RunFold::new(&runbook))?;
     Ok(LoadedRun {
         record,
-        runbook,
+        runbook: Arc::unwrap_or_clone(runbook),
         state,
     })
 }
@@ -95,18 +98,18 @@ pub fn write<R: Op>(store: &mut Store, by: &str, req: R) -> Result<Applied, Erro
     })
 }
 
-/// Resolve the run, then fold, validate with `decide` and append in one write transaction.
+/// Resolve the run, then resume its state, validate with `decide` and append in one write
+/// transaction.
 fn apply<F>(store: &mut Store, run_ref: &str, actor: &str, decide: F) -> Result<Applied, Error>
 where
     F: FnOnce(&Runbook, &RunState, &str) -> Result<Event, Error>,
 {
     let actor = require("--by (who does it)", actor)?;
     let record = store.resolve_run(run_ref)?;
-    let runbook = runbook_of(&record)?;
+    let runbook = cache::runbook(store, &record)?;
     let place = format!("run {}", short_id(&record.id));
-    let event = store.append_checked(&record.id, |events| {
-        let state = fold(&runbook, events);
-        decide(&runbook, &state, &place)?.into_new(&actor)
+    let event = store.append_folded(&record.id, &cache::RunFold::new(&runbook), |state| {
+        decide(&runbook, state, &place)?.into_new(&actor)
     })?;
     Ok(Applied {
         run_id: record.id,

@@ -1,8 +1,9 @@
 //! `RunState`: what a run looks like now, as a pure fold of its runbook and its events.
 //!
 //! Owns the state types the CLI and the app display, and the fold (in `fold`: the initial state,
-//! then one function per event kind). There is no state table:
-//! anything shown is recomputed from the log, so it cannot disagree with it. Events that name
+//! then one function per event kind; `fold_from` is its incremental form). There is no state of
+//! record: anything shown is the fold of the log, so it cannot disagree with it (the store's
+//! checkpoints only cache that fold; see `run::cache`). Events that name
 //! ids the runbook does not have (or kinds this build does not know) are kept as `orphans`,
 //! never a panic.
 
@@ -14,7 +15,7 @@ use crate::runbook::FieldKind;
 
 mod fold;
 
-pub use fold::fold;
+pub use fold::{fold, fold_from};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

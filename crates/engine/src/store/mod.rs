@@ -1,15 +1,18 @@
 //! The run store: runs and their append-only, hash-chained event logs in one SQLite file.
 //!
 //! Owns the connection (WAL, `synchronous=FULL`, 5 s busy timeout), the schema (`migrate`),
-//! appending (`append`, `append_checked`: one `BEGIN IMMEDIATE` transaction each, so the app and
-//! the CLI can share the file), run lookup by id prefix, and chain verification (`verify`).
-//! It knows events only as `(actor, kind, JSON payload)`; what they mean, and the state they
-//! fold into, belongs to `crate::run`. The time of every event comes from the `Clock` the store
-//! was opened with.
+//! appending (`append`, `append_checked`, `append_folded`: one `BEGIN IMMEDIATE` transaction
+//! each, so the app and the CLI can share the file), run lookup by id prefix, chain verification
+//! (`verify`), and checkpoints of folded state (`checkpoint`, with the in-memory `memo`) so a
+//! write does not read the whole log. It knows events only as `(actor, kind, JSON payload)`;
+//! what they mean, and the state they fold into, belongs to `crate::run`. The time of every
+//! event comes from the `Clock` the store was opened with.
 
 mod canonical;
+mod checkpoint;
 mod head;
 mod location;
+mod memo;
 mod migrate;
 mod verify;
 
@@ -23,6 +26,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 pub use canonical::{canonical_json, event_hash, sha256_hex, HashInput, GENESIS_HASH};
+pub use checkpoint::{Fold, Resumed, REFRESH_AFTER};
 pub use head::RunHead;
 pub use location::default_path;
 pub use verify::{Problem, ProblemKind, Verification};
@@ -138,6 +142,8 @@ pub struct Store {
     conn: Connection,
     clock: Arc<dyn Clock>,
     path: PathBuf,
+    /// What this handle keeps in memory between calls (state checkpoints, parsed runbooks).
+    memo: memo::Memo,
 }
 
 impl std::fmt::Debug for Store {
@@ -195,6 +201,7 @@ impl Store {
             conn,
             clock,
             path: path.to_path_buf(),
+            memo: memo::Memo::default(),
         })
     }
 
@@ -438,26 +445,45 @@ pub(crate) fn read_raw_events(conn: &Connection, run_id: &str) -> Result<Vec<Raw
              FROM events WHERE run_id = ?1 ORDER BY seq",
         )
         .map_err(fail)?;
-    let rows = stmt
-        .query_map([run_id], |r| {
-            Ok(RawEvent {
-                run_id: r.get(0)?,
-                seq: r.get(1)?,
-                time: r.get(2)?,
-                actor: r.get(3)?,
-                kind: r.get(4)?,
-                payload: r.get(5)?,
-                prev_hash: r.get(6)?,
-                hash: r.get(7)?,
-            })
-        })
-        .map_err(fail)?;
+    let rows = stmt.query_map([run_id], raw_from_row).map_err(fail)?;
     rows.collect::<Result<Vec<_>, _>>().map_err(fail)
 }
 
+fn raw_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEvent> {
+    Ok(RawEvent {
+        run_id: r.get(0)?,
+        seq: r.get(1)?,
+        time: r.get(2)?,
+        actor: r.get(3)?,
+        kind: r.get(4)?,
+        payload: r.get(5)?,
+        prev_hash: r.get(6)?,
+        hash: r.get(7)?,
+    })
+}
+
 fn read_events(conn: &Connection, run_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
-    read_raw_events(conn, run_id)?
-        .into_iter()
+    decode_events(run_id, read_raw_events(conn, run_id)?)
+}
+
+/// The run's events after event `after`, in seq order (an indexed range read of the tail).
+fn read_events_after(conn: &Connection, run_id: &str, after: u64) -> Result<Vec<StoredEvent>, StoreError> {
+    let fail = |e| StoreError::sqlite(format!("reading events of run {run_id}"), e);
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT run_id, seq, time, actor, kind, payload, prev_hash, hash
+             FROM events WHERE run_id = ?1 AND seq > ?2 ORDER BY seq",
+        )
+        .map_err(fail)?;
+    let rows = stmt
+        .query_map(params![run_id, after as i64], raw_from_row)
+        .map_err(fail)?;
+    let raw = rows.collect::<Result<Vec<_>, _>>().map_err(fail)?;
+    decode_events(run_id, raw)
+}
+
+fn decode_events(run_id: &str, raw: Vec<RawEvent>) -> Result<Vec<StoredEvent>, StoreError> {
+    raw.into_iter()
         .map(|raw| {
             let payload = serde_json::from_str(&raw.payload).map_err(|e| StoreError::Corrupt {
                 run_id: run_id.to_string(),

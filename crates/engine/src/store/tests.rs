@@ -1,4 +1,5 @@
 //! Store tests: temp files, a fixed clock, and SQL tampering with the triggers dropped first.
+//! The fixtures are shared with `checkpoint::tests`.
 
 use std::sync::Arc;
 
@@ -9,20 +10,20 @@ use super::*;
 use crate::clock::FixedClock;
 use crate::HasKind;
 
-fn clock() -> Arc<FixedClock> {
+pub(super) fn clock() -> Arc<FixedClock> {
     Arc::new(FixedClock::stepping(
         datetime!(2025-06-01 12:00:00.123456 UTC),
         time::Duration::milliseconds(1500),
     ))
 }
 
-fn temp_store() -> (tempfile::TempDir, Store) {
+pub(super) fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open_with_clock(dir.path().join("s.sqlite"), clock()).expect("open store");
     (dir, store)
 }
 
-fn new_run(actor: &str) -> NewRun {
+pub(super) fn new_run(actor: &str) -> NewRun {
     NewRun {
         runbook_name: "demo.md".into(),
         runbook_source: "# Demo\n- [ ] one\n".into(),
@@ -33,7 +34,7 @@ fn new_run(actor: &str) -> NewRun {
 }
 
 /// A run with `n` events in all (run_created + n-1 notes).
-fn run_with_events(store: &mut Store, n: u64) -> RunRecord {
+pub(super) fn run_with_events(store: &mut Store, n: u64) -> RunRecord {
     let run = store.create_run(new_run("ana")).expect("create run");
     for i in 2..=n {
         store
@@ -43,11 +44,11 @@ fn run_with_events(store: &mut Store, n: u64) -> RunRecord {
     run
 }
 
-fn raw(store: &Store) -> &Connection {
+pub(super) fn raw(store: &Store) -> &Connection {
     &store.conn
 }
 
-fn drop_triggers(store: &Store) {
+pub(super) fn drop_triggers(store: &Store) {
     raw(store)
         .execute_batch("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;")
         .expect("an attacker can drop the triggers");

@@ -15,7 +15,20 @@ use crate::store::StoredEvent;
 
 /// Fold `events` (in seq order) over `runbook`.
 pub fn fold(runbook: &Runbook, events: &[StoredEvent]) -> RunState {
-    let mut state = initial(runbook, events);
+    fold_from(initial(runbook), events)
+}
+
+/// Fold `events` on, after the ones `state` already holds (the incremental form of `fold`:
+/// `fold_from(fold(rb, a), b)` equals `fold(rb, a ++ b)`, so a checkpoint of the state plus the
+/// events after it gives the same state as the whole log).
+pub fn fold_from(mut state: RunState, events: &[StoredEvent]) -> RunState {
+    if state.run_id.is_empty() {
+        state.run_id = events.first().map(|e| e.run_id.clone()).unwrap_or_default();
+    }
+    state.event_count += events.len() as u64;
+    if let Some(last) = events.last() {
+        state.head_hash = Some(last.hash.clone());
+    }
     let ids = Ids::of(&state);
     for e in events {
         match Event::decode(e) {
@@ -27,10 +40,10 @@ pub fn fold(runbook: &Runbook, events: &[StoredEvent]) -> RunState {
 }
 
 /// The run before any event: the runbook's metadata, items, fields, sign-off slots and steps as
-/// written; the run's id, event count and head from the log.
-fn initial(runbook: &Runbook, events: &[StoredEvent]) -> RunState {
+/// written; the run's id, event count and head come with the events (`fold_from`).
+fn initial(runbook: &Runbook) -> RunState {
     RunState {
-        run_id: events.first().map(|e| e.run_id.clone()).unwrap_or_default(),
+        run_id: String::new(),
         runbook_name: runbook.name.clone(),
         runbook_title: runbook.title.clone(),
         runbook_sha256: runbook.sha256.clone(),
@@ -45,8 +58,8 @@ fn initial(runbook: &Runbook, events: &[StoredEvent]) -> RunState {
         signoffs: runbook.signoffs.iter().map(SignOffState::of).collect(),
         decision: None,
         steps: runbook.steps.iter().map(StepState::of).collect(),
-        event_count: events.len() as u64,
-        head_hash: events.last().map(|e| e.hash.clone()),
+        event_count: 0,
+        head_hash: None,
         orphans: Vec::new(),
     }
 }
