@@ -1,14 +1,10 @@
 // The desktop app end to end, in its real window: a release manager's first cutover on the
 // bundled M31 runbook, checked afterwards through the CLI on the same store.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
-import { $, By, CLI, cli, launch, scratch, shot, startDriver, startSandbox, waitFor } from "./harness.mjs";
-
-const exec = promisify(execFile);
+import { $, By, CLI, cli, exec, launch, scratch, shot, startDriver, startSandbox, waitFor } from "./harness.mjs";
 
 const USER = "Riley Release";
 const S = scratch();

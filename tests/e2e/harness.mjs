@@ -54,9 +54,9 @@ const tagged = () => {
 export const started = () => marked(TAG_VAR, TAG);
 
 // Last line of defence: this process ending (normally, by a test runner's forced exit, or by a
-// signal) takes everything it started with it. The signal handlers stay installed: an outer
-// `timeout` and the test runner each send SIGTERM, and a second one arriving after a `once`
-// handler had removed itself would end this process at once, before the clean-up.
+// signal) takes everything it started with it. The signal handlers stay installed, so a second
+// SIGTERM (an outer `timeout` and the test runner each send one) is absorbed instead of ending
+// this process in the middle of its clean-up.
 process.on("exit", () => killNow(started()));
 let ending = false;
 for (const [sig, code] of [["SIGTERM", 143], ["SIGINT", 130], ["SIGHUP", 129]]) {
@@ -209,8 +209,11 @@ export async function shot(d, name) {
   writeFileSync(join(SHOTS, `${name}.png`), await d.takeScreenshot(), "base64");
 }
 
+/** `execFile`, promised, with the command tagged like everything else started here. */
+export const exec = (file, args, options = {}) => run(file, args, { ...options, env: tagged() });
+
 export async function cli(store, ...args) {
-  const { stdout } = await run(CLI, ["--store", store, ...args], { encoding: "utf8" });
+  const { stdout } = await exec(CLI, ["--store", store, ...args], { encoding: "utf8" });
   return stdout;
 }
 
