@@ -5,75 +5,23 @@
 //! integration test makes cargo do so); with `-p flightdeck-tests` alone, `cargo build -p
 //! flightdeck-cli` first.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
-use predicates::prelude::*;
+use flightdeck_testsupport::cli::exit::{IMPORT, NOT_FOUND, REFUSED, STORE, USAGE};
+use flightdeck_testsupport::cli::{self, Cli};
+use flightdeck_testsupport::sandbox::SandboxProcess;
 use serde_json::{json, Value};
 
 const M31: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/m31-production-cutover.md");
 
-/// Exit codes, as `flightdeck --help` documents them.
-const NOT_FOUND: i32 = 3;
-const REFUSED: i32 = 4;
-const IMPORT: i32 = 6;
-const STORE: i32 = 7;
-
-struct Env {
-    _dir: tempfile::TempDir,
-    store: PathBuf,
+/// A store in directories that do not exist yet: every command must make them.
+fn env() -> Cli {
+    Cli::with_store("nested/dir/flightdeck.sqlite")
 }
 
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = dir.path().join("nested/dir/flightdeck.sqlite");
-        Env { _dir: dir, store }
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("flightdeck").expect("flightdeck binary");
-        cmd.env_remove("FLIGHTDECK_STORE").arg("--store").arg(&self.store);
-        cmd
-    }
-
-    /// Run a command that must succeed; its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd().args(args).output().expect("runs");
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("UTF-8 stdout")
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut args = args.to_vec();
-        args.push("--json");
-        serde_json::from_str(&self.ok(&args)).expect("JSON on stdout")
-    }
-
-    /// Run a command that must fail with `code`; its one-line stderr.
-    fn fails(&self, code: i32, args: &[&str]) -> String {
-        let out = self.cmd().args(args).output().expect("runs");
-        let stderr = String::from_utf8(out.stderr).expect("UTF-8 stderr");
-        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-        assert_eq!(stderr.lines().count(), 1, "errors are one line: {stderr}");
-        assert!(stderr.starts_with("error: "), "{stderr}");
-        assert!(out.stdout.is_empty(), "nothing on stdout when refused");
-        stderr.trim_end().to_string()
-    }
-
-    fn new_run(&self) -> String {
-        self.ok(&["run", "new", M31, "--release", "v1.0.0", "--by", "ana"])
-            .trim()
-            .to_string()
-    }
-
-    fn show(&self, run: &str) -> Value {
-        self.json(&["run", "show", run])
-    }
+/// A run of the M31 fixture, release v1.0.0, by ana.
+fn new_run(env: &Cli) -> String {
+    env.new_run(M31, "sandbox")
 }
 
 fn find<'a>(list: &'a Value, key: &str, id: &str) -> &'a Value {
@@ -83,7 +31,7 @@ fn find<'a>(list: &'a Value, key: &str, id: &str) -> &'a Value {
 }
 
 fn inspect(file: &str) -> Value {
-    Env::new().json(&["runbook", "inspect", file])
+    env().json(&["runbook", "inspect", file])
 }
 
 // ---- runbook ----
@@ -155,7 +103,7 @@ fn inspect_of_the_bundled_m31_matches_the_fixture() {
 
 #[test]
 fn inspect_human_shows_title_counts_and_the_tree() {
-    let out = Env::new().ok(&["runbook", "inspect", M31]);
+    let out = env().ok(&["runbook", "inspect", M31]);
     let mut lines = out.lines();
     assert_eq!(lines.next(), Some("M31 Production Cutover Checklist"));
     assert!(out.contains("6 phases, 19 sections, 85 items, 27 steps"), "{out}");
@@ -187,7 +135,7 @@ fn inspect_human_shows_title_counts_and_the_tree() {
 
 #[test]
 fn runbook_list_names_the_bundled_runbooks() {
-    let env = Env::new();
+    let env = env();
     assert!(env.ok(&["runbook", "list"]).contains("bundled:m31"));
     let list = env.json(&["runbook", "list"]);
     assert_eq!(list[0]["spec"], json!("bundled:m31"));
@@ -196,7 +144,7 @@ fn runbook_list_names_the_bundled_runbooks() {
 
 #[test]
 fn a_runbook_that_cannot_be_read_is_an_import_error() {
-    let env = Env::new();
+    let env = env();
     let err = env.fails(IMPORT, &["runbook", "inspect", "/nonexistent/runbook.md"]);
     assert!(err.contains("/nonexistent/runbook.md"), "names the file: {err}");
     let err = env.fails(IMPORT, &["runbook", "inspect", "bundled:nope"]);
@@ -211,7 +159,7 @@ fn a_runbook_that_cannot_be_read_is_an_import_error() {
 
 #[test]
 fn run_new_prints_the_id_alone_and_run_list_shows_it() {
-    let env = Env::new();
+    let env = env();
     let out = env.ok(&["run", "new", M31, "--release", "v1.0.0", "--by", "ana"]);
     assert_eq!(out.lines().count(), 1);
     let id = out.trim();
@@ -232,7 +180,7 @@ fn run_new_prints_the_id_alone_and_run_list_shows_it() {
 
 #[test]
 fn run_new_takes_an_environment_and_the_bundled_runbook() {
-    let env = Env::new();
+    let env = env();
     let id = env.ok(&[
         "run",
         "new",
@@ -253,8 +201,8 @@ fn run_new_takes_an_environment_and_the_bundled_runbook() {
 
 #[test]
 fn run_show_json_has_the_whole_state() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     let s = env.show(&run);
     for key in [
         "run_id",
@@ -294,8 +242,8 @@ fn run_show_json_has_the_whole_state() {
 
 #[test]
 fn run_show_human_lists_items_fields_signoffs_and_the_head() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     env.ok(&[
         "run",
         "check",
@@ -315,8 +263,8 @@ fn run_show_human_lists_items_fields_signoffs_and_the_head() {
 
 #[test]
 fn run_events_lists_the_log_in_order() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     env.ok(&["run", "note", &run, "window opened", "--by", "ana"]);
     let events = env.json(&["run", "events", &run]);
     let kinds: Vec<&str> = events
@@ -341,8 +289,8 @@ fn run_events_lists_the_log_in_order() {
 
 #[test]
 fn runs_are_named_by_a_unique_prefix() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     assert_eq!(env.show(&run[..8])["run_id"], json!(run));
     let err = env.fails(REFUSED, &["run", "show", &run[..3]]);
     assert!(err.contains("at least 4 characters"), "{err}");
@@ -352,9 +300,9 @@ fn runs_are_named_by_a_unique_prefix() {
 
 #[test]
 fn an_ambiguous_prefix_is_refused_with_the_candidates() {
-    let env = Env::new();
-    let a = env.new_run();
-    let b = env.new_run();
+    let env = env();
+    let a = new_run(&env);
+    let b = new_run(&env);
     let shared: String = a
         .chars()
         .zip(b.chars())
@@ -374,8 +322,8 @@ fn an_ambiguous_prefix_is_refused_with_the_candidates() {
 
 #[test]
 fn check_and_uncheck_record_who_and_when() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     let out = env.ok(&[
         "run",
         "check",
@@ -428,8 +376,8 @@ fn check_and_uncheck_record_who_and_when() {
 
 #[test]
 fn check_of_an_unknown_item_suggests_the_nearest_id() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     let err = env.fails(
         NOT_FOUND,
         &["run", "check", &run, "1.database-migration-dryrun", "--by", "ben"],
@@ -446,9 +394,9 @@ fn check_of_an_unknown_item_suggests_the_nearest_id() {
 
 #[test]
 fn a_missing_by_is_a_usage_error() {
-    let env = Env::new();
-    let run = env.new_run();
-    env.fails(2, &["run", "check", &run, "1.database-migration-dry-run"]);
+    let env = env();
+    let run = new_run(&env);
+    env.fails(USAGE, &["run", "check", &run, "1.database-migration-dry-run"]);
     env.fails(
         REFUSED,
         &["run", "check", &run, "1.database-migration-dry-run", "--by", " "],
@@ -459,8 +407,8 @@ fn a_missing_by_is_a_usage_error() {
 
 #[test]
 fn set_validates_the_value_by_field_kind() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     env.ok(&["run", "set", &run, "1.pass-rate", "97.5%", "--by", "ben"]);
     env.ok(&["run", "set", &run, "1.result", "success", "--by", "ben"]);
     env.ok(&["run", "set", &run, "3.rto-achieved", "4", "--by", "ben"]);
@@ -503,8 +451,8 @@ fn set_validates_the_value_by_field_kind() {
 
 #[test]
 fn meta_sets_a_header_value_by_key_or_label() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     env.ok(&["run", "meta", &run, "release-manager", "Ana Lopez", "--by", "ana"]);
     env.ok(&["run", "meta", &run, "Cutover Date", "2025-06-01", "--by", "ana"]);
     let meta = env.show(&run)["metadata"].clone();
@@ -521,8 +469,8 @@ fn meta_sets_a_header_value_by_key_or_label() {
 
 #[test]
 fn notes_attach_to_the_run_or_an_item() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     env.ok(&["run", "note", &run, "bridge opened", "--by", "ana"]);
     env.ok(&[
         "run",
@@ -548,8 +496,8 @@ fn notes_attach_to_the_run_or_an_item() {
 
 #[test]
 fn signoff_is_refused_while_incomplete_and_accepted_with_an_override() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     let err = env.fails(
         REFUSED,
         &[
@@ -610,8 +558,8 @@ fn signoff_is_refused_while_incomplete_and_accepted_with_an_override() {
 
 #[test]
 fn signoff_of_a_complete_scope_needs_no_override() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     let model = env.json(&["runbook", "inspect", M31]);
     let slot = find(&model["signoffs"], "id", "d0-d7-monitoring").clone();
     for item in slot["items"].as_array().expect("items") {
@@ -636,8 +584,8 @@ fn signoff_of_a_complete_scope_needs_no_override() {
 
 #[test]
 fn signoff_names_that_match_nothing_suggest_the_nearest() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     let err = env.fails(
         NOT_FOUND,
         &["run", "signoff", &run, "pre-flight-gate", "--by", "eve"],
@@ -649,8 +597,8 @@ fn signoff_names_that_match_nothing_suggest_the_nearest() {
 
 #[test]
 fn go_over_unchecked_criteria_needs_an_override() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     let err = env.fails(
         REFUSED,
         &[
@@ -704,14 +652,14 @@ fn go_over_unchecked_criteria_needs_an_override() {
 
 #[test]
 fn no_go_never_needs_an_override_but_always_a_rationale() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     env.fails(
         REFUSED,
         &["run", "decide", &run, "no-go", "--by", "dana", "--rationale", " "],
     );
     env.fails(
-        2,
+        USAGE,
         &["run", "decide", &run, "maybe", "--by", "dana", "--rationale", "x"],
     );
     let out = env.ok(&[
@@ -735,8 +683,8 @@ fn no_go_never_needs_an_override_but_always_a_rationale() {
 
 #[test]
 fn go_with_every_criterion_checked_needs_no_override() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     let model = env.json(&["runbook", "inspect", M31]);
     for id in model["decision"]["criteria"].as_array().expect("criteria") {
         env.ok(&["run", "check", &run, id.as_str().expect("id"), "--by", "ben"]);
@@ -757,8 +705,8 @@ fn go_with_every_criterion_checked_needs_no_override() {
 
 #[test]
 fn verify_passes_on_a_run_driven_through_every_command() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     env.ok(&["run", "meta", &run, "release-manager", "Ana", "--by", "ana"]);
     env.ok(&[
         "run",
@@ -793,38 +741,35 @@ fn verify_passes_on_a_run_driven_through_every_command() {
 
 #[test]
 fn the_store_comes_from_flightdeck_store_when_no_flag_is_given() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = dir.path().join("from-env.sqlite");
-    let run = Command::cargo_bin("flightdeck")
-        .expect("binary")
-        .env("FLIGHTDECK_STORE", &store)
-        .args(["run", "new", "bundled:m31", "--release", "v1", "--by", "ana"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let env = env();
+    let store = env.dir().join("from-env.sqlite");
+    let from_env = |args: &[&str]| {
+        let out = cli::flightdeck()
+            .env("FLIGHTDECK_STORE", &store)
+            .args(args)
+            .output()
+            .expect("flightdeck runs");
+        assert!(out.status.success(), "{args:?}\n{}", cli::streams(&out));
+        String::from_utf8(out.stdout).expect("UTF-8 stdout")
+    };
+    let run = from_env(&["run", "new", "bundled:m31", "--release", "v1", "--by", "ana"]);
     assert!(
         store.exists(),
         "the store was created where FLIGHTDECK_STORE points"
     );
-    let run = String::from_utf8(run).expect("utf-8");
-    Command::cargo_bin("flightdeck")
-        .expect("binary")
-        .env("FLIGHTDECK_STORE", &store)
-        .args(["run", "list"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(run.trim()));
+    assert!(
+        from_env(&["run", "list"]).contains(run.trim()),
+        "the run is listed from the same store"
+    );
 }
 
 #[test]
 fn a_store_that_is_not_a_database_is_a_store_error() {
-    let env = Env::new();
-    let dir = env.store.parent().map(Path::to_path_buf).expect("parent");
+    let env = env();
+    let dir = env.store().parent().map(Path::to_path_buf).expect("parent");
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(
-        &env.store,
+        env.store(),
         b"this is not SQLite, just some text that is long enough to be read",
     )
     .expect("write");
@@ -833,7 +778,7 @@ fn a_store_that_is_not_a_database_is_a_store_error() {
 
 #[test]
 fn help_documents_every_exit_code() {
-    let out = Env::new().ok(&["--help"]);
+    let out = env().ok(&["--help"]);
     for line in [
         "0  ok",
         "1  unexpected",
@@ -846,51 +791,28 @@ fn help_documents_every_exit_code() {
     ] {
         assert!(out.contains(line), "--help documents `{line}`: {out}");
     }
-    assert!(Env::new().ok(&["run", "--help"]).contains("Exit codes:"));
+    assert!(env().ok(&["run", "--help"]).contains("Exit codes:"));
 }
 
 /// `flightdeck sandbox` serves the demo target and `sandbox fault` switches it from another
 /// process; SIGTERM stops it.
 #[test]
 fn sandbox_starts_and_faults_switch_from_another_process() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("flightdeck"))
-        .args(["sandbox", "--port", "0", "--no-traffic", "--json"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the sandbox");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("first line");
-    let info: serde_json::Value = serde_json::from_str(&line).expect("the sandbox prints its URL as JSON");
-    let url = info["url"].as_str().expect("url").to_string();
-
-    let fault = |spec: &str| {
-        Command::new(assert_cmd::cargo::cargo_bin("flightdeck"))
-            .args(["sandbox", "fault", spec, "--url", &url])
-            .output()
-            .expect("run sandbox fault")
-    };
-    let out = fault("latency=800ms");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sandbox = SandboxProcess::start(false);
+    let out = sandbox.fault("latency=800ms");
+    assert!(out.status.success(), "{}", cli::streams(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("latency=800ms"));
-    let out = fault("sideways");
+    let out = sandbox.fault("sideways");
     assert_eq!(
         out.status.code(),
-        Some(4),
+        Some(REFUSED),
         "an unknown fault is refused as invalid"
     );
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: invalid fault"));
-    assert!(fault("clear").status.success());
+    sandbox.set_fault("clear");
 
     // SIGTERM, as a service manager would stop it.
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let status = child.wait().expect("wait");
+    let status = sandbox.stop();
     assert!(
         status.success(),
         "the sandbox stops cleanly on SIGTERM: {status:?}"
