@@ -12,18 +12,24 @@ use tokio_util::sync::CancellationToken;
 
 /// The spec of the only step in `md`, with its captures bound to the runbook's fields.
 pub fn spec_of(md: &str) -> Spec {
-    let rb = runbook::parse("test.md", md.as_bytes()).unwrap_or_else(|e| panic!("the runbook parses: {e}"));
-    let step = rb.steps.first().unwrap_or_else(|| panic!("no step in:\n{md}"));
-    let mut spec = Spec::from_step(step)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|| panic!("the step is manual, not automatable:\n{md}"));
+    let (rb, mut spec) = unbound(md);
     spec.bind(&rb).unwrap_or_else(|e| panic!("{e}"));
     spec
 }
 
-/// The spec of `<!-- flightdeck: {body} -->` over a bash fence holding `code` (no fields).
+/// The spec of `<!-- flightdeck: {body} -->` over a bash fence holding `code`, left unbound:
+/// there are no fields, so a capture stays a plain name (a verdict capture says passed/failed).
 pub fn annotated(body: &str, code: &str) -> Spec {
-    spec_of(&format!("<!-- flightdeck: {body}\n-->\n```bash\n{code}\n```\n"))
+    unbound(&format!("<!-- flightdeck: {body}\n-->\n```bash\n{code}\n```\n")).1
+}
+
+fn unbound(md: &str) -> (runbook::Runbook, Spec) {
+    let rb = runbook::parse("test.md", md.as_bytes()).unwrap_or_else(|e| panic!("the runbook parses: {e}"));
+    let step = rb.steps.first().unwrap_or_else(|| panic!("no step in:\n{md}"));
+    let spec = Spec::from_step(step)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("the step is manual, not automatable:\n{md}"));
+    (rb, spec)
 }
 
 /// Runs `spec` to its result, keeping every event it sent.
