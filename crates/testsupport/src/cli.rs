@@ -89,11 +89,7 @@ impl Cli {
     }
 
     /// Runs `args` whatever the outcome.
-    pub fn output<I, S>(&self, args: I) -> Output
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<OsStr>,
-    {
+    pub fn output(&self, args: impl IntoIterator<Item = impl AsRef<OsStr>>) -> Output {
         let args = collect(args);
         self.cmd()
             .args(&args)
@@ -102,11 +98,7 @@ impl Cli {
     }
 
     /// Runs `args`, which must exit `code`; the output.
-    pub fn exits<I, S>(&self, code: i32, args: I) -> Output
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<OsStr>,
-    {
+    pub fn exits(&self, code: i32, args: impl IntoIterator<Item = impl AsRef<OsStr>>) -> Output {
         let args = collect(args);
         let out = self.output(&args);
         assert_eq!(
@@ -119,21 +111,13 @@ impl Cli {
     }
 
     /// Runs `args`, which must succeed; its stdout.
-    pub fn ok<I, S>(&self, args: I) -> String
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<OsStr>,
-    {
+    pub fn ok(&self, args: impl IntoIterator<Item = impl AsRef<OsStr>>) -> String {
         let out = self.exits(exit::OK, args);
         String::from_utf8(out.stdout).expect("UTF-8 on stdout")
     }
 
     /// Runs `args` with `--json`, which must succeed; the JSON on stdout.
-    pub fn json<I, S>(&self, args: I) -> Value
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<OsStr>,
-    {
+    pub fn json(&self, args: impl IntoIterator<Item = impl AsRef<OsStr>>) -> Value {
         let mut args = collect(args);
         args.push("--json".into());
         json_of(&self.exits(exit::OK, &args))
@@ -141,11 +125,7 @@ impl Cli {
 
     /// Runs `args`, which must be refused with `code` the documented way: one `error: ...` line
     /// on stderr and nothing on stdout. That line, without its line end.
-    pub fn fails<I, S>(&self, code: i32, args: I) -> String
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<OsStr>,
-    {
+    pub fn fails(&self, code: i32, args: impl IntoIterator<Item = impl AsRef<OsStr>>) -> String {
         let out = self.exits(code, args);
         let stderr = String::from_utf8(out.stderr).expect("UTF-8 on stderr");
         assert_eq!(stderr.lines().count(), 1, "errors are one line: {stderr}");
@@ -190,10 +170,6 @@ pub fn streams(out: &Output) -> String {
     )
 }
 
-fn collect<I, S>(args: I) -> Vec<OsString>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
+fn collect(args: impl IntoIterator<Item = impl AsRef<OsStr>>) -> Vec<OsString> {
     args.into_iter().map(|a| a.as_ref().to_owned()).collect()
 }
