@@ -1,12 +1,14 @@
 //! A run started straight in a store, for tests of the store and its log rather than of the
 //! runbook: crashes mid-write, tampering, appends measured in a bench.
 //!
-//! The run's runbook is one item; its events are `run_created` and then as many `note_added`
-//! as asked. Tests of the M31 rules go through the CLI ([`crate::cli::Cli::new_run`]) or the
-//! engine's operations instead.
+//! [`started_run`]'s runbook is one item; its events are `run_created` and then as many
+//! `note_added` as asked. [`started_bundled`] starts a bundled runbook (the M31 cutover) through
+//! the engine's own operation, for fixtures and benches that go on to fill it in. (Through the
+//! CLI it is [`crate::cli::Cli::new_run`].)
 
 use std::path::Path;
 
+use flightdeck_engine::run;
 use flightdeck_engine::store::{NewRun, Store};
 use serde_json::json;
 
@@ -38,4 +40,20 @@ pub fn started_run(path: &Path, notes: u64) -> String {
             .expect("append a note");
     }
     run.id
+}
+
+/// Starts a run of the bundled runbook `name` (`m31`) in `store` through `run::create`, as
+/// `flightdeck run new bundled:NAME` does: env `sandbox`, release `v1.0.0`, by `ana`. Its id.
+pub fn started_bundled(store: &mut Store, name: &str) -> String {
+    run::create(
+        store,
+        "ana",
+        run::CreateReq {
+            source: format!("bundled:{name}"),
+            env: "sandbox".into(),
+            release: "v1.0.0".into(),
+        },
+    )
+    .unwrap_or_else(|e| panic!("start a run of bundled:{name}: {e}"))
+    .id
 }
