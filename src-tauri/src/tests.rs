@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use flightdeck_testsupport::{leak, needs};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
@@ -157,41 +158,14 @@ fn channel(id: u32) -> Value {
     json!(format!("__CHANNEL__:{id}"))
 }
 
-/// The OS keyring is usable here: `.ci/services.sh` runs a private gnome-keyring. Without one,
-/// keyring tests fail when `CI` is set and are skipped (with a note) otherwise.
-fn keyring_here() -> bool {
-    match flightdeck_engine::secrets::Keyring::open() {
-        Ok(_) => true,
-        Err(e) if std::env::var_os("CI").is_some() => {
-            panic!("CI needs a real Secret Service (run under .ci/services.sh): {e}")
-        }
-        Err(e) => {
-            eprintln!("skipped: no usable Secret Service here ({e}); run under .ci/services.sh");
-            false
-        }
-    }
-}
-
-fn store_bytes(app: &App) -> Vec<u8> {
-    let dir = app._dir.path();
-    let mut all = Vec::new();
-    for name in ["store.sqlite", "store.sqlite-wal"] {
-        if let Ok(b) = std::fs::read(dir.join(name)) {
-            all.extend(b);
-        }
-    }
-    all
-}
-
-fn contains(hay: &[u8], needle: &str) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+/// The store file (with its WAL and shared memory) holds `needle` somewhere.
+fn in_store(app: &App, needle: &str) -> bool {
+    leak::in_store(&app._dir.path().join("store.sqlite"), needle)
 }
 
 #[test]
 fn the_environment_editor_keeps_secret_values_in_the_keyring_and_never_sends_them_back() {
-    if !keyring_here() {
-        return;
-    }
+    let Some(kr) = needs::keyring() else { return };
     let app = app();
     let env = format!("app-test-{}", std::process::id());
     let value = format!("hunter2-{}-Zq9", std::process::id());
@@ -248,12 +222,11 @@ fn the_environment_editor_keeps_secret_values_in_the_keyring_and_never_sends_the
         );
     }
     // The value is in the OS keyring, and not in the store file or its WAL.
-    let kr = flightdeck_engine::secrets::Keyring::open().expect("keyring");
     assert_eq!(
         kr.get(&env, "DB_PASSWORD").expect("get").map(|v| v.into_inner()),
         Some(value.clone())
     );
-    assert!(!contains(&store_bytes(&app), &value), "the secret reached SQLite");
+    assert!(!in_store(&app, &value), "the secret reached SQLite");
 
     let err = call(
         &app,
@@ -354,7 +327,7 @@ fn cancel_stops_a_running_shell_step_and_it_is_recorded_as_cancelled() {
 
 #[test]
 fn an_archive_exported_from_the_app_verifies_and_opens_read_only() {
-    if !keyring_here() {
+    if needs::keyring().is_none() {
         return;
     }
     let (app, id) = named_app_with_run("bundled:m31", "sandbox");
@@ -436,7 +409,7 @@ fn an_archive_exported_from_the_app_verifies_and_opens_read_only() {
 
 #[test]
 fn a_secret_echoed_by_a_step_run_from_the_app_never_reaches_the_window_or_the_store() {
-    if !keyring_here() {
+    if needs::keyring().is_none() {
         return;
     }
     let app = app();
@@ -487,7 +460,7 @@ fn a_secret_echoed_by_a_step_run_from_the_app_never_reaches_the_window_or_the_st
     };
     for form in [value.as_str(), b64.as_str()] {
         assert!(!ui.contains(form), "the window was sent `{form}`: {ui}");
-        assert!(!contains(&store_bytes(&app), form), "`{form}` reached SQLite");
+        assert!(!in_store(&app, form), "`{form}` reached SQLite");
     }
     assert!(ui.contains("***(TOKEN)"), "redacted in place, by name: {ui}");
     let st = live["state"]["steps"][0].clone();

@@ -204,6 +204,20 @@ fn a_thousand_byte_flips_and_truncations_all_fail() {
     }
 }
 
+/// Saves `inc` after the signed file and checks the verifier refuses it: nothing may follow the
+/// signed revision.
+fn assert_refused_as_a_later_revision(mut inc: lopdf::IncrementalDocument) {
+    let mut out = Vec::new();
+    inc.save_to(&mut out).expect("save");
+    let report = verify(&out, None);
+    assert!(!report.ok, "a revision after the signature verifies");
+    assert!(
+        failed(&report).contains(&"no_later_revision"),
+        "{:?}",
+        failed(&report)
+    );
+}
+
 #[test]
 fn an_incremental_update_after_signing_fails() {
     let e = exported();
@@ -213,15 +227,7 @@ fn an_incremental_update_after_signing_fails() {
     let info = dictionary! { "Title" => lopdf::Object::string_literal("Everything was fine") };
     let info_id = inc.new_document.add_object(info);
     inc.new_document.trailer.set("Info", info_id);
-    let mut out = Vec::new();
-    inc.save_to(&mut out).expect("save");
-    let report = verify(&out, None);
-    assert!(!report.ok);
-    assert!(
-        failed(&report).contains(&"no_later_revision"),
-        "{:?}",
-        failed(&report)
-    );
+    assert_refused_as_a_later_revision(inc);
 
     // An added page.
     let doc = lopdf::Document::load_mem(&e.pdf).expect("parse");
@@ -250,15 +256,7 @@ fn an_incremental_update_after_signing_fails() {
         .and_then(lopdf::Object::as_array_mut)
         .expect("kids")
         .push(page.into());
-    let mut out = Vec::new();
-    inc.save_to(&mut out).expect("save");
-    let report = verify(&out, None);
-    assert!(!report.ok);
-    assert!(
-        failed(&report).contains(&"no_later_revision"),
-        "{:?}",
-        failed(&report)
-    );
+    assert_refused_as_a_later_revision(inc);
 }
 
 #[test]

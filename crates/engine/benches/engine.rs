@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use flightdeck_engine::run::fold;
 use flightdeck_engine::runbook::{self, Runbook};
-use flightdeck_engine::store::{NewRun, Store, StoredEvent};
+use flightdeck_engine::store::{Store, StoredEvent};
+use flightdeck_testsupport::store::started_run;
 use serde_json::json;
 
 fn main() {
@@ -128,20 +129,12 @@ fn append() {
     std::fs::create_dir_all(&dir).expect("bench dir");
     let path = dir.join("bench.sqlite");
     {
+        let run = started_run(&path, 0);
         let mut store = Store::open(&path).expect("open store");
-        let run = store
-            .create_run(NewRun {
-                runbook_name: "bench.md".into(),
-                runbook_source: "# Bench\n- [ ] go\n".into(),
-                env: "bench".into(),
-                release: "v0".into(),
-                actor: "bench".into(),
-            })
-            .expect("create run");
         let mut times = Vec::with_capacity(APPENDS);
         for i in 0..APPENDS {
             let payload = json!({"field": "1.result", "value": format!("value {i}")});
-            let (t, r) = time(|| store.append(&run.id, "bench", "field_set", payload));
+            let (t, r) = time(|| store.append(&run, "bench", "field_set", payload));
             r.expect("append");
             times.push(t);
         }
@@ -153,7 +146,7 @@ fn append() {
             ms(percentile(&times, 0.99)),
             ms(percentile(&times, 1.0))
         );
-        let (t, v) = time(|| store.verify(&run.id).expect("verify"));
+        let (t, v) = time(|| store.verify(&run).expect("verify"));
         assert!(v.ok, "the bench run verifies");
         println!("verify of {} events: {}", v.events, ms(t));
     }

@@ -8,8 +8,9 @@
 use std::time::{Duration, Instant};
 
 use flightdeck_engine::probe::process::ProcessSpec;
-use flightdeck_engine::probe::{execute, run_many, ProbeEnv, ProbeResult, Spec};
-use flightdeck_engine::runbook;
+use flightdeck_engine::probe::{run_many, ProbeEnv, Spec};
+use flightdeck_testsupport::probe::{annotated, run};
+use flightdeck_testsupport::sandbox::start as start_sandbox;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -18,14 +19,12 @@ use tokio_util::sync::CancellationToken;
 const RUNS: usize = 200;
 const CONCURRENT: usize = 200;
 
+/// An `http` probe of `url` that reports its latency as `took`.
 fn spec(url: &str) -> Spec {
-    let md = format!(
-        "<!-- flightdeck: http\nurl: {url}\nexpect: status == 200\ncapture: took <- latency\n-->\n```bash\nx\n```\n"
-    );
-    let rb = runbook::parse("bench.md", md.as_bytes()).expect("parses");
-    Spec::from_step(&rb.steps[0])
-        .expect("reads")
-        .expect("automatable")
+    annotated(
+        &format!("http\nurl: {url}\nexpect: status == 200\ncapture: took <- latency"),
+        "x",
+    )
 }
 
 /// A loopback HTTP/1.1 server answering `ok` after `delay`, one request per connection (as a
@@ -76,12 +75,7 @@ fn sandbox() -> Option<String> {
             .build()
             .expect("rt");
         rt.block_on(async move {
-            let cfg = flightdeck_sandbox::SandboxConfig {
-                port: 0,
-                traffic: false,
-                ..Default::default()
-            };
-            match flightdeck_sandbox::start(cfg).await {
+            match start_sandbox(false).await {
                 Ok(sb) => {
                     let _ = tx.send(Some(sb.base_url()));
                     std::future::pending::<()>().await;
@@ -94,14 +88,6 @@ fn sandbox() -> Option<String> {
         });
     });
     rx.recv().ok().flatten()
-}
-
-async fn probe(spec: &Spec, env: &ProbeEnv) -> ProbeResult {
-    let (tx, mut rx) = mpsc::channel(16);
-    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
-    let r = execute(spec, env, tx, CancellationToken::new()).await;
-    let _ = drain.await;
-    r
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -128,14 +114,14 @@ async fn compare_with_curl(label: &str, url: &str, env: &ProbeEnv) {
     let curl = ProcessSpec::new("curl").args(["-s", "-o", "/dev/null", "-w", "%{time_total}", url]);
     // Warm both up (the shared client, curl's page cache).
     for _ in 0..5 {
-        let _ = probe(&s, env).await;
+        let _ = run(&s, env).await;
         let _ = curl.output(4096, Duration::from_secs(5)).await;
     }
     let mut ours = Vec::with_capacity(RUNS);
     let mut theirs = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         // Alternate, so drift on the machine hits both alike.
-        let r = probe(&s, env).await;
+        let r = run(&s, env).await;
         if let Some(ms) = r.capture("took").and_then(|v| v.parse::<f64>().ok()) {
             ours.push(ms);
         }
@@ -194,7 +180,7 @@ fn main() {
         let specs: Vec<Spec> = (0..CONCURRENT).map(|_| s.clone()).collect();
         let mut singles = Vec::new();
         for _ in 0..10 {
-            singles.push(probe(&s, &env).await.duration_ms as f64);
+            singles.push(run(&s, &env).await.duration_ms as f64);
         }
         let (tx, mut rx) = mpsc::channel(1024);
         let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });

@@ -26,6 +26,7 @@ use flightdeck_engine::probe::{ProbeResult, Provenance};
 use flightdeck_engine::run::{self, CheckReq, Event};
 use flightdeck_engine::runbook::{self, Runbook};
 use flightdeck_engine::store::{canonical_json, event_hash, HashInput, Store};
+use flightdeck_testsupport::store::started_bundled;
 use rusqlite::{params, Connection};
 
 const LONG: u64 = 100_000;
@@ -180,18 +181,7 @@ fn report(how: &str, new: &[Duration], long: &[Duration]) {
 }
 
 fn create(path: &Path, b: &runbook::Bundled) -> String {
-    let mut store = Store::open(path).expect("open store");
-    run::create(
-        &mut store,
-        "bench",
-        run::CreateReq {
-            source: format!("bundled:{}", b.name),
-            env: "sandbox".into(),
-            release: "v1".into(),
-        },
-    )
-    .expect("create run")
-    .id
+    started_bundled(&mut Store::open(path).expect("open store"), b.name)
 }
 
 fn write(store: &mut Store, run_id: &str, item: &str, checked: bool) {

@@ -4,12 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use flightdeck_engine::probe::{execute, Outcome, ProbeEnv, Spec, OUTPUT_CAP};
-use flightdeck_engine::runbook;
+use flightdeck_engine::probe::{Outcome, ProbeEnv, OUTPUT_CAP};
+use flightdeck_testsupport::probe::{annotated, run};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 const GIB: u64 = 1 << 30;
 
@@ -20,14 +18,6 @@ fn rss_kb() -> u64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .expect("VmRSS")
-}
-
-fn spec(url: &str) -> Spec {
-    let md = format!("<!-- flightdeck: http\nurl: {url}\ndeadline: 10s\n-->\n```bash\nx\n```\n");
-    let rb = runbook::parse("t.md", md.as_bytes()).expect("parses");
-    Spec::from_step(&rb.steps[0])
-        .expect("reads")
-        .expect("automatable")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,18 +47,12 @@ async fn a_one_gib_body_is_cut_at_the_cap_without_growing_memory() {
     });
     let url = format!("http://{addr}/big");
     let env = ProbeEnv::default();
-    let run = || async {
-        let (tx, mut rx) = mpsc::channel(64);
-        let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
-        let r = execute(&spec(&url), &env, tx, CancellationToken::new()).await;
-        drain.await.unwrap();
-        r
-    };
+    let spec = annotated(&format!("http\nurl: {url}\ndeadline: 10s"), "x");
     // Warm up once (client, TLS provider, buffers), then measure a second run.
-    let _ = run().await;
+    let _ = run(&spec, &env).await;
     let before = rss_kb();
     let t = Instant::now();
-    let r = run().await;
+    let r = run(&spec, &env).await;
     let took = t.elapsed();
     let after = rss_kb();
     assert_eq!(r.outcome, Outcome::Passed, "{:?}", r.message);

@@ -5,75 +5,23 @@
 //! integration test makes cargo do so); with `-p flightdeck-tests` alone, `cargo build -p
 //! flightdeck-cli` first.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
-use predicates::prelude::*;
+use flightdeck_testsupport::cli::exit::{IMPORT, NOT_FOUND, REFUSED, STORE, USAGE};
+use flightdeck_testsupport::cli::{self, Cli};
+use flightdeck_testsupport::sandbox::SandboxProcess;
 use serde_json::{json, Value};
 
 const M31: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/m31-production-cutover.md");
 
-/// Exit codes, as `flightdeck --help` documents them.
-const NOT_FOUND: i32 = 3;
-const REFUSED: i32 = 4;
-const IMPORT: i32 = 6;
-const STORE: i32 = 7;
-
-struct Env {
-    _dir: tempfile::TempDir,
-    store: PathBuf,
+/// A store in directories that do not exist yet: every command must make them.
+fn env() -> Cli {
+    Cli::with_store("nested/dir/flightdeck.sqlite")
 }
 
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = dir.path().join("nested/dir/flightdeck.sqlite");
-        Env { _dir: dir, store }
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("flightdeck").expect("flightdeck binary");
-        cmd.env_remove("FLIGHTDECK_STORE").arg("--store").arg(&self.store);
-        cmd
-    }
-
-    /// Run a command that must succeed; its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd().args(args).output().expect("runs");
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("UTF-8 stdout")
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut args = args.to_vec();
-        args.push("--json");
-        serde_json::from_str(&self.ok(&args)).expect("JSON on stdout")
-    }
-
-    /// Run a command that must fail with `code`; its one-line stderr.
-    fn fails(&self, code: i32, args: &[&str]) -> String {
-        let out = self.cmd().args(args).output().expect("runs");
-        let stderr = String::from_utf8(out.stderr).expect("UTF-8 stderr");
-        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-        assert_eq!(stderr.lines().count(), 1, "errors are one line: {stderr}");
-        assert!(stderr.starts_with("error: "), "{stderr}");
-        assert!(out.stdout.is_empty(), "nothing on stdout when refused");
-        stderr.trim_end().to_string()
-    }
-
-    fn new_run(&self) -> String {
-        self.ok(&["run", "new", M31, "--release", "v1.0.0", "--by", "ana"])
-            .trim()
-            .to_string()
-    }
-
-    fn show(&self, run: &str) -> Value {
-        self.json(&["run", "show", run])
-    }
+/// A run of the M31 fixture, release v1.0.0, by ana.
+fn new_run(env: &Cli) -> String {
+    env.new_run(M31, "sandbox")
 }
 
 fn find<'a>(list: &'a Value, key: &str, id: &str) -> &'a Value {
@@ -83,7 +31,7 @@ fn find<'a>(list: &'a Value, key: &str, id: &str) -> &'a Value {
 }
 
 fn inspect(file: &str) -> Value {
-    Env::new().json(&["runbook", "inspect", file])
+    env().json(["runbook", "inspect", file])
 }
 
 // ---- runbook ----
@@ -155,7 +103,7 @@ fn inspect_of_the_bundled_m31_matches_the_fixture() {
 
 #[test]
 fn inspect_human_shows_title_counts_and_the_tree() {
-    let out = Env::new().ok(&["runbook", "inspect", M31]);
+    let out = env().ok(["runbook", "inspect", M31]);
     let mut lines = out.lines();
     assert_eq!(lines.next(), Some("M31 Production Cutover Checklist"));
     assert!(out.contains("6 phases, 19 sections, 85 items, 27 steps"), "{out}");
@@ -187,23 +135,23 @@ fn inspect_human_shows_title_counts_and_the_tree() {
 
 #[test]
 fn runbook_list_names_the_bundled_runbooks() {
-    let env = Env::new();
-    assert!(env.ok(&["runbook", "list"]).contains("bundled:m31"));
-    let list = env.json(&["runbook", "list"]);
+    let env = env();
+    assert!(env.ok(["runbook", "list"]).contains("bundled:m31"));
+    let list = env.json(["runbook", "list"]);
     assert_eq!(list[0]["spec"], json!("bundled:m31"));
     assert_eq!(list[0]["file"], json!("m31-production-cutover.md"));
 }
 
 #[test]
 fn a_runbook_that_cannot_be_read_is_an_import_error() {
-    let env = Env::new();
-    let err = env.fails(IMPORT, &["runbook", "inspect", "/nonexistent/runbook.md"]);
+    let env = env();
+    let err = env.fails(IMPORT, ["runbook", "inspect", "/nonexistent/runbook.md"]);
     assert!(err.contains("/nonexistent/runbook.md"), "names the file: {err}");
-    let err = env.fails(IMPORT, &["runbook", "inspect", "bundled:nope"]);
+    let err = env.fails(IMPORT, ["runbook", "inspect", "bundled:nope"]);
     assert!(err.contains("bundled:m31"), "lists what exists: {err}");
     env.fails(
         IMPORT,
-        &["run", "new", "/nonexistent/runbook.md", "--release", "v1"],
+        ["run", "new", "/nonexistent/runbook.md", "--release", "v1"],
     );
 }
 
@@ -211,14 +159,14 @@ fn a_runbook_that_cannot_be_read_is_an_import_error() {
 
 #[test]
 fn run_new_prints_the_id_alone_and_run_list_shows_it() {
-    let env = Env::new();
-    let out = env.ok(&["run", "new", M31, "--release", "v1.0.0", "--by", "ana"]);
+    let env = env();
+    let out = env.ok(["run", "new", M31, "--release", "v1.0.0", "--by", "ana"]);
     assert_eq!(out.lines().count(), 1);
     let id = out.trim();
     assert_eq!(id.len(), 36, "a hyphenated UUID: {id}");
     assert_eq!(&id[14..15], "7", "UUID version 7: {id}");
-    assert!(env.ok(&["run", "list"]).contains(id));
-    let list = env.json(&["run", "list"]);
+    assert!(env.ok(["run", "list"]).contains(id));
+    let list = env.json(["run", "list"]);
     let run = find(&list, "id", id);
     assert_eq!(run["env"], json!("sandbox"), "the default environment");
     assert_eq!(run["release"], json!("v1.0.0"));
@@ -232,8 +180,8 @@ fn run_new_prints_the_id_alone_and_run_list_shows_it() {
 
 #[test]
 fn run_new_takes_an_environment_and_the_bundled_runbook() {
-    let env = Env::new();
-    let id = env.ok(&[
+    let env = env();
+    let id = env.ok([
         "run",
         "new",
         "bundled:m31",
@@ -253,8 +201,8 @@ fn run_new_takes_an_environment_and_the_bundled_runbook() {
 
 #[test]
 fn run_show_json_has_the_whole_state() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     let s = env.show(&run);
     for key in [
         "run_id",
@@ -285,7 +233,7 @@ fn run_show_json_has_the_whole_state() {
         (item["checked"].clone(), item["by"].clone(), item["at"].clone()),
         (json!(false), Value::Null, Value::Null)
     );
-    let events = env.json(&["run", "events", &run]);
+    let events = env.json(["run", "events", &run]);
     assert_eq!(
         s["head_hash"], events[0]["hash"],
         "the head is the last event's hash"
@@ -294,9 +242,9 @@ fn run_show_json_has_the_whole_state() {
 
 #[test]
 fn run_show_human_lists_items_fields_signoffs_and_the_head() {
-    let env = Env::new();
-    let run = env.new_run();
-    env.ok(&[
+    let env = env();
+    let run = new_run(&env);
+    env.ok([
         "run",
         "check",
         &run,
@@ -304,7 +252,7 @@ fn run_show_human_lists_items_fields_signoffs_and_the_head() {
         "--by",
         "ben",
     ]);
-    let out = env.ok(&["run", "show", &run]);
+    let out = env.ok(["run", "show", &run]);
     assert!(out.contains(&format!("run {run}")), "{out}");
     assert!(out.contains("items (1/85 checked)"), "{out}");
     assert!(out.contains("[x] 1.database-migration-dry-run  (ben, "), "{out}");
@@ -315,10 +263,10 @@ fn run_show_human_lists_items_fields_signoffs_and_the_head() {
 
 #[test]
 fn run_events_lists_the_log_in_order() {
-    let env = Env::new();
-    let run = env.new_run();
-    env.ok(&["run", "note", &run, "window opened", "--by", "ana"]);
-    let events = env.json(&["run", "events", &run]);
+    let env = env();
+    let run = new_run(&env);
+    env.ok(["run", "note", &run, "window opened", "--by", "ana"]);
+    let events = env.json(["run", "events", &run]);
     let kinds: Vec<&str> = events
         .as_array()
         .expect("array")
@@ -330,7 +278,7 @@ fn run_events_lists_the_log_in_order() {
     assert_eq!(events[0]["prev_hash"], json!("0".repeat(64)));
     assert_eq!(events[1]["prev_hash"], events[0]["hash"]);
     assert_eq!(events[0]["payload"]["release"], json!("v1.0.0"));
-    let text = env.ok(&["run", "events", &run]);
+    let text = env.ok(["run", "events", &run]);
     assert!(
         text.contains("note_added") && text.contains("window opened"),
         "{text}"
@@ -341,20 +289,20 @@ fn run_events_lists_the_log_in_order() {
 
 #[test]
 fn runs_are_named_by_a_unique_prefix() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     assert_eq!(env.show(&run[..8])["run_id"], json!(run));
-    let err = env.fails(REFUSED, &["run", "show", &run[..3]]);
+    let err = env.fails(REFUSED, ["run", "show", &run[..3]]);
     assert!(err.contains("at least 4 characters"), "{err}");
-    let err = env.fails(NOT_FOUND, &["run", "show", "ffffffff"]);
+    let err = env.fails(NOT_FOUND, ["run", "show", "ffffffff"]);
     assert!(err.contains("`ffffffff`"), "{err}");
 }
 
 #[test]
 fn an_ambiguous_prefix_is_refused_with_the_candidates() {
-    let env = Env::new();
-    let a = env.new_run();
-    let b = env.new_run();
+    let env = env();
+    let a = new_run(&env);
+    let b = new_run(&env);
     let shared: String = a
         .chars()
         .zip(b.chars())
@@ -362,7 +310,7 @@ fn an_ambiguous_prefix_is_refused_with_the_candidates() {
         .map(|(x, _)| x)
         .collect();
     if shared.len() >= 4 {
-        let err = env.fails(REFUSED, &["run", "show", &shared]);
+        let err = env.fails(REFUSED, ["run", "show", &shared]);
         assert!(
             err.contains("ambiguous") && err.contains(&a) && err.contains(&b),
             "{err}"
@@ -374,9 +322,9 @@ fn an_ambiguous_prefix_is_refused_with_the_candidates() {
 
 #[test]
 fn check_and_uncheck_record_who_and_when() {
-    let env = Env::new();
-    let run = env.new_run();
-    let out = env.ok(&[
+    let env = env();
+    let run = new_run(&env);
+    let out = env.ok([
         "run",
         "check",
         &run,
@@ -402,7 +350,7 @@ fn check_and_uncheck_record_who_and_when() {
     );
     let err = env.fails(
         REFUSED,
-        &[
+        [
             "run",
             "check",
             &run,
@@ -412,7 +360,7 @@ fn check_and_uncheck_record_who_and_when() {
         ],
     );
     assert!(err.contains("already checked by ben"), "{err}");
-    let applied = env.json(&[
+    let applied = env.json([
         "run",
         "check",
         &run,
@@ -428,11 +376,11 @@ fn check_and_uncheck_record_who_and_when() {
 
 #[test]
 fn check_of_an_unknown_item_suggests_the_nearest_id() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     let err = env.fails(
         NOT_FOUND,
-        &["run", "check", &run, "1.database-migration-dryrun", "--by", "ben"],
+        ["run", "check", &run, "1.database-migration-dryrun", "--by", "ben"],
     );
     assert!(
         err.contains("item `1.database-migration-dryrun` not found"),
@@ -446,12 +394,12 @@ fn check_of_an_unknown_item_suggests_the_nearest_id() {
 
 #[test]
 fn a_missing_by_is_a_usage_error() {
-    let env = Env::new();
-    let run = env.new_run();
-    env.fails(2, &["run", "check", &run, "1.database-migration-dry-run"]);
+    let env = env();
+    let run = new_run(&env);
+    env.fails(USAGE, ["run", "check", &run, "1.database-migration-dry-run"]);
     env.fails(
         REFUSED,
-        &["run", "check", &run, "1.database-migration-dry-run", "--by", " "],
+        ["run", "check", &run, "1.database-migration-dry-run", "--by", " "],
     );
 }
 
@@ -459,12 +407,12 @@ fn a_missing_by_is_a_usage_error() {
 
 #[test]
 fn set_validates_the_value_by_field_kind() {
-    let env = Env::new();
-    let run = env.new_run();
-    env.ok(&["run", "set", &run, "1.pass-rate", "97.5%", "--by", "ben"]);
-    env.ok(&["run", "set", &run, "1.result", "success", "--by", "ben"]);
-    env.ok(&["run", "set", &run, "3.rto-achieved", "4", "--by", "ben"]);
-    env.ok(&[
+    let env = env();
+    let run = new_run(&env);
+    env.ok(["run", "set", &run, "1.pass-rate", "97.5%", "--by", "ben"]);
+    env.ok(["run", "set", &run, "1.result", "success", "--by", "ben"]);
+    env.ok(["run", "set", &run, "3.rto-achieved", "4", "--by", "ben"]);
+    env.ok([
         "run",
         "set",
         &run,
@@ -489,12 +437,12 @@ fn set_validates_the_value_by_field_kind() {
         ("1.result", "maybe"),
         ("3.backup-file", ""),
     ] {
-        let err = env.fails(REFUSED, &["run", "set", &run, field, value, "--by", "ben"]);
+        let err = env.fails(REFUSED, ["run", "set", &run, field, value, "--by", "ben"]);
         assert!(err.contains(&format!("field `{field}`")), "{err}");
     }
     let err = env.fails(
         NOT_FOUND,
-        &["run", "set", &run, "3.backup-fil", "x", "--by", "ben"],
+        ["run", "set", &run, "3.backup-fil", "x", "--by", "ben"],
     );
     assert!(err.contains("did you mean `3.backup-file`?"), "{err}");
 }
@@ -503,14 +451,14 @@ fn set_validates_the_value_by_field_kind() {
 
 #[test]
 fn meta_sets_a_header_value_by_key_or_label() {
-    let env = Env::new();
-    let run = env.new_run();
-    env.ok(&["run", "meta", &run, "release-manager", "Ana Lopez", "--by", "ana"]);
-    env.ok(&["run", "meta", &run, "Cutover Date", "2025-06-01", "--by", "ana"]);
+    let env = env();
+    let run = new_run(&env);
+    env.ok(["run", "meta", &run, "release-manager", "Ana Lopez", "--by", "ana"]);
+    env.ok(["run", "meta", &run, "Cutover Date", "2025-06-01", "--by", "ana"]);
     let meta = env.show(&run)["metadata"].clone();
     assert_eq!(find(&meta, "key", "release-manager")["value"], json!("Ana Lopez"));
     assert_eq!(find(&meta, "key", "cutover-date")["value"], json!("2025-06-01"));
-    let err = env.fails(NOT_FOUND, &["run", "meta", &run, "manager", "x", "--by", "ana"]);
+    let err = env.fails(NOT_FOUND, ["run", "meta", &run, "manager", "x", "--by", "ana"]);
     assert!(
         err.contains("release-version, cutover-date, release-manager"),
         "lists the keys: {err}"
@@ -521,10 +469,10 @@ fn meta_sets_a_header_value_by_key_or_label() {
 
 #[test]
 fn notes_attach_to_the_run_or_an_item() {
-    let env = Env::new();
-    let run = env.new_run();
-    env.ok(&["run", "note", &run, "bridge opened", "--by", "ana"]);
-    env.ok(&[
+    let env = env();
+    let run = new_run(&env);
+    env.ok(["run", "note", &run, "bridge opened", "--by", "ana"]);
+    env.ok([
         "run",
         "note",
         &run,
@@ -540,7 +488,7 @@ fn notes_attach_to_the_run_or_an_item() {
     assert_eq!(notes[1]["item"], json!("1.database-migration-dry-run"));
     env.fails(
         NOT_FOUND,
-        &["run", "note", &run, "x", "--by", "ana", "--item", "nope"],
+        ["run", "note", &run, "x", "--by", "ana", "--item", "nope"],
     );
 }
 
@@ -548,11 +496,11 @@ fn notes_attach_to_the_run_or_an_item() {
 
 #[test]
 fn signoff_is_refused_while_incomplete_and_accepted_with_an_override() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     let err = env.fails(
         REFUSED,
-        &[
+        [
             "run",
             "signoff",
             &run,
@@ -569,7 +517,7 @@ fn signoff_is_refused_while_incomplete_and_accepted_with_an_override() {
         err.contains("item 1.all-m16-1-m31-modules-completed (unchecked)"),
         "{err}"
     );
-    let applied = env.json(&[
+    let applied = env.json([
         "run",
         "signoff",
         &run,
@@ -592,7 +540,7 @@ fn signoff_is_refused_while_incomplete_and_accepted_with_an_override() {
     );
     let err = env.fails(
         REFUSED,
-        &[
+        [
             "run",
             "signoff",
             &run,
@@ -610,12 +558,12 @@ fn signoff_is_refused_while_incomplete_and_accepted_with_an_override() {
 
 #[test]
 fn signoff_of_a_complete_scope_needs_no_override() {
-    let env = Env::new();
-    let run = env.new_run();
-    let model = env.json(&["runbook", "inspect", M31]);
+    let env = env();
+    let run = new_run(&env);
+    let model = env.json(["runbook", "inspect", M31]);
     let slot = find(&model["signoffs"], "id", "d0-d7-monitoring").clone();
     for item in slot["items"].as_array().expect("items") {
-        env.ok(&["run", "check", &run, item.as_str().expect("id"), "--by", "ben"]);
+        env.ok(["run", "check", &run, item.as_str().expect("id"), "--by", "ben"]);
     }
     for field in slot["fields"].as_array().expect("fields") {
         let id = field.as_str().expect("id");
@@ -627,20 +575,20 @@ fn signoff_of_a_complete_scope_needs_no_override() {
             k if k == "text" => "done".to_string(),
             _ => "1".to_string(),
         };
-        env.ok(&["run", "set", &run, id, &value, "--by", "ben"]);
+        env.ok(["run", "set", &run, id, &value, "--by", "ben"]);
     }
-    let applied = env.json(&["run", "signoff", &run, "d0-d7-monitoring", "--by", "eve"]);
+    let applied = env.json(["run", "signoff", &run, "d0-d7-monitoring", "--by", "eve"]);
     assert!(applied["event"]["payload"].get("override_reason").is_none());
     assert_eq!(applied["event"]["payload"]["incomplete"], json!([]));
 }
 
 #[test]
 fn signoff_names_that_match_nothing_suggest_the_nearest() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     let err = env.fails(
         NOT_FOUND,
-        &["run", "signoff", &run, "pre-flight-gate", "--by", "eve"],
+        ["run", "signoff", &run, "pre-flight-gate", "--by", "eve"],
     );
     assert!(err.contains("did you mean `pre-flight-gates`?"), "{err}");
 }
@@ -649,11 +597,11 @@ fn signoff_names_that_match_nothing_suggest_the_nearest() {
 
 #[test]
 fn go_over_unchecked_criteria_needs_an_override() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     let err = env.fails(
         REFUSED,
-        &[
+        [
             "run",
             "decide",
             &run,
@@ -668,7 +616,7 @@ fn go_over_unchecked_criteria_needs_an_override() {
         err.contains("GO refused") && err.contains("10 critical success criteria unchecked"),
         "{err}"
     );
-    let applied = env.json(&[
+    let applied = env.json([
         "run",
         "decide",
         &run,
@@ -687,7 +635,7 @@ fn go_over_unchecked_criteria_needs_an_override() {
     assert_eq!(p["unchecked_criteria"].as_array().map(Vec::len), Some(10));
     let err = env.fails(
         REFUSED,
-        &[
+        [
             "run",
             "decide",
             &run,
@@ -704,17 +652,17 @@ fn go_over_unchecked_criteria_needs_an_override() {
 
 #[test]
 fn no_go_never_needs_an_override_but_always_a_rationale() {
-    let env = Env::new();
-    let run = env.new_run();
+    let env = env();
+    let run = new_run(&env);
     env.fails(
         REFUSED,
-        &["run", "decide", &run, "no-go", "--by", "dana", "--rationale", " "],
+        ["run", "decide", &run, "no-go", "--by", "dana", "--rationale", " "],
     );
     env.fails(
-        2,
-        &["run", "decide", &run, "maybe", "--by", "dana", "--rationale", "x"],
+        USAGE,
+        ["run", "decide", &run, "maybe", "--by", "dana", "--rationale", "x"],
     );
-    let out = env.ok(&[
+    let out = env.ok([
         "run",
         "decide",
         &run,
@@ -735,13 +683,13 @@ fn no_go_never_needs_an_override_but_always_a_rationale() {
 
 #[test]
 fn go_with_every_criterion_checked_needs_no_override() {
-    let env = Env::new();
-    let run = env.new_run();
-    let model = env.json(&["runbook", "inspect", M31]);
+    let env = env();
+    let run = new_run(&env);
+    let model = env.json(["runbook", "inspect", M31]);
     for id in model["decision"]["criteria"].as_array().expect("criteria") {
-        env.ok(&["run", "check", &run, id.as_str().expect("id"), "--by", "ben"]);
+        env.ok(["run", "check", &run, id.as_str().expect("id"), "--by", "ben"]);
     }
-    env.ok(&[
+    env.ok([
         "run",
         "decide",
         &run,
@@ -757,10 +705,10 @@ fn go_with_every_criterion_checked_needs_no_override() {
 
 #[test]
 fn verify_passes_on_a_run_driven_through_every_command() {
-    let env = Env::new();
-    let run = env.new_run();
-    env.ok(&["run", "meta", &run, "release-manager", "Ana", "--by", "ana"]);
-    env.ok(&[
+    let env = env();
+    let run = new_run(&env);
+    env.ok(["run", "meta", &run, "release-manager", "Ana", "--by", "ana"]);
+    env.ok([
         "run",
         "check",
         &run,
@@ -768,10 +716,10 @@ fn verify_passes_on_a_run_driven_through_every_command() {
         "--by",
         "ben",
     ]);
-    env.ok(&["run", "set", &run, "1.result", "Success", "--by", "ben"]);
-    env.ok(&["run", "note", &run, "ok", "--by", "ben"]);
-    env.ok(&["run", "signoff", &run, "5", "--by", "eve", "--override", "demo"]);
-    env.ok(&[
+    env.ok(["run", "set", &run, "1.result", "Success", "--by", "ben"]);
+    env.ok(["run", "note", &run, "ok", "--by", "ben"]);
+    env.ok(["run", "signoff", &run, "5", "--by", "eve", "--override", "demo"]);
+    env.ok([
         "run",
         "decide",
         &run,
@@ -781,9 +729,9 @@ fn verify_passes_on_a_run_driven_through_every_command() {
         "--rationale",
         "demo",
     ]);
-    let out = env.ok(&["run", "verify", &run]);
+    let out = env.ok(["run", "verify", &run]);
     assert!(out.contains("ok, 7 events, chain intact"), "{out}");
-    let v = env.json(&["run", "verify", &run]);
+    let v = env.json(["run", "verify", &run]);
     assert_eq!(
         (v["ok"].clone(), v["events"].clone(), v["first_bad"].clone()),
         (json!(true), json!(7), Value::Null)
@@ -793,104 +741,60 @@ fn verify_passes_on_a_run_driven_through_every_command() {
 
 #[test]
 fn the_store_comes_from_flightdeck_store_when_no_flag_is_given() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = dir.path().join("from-env.sqlite");
-    let run = Command::cargo_bin("flightdeck")
-        .expect("binary")
-        .env("FLIGHTDECK_STORE", &store)
-        .args(["run", "new", "bundled:m31", "--release", "v1", "--by", "ana"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let env = env();
+    let store = env.dir().join("from-env.sqlite");
+    let from_env = |args: &[&str]| {
+        let out = cli::flightdeck()
+            .env("FLIGHTDECK_STORE", &store)
+            .args(args)
+            .output()
+            .expect("flightdeck runs");
+        assert!(out.status.success(), "{args:?}\n{}", cli::streams(&out));
+        String::from_utf8(out.stdout).expect("UTF-8 stdout")
+    };
+    let run = from_env(&["run", "new", "bundled:m31", "--release", "v1", "--by", "ana"]);
     assert!(
         store.exists(),
         "the store was created where FLIGHTDECK_STORE points"
     );
-    let run = String::from_utf8(run).expect("utf-8");
-    Command::cargo_bin("flightdeck")
-        .expect("binary")
-        .env("FLIGHTDECK_STORE", &store)
-        .args(["run", "list"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(run.trim()));
+    assert!(
+        from_env(&["run", "list"]).contains(run.trim()),
+        "the run is listed from the same store"
+    );
 }
 
 #[test]
 fn a_store_that_is_not_a_database_is_a_store_error() {
-    let env = Env::new();
-    let dir = env.store.parent().map(Path::to_path_buf).expect("parent");
+    let env = env();
+    let dir = env.store().parent().map(Path::to_path_buf).expect("parent");
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(
-        &env.store,
+        env.store(),
         b"this is not SQLite, just some text that is long enough to be read",
     )
     .expect("write");
-    env.fails(STORE, &["run", "list"]);
-}
-
-#[test]
-fn help_documents_every_exit_code() {
-    let out = Env::new().ok(&["--help"]);
-    for line in [
-        "0  ok",
-        "1  unexpected",
-        "2  usage",
-        "3  not found",
-        "4  invalid or refused",
-        "5  verification failed",
-        "6  import error",
-        "7  store error",
-    ] {
-        assert!(out.contains(line), "--help documents `{line}`: {out}");
-    }
-    assert!(Env::new().ok(&["run", "--help"]).contains("Exit codes:"));
+    env.fails(STORE, ["run", "list"]);
 }
 
 /// `flightdeck sandbox` serves the demo target and `sandbox fault` switches it from another
 /// process; SIGTERM stops it.
 #[test]
 fn sandbox_starts_and_faults_switch_from_another_process() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("flightdeck"))
-        .args(["sandbox", "--port", "0", "--no-traffic", "--json"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the sandbox");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("first line");
-    let info: serde_json::Value = serde_json::from_str(&line).expect("the sandbox prints its URL as JSON");
-    let url = info["url"].as_str().expect("url").to_string();
-
-    let fault = |spec: &str| {
-        Command::new(assert_cmd::cargo::cargo_bin("flightdeck"))
-            .args(["sandbox", "fault", spec, "--url", &url])
-            .output()
-            .expect("run sandbox fault")
-    };
-    let out = fault("latency=800ms");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sandbox = SandboxProcess::start(false);
+    let out = sandbox.fault("latency=800ms");
+    assert!(out.status.success(), "{}", cli::streams(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("latency=800ms"));
-    let out = fault("sideways");
+    let out = sandbox.fault("sideways");
     assert_eq!(
         out.status.code(),
-        Some(4),
+        Some(REFUSED),
         "an unknown fault is refused as invalid"
     );
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: invalid fault"));
-    assert!(fault("clear").status.success());
+    sandbox.set_fault("clear");
 
     // SIGTERM, as a service manager would stop it.
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let status = child.wait().expect("wait");
+    let status = sandbox.stop();
     assert!(
         status.success(),
         "the sandbox stops cleanly on SIGTERM: {status:?}"

@@ -10,7 +10,8 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use flightdeck_engine::store::{NewRun, Store};
+use flightdeck_engine::store::Store;
+use flightdeck_testsupport::store::started_run;
 
 const KILLS: usize = 60;
 const MAX_DELAY_MS: u64 = 40;
@@ -34,19 +35,7 @@ impl Rng {
 fn sigkilled_writers_never_lose_an_acknowledged_event() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("crash.sqlite");
-    let run_id = {
-        let mut store = Store::open(&path).expect("open store");
-        let run = store
-            .create_run(NewRun {
-                runbook_name: "crash.md".into(),
-                runbook_source: "# Crash\n- [ ] survive\n".into(),
-                env: "sandbox".into(),
-                release: "v0".into(),
-                actor: "crash-test".into(),
-            })
-            .expect("create run");
-        run.id
-    };
+    let run_id = started_run(&path, 0);
 
     let seed = std::env::var("CRASH_SEED")
         .ok()

@@ -2,77 +2,10 @@
 //! `run all` is green and fills the fields; `fault latency=800ms` turns the SLO step red;
 //! `fault down` makes the health check report Unhealthy.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
-
+use flightdeck_testsupport::cli::exit::{OK, REFUSED, STEPS_FAILED};
+use flightdeck_testsupport::cli::{json_of, Cli};
+use flightdeck_testsupport::sandbox::SandboxProcess;
 use serde_json::Value;
-
-fn flightdeck() -> Command {
-    Command::new(assert_cmd::cargo::cargo_bin("flightdeck"))
-}
-
-/// A sandbox on a free port, stopped with SIGTERM when dropped.
-struct Sandbox {
-    child: Child,
-    url: String,
-}
-
-impl Sandbox {
-    fn start() -> Sandbox {
-        let mut child = flightdeck()
-            .args(["sandbox", "--port", "0", "--json"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the sandbox");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("first line");
-        let info: Value = serde_json::from_str(&line).expect("the sandbox prints its URL as JSON");
-        let url = info["url"].as_str().expect("url").to_string();
-        Sandbox { child, url }
-    }
-
-    fn fault(&self, spec: &str) {
-        let out = flightdeck()
-            .args(["sandbox", "fault", spec, "--url", &self.url])
-            .output()
-            .expect("fault");
-        assert!(
-            out.status.success(),
-            "fault {spec}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-fn run(store: &std::path::Path, args: &[&str]) -> Output {
-    flightdeck()
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .output()
-        .expect("flightdeck runs")
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
 
 fn field(show: &Value, id: &str) -> (Option<String>, Option<String>) {
     let f = show["fields"]
@@ -89,38 +22,13 @@ fn field(show: &Value, id: &str) -> (Option<String>, Option<String>) {
 
 #[test]
 fn bundled_m31_runs_green_against_the_sandbox_and_faults_turn_the_right_steps_red() {
-    let sandbox = Sandbox::start();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = dir.path().join("store.sqlite");
-    let var = format!("SANDBOX_URL={}", sandbox.url);
-
-    let out = run(
-        &store,
-        &[
-            "run",
-            "new",
-            "bundled:m31",
-            "--release",
-            "v1.0.0",
-            "--env",
-            "sandbox",
-        ],
-    );
-    assert!(out.status.success());
-    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let sandbox = SandboxProcess::start(true);
+    let cli = Cli::new();
+    let var = format!("SANDBOX_URL={}", sandbox.url());
+    let id = cli.new_run("bundled:m31", "sandbox");
 
     // Every annotated step passes on a fresh sandbox.
-    let out = run(
-        &store,
-        &["--json", "run", "all", &id, "--by", "rm", "--var", &var],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let results = json(&out);
+    let results = json_of(&cli.exits(OK, ["--json", "run", "all", &id, "--by", "rm", "--var", &var]));
     let results = results.as_array().expect("array");
     assert_eq!(
         results.len(),
@@ -132,7 +40,7 @@ fn bundled_m31_runs_green_against_the_sandbox_and_faults_turn_the_right_steps_re
     }
 
     // Captures filled the checklist's blanks, marked as captured.
-    let show = json(&run(&store, &["--json", "run", "show", &id]));
+    let show = cli.show(&id);
     assert_eq!(
         field(&show, "8.application"),
         (
@@ -152,14 +60,12 @@ fn bundled_m31_runs_green_against_the_sandbox_and_faults_turn_the_right_steps_re
     assert_eq!(field(&show, "7.feature-flags").0.as_deref(), Some("5"));
     assert!(field(&show, "11.response-time").0.is_some());
 
-    // 800 ms of latency breaks the latency SLO.
-    sandbox.fault("latency=800ms");
-    let out = run(
-        &store,
-        &["--json", "run", "section", &id, "12", "--by", "rm", "--var", &var],
-    );
-    assert_eq!(out.status.code(), Some(8), "a failed step exits 8");
-    let slo = json(&out);
+    // 800 ms of latency breaks the latency SLO: a failed step exits 8.
+    sandbox.set_fault("latency=800ms");
+    let slo = json_of(&cli.exits(
+        STEPS_FAILED,
+        ["--json", "run", "section", &id, "12", "--by", "rm", "--var", &var],
+    ));
     let slo = slo
         .as_array()
         .expect("array")
@@ -168,13 +74,13 @@ fn bundled_m31_runs_green_against_the_sandbox_and_faults_turn_the_right_steps_re
         .expect("slo step");
     assert_eq!(slo["result"]["outcome"], "failed");
     assert_eq!(slo["result"]["failure"], "assertion");
-    sandbox.fault("clear");
+    sandbox.set_fault("clear");
 
     // Down: the health check reports Unhealthy in the checklist's own choice fields.
-    sandbox.fault("down");
-    let out = run(
-        &store,
-        &[
+    sandbox.set_fault("down");
+    cli.exits(
+        STEPS_FAILED,
+        [
             "run",
             "step",
             &id,
@@ -185,16 +91,15 @@ fn bundled_m31_runs_green_against_the_sandbox_and_faults_turn_the_right_steps_re
             &var,
         ],
     );
-    assert_eq!(out.status.code(), Some(8));
-    let show = json(&run(&store, &["--json", "run", "show", &id]));
+    let show = cli.show(&id);
     assert_eq!(field(&show, "8.application").0.as_deref(), Some("Unhealthy"));
     assert_eq!(field(&show, "8.database").0.as_deref(), Some("Unhealthy"));
-    sandbox.fault("clear");
+    sandbox.set_fault("clear");
 
     // A manual step cannot be run; the chain of everything recorded verifies.
-    let out = run(
-        &store,
-        &[
+    let err = cli.fails(
+        REFUSED,
+        [
             "run",
             "step",
             &id,
@@ -203,7 +108,6 @@ fn bundled_m31_runs_green_against_the_sandbox_and_faults_turn_the_right_steps_re
             "rm",
         ],
     );
-    assert_eq!(out.status.code(), Some(4));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("manual"));
-    assert!(run(&store, &["run", "verify", &id]).status.success());
+    assert!(err.contains("manual"), "{err}");
+    cli.ok(["run", "verify", &id]);
 }

@@ -5,60 +5,26 @@
 //! text and every attachment); a production environment refuses a target-changing step without
 //! `--yes`. Without a Secret Service these tests fail when `CI` is set and are skipped otherwise.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
-use flightdeck_engine::secrets::Keyring;
-
-fn flightdeck(store: &Path) -> Command {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin("flightdeck"));
-    c.arg("--store").arg(store);
-    c
-}
+use flightdeck_testsupport::cli::exit::{OK, REFUSED, STEPS_FAILED, VERIFY_FAILED};
+use flightdeck_testsupport::cli::{streams, Cli};
+use flightdeck_testsupport::{leak, needs};
 
 /// The archive's signing identity is one keyring entry for everyone: tests that export or
 /// import it take turns, so an import never races an export's first-use key.
 static IDENTITY: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn keyring_here() -> bool {
-    match Keyring::open() {
-        Ok(_) => true,
-        Err(e) if std::env::var_os("CI").is_some() => {
-            panic!("CI needs a real Secret Service (run under .ci/services.sh): {e}")
-        }
-        Err(e) => {
-            eprintln!("skipped: no usable Secret Service ({e}); run under .ci/services.sh");
-            false
-        }
-    }
-}
-
-fn ok(out: Output, what: &str) -> Output {
-    assert!(
-        out.status.success(),
-        "{what}: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn set_secret(store: &Path, env: &str, name: &str, value: &str) {
-    let mut child = flightdeck(store)
+/// `secret set ENV NAME` with the value on stdin, as a script would pipe it.
+fn set_secret(cli: &Cli, env: &str, name: &str, value: &str) {
+    let out = cli
+        .cmd()
         .args(["secret", "set", env, name])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("secret set");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(value.as_bytes())
-        .expect("write the value");
-    let out = ok(child.wait_with_output().expect("secret set"), "secret set");
+        .write_stdin(value)
+        .output()
+        .expect("secret set runs");
+    assert!(out.status.success(), "secret set:\n{}", streams(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains(value), "secret set never prints the value");
 }
@@ -151,77 +117,35 @@ fn forms(value: &str) -> Vec<String> {
     out
 }
 
-fn count(hay: &[u8], needle: &str) -> usize {
-    let n = needle.as_bytes();
-    hay.windows(n.len()).filter(|w| *w == n).count()
-}
-
 #[test]
 fn no_form_of_any_secret_reaches_the_store_its_wal_the_output_or_the_archive() {
-    if !keyring_here() {
+    if needs::keyring().is_none() {
         return;
     }
     let _identity = IDENTITY.lock().unwrap_or_else(|p| p.into_inner());
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = dir.path().join("fd.sqlite");
+    let cli = Cli::new();
     let env = format!("corpus-{}", std::process::id());
-    ok(
-        flightdeck(&store)
-            .args(["env", "new", &env])
-            .output()
-            .expect("env new"),
-        "env new",
-    );
+    cli.ok(["env", "new", &env]);
     for (name, value) in corpus() {
-        set_secret(&store, &env, name, value);
+        set_secret(&cli, &env, name, value);
     }
-    let list = ok(
-        flightdeck(&store)
-            .args(["secret", "list", &env])
-            .output()
-            .expect("list"),
-        "list",
-    );
-    let list = String::from_utf8_lossy(&list.stdout).to_string();
+    let list = cli.ok(["secret", "list", &env]);
     for (name, value) in corpus() {
         assert!(list.contains(name), "secret list names {name}: {list}");
         assert!(!list.contains(value));
     }
-    let book = dir.path().join("corpus.md");
-    std::fs::write(&book, RUNBOOK).expect("write runbook");
-    let run = ok(
-        flightdeck(&store)
-            .args(["run", "new"])
-            .arg(&book)
-            .args(["--release", "v1", "--env", &env, "--by", "ana"])
-            .output()
-            .expect("run new"),
-        "run new",
-    );
-    let run = String::from_utf8_lossy(&run.stdout).trim().to_string();
+    let book = cli.write("corpus.md", RUNBOOK);
+    let run = cli.new_run(&book, &env);
     // Human output, then JSON output (which carries the excerpts), then the event log.
     let mut outputs = Vec::new();
-    for json in [false, true] {
-        let mut c = flightdeck(&store);
-        c.args(["run", "all", &run, "--by", "ana"]);
-        if json {
-            c.arg("--json");
-        }
-        let out = c.output().expect("run all");
-        assert_eq!(
-            out.status.code(),
-            Some(8),
-            "the last step exits 3, so the run reports a failure"
-        );
-        outputs.push(out);
+    for json in [&[][..], &["--json"][..]] {
+        // The last step exits 3, so the run reports a failure.
+        outputs.push(cli.exits(
+            STEPS_FAILED,
+            ["run", "all", &run, "--by", "ana"].iter().chain(json),
+        ));
     }
-    let events = ok(
-        flightdeck(&store)
-            .args(["run", "events", &run, "--json"])
-            .output()
-            .expect("events"),
-        "events",
-    );
+    let events = cli.exits(OK, ["run", "events", &run, "--json"]);
     let events_text = String::from_utf8_lossy(&events.stdout).to_string();
     for name in ["PLAIN", "B64ABLE", "URLSPECIAL", "JSONESC", "PEM"] {
         assert!(
@@ -236,37 +160,20 @@ fn no_form_of_any_secret_reaches_the_store_its_wal_the_output_or_the_archive() {
         places.push((format!("output {i} stdout"), o.stdout.clone()));
         places.push((format!("output {i} stderr"), o.stderr.clone()));
     }
-    for suffix in ["", "-wal", "-shm"] {
-        let p = dir.path().join(format!("fd.sqlite{suffix}"));
-        if let Ok(bytes) = std::fs::read(&p) {
-            places.push((p.display().to_string(), bytes));
-        }
+    for (path, bytes) in leak::store_files(cli.store()) {
+        places.push((path.display().to_string(), bytes));
     }
     // The run sealed as a signed PDF (identity in the keyring): the file, the file with every
     // stream uncompressed, its text, and each attachment pulled back out.
-    let pdf = dir.path().join("corpus.pdf");
-    let exported = ok(
-        flightdeck(&store)
-            .args(["archive", "export", &run, "-o"])
-            .arg(&pdf)
-            .output()
-            .expect("archive export"),
-        "archive export",
-    );
-    places.push(("archive export stdout".into(), exported.stdout.clone()));
-    places.push(("archive export stderr".into(), exported.stderr.clone()));
-    let verified = ok(
-        flightdeck(&store)
-            .args(["archive", "show"])
-            .arg(&pdf)
-            .output()
-            .expect("archive show"),
-        "archive show",
-    );
-    assert!(String::from_utf8_lossy(&verified.stdout).contains("archive verified"));
-    places.push(("archive show stdout".into(), verified.stdout));
+    let pdf = cli.dir().join("corpus.pdf");
+    let exported = cli.exits(OK, ["archive", "export", &run, "-o", path(&pdf)]);
+    places.push(("archive export stdout".into(), exported.stdout));
+    places.push(("archive export stderr".into(), exported.stderr));
+    let verified = cli.ok(["archive", "show", path(&pdf)]);
+    assert!(verified.contains("archive verified"));
+    places.push(("archive show stdout".into(), verified.into_bytes()));
     places.push((pdf.display().to_string(), std::fs::read(&pdf).expect("the PDF")));
-    let qdf = dir.path().join("corpus.qdf.pdf");
+    let qdf = cli.dir().join("corpus.qdf.pdf");
     let q = Command::new("qpdf")
         .args(["--qdf", "--object-streams=disable", "--stream-data=uncompress"])
         .arg(&pdf)
@@ -297,7 +204,7 @@ fn no_form_of_any_secret_reaches_the_store_its_wal_the_output_or_the_archive() {
         let Some((n, name)) = line.split_once(": ") else {
             continue;
         };
-        let out = dir.path().join(format!("attachment-{n}"));
+        let out = cli.dir().join(format!("attachment-{n}"));
         let det = Command::new("pdfdetach")
             .args(["-save", n.trim(), "-o"])
             .arg(&out)
@@ -320,7 +227,7 @@ fn no_form_of_any_secret_reaches_the_store_its_wal_the_output_or_the_archive() {
     for (name, value) in corpus() {
         for form in forms(value) {
             for (place, bytes) in &places {
-                let n = count(bytes, &form);
+                let n = leak::count(bytes, &form);
                 if n > 0 {
                     leaks.push(format!("{name} as {form:?}: {n}x in {place}"));
                 }
@@ -330,74 +237,37 @@ fn no_form_of_any_secret_reaches_the_store_its_wal_the_output_or_the_archive() {
     assert!(leaks.is_empty(), "secret forms leaked:\n{}", leaks.join("\n"));
 }
 
+/// A temp path as an argument (temp dirs are UTF-8 here).
+fn path(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 temp path")
+}
+
 #[test]
 fn a_production_environment_asks_before_a_step_that_changes_the_target() {
-    if !keyring_here() {
+    if needs::keyring().is_none() {
         return;
     }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = dir.path().join("fd.sqlite");
+    let cli = Cli::new();
     let env = format!("prod-{}", std::process::id());
-    ok(
-        flightdeck(&store)
-            .args(["env", "new", &env, "--production"])
-            .output()
-            .expect("env new"),
-        "env new",
-    );
-    ok(
-        flightdeck(&store)
-            .args(["env", "set-var", &env, "GREETING", "hello"])
-            .output()
-            .expect("set-var"),
-        "set-var",
-    );
-    let book = dir.path().join("deploy.md");
-    std::fs::write(
-        &book,
+    cli.ok(["env", "new", &env, "--production"]);
+    cli.ok(["env", "set-var", &env, "GREETING", "hello"]);
+    let book = cli.write(
+        "deploy.md",
         "# Deploy\n\n### 1. Go\n\n- [ ] **Deploy**\n  ```bash {changes-target=true}\n  echo \"$GREETING deployed\"\n  ```\n",
-    )
-    .expect("write runbook");
-    let run = ok(
-        flightdeck(&store)
-            .args(["run", "new"])
-            .arg(&book)
-            .args(["--release", "v1", "--env", &env, "--by", "ana"])
-            .output()
-            .expect("run new"),
-        "run new",
     );
-    let run = String::from_utf8_lossy(&run.stdout).trim().to_string();
-    let refused = flightdeck(&store)
-        .args(["run", "all", &run, "--by", "ana"])
-        .output()
-        .expect("run all");
-    assert_eq!(refused.status.code(), Some(4), "refused without --yes");
-    let err = String::from_utf8_lossy(&refused.stderr);
+    let run = cli.new_run(&book, &env);
+    let err = cli.fails(REFUSED, ["run", "all", &run, "--by", "ana"]);
     assert!(
         err.contains("1.deploy.step") && err.contains(&env) && err.contains("--yes"),
-        "{err}"
+        "refused without --yes, naming the step, the environment and the way on: {err}"
     );
-    let done = ok(
-        flightdeck(&store)
-            .args(["run", "all", &run, "--by", "ana", "--yes", "--json"])
-            .output()
-            .expect("run all"),
-        "run all --yes",
-    );
+    let done = cli.ok(["run", "all", &run, "--by", "ana", "--yes", "--json"]);
     assert!(
-        String::from_utf8_lossy(&done.stdout).contains("hello deployed"),
+        done.contains("hello deployed"),
         "the stored variable reached the shell step"
     );
     // The confirmation is on the record: the step's start names the production environment.
-    let events = ok(
-        flightdeck(&store)
-            .args(["--json", "run", "events", &run])
-            .output()
-            .expect("events"),
-        "events",
-    );
-    let events: serde_json::Value = serde_json::from_slice(&events.stdout).expect("events json");
+    let events = cli.json(["run", "events", &run]);
     let started = events
         .as_array()
         .expect("events")
@@ -406,14 +276,7 @@ fn a_production_environment_asks_before_a_step_that_changes_the_target() {
         .cloned()
         .expect("a step_started event");
     assert_eq!(started["payload"]["confirmed_on"], env.as_str(), "{started}");
-    let shown = ok(
-        flightdeck(&store)
-            .args(["--json", "run", "show", &run])
-            .output()
-            .expect("show"),
-        "show",
-    );
-    let state: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("show json");
+    let state = cli.show(&run);
     assert_eq!(
         state["steps"][0]["confirmed_on"],
         env.as_str(),
@@ -423,38 +286,24 @@ fn a_production_environment_asks_before_a_step_that_changes_the_target() {
 
 #[test]
 fn archive_export_verify_show_and_import_identity_through_the_cli() {
-    if !keyring_here() {
+    if needs::keyring().is_none() {
         return;
     }
     let _identity = IDENTITY.lock().unwrap_or_else(|p| p.into_inner());
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = dir.path().join("fd.sqlite");
-    let run = ok(
-        flightdeck(&store)
-            .args(["run", "new", "bundled:m31", "--release", "v9", "--by", "ana"])
-            .output()
-            .expect("run new"),
-        "run new",
-    );
-    let run = String::from_utf8_lossy(&run.stdout).trim().to_string();
-    ok(
-        flightdeck(&store)
-            .args([
-                "run",
-                "check",
-                &run,
-                "1.m16-1-privacy-account-management",
-                "--by",
-                "ana",
-            ])
-            .output()
-            .expect("check"),
+    let cli = Cli::new();
+    let run = cli.new_run("bundled:m31", "sandbox");
+    cli.ok([
+        "run",
         "check",
-    );
+        &run,
+        "1.m16-1-privacy-account-management",
+        "--by",
+        "ana",
+    ]);
 
     // An organisation's own P-256 key and certificate, imported into the keyring.
-    let key = dir.path().join("org.key.pem");
-    let cert = dir.path().join("org.cert.pem");
+    let key = cli.dir().join("org.key.pem");
+    let cert = cli.dir().join("org.cert.pem");
     let made = Command::new("openssl")
         .args([
             "req",
@@ -472,17 +321,15 @@ fn archive_export_verify_show_and_import_identity_through_the_cli() {
         .output()
         .expect("openssl (.ci/deps.sh)");
     assert!(made.status.success(), "openssl: {made:?}");
-    let imported = ok(
-        flightdeck(&store)
-            .args(["archive", "import-identity", "--key"])
-            .arg(&key)
-            .arg("--cert")
-            .arg(&cert)
-            .output()
-            .expect("import-identity"),
+    let imported = cli.ok([
+        "archive",
         "import-identity",
-    );
-    assert!(String::from_utf8_lossy(&imported.stdout).contains("Org Signer"));
+        "--key",
+        path(&key),
+        "--cert",
+        path(&cert),
+    ]);
+    assert!(imported.contains("Org Signer"));
     // Kept as PEM in the OS keyring, where secret-tool finds it.
     let kept = Command::new("secret-tool")
         .args([
@@ -496,33 +343,15 @@ fn archive_export_verify_show_and_import_identity_through_the_cli() {
         .expect("secret-tool");
     assert!(String::from_utf8_lossy(&kept.stdout).contains("BEGIN CERTIFICATE"));
 
-    let pdf = dir.path().join("m31.pdf");
-    let out = ok(
-        flightdeck(&store)
-            .args(["--json", "archive", "export", &run, "-o"])
-            .arg(&pdf)
-            .output()
-            .expect("export"),
-        "export",
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("export --json");
+    let pdf = cli.dir().join("m31.pdf");
+    let v = cli.json(["archive", "export", &run, "-o", path(&pdf)]);
     assert_eq!(v["verified"], true, "{v}");
     assert!(
         v["signer"].as_str().is_some_and(|s| s.contains("Org Signer")),
         "{v}"
     );
 
-    let verify = |file: &Path, pinned: Option<&Path>| {
-        let mut c = flightdeck(&store);
-        c.args(["--json", "archive", "verify"]).arg(file);
-        if let Some(p) = pinned {
-            c.arg("--cert").arg(p);
-        }
-        c.output().expect("verify")
-    };
-    let good = verify(&pdf, Some(&cert));
-    assert_eq!(good.status.code(), Some(0), "{good:?}");
-    let report: serde_json::Value = serde_json::from_slice(&good.stdout).expect("verify --json");
+    let report = cli.json(["archive", "verify", path(&pdf), "--cert", path(&cert)]);
     let names: Vec<&str> = report["checks"]
         .as_array()
         .expect("checks")
@@ -543,27 +372,14 @@ fn archive_export_verify_show_and_import_identity_through_the_cli() {
     let mut bytes = std::fs::read(&pdf).expect("pdf");
     let at = bytes.len() / 2;
     bytes[at] ^= 0x01;
-    let bad = dir.path().join("bad.pdf");
-    std::fs::write(&bad, &bytes).expect("write");
-    let refused = verify(&bad, None);
-    assert_eq!(
-        refused.status.code(),
-        Some(5),
-        "a flipped byte fails verification"
-    );
+    let bad = cli.write("bad.pdf", &bytes);
+    // A flipped byte fails verification.
+    let refused = cli.exits(VERIFY_FAILED, ["--json", "archive", "verify", path(&bad)]);
     assert!(String::from_utf8_lossy(&refused.stderr).contains("does not verify"));
 
-    let shown = ok(
-        flightdeck(&store)
-            .args(["archive", "show"])
-            .arg(&pdf)
-            .output()
-            .expect("show"),
-        "show",
-    );
-    let text = String::from_utf8_lossy(&shown.stdout);
+    let text = cli.ok(["archive", "show", path(&pdf)]);
     assert!(
-        text.contains("archive verified") && text.contains("release v9"),
+        text.contains("archive verified") && text.contains("release v1.0.0"),
         "{text}"
     );
 }

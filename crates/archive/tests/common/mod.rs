@@ -10,6 +10,7 @@ use flightdeck_engine::probe::{AssertionResult, Excerpt, Outcome, ProbeResult, P
 use flightdeck_engine::run::{self, Event, Verdict};
 use flightdeck_engine::runbook;
 use flightdeck_engine::store::{sha256_hex, Store};
+use flightdeck_testsupport::store::started_bundled;
 use time::macros::datetime;
 use time::OffsetDateTime;
 
@@ -31,17 +32,7 @@ pub fn m31_run() -> Fixture {
         time::Duration::seconds(7),
     ));
     let mut store = Store::open_with_clock(dir.path().join("fd.sqlite"), clock).expect("store");
-    let record = run::create(
-        &mut store,
-        "ana",
-        run::CreateReq {
-            source: "bundled:m31".into(),
-            env: "sandbox".into(),
-            release: "v2.4.0".into(),
-        },
-    )
-    .expect("run created");
-    let id = record.id.clone();
+    let id = started_bundled(&mut store, "m31");
     let loaded = run::load(&store, &id).expect("loaded");
     for (key, value) in [
         ("release-manager", "Ana Ruiz"),

@@ -11,10 +11,12 @@ use std::time::{Duration, Instant};
 
 use flightdeck_engine::probe::process::ProcessSpec;
 use flightdeck_engine::probe::{
-    execute, run_many, FailureClass, MapSecrets, Outcome, ProbeEnv, ProbeEvent, ProbeResult, Redact, Spec,
-    Stream, Verdict,
+    run_many, FailureClass, MapSecrets, Outcome, ProbeEnv, ProbeEvent, ProbeResult, Redact, Spec, Stream,
+    Verdict,
 };
-use flightdeck_engine::runbook;
+use flightdeck_testsupport::needs;
+use flightdeck_testsupport::probe::{annotated, run, run_collecting, spec_of as spec};
+use flightdeck_testsupport::sandbox::start as start_sandbox;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -22,43 +24,6 @@ use tokio_util::sync::CancellationToken;
 
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-/// The spec of a one-step runbook, bound to its fields.
-fn spec(md: &str) -> Spec {
-    let rb = runbook::parse("test.md", md.as_bytes()).expect("parses");
-    let mut s = Spec::from_step(&rb.steps[0])
-        .unwrap_or_else(|e| panic!("{e}"))
-        .expect("automatable");
-    s.bind(&rb).unwrap_or_else(|e| panic!("{e}"));
-    s
-}
-
-/// `<!-- flightdeck: {body} -->` over a bash fence holding `code` (no fields to bind to).
-fn annotated(body: &str, code: &str) -> Spec {
-    let md = format!("<!-- flightdeck: {body}\n-->\n```bash\n{code}\n```\n");
-    let rb = runbook::parse("test.md", md.as_bytes()).expect("parses");
-    Spec::from_step(&rb.steps[0])
-        .unwrap_or_else(|e| panic!("{e}"))
-        .expect("automatable")
-}
-
-async fn run_with(spec: &Spec, env: &ProbeEnv, cancel: CancellationToken) -> (ProbeResult, Vec<ProbeEvent>) {
-    let (tx, mut rx) = mpsc::channel(1024);
-    let collect = tokio::spawn(async move {
-        let mut v = Vec::new();
-        while let Some(e) = rx.recv().await {
-            v.push(e);
-        }
-        v
-    });
-    let r = execute(spec, env, tx, cancel).await;
-    let events = collect.await.expect("collector");
-    (r, events)
-}
-
-async fn run(spec: &Spec, env: &ProbeEnv) -> ProbeResult {
-    run_with(spec, env, CancellationToken::new()).await.0
-}
 
 fn assert_class(r: &ProbeResult, class: FailureClass) {
     assert_eq!(r.outcome, Outcome::Failed, "{r:#?}");
@@ -368,7 +333,7 @@ async fn shell_captures_fill_fields_and_feed_assertions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shell_output_is_capped_at_one_mebibyte_with_a_marker() {
     let s = spec("```bash\nhead -c 3000000 /dev/zero | tr '\\0' x; echo; echo done >&2\n```\n");
-    let (r, events) = run_with(&s, &ProbeEnv::default(), CancellationToken::new()).await;
+    let (r, events) = run_collecting(&s, &ProbeEnv::default(), CancellationToken::new()).await;
     assert_eq!(r.outcome, Outcome::Passed, "{:?}", r.message);
     let out = r.stdout.unwrap();
     assert_eq!(out.bytes, 3_000_001);
@@ -419,7 +384,7 @@ async fn cancel_stops_a_shell_step_and_its_children() {
         c.cancel();
     });
     let t = Instant::now();
-    let (r, _) = run_with(&s, &ProbeEnv::default(), cancel).await;
+    let (r, _) = run_collecting(&s, &ProbeEnv::default(), cancel).await;
     assert_class(&r, FailureClass::Cancelled);
     assert!(t.elapsed() < Duration::from_secs(2));
     let ps = pids(&r.stdout.map(|s| s.text).unwrap_or_default());
@@ -465,7 +430,7 @@ async fn secrets_reach_the_step_but_never_its_record() {
         "shell\ncapture: token <- regex /token=(\\S+)/\nexpect: stdout contains \"token=\"",
         "echo \"token=${secret:api_token} target=$TARGET\"; test \"$(printf %s \"${secret:api_token}\" | sha256sum | cut -c1-8)\" = 1f3fa74b",
     );
-    let (r, events) = run_with(&s, &env, CancellationToken::new()).await;
+    let (r, events) = run_collecting(&s, &env, CancellationToken::new()).await;
     assert_eq!(r.outcome, Outcome::Passed, "the shell saw the real value: {r:#?}");
     let out = r.stdout.as_ref().unwrap().text.clone();
     assert_eq!(out, "token=*** target=[host]\n");
@@ -549,13 +514,7 @@ async fn git_tag_captures_the_tag_and_its_commit() {
 // the sandbox: http and http-burst
 
 async fn sandbox() -> (flightdeck_sandbox::Sandbox, ProbeEnv) {
-    let sb = flightdeck_sandbox::start(flightdeck_sandbox::SandboxConfig {
-        port: 0,
-        traffic: false,
-        ..Default::default()
-    })
-    .await
-    .expect("sandbox starts");
+    let sb = start_sandbox(false).await.expect("sandbox starts");
     let mut secrets = BTreeMap::new();
     secrets.insert(
         "test_jwt".to_owned(),
@@ -667,7 +626,7 @@ async fn http_burst_sees_429_with_retry_after() {
               \x20 ```\n\
               \x20 **Rate Limiting Active**: [ ] Yes [ ] No\n";
     let s = spec(md);
-    let (r, events) = run_with(&s, &env, CancellationToken::new()).await;
+    let (r, events) = run_collecting(&s, &env, CancellationToken::new()).await;
     assert_eq!(r.outcome, Outcome::Passed, "{r:#?}");
     assert_eq!(r.capture("limited"), Some("5"));
     assert!(
@@ -725,20 +684,9 @@ async fn run_many_runs_in_parallel_bounded_and_keeps_order() {
 // ---------------------------------------------------------------------------------------------
 // Postgres
 
-fn required(what: &str, var_or_path: &str) -> bool {
-    if std::env::var_os("CI").is_some() {
-        panic!("{what} is required in CI: {var_or_path} is missing");
-    }
-    eprintln!("skipping: {what} not available ({var_or_path} missing)");
-    false
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sql_against_a_real_postgres() {
-    let Ok(url) = std::env::var("FLIGHTDECK_TEST_PG_URL") else {
-        required("Postgres", "FLIGHTDECK_TEST_PG_URL");
-        return;
-    };
+    let Some(url) = needs::postgres() else { return };
     let env = ProbeEnv::default().with_var("PG", url.clone());
     let table = format!("probe_test_{}", std::process::id());
 
@@ -817,8 +765,6 @@ async fn sql_against_a_real_postgres() {
 // ---------------------------------------------------------------------------------------------
 // Prometheus
 
-const PROMETHEUS: &str = "/usr/bin/prometheus";
-
 async fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     l.local_addr().expect("addr").port()
@@ -826,17 +772,10 @@ async fn free_port() -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_instant_and_range_queries_over_a_scraped_sandbox() {
-    if !std::path::Path::new(PROMETHEUS).exists() {
-        required("Prometheus", PROMETHEUS);
+    let Some(prometheus) = needs::program("prometheus") else {
         return;
-    }
-    let sb = flightdeck_sandbox::start(flightdeck_sandbox::SandboxConfig {
-        port: 0,
-        traffic_interval: Duration::from_millis(100),
-        ..Default::default()
-    })
-    .await
-    .expect("sandbox");
+    };
+    let sb = start_sandbox(true).await.expect("sandbox");
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("prometheus.yml");
     std::fs::write(
@@ -849,7 +788,7 @@ async fn prometheus_instant_and_range_queries_over_a_scraped_sandbox() {
     )
     .unwrap();
     let port = free_port().await;
-    let prom = ProcessSpec::new(PROMETHEUS)
+    let prom = ProcessSpec::new(prometheus)
         .arg(format!("--config.file={}", config.display()))
         .arg(format!(
             "--storage.tsdb.path={}",

@@ -8,20 +8,7 @@ use std::time::{Duration, Instant};
 
 use flightdeck_engine::probe::SecretSource;
 use flightdeck_engine::secrets::{account, EnvSecrets, Keyring, KeyringError, Sensitive, SERVICE};
-
-/// The keyring, or None (skip) outside CI when there is no Secret Service here.
-fn keyring() -> Option<Keyring> {
-    match Keyring::open() {
-        Ok(k) => Some(k),
-        Err(e) if std::env::var_os("CI").is_some() => {
-            panic!("CI needs a real Secret Service (run under .ci/services.sh): {e}")
-        }
-        Err(e) => {
-            eprintln!("skipped: no usable Secret Service here ({e}); run under .ci/services.sh");
-            None
-        }
-    }
-}
+use flightdeck_testsupport::needs;
 
 fn unique(prefix: &str) -> String {
     format!("{prefix}{}", std::process::id())
@@ -29,7 +16,7 @@ fn unique(prefix: &str) -> String {
 
 #[test]
 fn secrets_round_trip_through_the_os_keyring() {
-    let Some(k) = keyring() else { return };
+    let Some(k) = needs::keyring() else { return };
     let env = unique("test-roundtrip-");
     assert_eq!(k.get(&env, "DB_PASSWORD").unwrap(), None, "not found is Ok(None)");
     let value = Sensitive::new("s3cr3t \"quoted\" \\ value\nline two".to_string());
@@ -53,7 +40,7 @@ fn secrets_round_trip_through_the_os_keyring() {
 
 #[test]
 fn secret_tool_finds_the_value_under_the_documented_attributes() {
-    let Some(k) = keyring() else { return };
+    let Some(k) = needs::keyring() else { return };
     let env = unique("test-secret-tool-");
     let value = Sensitive::new(format!("from-flightdeck-{}", std::process::id()));
     k.set(&env, "API_KEY", &value).unwrap();
@@ -127,24 +114,8 @@ fn child(script: &str, envs: &[(&str, &str)]) -> (String, Duration) {
 // The full test path in the `it` binary (module `secrets`).
 const OPEN: &str = r#""$EXE" secrets::child_open_keyring --exact --nocapture --test-threads=1"#;
 
-/// Needs `dbus-run-session`, `gnome-keyring-daemon` and `secret-tool`: fails under `CI` without them.
-fn have_tools() -> bool {
-    let ok = ["dbus-run-session", "gnome-keyring-daemon", "secret-tool"]
-        .iter()
-        .all(|t| {
-            Command::new("sh")
-                .args(["-c", &format!("command -v {t}")])
-                .output()
-                .is_ok_and(|o| o.status.success())
-        });
-    if !ok && std::env::var_os("CI").is_some() {
-        panic!("CI needs dbus-run-session, gnome-keyring-daemon and secret-tool (.ci/deps.sh)");
-    }
-    if !ok {
-        eprintln!("skipped: dbus-run-session / gnome-keyring-daemon / secret-tool missing");
-    }
-    ok
-}
+/// The programs the typed-error tests start their own buses and keyrings with.
+const BUS_TOOLS: [&str; 3] = ["dbus-run-session", "gnome-keyring-daemon", "secret-tool"];
 
 /// In a child only: open the keyring and print the error's code.
 #[test]
@@ -174,7 +145,7 @@ fn no_dbus_is_a_typed_error_within_3_seconds() {
 
 #[test]
 fn no_secret_service_is_a_typed_error_within_3_seconds() {
-    if !have_tools() {
+    if !needs::programs(&BUS_TOOLS) {
         return;
     }
     // A private bus that activates nothing: D-Bus works, nobody owns org.freedesktop.secrets.
@@ -205,7 +176,7 @@ fn no_secret_service_is_a_typed_error_within_3_seconds() {
 
 #[test]
 fn a_locked_keyring_is_a_typed_error_within_3_seconds() {
-    if !have_tools() {
+    if !needs::programs(&BUS_TOOLS) {
         return;
     }
     // Its own bus and gnome-keyring, unlocked to store an item, then locked over D-Bus (the

@@ -1,8 +1,7 @@
-//! Helpers shared by the integration tests: starting sandboxes and an HTTP client with a timeout.
+//! What the scenarios share: their result type and an HTTP client with a timeout. (Starting a
+//! sandbox is `flightdeck_testsupport::sandbox`.)
 
 use std::time::Duration;
-
-use flightdeck_sandbox::{start, Sandbox, SandboxConfig};
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -14,19 +13,4 @@ pub fn client() -> Result<reqwest::Client, reqwest::Error> {
         .timeout(CLIENT_TIMEOUT)
         .connect_timeout(Duration::from_secs(2))
         .build()
-}
-
-/// The config the tests use: fast synthetic traffic when on, everything else default.
-pub fn config(db: Option<String>, traffic: bool) -> SandboxConfig {
-    SandboxConfig {
-        port: 0,
-        db,
-        traffic,
-        traffic_interval: Duration::from_millis(50),
-        ..Default::default()
-    }
-}
-
-pub async fn sqlite_sandbox(traffic: bool) -> Result<Sandbox, flightdeck_sandbox::SandboxError> {
-    start(config(None, traffic)).await
 }

@@ -8,73 +8,60 @@ mod postgres;
 mod prom;
 mod scenarios;
 
-use common::{sqlite_sandbox, TestResult};
+use common::TestResult;
+use flightdeck_testsupport::sandbox::start;
+
+/// Runs `$scenario` on a new sandbox over a temp SQLite file, then shuts it down (whatever the
+/// scenario's outcome); the scenario's result.
+macro_rules! on_sqlite {
+    ($traffic:expr, $scenario:path) => {{
+        let sb = start($traffic).await?;
+        let result = $scenario(&sb).await;
+        sb.shutdown().await;
+        result
+    }};
+}
 
 #[tokio::test]
 async fn health_endpoints_report_healthy_with_json_status() -> TestResult {
-    let sb = sqlite_sandbox(false).await?;
-    scenarios::health(&sb).await?;
-    sb.shutdown().await;
-    Ok(())
+    on_sqlite!(false, scenarios::health)
 }
 
 #[tokio::test]
 async fn rate_limit_answers_429_with_retry_after_past_the_budget() -> TestResult {
-    let sb = sqlite_sandbox(false).await?;
-    scenarios::rate_limit(&sb).await?;
-    sb.shutdown().await;
-    Ok(())
+    on_sqlite!(false, scenarios::rate_limit)
 }
 
 #[tokio::test]
 async fn register_orders_and_payments_follow_the_checklist_flows() -> TestResult {
-    let sb = sqlite_sandbox(false).await?;
-    scenarios::register_orders_payments(&sb).await?;
-    sb.shutdown().await;
-    Ok(())
+    on_sqlite!(false, scenarios::register_orders_payments)
 }
 
 #[tokio::test]
 async fn breakers_trip_reset_and_open_after_consecutive_failures() -> TestResult {
-    let sb = sqlite_sandbox(false).await?;
-    scenarios::breakers(&sb).await?;
-    sb.shutdown().await;
-    Ok(())
+    on_sqlite!(false, scenarios::breakers)
 }
 
 #[tokio::test]
 async fn feature_flags_and_budgets_have_the_m31_expected_state() -> TestResult {
-    let sb = sqlite_sandbox(false).await?;
-    scenarios::flags_and_budgets(&sb).await?;
-    sb.shutdown().await;
-    Ok(())
+    on_sqlite!(false, scenarios::flags_and_budgets)
 }
 
 #[tokio::test]
 async fn faults_switch_latency_errors_down_and_clear() -> TestResult {
-    let sb = sqlite_sandbox(false).await?;
-    scenarios::faults(&sb).await?;
-    sb.shutdown().await;
-    Ok(())
+    on_sqlite!(false, scenarios::faults)
 }
 
 #[tokio::test]
 async fn metrics_parse_as_prometheus_text_and_grow_with_traffic() -> TestResult {
-    let sb = sqlite_sandbox(true).await?;
-    scenarios::metrics_grow(&sb).await?;
-    sb.shutdown().await;
-    Ok(())
+    on_sqlite!(true, scenarios::metrics_grow)
 }
 
 #[tokio::test]
 async fn shutdown_stops_answering_and_a_given_sqlite_path_keeps_its_data() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("kept.db");
-    let cfg = || flightdeck_sandbox::SandboxConfig {
-        db: Some(format!("sqlite:{}", path.display())),
-        traffic: false,
-        ..Default::default()
-    };
+    let cfg = || flightdeck_testsupport::sandbox::config(Some(format!("sqlite:{}", path.display())), false);
     let sb = flightdeck_sandbox::start(cfg()).await?;
     let base = sb.base_url();
     let http = common::client()?;

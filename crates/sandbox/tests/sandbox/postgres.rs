@@ -6,9 +6,11 @@
 use std::future::Future;
 
 use flightdeck_sandbox::{start, Backend, Sandbox};
+use flightdeck_testsupport::needs;
+use flightdeck_testsupport::sandbox::config;
 use sqlx::Connection;
 
-use crate::common::{config, TestResult};
+use crate::common::TestResult;
 use crate::scenarios;
 
 async fn admin(url: &str, sql: String) -> Result<(), sqlx::Error> {
@@ -52,13 +54,7 @@ macro_rules! run {
 
 #[tokio::test]
 async fn postgres_backend_passes_every_scenario() -> TestResult {
-    let Ok(url) = std::env::var("FLIGHTDECK_TEST_PG_URL") else {
-        if std::env::var_os("CI").is_some() {
-            return Err(
-                "FLIGHTDECK_TEST_PG_URL is not set but CI is: CI must start Postgres and set it".into(),
-            );
-        }
-        eprintln!("skipping the Postgres scenarios: FLIGHTDECK_TEST_PG_URL is not set (CI sets it)");
+    let Some(url) = needs::postgres() else {
         return Ok(());
     };
     run!(&url, false, scenarios::health);

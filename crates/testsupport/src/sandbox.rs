@@ -1,0 +1,132 @@
+//! The demo target for tests, started one of two ways and always stopped:
+//!
+//! - [`SandboxProcess`] (feature `cli`): `flightdeck sandbox` as a child process on a free port,
+//!   sent SIGTERM and reaped when dropped, even when the test panics first (so no test leaves a
+//!   server running).
+//! - [`start`] and [`config`] (feature `sandbox`): the sandbox in this process on a free port,
+//!   its data in a temp SQLite file; the returned `Sandbox` stops itself on drop.
+//!
+//! Owns the starting and stopping; what a test asks the sandbox is the test's.
+
+#[cfg(feature = "sandbox")]
+pub use in_process::{config, start};
+
+#[cfg(feature = "cli")]
+pub use process::SandboxProcess;
+
+#[cfg(feature = "cli")]
+mod process {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Child, ExitStatus, Output, Stdio};
+
+    use nix::sys::signal::{kill, Signal};
+    use nix::unistd::Pid;
+
+    use crate::cli::{flightdeck, streams};
+
+    /// `flightdeck sandbox --port 0 --json` as a child process; SIGTERM and reaped on drop.
+    pub struct SandboxProcess {
+        child: Child,
+        url: String,
+    }
+
+    impl SandboxProcess {
+        /// Starts it (with its synthetic traffic when `traffic`) and waits for the first line,
+        /// where it prints its URL as JSON.
+        pub fn start(traffic: bool) -> SandboxProcess {
+            let mut cmd = flightdeck();
+            cmd.args(["sandbox", "--port", "0", "--json"]);
+            if !traffic {
+                cmd.arg("--no-traffic");
+            }
+            let child = cmd
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("`flightdeck sandbox` starts (cargo build -p flightdeck-cli)");
+            // Owned from here: a panic below still stops the child.
+            let mut sandbox = SandboxProcess {
+                child,
+                url: String::new(),
+            };
+            let stdout = sandbox.child.stdout.take().expect("piped stdout");
+            let mut line = String::new();
+            BufReader::new(stdout)
+                .read_line(&mut line)
+                .expect("the sandbox's first line");
+            let info: serde_json::Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("the sandbox prints its URL as JSON ({e}): {line:?}"));
+            sandbox.url = info["url"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no `url` in the sandbox's first line: {line}"))
+                .to_string();
+            sandbox
+        }
+
+        /// `http://127.0.0.1:PORT`.
+        pub fn url(&self) -> &str {
+            &self.url
+        }
+
+        /// `flightdeck sandbox fault SPEC --url URL`, from another process, whatever the outcome.
+        pub fn fault(&self, spec: &str) -> Output {
+            flightdeck()
+                .args(["sandbox", "fault", spec, "--url", &self.url])
+                .output()
+                .expect("`flightdeck sandbox fault` runs")
+        }
+
+        /// [`fault`](Self::fault), which must succeed.
+        pub fn set_fault(&self, spec: &str) {
+            let out = self.fault(spec);
+            assert!(out.status.success(), "fault {spec}:\n{}", streams(&out));
+        }
+
+        /// Stops it as a service manager would (SIGTERM) and waits; how it exited.
+        pub fn stop(mut self) -> ExitStatus {
+            self.terminate();
+            self.child.wait().expect("reap the sandbox")
+        }
+
+        fn terminate(&mut self) {
+            if let Ok(pid) = i32::try_from(self.child.id()) {
+                // Already gone (ESRCH) is what we want anyway.
+                let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+            }
+        }
+    }
+
+    impl Drop for SandboxProcess {
+        fn drop(&mut self) {
+            // After `stop` the child is reaped: `try_wait` says so and nothing is signalled.
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            self.terminate();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[cfg(feature = "sandbox")]
+mod in_process {
+    use std::time::Duration;
+
+    use flightdeck_sandbox::{Sandbox, SandboxConfig, SandboxError};
+
+    /// A free port, the database `db` (a temp SQLite file when `None`), and, when `traffic`,
+    /// synthetic traffic every 50 ms so metrics move within a test's time.
+    pub fn config(db: Option<String>, traffic: bool) -> SandboxConfig {
+        SandboxConfig {
+            port: 0,
+            db,
+            traffic,
+            traffic_interval: Duration::from_millis(50),
+            ..Default::default()
+        }
+    }
+
+    /// A sandbox in this process on a temp SQLite file; it answers once this returns.
+    pub async fn start(traffic: bool) -> Result<Sandbox, SandboxError> {
+        flightdeck_sandbox::start(config(None, traffic)).await
+    }
+}
