@@ -170,6 +170,9 @@ fn report(ctx: &Ctx, runs: &[StepRun]) -> anyhow::Result<()> {
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(crate::exit::Failed::Steps(format!("{} step(s) failed: {}", failed.len(), failed.join(", "))).into())
+        Err(
+            crate::exit::Failed::Steps(format!("{} step(s) failed: {}", failed.len(), failed.join(", ")))
+                .into(),
+        )
     }
 }

@@ -32,4 +32,3 @@ fn default_path() -> anyhow::Result<PathBuf> {
     })?;
     Ok(dirs.data_dir().join("flightdeck.sqlite"))
 }
-
