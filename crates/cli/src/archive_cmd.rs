@@ -4,7 +4,7 @@
 //! signing key and certificate live in the OS keyring (made on first export, or imported).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use flightdeck_archive::identity::{self, IdentityStore};
@@ -61,46 +61,11 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
             signer_name,
             signer_org,
         } => {
-            // Relative to where the command runs; checked before any work is done.
-            let output = std::path::absolute(&output)
-                .with_context(|| format!("cannot resolve {}", output.display()))?;
-            flightdeck_archive::check_target(&output)?;
-            let store = crate::store_path::open(ctx)?;
-            // The run first: a mistyped id is "not found" even where the keyring is locked.
-            store.resolve_run(&run)?;
-            let ids = KeyringIdentityStore::new(Keyring::open()?);
             let choice = SignerChoice {
                 name: signer_name,
                 organisation: signer_org,
             };
-            let opts = flightdeck_archive::ExportOpts {
-                now: OffsetDateTime::now_utc(),
-            };
-            // Progress on stderr, a line per stage, so stdout stays the result alone.
-            let json = ctx.json;
-            let mut stage = |i: usize| {
-                if !json {
-                    let what = flightdeck_archive::EXPORT_STAGES
-                        .get(i)
-                        .copied()
-                        .unwrap_or("working");
-                    let _ = writeln!(std::io::stderr(), "  {what}…");
-                }
-            };
-            let exported = flightdeck_archive::export_run(&store, &run, &ids, &choice, &opts, &mut stage)?;
-            let pdf = exported.pdf;
-            flightdeck_archive::write_archive(&output, &pdf)?;
-            if ctx.json {
-                return crate::render::json(&serde_json::json!({
-                    "file": output, "bytes": pdf.len(), "signer": exported.signer, "verified": exported.report.ok,
-                }));
-            }
-            crate::render::print(&format!(
-                "wrote {} ({} KiB), signed by {}\n",
-                output.display(),
-                pdf.len() / 1024,
-                exported.signer
-            ))
+            export(ctx, &run, &output, &choice)
         }
         ArchiveCmd::Verify { file, cert } => {
             let (report, _) = open(&file, cert.as_ref())?;
@@ -111,37 +76,81 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
             }
             verdict(&report, &file)
         }
-        ArchiveCmd::Show { file, cert } => {
-            let (report, contents) = open(&file, cert.as_ref())?;
-            let rebuilt = contents.as_ref().map(flightdeck_archive::rebuild).transpose()?;
-            if ctx.json {
-                crate::render::json(&serde_json::json!({
-                    "verification": report,
-                    "run": rebuilt.as_ref().map(|(_, state)| state),
-                }))?;
-            } else {
-                let mut text = checks_text(&report);
-                if let Some((_, s)) = &rebuilt {
-                    text.push('\n');
-                    text.push_str(&run_text(s));
-                }
-                crate::render::print(&text)?;
-            }
-            verdict(&report, &file)
-        }
-        ArchiveCmd::ImportIdentity { key, cert } => {
-            let read = |p: &PathBuf| {
-                std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
-            };
-            let pair = PemPair {
-                key_pem: read(&key)?,
-                cert_pem: read(&cert)?,
-            };
-            let ids = KeyringIdentityStore::new(Keyring::open()?);
-            let identity = identity::import(&ids as &dyn IdentityStore, pair)?;
-            crate::render::print(&format!("archives are now signed as {}\n", identity.subject()))
-        }
+        ArchiveCmd::Show { file, cert } => show(ctx, &file, cert.as_ref()),
+        ArchiveCmd::ImportIdentity { key, cert } => import_identity(&key, &cert),
     }
+}
+
+/// `archive export`: sign the run into `output`, written atomically.
+fn export(ctx: &Ctx, run: &str, output: &Path, choice: &SignerChoice) -> anyhow::Result<()> {
+    // Relative to where the command runs; checked before any work is done.
+    let output =
+        std::path::absolute(output).with_context(|| format!("cannot resolve {}", output.display()))?;
+    flightdeck_archive::check_target(&output)?;
+    let store = crate::store_path::open(ctx)?;
+    // The run first: a mistyped id is "not found" even where the keyring is locked.
+    store.resolve_run(run)?;
+    let ids = KeyringIdentityStore::new(Keyring::open()?);
+    let opts = flightdeck_archive::ExportOpts {
+        now: OffsetDateTime::now_utc(),
+    };
+    // Progress on stderr, a line per stage, so stdout stays the result alone.
+    let json = ctx.json;
+    let mut stage = |i: usize| {
+        if !json {
+            let what = flightdeck_archive::EXPORT_STAGES
+                .get(i)
+                .copied()
+                .unwrap_or("working");
+            let _ = writeln!(std::io::stderr(), "  {what}…");
+        }
+    };
+    let exported = flightdeck_archive::export_run(&store, run, &ids, choice, &opts, &mut stage)?;
+    let pdf = exported.pdf;
+    flightdeck_archive::write_archive(&output, &pdf)?;
+    if ctx.json {
+        return crate::render::json(&serde_json::json!({
+            "file": output, "bytes": pdf.len(), "signer": exported.signer, "verified": exported.report.ok,
+        }));
+    }
+    crate::render::print(&format!(
+        "wrote {} ({} KiB), signed by {}\n",
+        output.display(),
+        pdf.len() / 1024,
+        exported.signer
+    ))
+}
+
+/// `archive show`: the verification, then the run as the archive recorded it.
+fn show(ctx: &Ctx, file: &PathBuf, cert: Option<&PathBuf>) -> anyhow::Result<()> {
+    let (report, contents) = open(file, cert)?;
+    let rebuilt = contents.as_ref().map(flightdeck_archive::rebuild).transpose()?;
+    if ctx.json {
+        crate::render::json(&serde_json::json!({
+            "verification": report,
+            "run": rebuilt.as_ref().map(|(_, state)| state),
+        }))?;
+    } else {
+        let mut text = checks_text(&report);
+        if let Some((_, s)) = &rebuilt {
+            text.push('\n');
+            text.push_str(&run_text(s));
+        }
+        crate::render::print(&text)?;
+    }
+    verdict(&report, file)
+}
+
+/// `archive import-identity`: the organisation's key and certificate into the keyring.
+fn import_identity(key: &Path, cert: &Path) -> anyhow::Result<()> {
+    let read = |p: &Path| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()));
+    let pair = PemPair {
+        key_pem: read(key)?,
+        cert_pem: read(cert)?,
+    };
+    let ids = KeyringIdentityStore::new(Keyring::open()?);
+    let identity = identity::import(&ids as &dyn IdentityStore, pair)?;
+    crate::render::print(&format!("archives are now signed as {}\n", identity.subject()))
 }
 
 fn open(

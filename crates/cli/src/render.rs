@@ -211,6 +211,17 @@ fn stamp(by: &Option<String>, at: &Option<String>) -> String {
 /// `run show`.
 pub fn run_state(s: &RunState) -> String {
     let mut o = String::new();
+    state_header(&mut o, s);
+    state_items(&mut o, s);
+    state_fields(&mut o, s);
+    state_signoffs(&mut o, s);
+    state_decision(&mut o, s);
+    state_footer(&mut o, s);
+    o
+}
+
+/// The run, its runbook and who started it, then the header metadata.
+fn state_header(o: &mut String, s: &RunState) {
     let title = s.runbook_title.as_deref().unwrap_or(&s.runbook_name);
     let _ = writeln!(o, "run {}", s.run_id);
     let _ = writeln!(
@@ -233,6 +244,9 @@ pub fn run_state(s: &RunState) -> String {
             stamp(&m.by, &m.at)
         );
     }
+}
+
+fn state_items(o: &mut String, s: &RunState) {
     let done = s.items.iter().filter(|i| i.checked).count();
     let _ = writeln!(o, "\nitems ({done}/{} checked)", s.items.len());
     for i in &s.items {
@@ -246,6 +260,9 @@ pub fn run_state(s: &RunState) -> String {
             stamp(&i.by, &i.at)
         );
     }
+}
+
+fn state_fields(o: &mut String, s: &RunState) {
     let set = s.fields.iter().filter(|f| f.value.is_some()).count();
     let _ = writeln!(o, "\nfields ({set}/{} set)", s.fields.len());
     for f in &s.fields {
@@ -263,6 +280,9 @@ pub fn run_state(s: &RunState) -> String {
             stamp(&f.by, &f.at)
         );
     }
+}
+
+fn state_signoffs(o: &mut String, s: &RunState) {
     let _ = writeln!(o, "\nsign-offs");
     for so in &s.signoffs {
         match &so.recorded {
@@ -279,6 +299,9 @@ pub fn run_state(s: &RunState) -> String {
             }
         }
     }
+}
+
+fn state_decision(o: &mut String, s: &RunState) {
     match &s.decision {
         Some(d) => {
             let _ = writeln!(
@@ -301,6 +324,10 @@ pub fn run_state(s: &RunState) -> String {
             let _ = writeln!(o, "\ndecision: not made");
         }
     }
+}
+
+/// Notes, events the fold could not apply, and where the log stands.
+fn state_footer(o: &mut String, s: &RunState) {
     if !s.notes.is_empty() {
         let _ = writeln!(o, "\nnotes");
         for n in &s.notes {
@@ -321,7 +348,6 @@ pub fn run_state(s: &RunState) -> String {
         s.event_count,
         s.head_hash.as_deref().unwrap_or("-")
     );
-    o
 }
 
 /// `run list`.

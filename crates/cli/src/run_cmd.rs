@@ -6,7 +6,7 @@
 
 use clap::{Args, Subcommand};
 use flightdeck_engine::run::{self, Applied, Verdict};
-use flightdeck_engine::store::{RunRecord, Store};
+use flightdeck_engine::store::Store;
 
 use crate::exit::Failed;
 use crate::{render, step_cmd, store_path, Ctx};
@@ -23,18 +23,7 @@ pub enum RunCmd {
 #[derive(Debug, Subcommand)]
 pub enum RecordCmd {
     /// Start a run of FILE (a path or `bundled:NAME`); prints the new run's id alone.
-    New {
-        file: String,
-        /// The release this cutover ships, e.g. v1.0.0.
-        #[arg(long)]
-        release: String,
-        /// The target environment.
-        #[arg(long, default_value = "sandbox")]
-        env: String,
-        /// Who starts the run [default: $USER].
-        #[arg(long)]
-        by: Option<String>,
-    },
+    New(NewArgs),
     /// All runs in the store, newest first.
     List,
     /// A run's metadata, items, fields, sign-offs, decision, event count and head hash.
@@ -131,6 +120,21 @@ pub enum StepCmd {
     },
 }
 
+/// `run new`'s arguments.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    file: String,
+    /// The release this cutover ships, e.g. v1.0.0.
+    #[arg(long)]
+    release: String,
+    /// The target environment.
+    #[arg(long, default_value = "sandbox")]
+    env: String,
+    /// Who starts the run [default: $USER].
+    #[arg(long)]
+    by: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct By {
     /// Who does it (kept in the event).
@@ -157,22 +161,7 @@ pub fn run(ctx: &Ctx, cmd: RunCmd) -> anyhow::Result<()> {
 fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
     use RecordCmd as C;
     match cmd {
-        C::New {
-            file,
-            release,
-            env,
-            by,
-        } => {
-            let by = by
-                .or_else(|| std::env::var("USER").ok())
-                .unwrap_or_else(|| "unknown".into());
-            let req = run::CreateReq {
-                source: file,
-                env,
-                release,
-            };
-            new_run(ctx, run::create(store, &by, req)?)
-        }
+        C::New(args) => new_run(ctx, store, args),
         C::List => show(ctx, &store.runs()?, |r| render::run_list(r)),
         C::Show { run } => show(ctx, &run::load(store, &run)?.state, render::run_state),
         C::Check {
@@ -233,10 +222,7 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
             done(ctx, run::decide(store, &by.by, req)?)
         }
         C::Verify { run } => verify(ctx, store, &run),
-        C::Events { run } => {
-            let record = store.resolve_run(&run)?;
-            show(ctx, &store.events(&record.id)?, |e| render::events(e))
-        }
+        C::Events { run } => events(ctx, store, &run),
     }
 }
 
@@ -253,9 +239,26 @@ fn show<T: serde::Serialize + ?Sized>(
     }
 }
 
-/// A new run: its record with `--json`, else its id alone (for `RUN=$(flightdeck run new …)`).
-fn new_run(ctx: &Ctx, record: RunRecord) -> anyhow::Result<()> {
+/// A new run, started by `--by` or else `$USER`: its record with `--json`, else its id alone (for
+/// `RUN=$(flightdeck run new …)`).
+fn new_run(ctx: &Ctx, store: &mut Store, args: NewArgs) -> anyhow::Result<()> {
+    let by = args
+        .by
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".into());
+    let req = run::CreateReq {
+        source: args.file,
+        env: args.env,
+        release: args.release,
+    };
+    let record = run::create(store, &by, req)?;
     show(ctx, &record, |r| format!("{}\n", r.id))
+}
+
+/// The run's event log.
+fn events(ctx: &Ctx, store: &Store, run: &str) -> anyhow::Result<()> {
+    let record = store.resolve_run(run)?;
+    show(ctx, &store.events(&record.id)?, |e| render::events(e))
 }
 
 /// What a write appended: the event with `--json`, else one line saying what it did.

@@ -136,9 +136,27 @@ impl serde::Serialize for Template {
     }
 }
 
+/// A malformed reference in a template, quoting the template it is in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    #[error("unclosed `${{` in `{template}`")]
+    Unclosed { template: String },
+    #[error("bad secret name `{name}` in `{template}`")]
+    BadSecretName { name: String, template: String },
+    #[error("bad variable name `{name}` in `{template}`")]
+    BadVarName { name: String, template: String },
+}
+
+/// The message alone, for an annotation error that says which line it is on.
+impl From<TemplateError> for String {
+    fn from(e: TemplateError) -> String {
+        e.to_string()
+    }
+}
+
 impl Template {
-    /// Reads the references; a malformed one is an error message.
-    pub fn parse(src: &str) -> Result<Template, String> {
+    /// Reads the references; a malformed one is an error naming it.
+    pub fn parse(src: &str) -> Result<Template, TemplateError> {
         let mut pieces = Vec::new();
         let mut text = String::new();
         let mut rest = src;
@@ -149,13 +167,25 @@ impl Template {
                 text.push_str("${");
                 rest = r;
             } else if let Some(r) = after.strip_prefix("${") {
-                let end = r.find('}').ok_or_else(|| format!("unclosed `${{` in `{src}`"))?;
+                let end = r.find('}').ok_or_else(|| TemplateError::Unclosed {
+                    template: src.to_owned(),
+                })?;
                 let name = &r[..end];
                 let piece = match name.strip_prefix("secret:") {
                     Some(s) if valid_secret_name(s) => Piece::Secret(s.to_owned()),
-                    Some(s) => return Err(format!("bad secret name `{s}` in `{src}`")),
+                    Some(s) => {
+                        return Err(TemplateError::BadSecretName {
+                            name: s.to_owned(),
+                            template: src.to_owned(),
+                        })
+                    }
                     None if valid_var_name(name) => Piece::Var(name.to_owned()),
-                    None => return Err(format!("bad variable name `{name}` in `{src}`")),
+                    None => {
+                        return Err(TemplateError::BadVarName {
+                            name: name.to_owned(),
+                            template: src.to_owned(),
+                        })
+                    }
                 };
                 if !text.is_empty() {
                     pieces.push(Piece::Text(std::mem::take(&mut text)));
@@ -286,5 +316,21 @@ mod tests {
         assert!(Template::parse("${unclosed").is_err());
         assert!(Template::parse("${1BAD}").is_err());
         assert_eq!(secret_env_name("db.pass-word"), "FLIGHTDECK_SECRET_DB_PASS_WORD");
+    }
+
+    #[test]
+    fn a_malformed_reference_is_named_with_the_template_it_is_in() {
+        let why = |src: &str| Template::parse(src).expect_err(src).to_string();
+        assert_eq!(why("x ${unclosed"), "unclosed `${` in `x ${unclosed`");
+        assert_eq!(why("${secret:}"), "bad secret name `` in `${secret:}`");
+        assert_eq!(why("${secret:a b}"), "bad secret name `a b` in `${secret:a b}`");
+        assert_eq!(why("${1BAD}/x"), "bad variable name `1BAD` in `${1BAD}/x`");
+        assert_eq!(
+            String::from(TemplateError::Unclosed {
+                template: "${".into()
+            }),
+            "unclosed `${` in `${`",
+            "an annotation error takes the message as it is"
+        );
     }
 }

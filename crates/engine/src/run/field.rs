@@ -55,30 +55,36 @@ pub(crate) fn to_event(
 /// The value as it is stored, or why it does not fit the field: a number must parse, a percent
 /// lies in 0–100 (a trailing `%` is allowed), a duration is a non-negative number in the field's
 /// unit, a choice is one of the options (any case; stored as the option is written).
-pub fn normalize_value(field: &Field, value: &str) -> Result<String, String> {
+pub fn normalize_value(field: &Field, value: &str) -> Result<String, ValueError> {
     let v = value.trim();
     if v.is_empty() {
-        return Err("an empty value is not a value".into());
+        return Err(ValueError::Empty);
     }
-    let unit = field.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
     match &field.kind {
         FieldKind::Text => Ok(v.to_string()),
         FieldKind::Number => {
-            number(v).ok_or_else(|| format!("`{v}` is not a number"))?;
+            number(v).ok_or_else(|| ValueError::NotANumber(v.to_string()))?;
             Ok(v.to_string())
         }
         FieldKind::Percent => {
             let bare = v.strip_suffix('%').unwrap_or(v).trim_end();
-            let n = number(bare).ok_or_else(|| format!("`{v}` is not a percentage"))?;
+            let n = number(bare).ok_or_else(|| ValueError::NotAPercentage(v.to_string()))?;
             if !(0.0..=100.0).contains(&n) {
-                return Err(format!("{v} is not between 0 and 100 %"));
+                return Err(ValueError::PercentOutOfRange(v.to_string()));
             }
             Ok(bare.to_string())
         }
         FieldKind::Duration => {
-            let n = number(v).ok_or_else(|| format!("`{v}` is not a duration (a number{unit})"))?;
+            let unit = field.unit.clone();
+            let n = number(v).ok_or_else(|| ValueError::NotADuration {
+                value: v.to_string(),
+                unit: unit.clone(),
+            })?;
             if n < 0.0 {
-                return Err(format!("a duration cannot be negative ({v}{unit})"));
+                return Err(ValueError::NegativeDuration {
+                    value: v.to_string(),
+                    unit,
+                });
             }
             Ok(v.to_string())
         }
@@ -86,8 +92,36 @@ pub fn normalize_value(field: &Field, value: &str) -> Result<String, String> {
             .iter()
             .find(|o| o.eq_ignore_ascii_case(v) || o.to_lowercase() == v.to_lowercase())
             .cloned()
-            .ok_or_else(|| format!("`{v}` is not one of {}", options.join(", "))),
+            .ok_or_else(|| ValueError::NotAnOption {
+                value: v.to_string(),
+                options: options.clone(),
+            }),
     }
+}
+
+/// Why a value does not fit its field; the message names the value as given (trimmed), and the
+/// field's unit where one applies. The caller says which field and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("an empty value is not a value")]
+    Empty,
+    #[error("`{0}` is not a number")]
+    NotANumber(String),
+    #[error("`{0}` is not a percentage")]
+    NotAPercentage(String),
+    #[error("{0} is not between 0 and 100 %")]
+    PercentOutOfRange(String),
+    #[error("`{value}` is not a duration (a number{})", spaced(.unit))]
+    NotADuration { value: String, unit: Option<String> },
+    #[error("a duration cannot be negative ({value}{})", spaced(.unit))]
+    NegativeDuration { value: String, unit: Option<String> },
+    #[error("`{value}` is not one of {}", .options.join(", "))]
+    NotAnOption { value: String, options: Vec<String> },
+}
+
+/// ` GB` after a number, or nothing when the field has no unit.
+fn spaced(unit: &Option<String>) -> String {
+    unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
 }
 
 fn number(v: &str) -> Option<f64> {
@@ -146,10 +180,16 @@ mod tests {
         assert_eq!(normalize_value(&f, "4.2").as_deref(), Ok("4.2"));
         assert_eq!(normalize_value(&f, "0").as_deref(), Ok("0"));
         let err = normalize_value(&f, "-1").expect_err("negative");
-        assert!(err.contains("negative"), "{err}");
-        assert!(normalize_value(&f, "5m")
-            .expect_err("unit in value")
-            .contains("minutes"));
+        assert_eq!(
+            err.to_string(),
+            "a duration cannot be negative (-1 minutes)",
+            "the message names the value in the field's unit"
+        );
+        assert_eq!(
+            normalize_value(&f, "5m").expect_err("unit in value").to_string(),
+            "`5m` is not a duration (a number minutes)",
+            "a unit written into the value is not a number; the message says which unit is meant"
+        );
     }
 
     #[test]
@@ -163,7 +203,22 @@ mod tests {
         assert_eq!(normalize_value(&f, "success").as_deref(), Ok("Success"));
         assert_eq!(normalize_value(&f, "FAILED").as_deref(), Ok("Failed"));
         let err = normalize_value(&f, "maybe").expect_err("not an option");
-        assert_eq!(err, "`maybe` is not one of Success, Failed");
+        assert_eq!(err.to_string(), "`maybe` is not one of Success, Failed");
+    }
+
+    #[test]
+    fn each_refusal_quotes_the_value_and_says_what_the_field_wants() {
+        let number = field(FieldKind::Number, None);
+        let percent = field(FieldKind::Percent, Some("%"));
+        let why = |f: &Field, v: &str| normalize_value(f, v).expect_err(v).to_string();
+        assert_eq!(why(&number, " "), "an empty value is not a value");
+        assert_eq!(why(&number, "twelve"), "`twelve` is not a number");
+        assert_eq!(why(&percent, "most"), "`most` is not a percentage");
+        assert_eq!(
+            why(&percent, " 101% "),
+            "101% is not between 0 and 100 %",
+            "the value as given (trimmed), with its % sign"
+        );
     }
 
     #[test]

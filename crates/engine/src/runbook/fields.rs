@@ -183,81 +183,13 @@ pub(crate) fn line_fields(toks: &[Tok<'_>]) -> Vec<LineField> {
             Tok::Box(_) => {
                 let (options, next) = choice(toks, i);
                 if options.len() >= 2 {
-                    let before = prev_text(toks, i).map(before_piece).filter(|s| label_like(s));
-                    let (name, group) = match before {
-                        Some(b) => (b.to_string(), label.map(str::to_string)),
-                        None => (label.unwrap_or("choice").to_string(), None),
-                    };
-                    out.push(LineField {
-                        label: name,
-                        group,
-                        unit: None,
-                        kind: FieldKind::Choice {
-                            options: options.clone(),
-                        },
-                        hint: None,
-                        options,
-                    });
+                    out.push(choice_field(toks, i, label, options));
                     label = None;
                 }
                 i = next;
             }
             Tok::Blank => {
-                let after = next_text(toks, i).unwrap_or("");
-                let prev = prev_text(toks, i).unwrap_or("");
-                let before = before_piece(prev);
-                let after_p = after_piece(after);
-                let unit = unit_of(after.trim_start());
-                let mut field = if let Some((u, kind)) = unit {
-                    let name = if label_like(before) {
-                        before
-                    } else {
-                        label.unwrap_or("value")
-                    };
-                    let group = label_like(before).then(|| label.map(str::to_string)).flatten();
-                    LineField {
-                        label: name.to_string(),
-                        group,
-                        unit: Some(u),
-                        kind,
-                        hint: None,
-                        options: vec![],
-                    }
-                } else if label_like(after_p)
-                    && !after.trim_start().starts_with("**")
-                    && after_p.split_whitespace().count() <= 3
-                {
-                    // `___ passes / ___ total`: a count of something.
-                    LineField {
-                        label: after_p.to_string(),
-                        group: label.map(str::to_string),
-                        unit: None,
-                        kind: FieldKind::Number,
-                        hint: None,
-                        options: vec![],
-                    }
-                } else if label_like(before) {
-                    LineField {
-                        label: before.to_string(),
-                        group: label.map(str::to_string),
-                        unit: None,
-                        kind: FieldKind::Text,
-                        hint: None,
-                        options: vec![],
-                    }
-                } else {
-                    let name = label.unwrap_or("value");
-                    let (unit, kind) = kind_of_label(name);
-                    let hint = prev.trim().trim_start_matches(':').trim();
-                    LineField {
-                        label: name.to_string(),
-                        group: None,
-                        unit,
-                        kind,
-                        hint: (!hint.is_empty()).then(|| hint.to_string()),
-                        options: vec![],
-                    }
-                };
+                let mut field = blank_field(toks, i, label);
                 if field.group.is_none()
                     && GENERIC.contains(&field.label.to_lowercase().as_str())
                     && first_label.is_some_and(|f| f != field.label)
@@ -277,6 +209,87 @@ pub(crate) fn line_fields(toks: &[Tok<'_>]) -> Vec<LineField> {
         }
     }
     out
+}
+
+/// The choice whose first box is at `i`: named by the plain words before that box (grouped under
+/// the bold `label` in force), else by `label` itself.
+fn choice_field(toks: &[Tok<'_>], i: usize, label: Option<&str>, options: Vec<String>) -> LineField {
+    let before = prev_text(toks, i).map(before_piece).filter(|s| label_like(s));
+    let (name, group) = match before {
+        Some(b) => (b.to_string(), label.map(str::to_string)),
+        None => (label.unwrap_or("choice").to_string(), None),
+    };
+    LineField {
+        label: name,
+        group,
+        unit: None,
+        kind: FieldKind::Choice {
+            options: options.clone(),
+        },
+        hint: None,
+        options,
+    }
+}
+
+/// The blank at `i`, named by the text around it or the bold `label` in force: a unit after it
+/// (`___ GB`), else the words after it (`___ passes`), else the words before it (`Stripe ___`),
+/// else the label, with what comes before the blank kept as a hint.
+fn blank_field(toks: &[Tok<'_>], i: usize, label: Option<&str>) -> LineField {
+    let after = next_text(toks, i).unwrap_or("");
+    let prev = prev_text(toks, i).unwrap_or("");
+    let before = before_piece(prev);
+    let after_p = after_piece(after);
+    let unit = unit_of(after.trim_start());
+    if let Some((u, kind)) = unit {
+        let name = if label_like(before) {
+            before
+        } else {
+            label.unwrap_or("value")
+        };
+        let group = label_like(before).then(|| label.map(str::to_string)).flatten();
+        LineField {
+            label: name.to_string(),
+            group,
+            unit: Some(u),
+            kind,
+            hint: None,
+            options: vec![],
+        }
+    } else if label_like(after_p)
+        && !after.trim_start().starts_with("**")
+        && after_p.split_whitespace().count() <= 3
+    {
+        // `___ passes / ___ total`: a count of something.
+        LineField {
+            label: after_p.to_string(),
+            group: label.map(str::to_string),
+            unit: None,
+            kind: FieldKind::Number,
+            hint: None,
+            options: vec![],
+        }
+    } else if label_like(before) {
+        LineField {
+            label: before.to_string(),
+            group: label.map(str::to_string),
+            unit: None,
+            kind: FieldKind::Text,
+            hint: None,
+            options: vec![],
+        }
+    } else {
+        let name = label.unwrap_or("value");
+        let (unit, kind) = kind_of_label(name);
+        let hint = prev.trim().trim_start_matches(':').trim();
+        LineField {
+            label: name.to_string(),
+            group: None,
+            unit,
+            kind,
+            hint: (!hint.is_empty()).then(|| hint.to_string()),
+            options: vec![],
+        }
+    }
 }
 
 fn prev_text<'a>(toks: &[Tok<'a>], i: usize) -> Option<&'a str> {

@@ -1,6 +1,6 @@
 //! Text that looks like a task but does not import as one, found so the import can say where.
 //!
-//! `parse` decides what a task is (GFM's rule, see its `task`) and hands each paragraph here; this
+//! `parse` decides what a task is (GFM's rule, see `parse::items`) and hands each paragraph here; this
 //! module reads only the paragraph's plain text, with code spans and inline HTML masked, so nothing
 //! in a code span or a code block is ever warned about. It finds, at the start of a line or of a
 //! list item:
