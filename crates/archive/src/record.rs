@@ -93,8 +93,12 @@ pub struct Record {
 impl Record {
     /// Load `run_ref` from `store` and prepare its attachments and manifest.
     pub fn gather(store: &Store, run_ref: &str, exported_at: &str) -> Result<Record> {
-        let run = run::load(store, run_ref)?;
+        let mut run = run::load(store, run_ref)?;
         let events = store.events(&run.record.id).map_err(run::Error::from)?;
+        // The archive proves what the log holds: its state is folded from the very events it
+        // embeds, never taken from the store's checkpoint (a cache that `run verify` does not
+        // check, so an edited checkpoint row must not reach a signed record).
+        run.state = run::fold(&run.runbook, &events);
         Ok(Self::from_parts(run, events, exported_at))
     }
 

@@ -313,3 +313,29 @@ fn the_run_is_rebuilt_offline_from_the_archive_alone() {
         "the fold of the embedded log is the live run's state"
     );
 }
+
+#[test]
+fn an_edited_checkpoint_row_never_reaches_the_archive() {
+    let f = common::m31_run();
+    let path = f._dir.path().join("fd.sqlite");
+    // The fixture's writes left a checkpoint of the folded state; claim someone else created the
+    // run (its first event, long before the checkpoint's seq, so nothing after it corrects it).
+    let conn = rusqlite::Connection::open(&path).expect("open the store file");
+    let edited = conn
+        .execute(
+            "UPDATE state_checkpoints SET state = json_set(state, '$.created_by', 'mallory') \
+             WHERE run_id = ?1",
+            [&f.run_id],
+        )
+        .expect("edit the checkpoint row");
+    assert_eq!(edited, 1, "the fixture's writes left a checkpoint row to edit");
+    drop(conn);
+    // A fresh connection: nothing of the real state is left in memory.
+    let store = flightdeck_engine::store::Store::open(&path).expect("reopen");
+    let record =
+        flightdeck_archive::Record::gather(&store, &f.run_id, "2025-06-02T09:30:00Z").expect("gather");
+    assert_eq!(
+        record.run.state.created_by, "ana",
+        "the archive folds the log it embeds, not the store's checkpoint"
+    );
+}
