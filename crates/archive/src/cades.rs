@@ -2,13 +2,14 @@
 //!
 //! Owns the signed attributes (content-type, message-digest, signing-certificate-v2; no
 //! signing-time, which PAdES leaves to the signature dictionary's `/M`), the ECDSA P-256 /
-//! SHA-256 signature over them, and the checks `verify` reports. Where the bytes sit in the
-//! PDF belongs to `sign` and `verify`.
+//! SHA-256 signature over them, the checks `verify` reports, and why a CMS cannot be checked at
+//! all (`CmsError`). Where the bytes sit in the PDF belongs to `sign` and `verify`.
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+    CertificateSet, EncapsulatedContentInfo, SignedAttributes, SignedData, SignerIdentifier, SignerInfo,
+    SignerInfos,
 };
 use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
 use der::{Decode, Encode, Sequence};
@@ -127,62 +128,40 @@ pub struct Checked {
     pub content_type_ok: bool,
 }
 
+/// Why a signature's CMS cannot be checked at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CmsError {
+    #[error("not a CMS ContentInfo ({0})")]
+    NotContentInfo(der::Error),
+    #[error("CMS content is {0}, not signed-data")]
+    NotSignedDataType(ObjectIdentifier),
+    #[error("not a CMS SignedData ({0})")]
+    NotSignedData(der::Error),
+    #[error("the signature is not detached (it carries content)")]
+    NotDetached,
+    #[error("{0} signer infos, expected exactly 1")]
+    SignerInfos(usize),
+    #[error("digest algorithm {0} is not SHA-256")]
+    DigestAlgorithm(ObjectIdentifier),
+    #[error("signature algorithm {0} is not ECDSA with SHA-256")]
+    SignatureAlgorithm(ObjectIdentifier),
+    #[error("the signer is not named by issuer and serial number")]
+    SignerNotByIssuer,
+    #[error("the signer's certificate is not in the signature")]
+    NoSignerCertificate,
+    #[error("certificate does not encode ({0})")]
+    CertificateEncoding(der::Error),
+    #[error("the signature has no signed attributes")]
+    NoSignedAttributes,
+}
+
 /// Parse `der` as a detached CAdES signature and check it against `digest`.
-pub fn check(der_bytes: &[u8], digest: &[u8; 32]) -> Result<Checked, String> {
-    let info = ContentInfo::from_der(der_bytes).map_err(|e| format!("not a CMS ContentInfo ({e})"))?;
-    if info.content_type != ID_SIGNED_DATA {
-        return Err(format!("CMS content is {}, not signed-data", info.content_type));
-    }
-    let signed: SignedData = info
-        .content
-        .decode_as()
-        .map_err(|e| format!("not a CMS SignedData ({e})"))?;
-    if signed.encap_content_info.econtent.is_some() {
-        return Err("the signature is not detached (it carries content)".into());
-    }
-    let [signer] = signed.signer_infos.0.as_slice() else {
-        return Err(format!(
-            "{} signer infos, expected exactly 1",
-            signed.signer_infos.0.len()
-        ));
-    };
-    if signer.digest_alg.oid != ID_SHA256 {
-        return Err(format!(
-            "digest algorithm {} is not SHA-256",
-            signer.digest_alg.oid
-        ));
-    }
-    if signer.signature_algorithm.oid != ECDSA_WITH_SHA256 {
-        return Err(format!(
-            "signature algorithm {} is not ECDSA with SHA-256",
-            signer.signature_algorithm.oid
-        ));
-    }
-    let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
-        return Err("the signer is not named by issuer and serial number".into());
-    };
-    let cert: &Certificate = signed
-        .certificates
-        .as_ref()
-        .and_then(|set| {
-            set.0.iter().find_map(|c| match c {
-                CertificateChoices::Certificate(c)
-                    if c.tbs_certificate.issuer == sid.issuer
-                        && c.tbs_certificate.serial_number == sid.serial_number =>
-                {
-                    Some(c)
-                }
-                _ => None,
-            })
-        })
-        .ok_or("the signer's certificate is not in the signature")?;
-    let cert_der = cert
-        .to_der()
-        .map_err(|e| format!("certificate does not encode ({e})"))?;
-    let attrs = signer
-        .signed_attrs
-        .as_ref()
-        .ok_or("the signature has no signed attributes")?;
+pub fn check(der_bytes: &[u8], digest: &[u8; 32]) -> Result<Checked, CmsError> {
+    let signed = signed_data(der_bytes)?;
+    let signer = only_signer(&signed)?;
+    let cert = signer_certificate(&signed, signer)?;
+    let cert_der = cert.to_der().map_err(CmsError::CertificateEncoding)?;
+    let attrs = signer.signed_attrs.as_ref().ok_or(CmsError::NoSignedAttributes)?;
     let value_of = |oid: ObjectIdentifier| -> Option<&Any> {
         let found: Vec<&Attribute> = attrs.iter().filter(|a| a.oid == oid).collect();
         match found.as_slice() {
@@ -201,7 +180,68 @@ pub fn check(der_bytes: &[u8], digest: &[u8; 32]) -> Result<Checked, String> {
         .and_then(|v| v.decode_as::<SigningCertificateV2>().ok())
         .and_then(|s| s.certs.first().map(|c| c.cert_hash.as_bytes() == cert_hash))
         .unwrap_or(false);
-    let signature_ok = (|| {
+    Ok(Checked {
+        subject: cert.tbs_certificate.subject.to_string(),
+        signature_ok: signature_holds(cert, signer, attrs),
+        cert_der,
+        digest_ok,
+        signing_cert_ok,
+        content_type_ok,
+    })
+}
+
+/// The detached `SignedData` inside the `ContentInfo`.
+fn signed_data(der_bytes: &[u8]) -> Result<SignedData, CmsError> {
+    let info = ContentInfo::from_der(der_bytes).map_err(CmsError::NotContentInfo)?;
+    if info.content_type != ID_SIGNED_DATA {
+        return Err(CmsError::NotSignedDataType(info.content_type));
+    }
+    let signed: SignedData = info.content.decode_as().map_err(CmsError::NotSignedData)?;
+    if signed.encap_content_info.econtent.is_some() {
+        return Err(CmsError::NotDetached);
+    }
+    Ok(signed)
+}
+
+/// The one signer, with SHA-256 and ECDSA-with-SHA-256 as its algorithms.
+fn only_signer(signed: &SignedData) -> Result<&SignerInfo, CmsError> {
+    let [signer] = signed.signer_infos.0.as_slice() else {
+        return Err(CmsError::SignerInfos(signed.signer_infos.0.len()));
+    };
+    if signer.digest_alg.oid != ID_SHA256 {
+        return Err(CmsError::DigestAlgorithm(signer.digest_alg.oid));
+    }
+    if signer.signature_algorithm.oid != ECDSA_WITH_SHA256 {
+        return Err(CmsError::SignatureAlgorithm(signer.signature_algorithm.oid));
+    }
+    Ok(signer)
+}
+
+/// The certificate the signature carries for `signer` (by issuer and serial number).
+fn signer_certificate<'a>(signed: &'a SignedData, signer: &SignerInfo) -> Result<&'a Certificate, CmsError> {
+    let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
+        return Err(CmsError::SignerNotByIssuer);
+    };
+    signed
+        .certificates
+        .as_ref()
+        .and_then(|set| {
+            set.0.iter().find_map(|c| match c {
+                CertificateChoices::Certificate(c)
+                    if c.tbs_certificate.issuer == sid.issuer
+                        && c.tbs_certificate.serial_number == sid.serial_number =>
+                {
+                    Some(c)
+                }
+                _ => None,
+            })
+        })
+        .ok_or(CmsError::NoSignerCertificate)
+}
+
+/// The ECDSA signature over the DER of the signed attributes holds under `cert`'s key.
+fn signature_holds(cert: &Certificate, signer: &SignerInfo, attrs: &SignedAttributes) -> bool {
+    (|| {
         let key = VerifyingKey::from_sec1_bytes(
             cert.tbs_certificate
                 .subject_public_key_info
@@ -213,15 +253,7 @@ pub fn check(der_bytes: &[u8], digest: &[u8; 32]) -> Result<Checked, String> {
         let message = attrs.to_der().ok()?;
         key.verify(&message, &sig).ok()
     })()
-    .is_some();
-    Ok(Checked {
-        subject: cert.tbs_certificate.subject.to_string(),
-        cert_der,
-        signature_ok,
-        digest_ok,
-        signing_cert_ok,
-        content_type_ok,
-    })
+    .is_some()
 }
 
 /// The length of a DER TLV at the start of `bytes` (header included), if it is well formed.

@@ -1,13 +1,24 @@
 //! The step-timing chart: how long each executed step took, drawn by plotters as SVG and
 //! embedded in the PDF as vector graphics (krilla-svg), with the same renderer the app uses.
 //!
-//! Owns the chart's SVG text and its parse into a `usvg::Tree` with the archive's fonts.
+//! Owns the chart's SVG text, its parse into a `usvg::Tree` with the archive's fonts, and what goes
+//! wrong in either (`ChartError`). Where the chart sits in the document is `render::timing`'s.
 
 use std::sync::Arc;
 
+use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 
 use crate::layout;
+
+/// Why the chart could not be made: plotters failed to draw it, or its SVG does not parse.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error(transparent)]
+    Draw(#[from] DrawingAreaErrorKind<std::io::Error>),
+    #[error(transparent)]
+    Svg(#[from] usvg::Error),
+}
 
 /// One bar: a step id, its duration and whether it passed.
 pub struct Bar {
@@ -17,11 +28,11 @@ pub struct Bar {
 }
 
 /// The chart as SVG text, `w` x `h` pixels (1 px = 1 pt in the PDF).
-pub fn step_timing_svg(bars: &[Bar], w: u32, h: u32) -> Result<String, String> {
+pub fn step_timing_svg(bars: &[Bar], w: u32, h: u32) -> Result<String, ChartError> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        root.fill(&WHITE)?;
         let max = bars.iter().map(|b| b.ms).max().unwrap_or(1).max(1) as f64 * 1.08;
         let n = bars.len().max(1);
         let label_w = bars
@@ -36,8 +47,7 @@ pub fn step_timing_svg(bars: &[Bar], w: u32, h: u32) -> Result<String, String> {
             .margin(8)
             .x_label_area_size(28)
             .y_label_area_size(label_w)
-            .build_cartesian_2d(0f64..max, -0.5f64..(n as f64 - 0.5))
-            .map_err(|e| e.to_string())?;
+            .build_cartesian_2d(0f64..max, -0.5f64..(n as f64 - 0.5))?;
         chart
             .configure_mesh()
             .disable_y_mesh()
@@ -54,20 +64,17 @@ pub fn step_timing_svg(bars: &[Bar], w: u32, h: u32) -> Result<String, String> {
             .x_desc("duration (ms)")
             .label_style(("sans-serif", 10))
             .axis_desc_style(("sans-serif", 10))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        chart
-            .draw_series(bars.iter().enumerate().map(|(row, b)| {
-                let i = (n - 1 - row) as f64;
-                let color = if b.passed {
-                    RGBColor(22, 120, 60)
-                } else {
-                    RGBColor(170, 30, 30)
-                };
-                Rectangle::new([(0.0, i - 0.32), (b.ms as f64, i + 0.32)], color.filled())
-            }))
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
+            .draw()?;
+        chart.draw_series(bars.iter().enumerate().map(|(row, b)| {
+            let i = (n - 1 - row) as f64;
+            let color = if b.passed {
+                RGBColor(22, 120, 60)
+            } else {
+                RGBColor(170, 30, 30)
+            };
+            Rectangle::new([(0.0, i - 0.32), (b.ms as f64, i + 0.32)], color.filled())
+        }))?;
+        root.present()?;
     }
     Ok(svg)
 }
@@ -82,7 +89,7 @@ fn short(s: &str, max: usize) -> String {
 
 /// Parse SVG text with the archive's own fonts (never the system's), so text draws the same
 /// on every machine.
-pub fn parse(svg: &str) -> Result<usvg::Tree, String> {
+pub fn parse(svg: &str) -> Result<usvg::Tree, ChartError> {
     let mut db = usvg::fontdb::Database::new();
     for data in layout::font_data() {
         db.load_font_data(data.to_vec());
@@ -94,5 +101,5 @@ pub fn parse(svg: &str) -> Result<usvg::Tree, String> {
         font_family: "DejaVu Sans".into(),
         ..Default::default()
     };
-    usvg::Tree::from_str(svg, &options).map_err(|e| e.to_string())
+    Ok(usvg::Tree::from_str(svg, &options)?)
 }

@@ -9,6 +9,7 @@ use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
+use krilla::surface::Surface;
 use krilla::text::{Font, TextDirection};
 use krilla::Document;
 use krilla_svg::{SurfaceExt, SvgSettings};
@@ -419,84 +420,96 @@ pub fn draw(
         let mut page = doc.start_page_with(PageSettings::new(Size::from_wh(PAGE_W, PAGE_H)?));
         let mut surface = page.surface();
         for op in ops {
-            match op {
-                Op::Text {
-                    x,
-                    y,
-                    face,
-                    size,
-                    color,
-                    text,
-                } => {
-                    surface.set_fill(Some(fill(*color)));
-                    surface.draw_text(
-                        Point::from_xy(*x, *y),
-                        fonts.get(*face),
-                        *size,
-                        text,
-                        false,
-                        TextDirection::Auto,
-                    );
-                }
-                Op::Rect { x, y, w, h, color } => {
-                    let mut pb = PathBuilder::new();
-                    pb.push_rect(Rect::from_xywh(*x, *y, *w, *h)?);
-                    surface.set_fill(Some(fill(*color)));
-                    surface.set_stroke(None);
-                    surface.draw_path(&pb.finish()?);
-                }
-                Op::Line {
-                    x1,
-                    y1,
-                    x2,
-                    y2,
-                    color,
-                } => {
-                    let mut pb = PathBuilder::new();
-                    pb.move_to(*x1, *y1);
-                    pb.line_to(*x2, *y2);
-                    surface.set_fill(None);
-                    surface.set_stroke(Some(Stroke {
-                        paint: rgb::Color::new(color.0, color.1, color.2).into(),
-                        width: 0.6,
-                        ..Default::default()
-                    }));
-                    surface.draw_path(&pb.finish()?);
-                    surface.set_stroke(None);
-                }
-                Op::Svg { x, y, w, h, index } => {
-                    let tree = svgs.get(*index)?;
-                    surface.push_transform(&Transform::from_translate(*x, *y));
-                    surface.draw_svg(tree, Size::from_wh(*w, *h)?, SvgSettings::default())?;
-                    surface.pop();
-                }
-            }
+            draw_op(&mut surface, op, fonts, svgs)?;
         }
         let (left, right) = footer(i + 1, n);
-        let (left, right) = (
-            metrics.drawable(Face::Sans, &left),
-            metrics.drawable(Face::Sans, &right),
-        );
-        surface.set_fill(Some(fill(MUTED)));
-        surface.draw_text(
-            Point::from_xy(LEFT, FOOTER_Y),
-            fonts.get(Face::Sans),
-            7.5,
-            &left,
-            false,
-            TextDirection::Auto,
-        );
-        let w = metrics.width(Face::Sans, 7.5, &right);
-        surface.draw_text(
-            Point::from_xy(RIGHT - w, FOOTER_Y),
-            fonts.get(Face::Sans),
-            7.5,
-            &right,
-            false,
-            TextDirection::Auto,
-        );
+        draw_footer(&mut surface, fonts, metrics, &left, &right);
         surface.finish();
         page.finish();
     }
     Some(())
+}
+
+/// One operation onto the page's surface; `None` when krilla refuses its geometry or the chart
+/// it names is not there.
+fn draw_op(surface: &mut Surface<'_>, op: &Op, fonts: &Fonts, svgs: &[usvg::Tree]) -> Option<()> {
+    match op {
+        Op::Text {
+            x,
+            y,
+            face,
+            size,
+            color,
+            text,
+        } => {
+            surface.set_fill(Some(fill(*color)));
+            surface.draw_text(
+                Point::from_xy(*x, *y),
+                fonts.get(*face),
+                *size,
+                text,
+                false,
+                TextDirection::Auto,
+            );
+        }
+        Op::Rect { x, y, w, h, color } => {
+            let mut pb = PathBuilder::new();
+            pb.push_rect(Rect::from_xywh(*x, *y, *w, *h)?);
+            surface.set_fill(Some(fill(*color)));
+            surface.set_stroke(None);
+            surface.draw_path(&pb.finish()?);
+        }
+        Op::Line {
+            x1,
+            y1,
+            x2,
+            y2,
+            color,
+        } => {
+            let mut pb = PathBuilder::new();
+            pb.move_to(*x1, *y1);
+            pb.line_to(*x2, *y2);
+            surface.set_fill(None);
+            surface.set_stroke(Some(Stroke {
+                paint: rgb::Color::new(color.0, color.1, color.2).into(),
+                width: 0.6,
+                ..Default::default()
+            }));
+            surface.draw_path(&pb.finish()?);
+            surface.set_stroke(None);
+        }
+        Op::Svg { x, y, w, h, index } => {
+            let tree = svgs.get(*index)?;
+            surface.push_transform(&Transform::from_translate(*x, *y));
+            surface.draw_svg(tree, Size::from_wh(*w, *h)?, SvgSettings::default())?;
+            surface.pop();
+        }
+    }
+    Some(())
+}
+
+/// The footer: `left` at the left margin, `right` ending at the right one.
+fn draw_footer(surface: &mut Surface<'_>, fonts: &Fonts, metrics: &Metrics, left: &str, right: &str) {
+    let (left, right) = (
+        metrics.drawable(Face::Sans, left),
+        metrics.drawable(Face::Sans, right),
+    );
+    surface.set_fill(Some(fill(MUTED)));
+    surface.draw_text(
+        Point::from_xy(LEFT, FOOTER_Y),
+        fonts.get(Face::Sans),
+        7.5,
+        &left,
+        false,
+        TextDirection::Auto,
+    );
+    let w = metrics.width(Face::Sans, 7.5, &right);
+    surface.draw_text(
+        Point::from_xy(RIGHT - w, FOOTER_Y),
+        fonts.get(Face::Sans),
+        7.5,
+        &right,
+        false,
+        TextDirection::Auto,
+    );
 }

@@ -122,41 +122,9 @@ impl Record {
                 run.record.runbook_source.clone().into_bytes(),
             ),
         ];
-        let mut evidence: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
-        let mut runs: BTreeMap<String, u32> = BTreeMap::new();
-        for e in &events {
-            match Event::decode(e) {
-                Ok(Event::StepStarted { step, .. }) => {
-                    *runs.entry(step.clone()).or_default() += 1;
-                    evidence.remove(&step);
-                }
-                Ok(Event::StepOutput { step, stream, output }) => {
-                    let n = runs.get(&step).copied().unwrap_or(1);
-                    let suffix = if n > 1 { format!(".run{n}") } else { String::new() };
-                    let name = format!("evidence/{}{suffix}.{}.txt", file_safe(&step), file_safe(&stream));
-                    attachments.push(Attachment::new(
-                        name.clone(),
-                        "text/plain",
-                        format!(
-                            "Output of step {step} ({stream}), event {}, as recorded (redacted, capped)",
-                            e.seq
-                        ),
-                        output.text.clone().into_bytes(),
-                    ));
-                    evidence.entry(step).or_default().push(Evidence {
-                        stream,
-                        excerpt: output,
-                        attachment: name,
-                    });
-                }
-                _ => {}
-            }
-        }
-        // A name repeated by a re-run of the same attempt number keeps the last; names must be unique.
-        let mut seen = std::collections::HashSet::new();
-        attachments.reverse();
-        attachments.retain(|a| seen.insert(a.name.clone()));
-        attachments.reverse();
+        let (evidence, outputs) = evidence(&events);
+        attachments.extend(outputs);
+        let attachments = last_of_each_name(attachments);
         let manifest = Manifest {
             format: FORMAT.into(),
             archive_id,
@@ -202,6 +170,53 @@ impl Record {
 pub fn events_json(events: &[StoredEvent]) -> String {
     let value = serde_json::to_value(events).unwrap_or(Value::Null);
     canonical_json(&value)
+}
+
+/// Each step's latest output, one excerpt per stream (a new run of the step replaces what the
+/// last one left), and every output recorded as an attachment of its own, in log order.
+fn evidence(events: &[StoredEvent]) -> (BTreeMap<String, Vec<Evidence>>, Vec<Attachment>) {
+    let mut evidence: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
+    let mut outputs = Vec::new();
+    let mut runs: BTreeMap<String, u32> = BTreeMap::new();
+    for e in events {
+        match Event::decode(e) {
+            Ok(Event::StepStarted { step, .. }) => {
+                *runs.entry(step.clone()).or_default() += 1;
+                evidence.remove(&step);
+            }
+            Ok(Event::StepOutput { step, stream, output }) => {
+                let n = runs.get(&step).copied().unwrap_or(1);
+                let suffix = if n > 1 { format!(".run{n}") } else { String::new() };
+                let name = format!("evidence/{}{suffix}.{}.txt", file_safe(&step), file_safe(&stream));
+                outputs.push(Attachment::new(
+                    name.clone(),
+                    "text/plain",
+                    format!(
+                        "Output of step {step} ({stream}), event {}, as recorded (redacted, capped)",
+                        e.seq
+                    ),
+                    output.text.clone().into_bytes(),
+                ));
+                evidence.entry(step).or_default().push(Evidence {
+                    stream,
+                    excerpt: output,
+                    attachment: name,
+                });
+            }
+            _ => {}
+        }
+    }
+    (evidence, outputs)
+}
+
+/// `attachments` with one of each name, the last, in their order.
+fn last_of_each_name(mut attachments: Vec<Attachment>) -> Vec<Attachment> {
+    // A name repeated by a re-run of the same attempt number keeps the last; names must be unique.
+    let mut seen = std::collections::HashSet::new();
+    attachments.reverse();
+    attachments.retain(|a| seen.insert(a.name.clone()));
+    attachments.reverse();
+    attachments
 }
 
 /// 16 hex digits naming this export of this run at this head.

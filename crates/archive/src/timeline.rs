@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use flightdeck_engine::run::RunState;
-use flightdeck_engine::runbook::{Runbook, Timeframe};
+use flightdeck_engine::runbook::{Phase, Runbook, Timeframe};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime};
@@ -86,6 +86,18 @@ pub fn rows(runbook: &Runbook, state: &RunState) -> Vec<Row> {
         .meta("cutover-date")
         .and_then(|m| m.value.as_deref())
         .and_then(parse_t0);
+    let times = activity(runbook, state);
+    runbook
+        .phases
+        .iter()
+        .filter(|p| !p.sections.is_empty() || p.timeframe.is_some())
+        .map(|p| row(runbook, p, t0, times.get(p.id.as_str())))
+        .collect()
+}
+
+/// When something was recorded in each phase, by phase id: an item checked, a field set, a step
+/// started or finished, a sign-off (a phase-level one, with no section, counts for its phase).
+fn activity<'a>(runbook: &'a Runbook, state: &RunState) -> HashMap<&'a str, Vec<OffsetDateTime>> {
     let phase_of_section: HashMap<&str, &str> = runbook
         .sections
         .iter()
@@ -100,7 +112,7 @@ pub fn rows(runbook: &Runbook, state: &RunState) -> Vec<Row> {
         let (Some(phase), Ok(at)) = (phase_of_section.get(sec), OffsetDateTime::parse(at, &Rfc3339)) else {
             return;
         };
-        times.entry(phase).or_default().push(at);
+        times.entry(*phase).or_default().push(at);
     };
     for i in state.items.iter().filter(|i| i.checked) {
         note(i.section.as_deref(), i.at.as_deref());
@@ -131,71 +143,83 @@ pub fn rows(runbook: &Runbook, state: &RunState) -> Vec<Row> {
     for (p, at) in phase_times {
         times.entry(p).or_default().push(at);
     }
+    times
+}
 
-    runbook
-        .phases
+/// Phase `p`'s row, with T-0 when known and the times recorded in it.
+fn row(runbook: &Runbook, p: &Phase, t0: Option<OffsetDateTime>, times: Option<&Vec<OffsetDateTime>>) -> Row {
+    let (planned_min, planned_text) = planned(runbook, p);
+    let planned_at = match (t0, planned_min) {
+        (Some(t0), Some((a, b))) => on_clock(t0, a).zip(on_clock(t0, b)),
+        _ => None,
+    };
+    let actual = times.and_then(|v| {
+        let first = v.iter().min()?;
+        let last = v.iter().max()?;
+        Some((*first, *last))
+    });
+    Row {
+        phase: p.title.clone(),
+        planned_text,
+        planned_min,
+        planned_at,
+        actual,
+        verdict: verdict(actual, planned_at),
+    }
+}
+
+/// The phase's window in minutes from T-0, and the runbook's words for it: its own timeframe,
+/// else the span of its sections' timeframes (the words of the first that has one).
+fn planned(runbook: &Runbook, p: &Phase) -> (Option<(i64, i64)>, Option<String>) {
+    let sections: Vec<_> = runbook
+        .sections
         .iter()
-        .filter(|p| !p.sections.is_empty() || p.timeframe.is_some())
-        .map(|p| {
-            // The phase's own timeframe, else the span of its sections' timeframes.
-            let sections: Vec<_> = runbook
-                .sections
-                .iter()
-                .filter(|s| s.phase.as_deref() == Some(p.id.as_str()))
-                .collect();
-            let planned_min = window(p.timeframe.as_ref()).or_else(|| {
-                let ws: Vec<_> = sections
-                    .iter()
-                    .filter_map(|s| window(s.timeframe.as_ref()))
-                    .collect();
-                let start = ws.iter().map(|w| w.0).min()?;
-                let end = ws.iter().map(|w| w.1).max()?;
-                Some((start, end))
-            });
-            let planned_text = p
-                .timeframe
-                .as_ref()
-                .or_else(|| sections.iter().find_map(|s| s.timeframe.as_ref()))
-                .map(|t| t.text.clone());
-            // Checked: a runbook's "T+3000000 Days" or a Cutover Date near year 9999 is out of
-            // range, and then the window stays relative rather than the export failing.
-            let at = |t0: OffsetDateTime, m: i64| {
-                m.checked_mul(60)
-                    .map(Duration::seconds)
-                    .and_then(|d| t0.checked_add(d))
-            };
-            let planned_at = match (t0, planned_min) {
-                (Some(t0), Some((a, b))) => at(t0, a).zip(at(t0, b)),
-                _ => None,
-            };
-            let actual = times.get(p.id.as_str()).and_then(|v| {
-                let first = v.iter().min()?;
-                let last = v.iter().max()?;
-                Some((*first, *last))
-            });
-            let verdict = match (actual, planned_at) {
-                (None, _) => Verdict::NotStarted,
-                (Some(_), None) => Verdict::Unplanned,
-                (Some((first, last)), Some((open, close))) => {
-                    if first < open {
-                        Verdict::Early((open - first).whole_minutes())
-                    } else if last > close {
-                        Verdict::Late((last - close).whole_minutes())
-                    } else {
-                        Verdict::Within
-                    }
-                }
-            };
-            Row {
-                phase: p.title.clone(),
-                planned_text,
-                planned_min,
-                planned_at,
-                actual,
-                verdict,
+        .filter(|s| s.phase.as_deref() == Some(p.id.as_str()))
+        .collect();
+    let planned_min = window(p.timeframe.as_ref()).or_else(|| {
+        let ws: Vec<_> = sections
+            .iter()
+            .filter_map(|s| window(s.timeframe.as_ref()))
+            .collect();
+        let start = ws.iter().map(|w| w.0).min()?;
+        let end = ws.iter().map(|w| w.1).max()?;
+        Some((start, end))
+    });
+    let planned_text = p
+        .timeframe
+        .as_ref()
+        .or_else(|| sections.iter().find_map(|s| s.timeframe.as_ref()))
+        .map(|t| t.text.clone());
+    (planned_min, planned_text)
+}
+
+/// `m` minutes from `t0` on the clock. Checked: a runbook's "T+3000000 Days" or a Cutover Date
+/// near year 9999 is out of range, and then the window stays relative rather than the export
+/// failing.
+fn on_clock(t0: OffsetDateTime, m: i64) -> Option<OffsetDateTime> {
+    m.checked_mul(60)
+        .map(Duration::seconds)
+        .and_then(|d| t0.checked_add(d))
+}
+
+/// The first and last activity against the window on the clock.
+fn verdict(
+    actual: Option<(OffsetDateTime, OffsetDateTime)>,
+    planned_at: Option<(OffsetDateTime, OffsetDateTime)>,
+) -> Verdict {
+    match (actual, planned_at) {
+        (None, _) => Verdict::NotStarted,
+        (Some(_), None) => Verdict::Unplanned,
+        (Some((first, last)), Some((open, close))) => {
+            if first < open {
+                Verdict::Early((open - first).whole_minutes())
+            } else if last > close {
+                Verdict::Late((last - close).whole_minutes())
+            } else {
+                Verdict::Within
             }
-        })
-        .collect()
+        }
+    }
 }
 
 /// `T-24h`, `T-0`, `T+15m`, `D+7` for minutes from T-0.

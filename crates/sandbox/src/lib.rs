@@ -52,77 +52,26 @@ pub struct Sandbox {
     _tempdir: Option<tempfile::TempDir>,
 }
 
-/// Starts a sandbox and returns once it accepts connections.
 /// reqwest is built with `rustls-no-provider` in this workspace (the engine picks ring): every
 /// process that builds an HTTP client must install the provider first. Idempotent.
 pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// Starts a sandbox and returns once it accepts connections.
 pub async fn start(cfg: SandboxConfig) -> Result<Sandbox, SandboxError> {
     install_tls_provider();
-    let (db, database, tempdir) = match DbTarget::from_config(cfg.db.as_deref()) {
-        DbTarget::TempSqlite => {
-            let dir = tempfile::Builder::new()
-                .prefix("flightdeck-sandbox-")
-                .tempdir()
-                .map_err(SandboxError::TempDir)?;
-            let path = dir.path().join("sandbox.db");
-            let db = Db::sqlite(&path).await?;
-            (db, format!("sqlite:{}", path.display()), Some(dir))
-        }
-        DbTarget::Sqlite(path) => {
-            let db = Db::sqlite(&path).await?;
-            (db, format!("sqlite:{}", path.display()), None)
-        }
-        DbTarget::Postgres(url) => (Db::postgres(&url).await?, redact_url(&url), None),
-    };
+    let (db, database, tempdir) = open_db(cfg.db.as_deref()).await?;
     db.migrate_and_seed().await?;
-
-    let state = AppState {
-        db: db.clone(),
-        faults: Arc::new(faults::Faults::default()),
-        metrics: Arc::new(metrics::Metrics::default()),
-        breakers: Arc::new(breakers::Breakers::new(
-            db.clone(),
-            cfg.breaker_threshold,
-            cfg.breaker_cooldown,
-        )),
-        limiter: Arc::new(ratelimit::RateLimiter::new(cfg.rate_limit, cfg.rate_window)),
-        tokens: Arc::new(auth::Tokens::new(cfg.test_token.clone())),
-    };
-
-    let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, cfg.port));
-    let listener = TcpListener::bind(bind)
-        .await
-        .map_err(|source| SandboxError::Bind { addr: bind, source })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| SandboxError::Bind { addr: bind, source })?;
-
+    let state = app_state(db, &cfg);
+    let (listener, addr) = bind(cfg.port).await?;
     let (stop, _) = watch::channel(false);
-    let app = routes::router(state.clone());
-    let mut server_stop = stop.subscribe();
-    let server = tokio::spawn(async move {
-        let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                // Stop when told, or when the Sandbox (the sender) is gone.
-                while server_stop.changed().await.is_ok() {
-                    if *server_stop.borrow() {
-                        break;
-                    }
-                }
-            });
-        // The only error `serve` reports is from the listener; nothing is left to tell it to.
-        let _ = serve.await;
-    });
-
-    let base_url = format!("http://{addr}");
+    let server = serve(listener, state.clone(), stop.subscribe());
     let traffic = if cfg.traffic {
         let client = traffic::client()?;
         Some(tokio::spawn(traffic::run(
             client,
-            base_url,
+            format!("http://{addr}"),
             cfg.traffic_interval,
             Arc::clone(&state.tokens),
             Arc::clone(&state.metrics),
@@ -140,6 +89,73 @@ pub async fn start(cfg: SandboxConfig) -> Result<Sandbox, SandboxError> {
         server: Some(server),
         traffic,
         _tempdir: tempdir,
+    })
+}
+
+/// The database the config names (a temporary SQLite file when it names none), how to show where
+/// it lives, and the temporary directory to keep while it is in use.
+async fn open_db(db: Option<&str>) -> Result<(Db, String, Option<tempfile::TempDir>), SandboxError> {
+    Ok(match DbTarget::from_config(db) {
+        DbTarget::TempSqlite => {
+            let dir = tempfile::Builder::new()
+                .prefix("flightdeck-sandbox-")
+                .tempdir()
+                .map_err(SandboxError::TempDir)?;
+            let path = dir.path().join("sandbox.db");
+            let db = Db::sqlite(&path).await?;
+            (db, format!("sqlite:{}", path.display()), Some(dir))
+        }
+        DbTarget::Sqlite(path) => {
+            let db = Db::sqlite(&path).await?;
+            (db, format!("sqlite:{}", path.display()), None)
+        }
+        DbTarget::Postgres(url) => (Db::postgres(&url).await?, redact_url(&url), None),
+    })
+}
+
+/// What every route shares: the database, faults, metrics, breakers, rate limiter and tokens.
+fn app_state(db: Db, cfg: &SandboxConfig) -> AppState {
+    AppState {
+        db: db.clone(),
+        faults: Arc::new(faults::Faults::default()),
+        metrics: Arc::new(metrics::Metrics::default()),
+        breakers: Arc::new(breakers::Breakers::new(
+            db,
+            cfg.breaker_threshold,
+            cfg.breaker_cooldown,
+        )),
+        limiter: Arc::new(ratelimit::RateLimiter::new(cfg.rate_limit, cfg.rate_window)),
+        tokens: Arc::new(auth::Tokens::new(cfg.test_token.clone())),
+    }
+}
+
+/// A listener on 127.0.0.1:`port` (0: any free port) and the address it got.
+async fn bind(port: u16) -> Result<(TcpListener, SocketAddr), SandboxError> {
+    let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let listener = TcpListener::bind(bind)
+        .await
+        .map_err(|source| SandboxError::Bind { addr: bind, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| SandboxError::Bind { addr: bind, source })?;
+    Ok((listener, addr))
+}
+
+/// The server task: every route on `listener` until `stop` says so or its sender is gone.
+fn serve(listener: TcpListener, state: AppState, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    let app = routes::router(state);
+    tokio::spawn(async move {
+        let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                // Stop when told, or when the Sandbox (the sender) is gone.
+                while stop.changed().await.is_ok() {
+                    if *stop.borrow() {
+                        break;
+                    }
+                }
+            });
+        // The only error `serve` reports is from the listener; nothing is left to tell it to.
+        let _ = serve.await;
     })
 }
 

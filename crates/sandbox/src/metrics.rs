@@ -111,121 +111,60 @@ impl Metrics {
     pub fn render(&self, inputs: &ScrapeInputs) -> String {
         let mut out = String::with_capacity(8 * 1024);
         let series = self.series.lock().map(|s| s.clone()).unwrap_or_default();
+        durations(&mut out, &series);
+        requests(&mut out, &series);
+        self.saturation(&mut out, inputs);
+        breakers(&mut out, &inputs.breakers);
+        faults(&mut out, &inputs.faults_on);
+        self.synthetic(&mut out);
+        out
+    }
 
-        header(
-            &mut out,
-            "http_request_duration_seconds",
-            "histogram",
-            "Time to answer an HTTP request, by route template and status code.",
-        );
-        for ((route, status), s) in &series {
-            let labels = format!("route=\"{}\",status=\"{status}\"", escape(route));
-            let mut cumulative = 0;
-            for (i, bound) in BUCKETS.iter().enumerate() {
-                cumulative += s.buckets[i];
-                let _ = writeln!(
-                    out,
-                    "http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                s.count
-            );
-            let _ = writeln!(
-                out,
-                "http_request_duration_seconds_sum{{{labels}}} {}",
-                float(s.sum)
-            );
-            let _ = writeln!(out, "http_request_duration_seconds_count{{{labels}}} {}", s.count);
-        }
-
-        header(
-            &mut out,
-            "http_requests_total",
-            "counter",
-            "HTTP requests answered, by route template and status code.",
-        );
-        for ((route, status), s) in &series {
-            let _ = writeln!(
-                out,
-                "http_requests_total{{route=\"{}\",status=\"{status}\"}} {}",
-                escape(route),
-                s.count
-            );
-        }
-
+    /// The gauges: requests in flight, the synthetic CPU and memory ratios, database connections,
+    /// uptime.
+    fn saturation(&self, out: &mut String, inputs: &ScrapeInputs) {
         gauge(
-            &mut out,
+            out,
             "http_requests_in_flight",
             "HTTP requests being answered right now.",
             self.in_flight.load(Ordering::Relaxed) as f64,
         );
         gauge(
-            &mut out,
+            out,
             "process_cpu_ratio",
             "Synthetic CPU saturation (0-1), rising with requests in flight.",
             self.cpu_ratio(),
         );
         gauge(
-            &mut out,
+            out,
             "process_memory_ratio",
             "Synthetic memory saturation (0-1).",
             self.memory_ratio(),
         );
         gauge(
-            &mut out,
+            out,
             "db_connections_in_use",
             "Database connections busy right now.",
             inputs.db_connections_in_use as f64,
         );
         gauge(
-            &mut out,
+            out,
             "db_connections_max",
             "Database connections the sandbox may hold.",
             inputs.db_connections_max as f64,
         );
         gauge(
-            &mut out,
+            out,
             "process_uptime_seconds",
             "Seconds since the sandbox started.",
             self.uptime_seconds(),
         );
+    }
 
+    /// What the synthetic-traffic task sent, answered or not.
+    fn synthetic(&self, out: &mut String) {
         header(
-            &mut out,
-            "circuit_breaker_state",
-            "gauge",
-            "1 for the state each provider's circuit breaker is in, 0 for the others.",
-        );
-        for (provider, state) in &inputs.breakers {
-            for candidate in ["closed", "open", "half_open"] {
-                let _ = writeln!(
-                    out,
-                    "circuit_breaker_state{{provider=\"{}\",state=\"{candidate}\"}} {}",
-                    escape(provider),
-                    u8::from(candidate == state)
-                );
-            }
-        }
-
-        header(
-            &mut out,
-            "sandbox_fault_active",
-            "gauge",
-            "1 while a fault of that kind is injected.",
-        );
-        for kind in ["latency", "errors", "down"] {
-            let _ = writeln!(
-                out,
-                "sandbox_fault_active{{fault=\"{kind}\"}} {}",
-                u8::from(inputs.faults_on.contains(&kind))
-            );
-        }
-
-        header(
-            &mut out,
+            out,
             "sandbox_synthetic_requests_total",
             "counter",
             "Requests the synthetic-traffic task sent, by whether an answer came back.",
@@ -240,7 +179,93 @@ impl Metrics {
             "sandbox_synthetic_requests_total{{outcome=\"failed\"}} {}",
             self.synthetic_failed.load(Ordering::Relaxed)
         );
-        out
+    }
+}
+
+/// The request duration histogram: cumulative buckets, `+Inf`, sum and count per series.
+fn durations(out: &mut String, series: &BTreeMap<(String, u16), Series>) {
+    header(
+        out,
+        "http_request_duration_seconds",
+        "histogram",
+        "Time to answer an HTTP request, by route template and status code.",
+    );
+    for ((route, status), s) in series {
+        let labels = format!("route=\"{}\",status=\"{status}\"", escape(route));
+        let mut cumulative = 0;
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            cumulative += s.buckets[i];
+            let _ = writeln!(
+                out,
+                "http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+            s.count
+        );
+        let _ = writeln!(
+            out,
+            "http_request_duration_seconds_sum{{{labels}}} {}",
+            float(s.sum)
+        );
+        let _ = writeln!(out, "http_request_duration_seconds_count{{{labels}}} {}", s.count);
+    }
+}
+
+/// The request counter per series.
+fn requests(out: &mut String, series: &BTreeMap<(String, u16), Series>) {
+    header(
+        out,
+        "http_requests_total",
+        "counter",
+        "HTTP requests answered, by route template and status code.",
+    );
+    for ((route, status), s) in series {
+        let _ = writeln!(
+            out,
+            "http_requests_total{{route=\"{}\",status=\"{status}\"}} {}",
+            escape(route),
+            s.count
+        );
+    }
+}
+
+/// One line per provider and breaker state, 1 for the state it is in.
+fn breakers(out: &mut String, breakers: &[(String, String)]) {
+    header(
+        out,
+        "circuit_breaker_state",
+        "gauge",
+        "1 for the state each provider's circuit breaker is in, 0 for the others.",
+    );
+    for (provider, state) in breakers {
+        for candidate in ["closed", "open", "half_open"] {
+            let _ = writeln!(
+                out,
+                "circuit_breaker_state{{provider=\"{}\",state=\"{candidate}\"}} {}",
+                escape(provider),
+                u8::from(candidate == state)
+            );
+        }
+    }
+}
+
+/// One line per fault kind, 1 while it is injected.
+fn faults(out: &mut String, faults_on: &[&'static str]) {
+    header(
+        out,
+        "sandbox_fault_active",
+        "gauge",
+        "1 while a fault of that kind is injected.",
+    );
+    for kind in ["latency", "errors", "down"] {
+        let _ = writeln!(
+            out,
+            "sandbox_fault_active{{fault=\"{kind}\"}} {}",
+            u8::from(faults_on.contains(&kind))
+        );
     }
 }
 

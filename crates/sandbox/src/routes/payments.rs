@@ -37,10 +37,31 @@ pub struct PaymentReq {
     provider: Option<String>,
 }
 
+#[derive(Clone, Copy)]
 enum Outcome {
     Succeeded,
     Declined,
     ProviderError,
+}
+
+impl Outcome {
+    /// The payment's status, the HTTP status of the answer and what the breaker records.
+    fn answer(self) -> (&'static str, StatusCode, Action) {
+        match self {
+            Outcome::Succeeded => ("succeeded", StatusCode::OK, Action::Success),
+            Outcome::Declined => ("declined", StatusCode::PAYMENT_REQUIRED, Action::Success),
+            Outcome::ProviderError => ("failed", StatusCode::BAD_GATEWAY, Action::Fail),
+        }
+    }
+}
+
+/// A request that passed validation, with the outcome its test payment method stands for.
+struct Payment<'a> {
+    amount: i64,
+    currency: String,
+    provider: &'a str,
+    method: &'a str,
+    outcome: Outcome,
 }
 
 pub async fn process(
@@ -50,6 +71,41 @@ pub async fn process(
 ) -> Result<Response, ApiError> {
     let caller = state.tokens.caller(&headers)?;
     let req: PaymentReq = json_body(&body)?;
+    let pay = validate(&req)?;
+    if !state.breakers.admits(pay.provider).await? {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("circuit breaker open for {}", pay.provider),
+        )
+        .with("provider", pay.provider)
+        .with("breaker_state", "open")
+        .with_header(header::RETRY_AFTER, "30"));
+    }
+    let payment_id = format!("pi_{}", uuid::Uuid::new_v4().simple());
+    let (status, code, breaker) = pay.outcome.answer();
+    state
+        .db
+        .execute(
+            "INSERT INTO payments (id, user_id, provider, payment_method, amount_cents, currency, status)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                payment_id.clone().into(),
+                caller.user_id.into(),
+                pay.provider.into(),
+                pay.method.into(),
+                pay.amount.into(),
+                pay.currency.clone().into(),
+                status.into(),
+            ],
+        )
+        .await?;
+    state.breakers.apply(pay.provider, breaker).await?;
+    Ok(reply_to(&pay, payment_id, status, code))
+}
+
+/// The amount (positive cents), currency (3 letters, default `usd`), provider (`stripe` by
+/// default, or `square`) and test payment method, checked in that order.
+fn validate(req: &PaymentReq) -> Result<Payment<'_>, ApiError> {
     let amount = req.amount.as_i64().filter(|a| *a > 0).ok_or_else(|| {
         ApiError::bad_request("amount must be a positive integer (cents)").with("field", "amount")
     })?;
@@ -76,57 +132,37 @@ pub async fn process(
                 .with("accepted", METHODS))
         }
     };
-    if !state.breakers.admits(provider).await? {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("circuit breaker open for {provider}"),
-        )
-        .with("provider", provider)
-        .with("breaker_state", "open")
-        .with_header(header::RETRY_AFTER, "30"));
-    }
-    let payment_id = format!("pi_{}", uuid::Uuid::new_v4().simple());
-    let (status, code, breaker) = match outcome {
-        Outcome::Succeeded => ("succeeded", StatusCode::OK, Action::Success),
-        Outcome::Declined => ("declined", StatusCode::PAYMENT_REQUIRED, Action::Success),
-        Outcome::ProviderError => ("failed", StatusCode::BAD_GATEWAY, Action::Fail),
-    };
-    state
-        .db
-        .execute(
-            "INSERT INTO payments (id, user_id, provider, payment_method, amount_cents, currency, status)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[
-                payment_id.clone().into(),
-                caller.user_id.into(),
-                provider.into(),
-                req.payment_method.clone().into(),
-                amount.into(),
-                currency.clone().into(),
-                status.into(),
-            ],
-        )
-        .await?;
-    state.breakers.apply(provider, breaker).await?;
+    Ok(Payment {
+        amount,
+        currency,
+        provider,
+        method: &req.payment_method,
+        outcome,
+    })
+}
+
+/// The answer for a recorded payment: 200 with the payment, or the decline or provider error
+/// with the payment's details.
+fn reply_to(pay: &Payment<'_>, payment_id: String, status: &str, code: StatusCode) -> Response {
     let details = |e: ApiError| {
         e.with("payment_id", payment_id.clone())
             .with("status", status)
-            .with("provider", provider)
-            .with("amount", amount)
-            .with("currency", currency.clone())
-            .with("payment_method", req.payment_method.clone())
+            .with("provider", pay.provider)
+            .with("amount", pay.amount)
+            .with("currency", pay.currency.clone())
+            .with("payment_method", pay.method)
             .with("test_mode", true)
     };
-    Ok(match outcome {
+    match pay.outcome {
         Outcome::Succeeded => reply(
             code,
-            json!({"payment_id": payment_id, "status": status, "provider": provider, "amount": amount,
-                   "currency": currency, "payment_method": req.payment_method, "test_mode": true}),
+            json!({"payment_id": payment_id, "status": status, "provider": pay.provider, "amount": pay.amount,
+                   "currency": pay.currency, "payment_method": pay.method, "test_mode": true}),
         ),
         Outcome::Declined => {
             details(ApiError::new(code, "card declined").with("decline_code", "card_declined"))
                 .into_response()
         }
         Outcome::ProviderError => details(ApiError::new(code, "provider error")).into_response(),
-    })
+    }
 }
