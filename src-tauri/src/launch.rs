@@ -9,6 +9,18 @@ use std::path::PathBuf;
 
 use flightdeck_engine::store;
 
+/// Why the command line cannot start the app; `main` prints it and exits 2.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LaunchError {
+    /// A flag given without its value; `usage` is the flag as `--help` would show it.
+    #[error("{usage} needs a value")]
+    MissingValue { usage: &'static str },
+    #[error("no home directory for the default store; pass --store PATH")]
+    NoDefaultStore,
+    #[error("no home directory for settings; pass --config-dir DIR")]
+    NoConfigDir,
+}
+
 /// What the app was started with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Launch {
@@ -20,14 +32,14 @@ pub struct Launch {
 }
 
 impl Launch {
-    pub fn from_env() -> Result<Launch, String> {
+    pub fn from_env() -> Result<Launch, LaunchError> {
         Self::parse(std::env::args().skip(1), |k| std::env::var(k).ok())
     }
 
     pub fn parse(
         args: impl IntoIterator<Item = String>,
         env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Launch, String> {
+    ) -> Result<Launch, LaunchError> {
         let mut store = env("FLIGHTDECK_STORE")
             .filter(|s| !s.is_empty())
             .map(PathBuf::from);
@@ -41,12 +53,12 @@ impl Launch {
                 Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
                 _ => (arg.clone(), None),
             };
-            let mut value = |name: &str| {
+            let mut value = |usage: &'static str| {
                 inline
                     .clone()
                     .or_else(|| args.next())
                     .filter(|v| !v.is_empty())
-                    .ok_or_else(|| format!("{name} needs a value"))
+                    .ok_or(LaunchError::MissingValue { usage })
             };
             match flag.as_str() {
                 "--store" => store = Some(PathBuf::from(value("--store PATH")?)),
@@ -57,13 +69,11 @@ impl Launch {
         }
         let store = match store {
             Some(s) => s,
-            None => {
-                store::default_path().ok_or("no home directory for the default store; pass --store PATH")?
-            }
+            None => store::default_path().ok_or(LaunchError::NoDefaultStore)?,
         };
         let config_dir = match config_dir {
             Some(d) => d,
-            None => default_config_dir().ok_or("no home directory for settings; pass --config-dir DIR")?,
+            None => default_config_dir().ok_or(LaunchError::NoConfigDir)?,
         };
         Ok(Launch {
             store,
@@ -86,7 +96,7 @@ fn default_config_dir() -> Option<PathBuf> {
 mod tests {
     use super::*;
 
-    fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Launch, String> {
+    fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Launch, LaunchError> {
         let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Launch::parse(args.iter().map(|s| s.to_string()), |k| {
             env.iter().find(|(e, _)| e == k).map(|(_, v)| v.clone())
@@ -137,9 +147,12 @@ mod tests {
 
     #[test]
     fn a_flag_without_its_value_is_an_error() {
+        let err = parse(&["--open"], &[]).expect_err("no value");
+        assert_eq!(err, LaunchError::MissingValue { usage: "--open RUN" });
         assert_eq!(
-            parse(&["--open"], &[]).expect_err("no value"),
-            "--open RUN needs a value"
+            err.to_string(),
+            "--open RUN needs a value",
+            "the message names the flag's usage"
         );
     }
 }

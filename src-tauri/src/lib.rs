@@ -25,7 +25,7 @@ use std::time::Instant;
 use tauri::{Manager, Runtime};
 
 pub use host::Host;
-pub use launch::Launch;
+pub use launch::{Launch, LaunchError};
 
 /// The app with its commands registered and `host` as its state, for any runtime (the real
 /// webview, or tauri's mock runtime in tests).
