@@ -1,11 +1,11 @@
 //! The store's chain rules over an embedded event log: seq 1.., each hash recomputed with the
-//! store's canonical hashing (`flightdeck_engine::store::event_hash`), each link to the previous
+//! store's canonical hashing (`StoredEvent::computed_hash`), each link to the previous
 //! hash, event 1 a `run_created` naming the embedded runbook source's sha256.
 //!
 //! Owns those rules and how a log breaks them (`ChainError`); the check that reports it is
 //! `contents`'s.
 
-use flightdeck_engine::store::{event_hash, sha256_hex, HashInput, StoredEvent, GENESIS_HASH, RUN_CREATED};
+use flightdeck_engine::store::{sha256_hex, StoredEvent, GENESIS_HASH, RUN_CREATED};
 
 /// The first place an event log breaks the chain.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,15 +55,7 @@ fn link(e: &StoredEvent, seq: u64, run_id: &str, prev: &str) -> Result<(), Chain
             run_id: run_id.to_string(),
         });
     }
-    let hash = event_hash(HashInput {
-        run_id: &e.run_id,
-        seq: e.seq,
-        time: &e.time,
-        actor: &e.actor,
-        kind: &e.kind,
-        payload: &e.payload,
-        prev_hash: &e.prev_hash,
-    });
+    let hash = e.computed_hash();
     if hash != e.hash {
         return Err(ChainError::Altered(seq));
     }
@@ -98,15 +90,7 @@ mod tests {
 
     /// `e` with its hash recomputed, as the store would have written it.
     fn sealed(mut e: StoredEvent) -> StoredEvent {
-        e.hash = event_hash(HashInput {
-            run_id: &e.run_id,
-            seq: e.seq,
-            time: &e.time,
-            actor: &e.actor,
-            kind: &e.kind,
-            payload: &e.payload,
-            prev_hash: &e.prev_hash,
-        });
+        e.hash = e.computed_hash();
         e
     }
 

@@ -137,6 +137,21 @@ pub struct StoredEvent {
     pub hash: String,
 }
 
+impl StoredEvent {
+    /// The hash this event's fields give (what `hash` holds when the event is intact).
+    pub fn computed_hash(&self) -> String {
+        event_hash(HashInput {
+            run_id: &self.run_id,
+            seq: self.seq,
+            time: &self.time,
+            actor: &self.actor,
+            kind: &self.kind,
+            payload: &self.payload,
+            prev_hash: &self.prev_hash,
+        })
+    }
+}
+
 /// An open store file.
 pub struct Store {
     conn: Connection,

@@ -147,15 +147,7 @@ fn events_chain_from_the_genesis_hash_and_move_the_checkpoint() {
         );
     }
     for e in &events {
-        let recomputed = event_hash(HashInput {
-            run_id: &e.run_id,
-            seq: e.seq,
-            time: &e.time,
-            actor: &e.actor,
-            kind: &e.kind,
-            payload: &e.payload,
-            prev_hash: &e.prev_hash,
-        });
+        let recomputed = e.computed_hash();
         assert_eq!(recomputed, e.hash);
     }
     let record = store.resolve_run(&run.id).expect("run");
