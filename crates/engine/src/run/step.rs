@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::{field::normalize_value, runbook_of, short_id, Error, Event};
 use crate::probe::{self, ProbeEnv, ProbeEvent, ProbeResult, Spec};
 use crate::runbook::Runbook;
-use crate::store::Store;
+use crate::store::{RunRecord, Store};
 
 /// Which steps to run (JSON: `{"step": "3.backup"}`, `{"section": "3"}`, `"all"`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
@@ -152,18 +152,7 @@ pub async fn run_steps(
     } = req;
     let concurrency = concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1);
     let by = super::require("--by (who runs it)", by)?;
-    let (record, runbook, production) = {
-        let guard = store
-            .lock()
-            .map_err(|_| Error::Invalid("the store lock was poisoned".into()))?;
-        let record = guard.resolve_run(run_ref)?;
-        let runbook = runbook_of(&record)?;
-        let production = crate::environments::Environments::open(&guard)
-            .and_then(|envs| envs.production(&record.env))
-            .map_err(|e| Error::Invalid(e.to_string()))?
-            .unwrap_or(false);
-        (record, runbook, production)
-    };
+    let (record, runbook, production) = load_target(store, run_ref)?;
     let place = format!("run {}", short_id(&record.id));
     let planned = plan(&runbook, scope, &place)?;
     if production && !req.confirmed {
@@ -179,16 +168,8 @@ pub async fn run_steps(
         .entry("RUN_ID".into())
         .or_insert_with(|| record.id.clone());
 
-    // Phases in document order; a phase's steps together.
-    let mut phases: Vec<(Option<String>, Vec<Spec>)> = Vec::new();
-    for (phase, spec) in planned {
-        match phases.last_mut() {
-            Some((p, specs)) if *p == phase => specs.push(spec),
-            _ => phases.push((phase, vec![spec])),
-        }
-    }
     let mut done = Vec::new();
-    for (_, specs) in phases {
+    for specs in by_phase(planned) {
         if cancel.is_cancelled() {
             break;
         }
@@ -216,6 +197,32 @@ pub async fn run_steps(
         }
     }
     Ok(done)
+}
+
+/// The run `run_ref` names, its runbook, and whether its environment is production.
+fn load_target(store: &Mutex<Store>, run_ref: &str) -> Result<(RunRecord, Runbook, bool), Error> {
+    let guard = store
+        .lock()
+        .map_err(|_| Error::Invalid("the store lock was poisoned".into()))?;
+    let record = guard.resolve_run(run_ref)?;
+    let runbook = runbook_of(&record)?;
+    let production = crate::environments::Environments::open(&guard)
+        .and_then(|envs| envs.production(&record.env))
+        .map_err(|e| Error::Invalid(e.to_string()))?
+        .unwrap_or(false);
+    Ok((record, runbook, production))
+}
+
+/// The planned steps grouped by phase, phases in document order: a phase's steps run together.
+fn by_phase(planned: Vec<(Option<String>, Spec)>) -> Vec<Vec<Spec>> {
+    let mut phases: Vec<(Option<String>, Vec<Spec>)> = Vec::new();
+    for (phase, spec) in planned {
+        match phases.last_mut() {
+            Some((p, specs)) if *p == phase => specs.push(spec),
+            _ => phases.push((phase, vec![spec])),
+        }
+    }
+    phases.into_iter().map(|(_, specs)| specs).collect()
 }
 
 #[allow(clippy::too_many_arguments)]
