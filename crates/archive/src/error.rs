@@ -17,6 +17,12 @@ pub enum Error {
     Sign(String),
     #[error("not a Flightdeck archive: {0}")]
     NotAnArchive(String),
+    /// The trusted-signers list cannot be read or changed as asked.
+    #[error("{0}")]
+    Trust(String),
+    /// No trusted signer goes by that name or fingerprint.
+    #[error("{0}")]
+    TrustNotFound(String),
     /// A target path that cannot take an archive (relative, not a `.pdf`).
     #[error("{0}")]
     Path(String),
@@ -38,7 +44,8 @@ impl HasKind for Error {
             // Drawing and signing are ours: a failure there is not the user's input.
             Error::Pdf(_) | Error::Sign(_) => ErrorKind::Internal,
             Error::NotAnArchive(_) => ErrorKind::Integrity,
-            Error::Path(_) => ErrorKind::Invalid,
+            Error::Path(_) | Error::Trust(_) => ErrorKind::Invalid,
+            Error::TrustNotFound(_) => ErrorKind::NotFound,
             Error::File { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
                 ErrorKind::NotFound
             }

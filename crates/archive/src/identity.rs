@@ -107,6 +107,9 @@ impl Identity {
             rcgen::KeyUsagePurpose::DigitalSignature,
             rcgen::KeyUsagePurpose::ContentCommitment,
         ];
+        // rcgen 0.13 writes no extensions (the key usage above included) unless basic
+        // constraints are set: say "not a CA" explicitly so the key usage is in the certificate.
+        params.is_ca = rcgen::IsCa::ExplicitNoCa;
         let cert = params.self_signed(&key).map_err(fail)?;
         let pair = PemPair {
             key_pem: key.serialize_pem(),

@@ -17,6 +17,7 @@ pub mod record;
 mod render;
 mod sign;
 mod timeline;
+pub mod trust;
 pub mod verify;
 
 use flightdeck_engine::run::{fold, RunState};
@@ -28,6 +29,7 @@ pub use error::{Error, Result};
 pub use file::{check_target, write_archive};
 pub use identity::{Identity, IdentityStore, KeyringIdentityStore, MemoryIdentityStore, PemPair, Subject};
 pub use record::{Manifest, Record};
+pub use trust::{review, Anchors, Authenticity, Reviewed, TrustFile, Verdict};
 pub use verify::{open, verify, Check, Contents, Opened, Report};
 
 /// How to export.

@@ -39,6 +39,9 @@ pub struct Report {
     pub signer: Option<String>,
     /// sha256 of the signer's certificate (DER), to pin it next time.
     pub signer_cert_sha256: Option<String>,
+    /// The signer's certificate (DER), for `trust` to judge.
+    #[serde(skip)]
+    pub signer_cert_der: Option<Vec<u8>>,
 }
 
 /// What the archive carries, read back from its attachments.
@@ -102,6 +105,7 @@ pub fn open(bytes: &[u8], pinned_cert: Option<&[u8]>) -> Opened {
             checks: checks.0,
             signer: signed.as_ref().map(|c| c.subject.clone()),
             signer_cert_sha256: signed.as_ref().map(|c| sha256_hex(&c.cert_der)),
+            signer_cert_der: signed.map(|c| c.cert_der),
         },
         contents,
     }
