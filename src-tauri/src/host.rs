@@ -75,6 +75,11 @@ impl Host {
         self.launch.store.clone()
     }
 
+    /// The config folder (settings, the trusted archive signers).
+    pub fn config_dir(&self) -> PathBuf {
+        self.launch.config_dir.clone()
+    }
+
     pub fn window_title(&self) -> String {
         match flightdeck_engine::store::default_path() {
             Some(p) if p == self.launch.store => "Flightdeck".into(),

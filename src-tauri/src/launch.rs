@@ -73,7 +73,7 @@ impl Launch {
         };
         let config_dir = match config_dir {
             Some(d) => d,
-            None => default_config_dir().ok_or(LaunchError::NoConfigDir)?,
+            None => store::default_config_dir().ok_or(LaunchError::NoConfigDir)?,
         };
         Ok(Launch {
             store,
@@ -81,15 +81,6 @@ impl Launch {
             config_dir,
         })
     }
-}
-
-/// `$XDG_CONFIG_HOME/flightdeck` (or the platform's equivalent).
-fn default_config_dir() -> Option<PathBuf> {
-    let home = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(home.join("flightdeck"))
 }
 
 #[cfg(test)]

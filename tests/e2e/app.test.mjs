@@ -296,7 +296,11 @@ describe("the desktop app", () => {
     const { stdout: sig } = await exec("pdfsig", [pdf]);
     assert.match(sig, /Signature is Valid\./);
     assert.match(sig, /Total document signed/);
-    await cli(S.store, "archive", "verify", pdf);
+    // Intact, but nobody trusts this machine's new signer yet: exit 10, "not authenticated".
+    const cert = join(S.dir, "signer.pem");
+    await cli(S.store, "--config-dir", S.config, "archive", "cert", "-o", cert);
+    await assert.rejects(cli(S.store, "--config-dir", S.config, "archive", "verify", pdf), (e) => e.code === 10 && /signer not authenticated/.test(e.stdout));
+    await cli(S.store, "--config-dir", S.config, "archive", "verify", pdf, "--cert", cert);
     // The T-0 the window stored reads as a time in the archive's planned-against-actual timeline.
     const { stdout: text } = await exec("pdftotext", [pdf, "-"]);
     assert.match(text, /Timeline: planned against actual/);
@@ -308,12 +312,30 @@ describe("the desktop app", () => {
     const checks = await d.executeScript(() => [...document.querySelectorAll("[data-check-name]")].map((c) => [c.dataset.checkName, c.dataset.ok]));
     assert.ok(checks.length >= 9, `${checks.length} checks`);
     assert.ok(checks.every(([, ok]) => ok === "true"), JSON.stringify(checks));
+    // The window says the same: intact, signer not authenticated, with the fingerprint to compare.
+    assert.equal(await verdict.getAttribute("data-verdict"), "intact_unauthenticated", await verdict.getText());
+    const trust = await $(d, "[data-testid=archive-trust]");
+    assert.equal(await trust.getAttribute("data-state"), "unauthenticated");
+    assert.match(await trust.getText(), /signer not authenticated/);
     await $(d, "[data-testid=archive-readonly-label]");
     await waitFor(d, () => document.querySelector("[data-testid=run-screen]")?.dataset.readonly === "true", null, 10_000, "the read-only run");
     assert.equal(await checked("1.m16-1-privacy-account-management"), true, "the archived run shows what was checked");
     const writable = await d.executeScript(() => [...document.querySelectorAll("input[data-item-id]")].filter((b) => !b.disabled).length);
     assert.equal(writable, 0, "no checkbox of an archived run can be changed");
     await shot(d, "17-archive-review");
+
+    // Trusted from the CLI (the same config folder): reopened, the review names the signer.
+    await cli(S.store, "--config-dir", S.config, "archive", "trust", "add", cert, "--name", "E2E signer");
+    await click("[data-testid=home]");
+    await click("[data-testid=open-archive]");
+    await typeInto("[data-testid=archive-path]", pdf);
+    await click("[data-testid=archive-open]");
+    await waitFor(d, () => document.querySelector("[data-testid=archive-trust]")?.dataset.state === "trusted", null, 15_000, "the trusted signer");
+    assert.match(await (await $(d, "[data-testid=archive-trust]")).getText(), /trusted: E2E signer/);
+    const trustedVerdict = await $(d, "[data-testid=archive-verdict]");
+    assert.equal(await trustedVerdict.getAttribute("data-verdict"), "verified");
+    assert.match(await trustedVerdict.getText(), /Archive verified/);
+    await shot(d, "17b-archive-trusted");
 
     // One changed byte: the review says the archive does not verify, and which checks fail.
     const bytes = readFileSync(pdf);

@@ -1,19 +1,25 @@
-//! `flightdeck archive export | verify | show | import-identity`: the signed PDF of a run.
+//! `flightdeck archive export | verify | show | cert | import-identity | trust`: the signed PDF
+//! of a run.
 //!
 //! Owns argument handling and output; the archive itself belongs to `flightdeck_archive`. The
-//! signing key and certificate live in the OS keyring (made on first export, or imported).
+//! signing key and certificate live in the OS keyring (made on first export, or imported). A
+//! verification reports integrity (the file is exactly what was signed) and authenticity (by
+//! someone the reviewer trusts: `--cert`, the trusted signers kept in the config folder, or
+//! `--ca`) apart; `exit` gives "intact, signer not authenticated" its own code.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use flightdeck_archive::identity::{self, IdentityStore};
-use flightdeck_archive::{KeyringIdentityStore, PemPair, Report, SignerChoice};
+use flightdeck_archive::trust::{self, TrustFile};
+use flightdeck_archive::{Anchors, KeyringIdentityStore, PemPair, Reviewed, SignerChoice, Verdict};
 use flightdeck_engine::run::StepStatus;
 use flightdeck_engine::secrets::Keyring;
+use flightdeck_engine::store::{format_time, sha256_hex};
 use time::OffsetDateTime;
 
 use crate::exit::Failed;
+use crate::render::out;
 use crate::Ctx;
 
 #[derive(Debug, clap::Subcommand)]
@@ -31,18 +37,24 @@ pub enum ArchiveCmd {
         #[arg(long, value_name = "ORG")]
         signer_org: Option<String>,
     },
-    /// Check an archive offline: signature over the whole file, event chain, every attachment.
+    /// Check an archive offline: integrity (signature over the whole file, event chain, every
+    /// attachment) and authenticity (a signer you trust).
     Verify {
         file: PathBuf,
-        /// Require this signer certificate (PEM or DER).
-        #[arg(long, value_name = "PEM")]
-        cert: Option<PathBuf>,
+        #[command(flatten)]
+        anchors: AnchorArgs,
     },
     /// The verification, then the run read-only as the archive recorded it.
     Show {
         file: PathBuf,
-        #[arg(long, value_name = "PEM")]
-        cert: Option<PathBuf>,
+        #[command(flatten)]
+        anchors: AnchorArgs,
+    },
+    /// This machine's signing certificate (PEM), for reviewers to trust: `archive trust add`.
+    Cert {
+        /// Write it to FILE instead of printing it.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Sign archives with your organisation's own key and certificate (PEM) from now on.
     ImportIdentity {
@@ -51,6 +63,36 @@ pub enum ArchiveCmd {
         #[arg(long, value_name = "CERT.pem")]
         cert: PathBuf,
     },
+    /// The signers whose archives you trust (kept in the config folder).
+    #[command(subcommand)]
+    Trust(TrustCmd),
+}
+
+/// What a verification trusts besides the trusted-signers list.
+#[derive(Debug, clap::Args)]
+pub struct AnchorArgs {
+    /// Require this signer certificate (PEM, text around it allowed, or DER).
+    #[arg(long, value_name = "PEM")]
+    cert: Option<PathBuf>,
+    /// Trust signers whose certificate this organisation CA issued (PEM or DER).
+    #[arg(long, value_name = "CA.pem")]
+    ca: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TrustCmd {
+    /// Trust the signer whose certificate this is (compare its sha256 with them first).
+    Add {
+        /// The signer's certificate (PEM, text around it allowed, or DER).
+        cert: PathBuf,
+        /// What to call them [default: the certificate's common name].
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
+    /// Every trusted signer, with fingerprint and subject.
+    List,
+    /// Stop trusting a signer, by name or fingerprint prefix (8 hex digits at least).
+    Rm { signer: String },
 }
 
 pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
@@ -67,17 +109,19 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
             };
             export(ctx, &run, &output, &choice)
         }
-        ArchiveCmd::Verify { file, cert } => {
-            let (report, _) = open(&file, cert.as_ref())?;
+        ArchiveCmd::Verify { file, anchors } => {
+            let reviewed = review(ctx, &file, &anchors)?;
             if ctx.json {
-                crate::render::json(&report)?;
+                crate::render::json(&reviewed)?;
             } else {
-                crate::render::print(&checks_text(&report))?;
+                crate::render::print(&checks_text(&reviewed))?;
             }
-            verdict(&report, &file)
+            verdict(&reviewed, &file)
         }
-        ArchiveCmd::Show { file, cert } => show(ctx, &file, cert.as_ref()),
+        ArchiveCmd::Show { file, anchors } => show(ctx, &file, &anchors),
+        ArchiveCmd::Cert { output } => cert(ctx, output.as_deref()),
         ArchiveCmd::ImportIdentity { key, cert } => import_identity(&key, &cert),
+        ArchiveCmd::Trust(cmd) => trust_cmd(ctx, cmd),
     }
 }
 
@@ -91,6 +135,7 @@ fn export(ctx: &Ctx, run: &str, output: &Path, choice: &SignerChoice) -> anyhow:
     // The run first: a mistyped id is "not found" even where the keyring is locked.
     store.resolve_run(run)?;
     let ids = KeyringIdentityStore::new(Keyring::open()?);
+    let first_signature = ids.load()?.is_none();
     let opts = flightdeck_archive::ExportOpts {
         now: OffsetDateTime::now_utc(),
     };
@@ -102,43 +147,102 @@ fn export(ctx: &Ctx, run: &str, output: &Path, choice: &SignerChoice) -> anyhow:
                 .get(i)
                 .copied()
                 .unwrap_or("working");
-            let _ = writeln!(std::io::stderr(), "  {what}…");
+            eprintln!("  {what}…");
         }
     };
     let exported = flightdeck_archive::export_run(&store, run, &ids, choice, &opts, &mut stage)?;
+    if !exported.report.ok {
+        let failed: Vec<&str> = exported
+            .report
+            .checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| c.name)
+            .collect();
+        return Err(Failed::Verify(format!(
+            "the signed archive does not verify ({}); nothing was written to {}",
+            failed.join(", "),
+            output.display()
+        ))
+        .into());
+    }
     let pdf = exported.pdf;
     flightdeck_archive::write_archive(&output, &pdf)?;
+    let fingerprint = exported.report.signer_cert_sha256.clone().unwrap_or_default();
     if ctx.json {
         return crate::render::json(&serde_json::json!({
-            "file": output, "bytes": pdf.len(), "signer": exported.signer, "verified": exported.report.ok,
+            "file": output, "bytes": pdf.len(), "signer": exported.signer,
+            "signer_cert_sha256": fingerprint, "verified": exported.report.ok,
+            "first_signature": first_signature,
         }));
     }
-    crate::render::print(&format!(
-        "wrote {} ({} KiB), signed by {}\n",
+    let mut text = String::new();
+    out!(
+        text,
+        "wrote {} ({} KiB), signed by {}",
         output.display(),
         pdf.len() / 1024,
         exported.signer
-    ))
+    );
+    out!(text, "signer certificate sha256: {fingerprint}");
+    if first_signature {
+        out!(
+            text,
+            "This is the first archive signed on this machine, with a new certificate."
+        );
+        out!(text, "{}", trust::how_to_trust(&fingerprint));
+    }
+    crate::render::print(&text)
 }
 
 /// `archive show`: the verification, then the run as the archive recorded it.
-fn show(ctx: &Ctx, file: &PathBuf, cert: Option<&PathBuf>) -> anyhow::Result<()> {
-    let (report, contents) = open(file, cert)?;
-    let rebuilt = contents.as_ref().map(flightdeck_archive::rebuild).transpose()?;
+fn show(ctx: &Ctx, file: &Path, anchors: &AnchorArgs) -> anyhow::Result<()> {
+    let reviewed = review(ctx, file, anchors)?;
+    let rebuilt = reviewed
+        .contents
+        .as_ref()
+        .map(flightdeck_archive::rebuild)
+        .transpose()?;
     if ctx.json {
         crate::render::json(&serde_json::json!({
-            "verification": report,
+            "verification": reviewed,
             "run": rebuilt.as_ref().map(|(_, state)| state),
         }))?;
     } else {
-        let mut text = checks_text(&report);
+        let mut text = checks_text(&reviewed);
         if let Some((_, s)) = &rebuilt {
             text.push('\n');
             text.push_str(&run_text(s));
         }
         crate::render::print(&text)?;
     }
-    verdict(&report, file)
+    verdict(&reviewed, file)
+}
+
+/// `archive cert`: this machine's signing certificate, PEM.
+fn cert(ctx: &Ctx, output: Option<&Path>) -> anyhow::Result<()> {
+    let ids = KeyringIdentityStore::new(Keyring::open()?);
+    let pair = ids.load()?.ok_or_else(|| {
+        flightdeck_archive::Error::TrustNotFound(
+            "no signing identity on this machine yet: the first `archive export` makes one \
+             (or bring your organisation's with `archive import-identity`)"
+                .into(),
+        )
+    })?;
+    let der = identity::parse_certificate(pair.cert_pem.as_bytes())?;
+    let fingerprint = sha256_hex(&der);
+    if let Some(path) = output {
+        std::fs::write(path, &pair.cert_pem).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if ctx.json {
+        return crate::render::json(&serde_json::json!({
+            "certificate": pair.cert_pem, "sha256": fingerprint, "file": output,
+        }));
+    }
+    match output {
+        Some(path) => crate::render::print(&format!("wrote {} (sha256 {fingerprint})\n", path.display())),
+        None => crate::render::print(&pair.cert_pem),
+    }
 }
 
 /// `archive import-identity`: the organisation's key and certificate into the keyring.
@@ -150,112 +254,222 @@ fn import_identity(key: &Path, cert: &Path) -> anyhow::Result<()> {
     };
     let ids = KeyringIdentityStore::new(Keyring::open()?);
     let identity = identity::import(&ids as &dyn IdentityStore, pair)?;
-    crate::render::print(&format!("archives are now signed as {}\n", identity.subject()))
+    let mut text = String::new();
+    out!(text, "archives are now signed as {}", identity.subject());
+    crate::render::print(&text)
 }
 
-fn open(
-    file: &PathBuf,
-    cert: Option<&PathBuf>,
-) -> anyhow::Result<(Report, Option<flightdeck_archive::Contents>)> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let pinned = match cert {
-        Some(p) => {
-            let raw = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
-            Some(identity::parse_certificate(&raw)?)
+/// The trusted-signers list in the config folder.
+fn trust_file(ctx: &Ctx) -> anyhow::Result<TrustFile> {
+    let dir = ctx.config_dir().ok_or_else(|| {
+        anyhow::anyhow!(flightdeck_archive::Error::Trust(
+            "no home directory for the config folder; pass --config-dir DIR".into()
+        ))
+    })?;
+    Ok(TrustFile::in_dir(&dir))
+}
+
+/// `archive trust add | list | rm`.
+fn trust_cmd(ctx: &Ctx, cmd: TrustCmd) -> anyhow::Result<()> {
+    let file = trust_file(ctx)?;
+    let mut text = String::new();
+    match cmd {
+        TrustCmd::Add { cert, name } => {
+            let bytes = std::fs::read(&cert).with_context(|| format!("cannot read {}", cert.display()))?;
+            let added = file.add(&bytes, name.as_deref(), &format_time(OffsetDateTime::now_utc()))?;
+            if ctx.json {
+                return crate::render::json(&serde_json::json!({
+                    "signer": added.signer, "already": added.already,
+                }));
+            }
+            let s = &added.signer;
+            if added.already {
+                out!(
+                    text,
+                    "already trusted as \"{}\" (sha256 {})",
+                    s.name,
+                    s.fingerprint
+                );
+            } else {
+                out!(text, "trusted \"{}\": {}", s.name, s.subject);
+                out!(text, "  sha256 {}", s.fingerprint);
+            }
         }
-        None => None,
-    };
-    let opened = flightdeck_archive::open(&bytes, pinned.as_deref());
-    Ok((opened.report, opened.contents))
-}
-
-fn verdict(report: &Report, file: &std::path::Path) -> anyhow::Result<()> {
-    if report.ok {
-        return Ok(());
+        TrustCmd::List => {
+            let signers = file.load()?;
+            if ctx.json {
+                return crate::render::json(&signers);
+            }
+            if signers.is_empty() {
+                out!(
+                    text,
+                    "no trusted signers yet (add one with `flightdeck archive trust add CERT`)"
+                );
+            }
+            for s in &signers {
+                out!(text, "{}", s.name);
+                out!(text, "  subject {}", s.subject);
+                out!(text, "  sha256  {}", s.fingerprint);
+                out!(text, "  added   {}", s.added_at);
+            }
+        }
+        TrustCmd::Rm { signer } => {
+            let removed = file.remove(&signer)?;
+            if ctx.json {
+                return crate::render::json(&removed);
+            }
+            out!(
+                text,
+                "no longer trusted: \"{}\" (sha256 {})",
+                removed.name,
+                removed.fingerprint
+            );
+        }
     }
-    let failed: Vec<&str> = report.checks.iter().filter(|c| !c.ok).map(|c| c.name).collect();
-    Err(Failed::Verify(format!(
-        "{}: archive does not verify ({} failed)",
-        file.display(),
-        failed.join(", ")
-    ))
-    .into())
+    crate::render::print(&text)
 }
 
-fn checks_text(report: &Report) -> String {
+/// Read and check `file` against what the reviewer trusts.
+fn review(ctx: &Ctx, file: &Path, args: &AnchorArgs) -> anyhow::Result<Reviewed> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let cert = |p: &PathBuf| -> anyhow::Result<Vec<u8>> {
+        let raw = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+        identity::parse_certificate(&raw).with_context(|| p.display().to_string())
+    };
+    let signers = match ctx.config_dir() {
+        Some(dir) => TrustFile::in_dir(&dir).load()?,
+        None => Vec::new(),
+    };
+    let anchors = Anchors {
+        pinned: args.cert.as_ref().map(cert).transpose()?,
+        signers,
+        ca: args.ca.as_ref().map(cert).transpose()?,
+    };
+    Ok(flightdeck_archive::review(&bytes, &anchors))
+}
+
+fn verdict(reviewed: &Reviewed, file: &Path) -> anyhow::Result<()> {
+    let file = crate::render::esc(&file.display().to_string()).into_owned();
+    match reviewed.verdict {
+        Verdict::Verified => Ok(()),
+        Verdict::IntactUnauthenticated => Err(Failed::Unauthenticated(format!(
+            "{file}: archive intact, but its signer is not authenticated (see above to trust it)"
+        ))
+        .into()),
+        Verdict::Failed => {
+            let mut failed: Vec<&str> = reviewed
+                .report
+                .checks
+                .iter()
+                .filter(|c| !c.ok)
+                .map(|c| c.name)
+                .collect();
+            if matches!(
+                reviewed.authenticity,
+                flightdeck_archive::Authenticity::Rejected { .. }
+            ) {
+                failed.push("signer rejected");
+            }
+            Err(Failed::Verify(format!("{file}: archive does not verify ({})", failed.join(", "))).into())
+        }
+    }
+}
+
+/// Every check, then integrity, the signer and authenticity, then the verdict.
+fn checks_text(r: &Reviewed) -> String {
+    let report = &r.report;
     let mut text = String::new();
     for c in &report.checks {
-        text.push_str(&format!(
-            "{} {:<20} {}\n",
+        out!(
+            text,
+            "{} {:<20} {}",
             if c.ok { "ok  " } else { "FAIL" },
             c.name,
             c.detail
-        ));
+        );
+    }
+    let failed = report.checks.iter().filter(|c| !c.ok).count();
+    if report.ok {
+        out!(text, "integrity: intact (the file is exactly what was signed)");
+    } else {
+        out!(
+            text,
+            "integrity: FAILED ({failed} of {} checks)",
+            report.checks.len()
+        );
     }
     if let Some(s) = &report.signer {
-        text.push_str(&format!("signer: {s}\n"));
+        out!(text, "signer: {s}");
     }
     if let Some(h) = &report.signer_cert_sha256 {
-        text.push_str(&format!("signer certificate sha256: {h}\n"));
+        out!(text, "signer certificate sha256: {h}");
     }
-    text.push_str(if report.ok {
-        "archive verified\n"
-    } else {
-        "ARCHIVE DOES NOT VERIFY\n"
-    });
+    out!(text, "authenticity: {}", r.authenticity.text());
+    if r.verdict == Verdict::IntactUnauthenticated {
+        out!(
+            text,
+            "  Anyone can make a certificate with any name. Compare the sha256 above with the signer's \
+             over another channel, then `flightdeck archive trust add CERT --name NAME` (their \
+             certificate: `flightdeck archive cert` on their machine); or pass --cert or --ca."
+        );
+    }
+    out!(text, "{}", r.verdict.text());
     text
 }
 
 fn run_text(s: &flightdeck_engine::run::RunState) -> String {
-    let mut text = format!(
-        "run {} · {} · release {} · env {}\ncreated {} by {}\n",
+    let mut text = String::new();
+    out!(
+        text,
+        "run {} · {} · release {} · env {}",
         s.run_id,
         s.runbook_title.as_deref().unwrap_or(&s.runbook_name),
         s.release,
-        s.env,
-        s.created_at,
-        s.created_by
+        s.env
     );
+    out!(text, "created {} by {}", s.created_at, s.created_by);
     for m in s.metadata.iter().filter(|m| m.value.is_some()) {
-        text.push_str(&format!(
-            "  {}: {}\n",
-            m.label,
-            m.value.as_deref().unwrap_or_default()
-        ));
+        out!(text, "  {}: {}", m.label, m.value.as_deref().unwrap_or_default());
     }
     let checked = s.items.iter().filter(|i| i.checked).count();
     let passed = s.steps.iter().filter(|x| x.status == StepStatus::Passed).count();
     let failed = s.steps.iter().filter(|x| x.status == StepStatus::Failed).count();
-    text.push_str(&format!(
-        "items {checked}/{} checked · steps {passed} passed, {failed} failed of {}\n",
+    out!(
+        text,
+        "items {checked}/{} checked · steps {passed} passed, {failed} failed of {}",
         s.items.len(),
         s.steps.len()
-    ));
+    );
     for so in &s.signoffs {
         match &so.recorded {
-            Some(r) => text.push_str(&format!("  sign-off {}: {} at {}\n", so.name, r.by, r.at)),
-            None => text.push_str(&format!("  sign-off {}: not recorded\n", so.name)),
+            Some(r) => out!(text, "  sign-off {}: {} at {}", so.name, r.by, r.at),
+            None => out!(text, "  sign-off {}: not recorded", so.name),
         }
     }
     match &s.decision {
         Some(d) => {
-            text.push_str(&format!(
-                "decision {} by {} at {}: {}\n",
+            out!(
+                text,
+                "decision {} by {} at {}: {}",
                 d.decision.as_str().to_uppercase(),
                 d.maker,
                 d.at,
                 d.rationale
-            ));
+            );
             if let Some(o) = &d.override_reason {
-                text.push_str(&format!("  override: {o}\n"));
+                out!(text, "  override: {o}");
             }
         }
-        None => text.push_str("no decision recorded\n"),
+        None => out!(text, "no decision recorded"),
     }
-    text.push_str(&format!(
-        "{} events, head {}\n",
+    for n in &s.notes {
+        out!(text, "  note {} by {}: {}", n.at, n.by, n.text);
+    }
+    out!(
+        text,
+        "{} events, head {}",
         s.event_count,
         s.head_hash.as_deref().unwrap_or("-")
-    ));
+    );
     text
 }

@@ -8,6 +8,7 @@ use flightdeck_engine::probe::ProbeEnv;
 use flightdeck_engine::secrets::Keyring;
 use flightdeck_engine::store::Store;
 
+use crate::render::out;
 use crate::Ctx;
 
 #[derive(Debug, clap::Subcommand)]
@@ -38,13 +39,14 @@ pub fn run(ctx: &Ctx, cmd: EnvCmd) -> anyhow::Result<()> {
             }
             let mut text = String::new();
             for e in &list {
-                text.push_str(&format!(
-                    "{:<16} {:<11} {} vars, {} secrets\n",
+                out!(
+                    text,
+                    "{:<16} {:<11} {} vars, {} secrets",
                     e.name,
                     if e.production { "production" } else { "" },
                     e.vars,
                     e.secrets
-                ));
+                );
             }
             crate::render::print(&text)
         }
@@ -62,14 +64,14 @@ pub fn run(ctx: &Ctx, cmd: EnvCmd) -> anyhow::Result<()> {
                 text.push_str("  (none)\n");
             }
             for v in &d.vars {
-                text.push_str(&format!("  {}={}  [{}]\n", v.key, v.value, v.source));
+                out!(text, "  {}={}  [{}]", v.key, v.value, v.source);
             }
             text.push_str("secrets (in the OS keyring):\n");
             if d.secrets.is_empty() {
                 text.push_str("  (none)\n");
             }
             for s in &d.secrets {
-                text.push_str(&format!("  {}  set, updated at {}\n", s.name, s.updated_at));
+                out!(text, "  {}  set, updated at {}", s.name, s.updated_at);
             }
             crate::render::print(&text)
         }

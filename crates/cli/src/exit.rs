@@ -24,6 +24,7 @@ pub const IMPORT: u8 = 6;
 pub const STORE: u8 = 7;
 pub const STEPS_FAILED: u8 = 8;
 pub const KEYRING: u8 = 9;
+pub const UNAUTHENTICATED: u8 = 10;
 
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -38,7 +39,9 @@ Exit codes:
   6  import error (the runbook cannot be read or imported)
   7  store error (the store file cannot be opened, read or written)
   8  steps failed (`run step | section | all`: a probe failed or an expectation did not hold)
-  9  the OS keyring cannot be used (locked, no Secret Service, no D-Bus; the message says what to do)";
+  9  the OS keyring cannot be used (locked, no Secret Service, no D-Bus; the message says what to do)
+ 10  archive intact, signer not authenticated (`archive verify | show`: the file is exactly what was
+     signed, but no pinned certificate, trusted signer or --ca vouches for who signed it)";
 
 /// A command that ran to its end and failed in a documented way that is not an engine error.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +49,9 @@ pub enum Failed {
     /// `run verify` found a bad event, or an archive does not verify (exit 5).
     #[error("{0}")]
     Verify(String),
+    /// An archive is intact but nothing the reviewer trusts vouches for its signer (exit 10).
+    #[error("{0}")]
+    Unauthenticated(String),
     /// A probe failed or an expectation did not hold (exit 8).
     #[error("{0}")]
     Steps(String),
@@ -84,6 +90,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     if let Some(failed) = err.downcast_ref::<Failed>() {
         match failed {
             Failed::Verify(_) => VERIFY_FAILED,
+            Failed::Unauthenticated(_) => UNAUTHENTICATED,
             Failed::Steps(_) => STEPS_FAILED,
             Failed::StoreDir(_) => STORE,
         }
@@ -98,7 +105,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 
 /// Report `err` on one line and return its exit code.
 pub fn fail(err: &anyhow::Error) -> ExitCode {
+    // Error text may quote a file or an event: no control character reaches the terminal.
     let line = format!("{err:#}").replace('\n', " ");
+    let line = crate::render::esc(&line);
     let _ = writeln!(std::io::stderr(), "error: {line}");
     ExitCode::from(exit_code(err))
 }

@@ -31,6 +31,9 @@ pub struct Cli {
     /// The SQLite store file [default: the platform data directory's flightdeck/flightdeck.sqlite].
     #[arg(long, global = true, env = "FLIGHTDECK_STORE", value_name = "PATH")]
     store: Option<PathBuf>,
+    /// The config folder (the trusted archive signers) [default: $XDG_CONFIG_HOME/flightdeck].
+    #[arg(long, global = true, env = "FLIGHTDECK_CONFIG_DIR", value_name = "DIR")]
+    config_dir: Option<PathBuf>,
     /// Print JSON for machines instead of text for people.
     #[arg(long, global = true)]
     json: bool,
@@ -63,7 +66,17 @@ enum Command {
 /// What every command gets besides its own arguments.
 pub struct Ctx {
     pub store: Option<PathBuf>,
+    pub config_dir: Option<PathBuf>,
     pub json: bool,
+}
+
+impl Ctx {
+    /// `--config-dir`, else the platform's; `None` without a home directory.
+    pub fn config_dir(&self) -> Option<PathBuf> {
+        self.config_dir
+            .clone()
+            .or_else(flightdeck_engine::store::default_config_dir)
+    }
 }
 
 fn main() -> ExitCode {
@@ -73,6 +86,7 @@ fn main() -> ExitCode {
     };
     let ctx = Ctx {
         store: cli.store,
+        config_dir: cli.config_dir,
         json: cli.json,
     };
     let result = match cli.command {

@@ -1,25 +1,73 @@
 //! Human and JSON output. Owns every text layout the CLI prints; commands only pick one.
 
-use std::fmt::Write as _;
+use std::borrow::Cow;
 use std::io::Write as _;
 
 use flightdeck_engine::run::{Applied, RunState};
 use flightdeck_engine::runbook::{Block, FieldKind, Item, Runbook};
 use flightdeck_engine::store::{RunRecord, StoredEvent, Verification};
 
-/// Write `text` to stdout (a closed pipe is not an error worth a message).
+/// One line of text output, pushed onto the `String` `$o`: whatever its arguments hold (text
+/// from a runbook, an event, a store or an archive) it stays one line, its control characters
+/// shown escaped (`esc`).
+macro_rules! out {
+    ($o:expr, $($arg:tt)*) => {{
+        $o.push_str(&$crate::render::esc(&format!($($arg)*)));
+        $o.push('\n');
+    }};
+}
+pub(crate) use out;
+
+/// `s` for a terminal: every control character (a newline, a carriage return, an escape
+/// sequence's ESC, the C1 range) and every bidirectional override shown as a Rust-style escape
+/// (`\n`, `\u{1b}`), so text from a file or an event can neither start a line of its own nor
+/// redraw one. `--json` output is never passed through here: JSON escapes them itself, exactly.
+pub fn esc(s: &str) -> Cow<'_, str> {
+    escape_unless(s, |_| false)
+}
+
+/// `s` with every control character and bidirectional override escaped, but those `keep` allows.
+fn escape_unless(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    let unsafe_char = |c: char| (c.is_control() || is_bidi_control(c)) && !keep(c);
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut o = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            o.extend(c.escape_default());
+        } else {
+            o.push(c);
+        }
+    }
+    Cow::Owned(o)
+}
+
+/// Characters that reorder how text is shown (Trojan Source, CVE-2021-42574).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Write `text` to stdout (a closed pipe is not an error worth a message). Text output is built
+/// with `out!`/`esc`; as a last guard, any control character but a newline or a tab left in it
+/// is escaped here, so no escape sequence ever reaches the terminal.
 pub fn print(text: &str) -> anyhow::Result<()> {
+    write_raw(&escape_unless(text, |c| c == '\n' || c == '\t'))
+}
+
+/// Write `value` as pretty JSON: exact (JSON escapes control characters itself).
+pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    write_raw(&text)
+}
+
+fn write_raw(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }
-}
-
-pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    let mut text = serde_json::to_string_pretty(value)?;
-    text.push('\n');
-    print(&text)
 }
 
 fn kind_name(kind: &FieldKind) -> String {
@@ -44,9 +92,9 @@ fn mark(checked: bool) -> &'static str {
 pub fn runbook(book: &Runbook) -> String {
     let mut o = String::new();
     let c = book.counts();
-    let _ = writeln!(o, "{}", book.title.as_deref().unwrap_or(&book.name));
-    let _ = writeln!(o, "file {}  sha256 {}", book.name, book.sha256);
-    let _ = writeln!(
+    out!(o, "{}", book.title.as_deref().unwrap_or(&book.name));
+    out!(o, "file {}  sha256 {}", book.name, book.sha256);
+    out!(
         o,
         "{} phases, {} sections, {} items, {} steps, {} fields, {} sign-offs{}",
         c.phases,
@@ -62,9 +110,10 @@ pub fn runbook(book: &Runbook) -> String {
         }
     );
     if !book.metadata.is_empty() {
-        let _ = writeln!(o, "\nmetadata");
+        o.push('\n');
+        out!(o, "metadata");
         for m in &book.metadata {
-            let _ = writeln!(
+            out!(
                 o,
                 "  {:<26} {}: {}",
                 m.key,
@@ -80,7 +129,8 @@ pub fn runbook(book: &Runbook) -> String {
             .as_ref()
             .map(|t| format!("  [{}]", t.text))
             .unwrap_or_default();
-        let _ = writeln!(o, "\nphase {}: {}{tf}", phase.id, phase.title);
+        o.push('\n');
+        out!(o, "phase {}: {}{tf}", phase.id, phase.title);
         blocks(&mut o, book, &phase.blocks, 1);
         for sid in &phase.sections {
             section(&mut o, book, sid, 1);
@@ -96,13 +146,14 @@ pub fn runbook(book: &Runbook) -> String {
         section(&mut o, book, &s.id, 0);
     }
     if let Some(d) = &book.decision {
-        let _ = writeln!(o, "\ndecision: {} ({})", d.label, d.options.join(" / "));
+        o.push('\n');
+        out!(o, "decision: {} ({})", d.label, d.options.join(" / "));
         for id in &d.criteria {
-            let _ = writeln!(o, "  criterion {id}");
+            out!(o, "  criterion {id}");
         }
     }
     for w in &book.warnings {
-        let _ = writeln!(o, "warning: {}:{}: {}", book.name, w.line, w.message);
+        out!(o, "warning: {}:{}: {}", book.name, w.line, w.message);
     }
     o
 }
@@ -115,7 +166,7 @@ fn section(o: &mut String, book: &Runbook, id: &str, depth: usize) {
         .as_ref()
         .map(|t| format!("  [{}]", t.text))
         .unwrap_or_default();
-    let _ = writeln!(o, "{pad}section {}: {}{tf}", s.id, s.title);
+    out!(o, "{pad}section {}: {}{tf}", s.id, s.title);
     blocks(o, book, &s.blocks, depth + 1);
 }
 
@@ -132,7 +183,7 @@ fn blocks(o: &mut String, book: &Runbook, blocks: &[Block], depth: usize) {
             Block::Fields { ids, .. } => ids.iter().for_each(|id| field(o, book, id, depth)),
             Block::SignOff { id } => {
                 if let Some(s) = book.signoff(id) {
-                    let _ = writeln!(
+                    out!(
                         o,
                         "{pad}sign-off {}: {} (vouches for {} items, {} fields)",
                         s.id,
@@ -144,7 +195,7 @@ fn blocks(o: &mut String, book: &Runbook, blocks: &[Block], depth: usize) {
             }
             Block::Decision => {
                 if let Some(d) = &book.decision {
-                    let _ = writeln!(o, "{pad}decision: {} ({})", d.label, d.options.join(" / "));
+                    out!(o, "{pad}decision: {} ({})", d.label, d.options.join(" / "));
                 }
             }
             Block::Prose { .. } => {}
@@ -155,7 +206,7 @@ fn blocks(o: &mut String, book: &Runbook, blocks: &[Block], depth: usize) {
 fn item_tree(o: &mut String, book: &Runbook, item: &Item, depth: usize) {
     let pad = "  ".repeat(depth);
     let critical = if item.critical { " (critical)" } else { "" };
-    let _ = writeln!(
+    out!(
         o,
         "{pad}{} {}  {}{critical}",
         mark(item.checked),
@@ -182,16 +233,16 @@ fn step(o: &mut String, book: &Runbook, id: &str, depth: usize) {
         .find(|l| !l.is_empty() && !l.starts_with('#'))
         .unwrap_or("");
     let lang = s.lang.as_deref().unwrap_or("shell");
-    let _ = writeln!(o, "{}step {} ({lang}): {first}", "  ".repeat(depth), s.id);
+    out!(o, "{}step {} ({lang}): {first}", "  ".repeat(depth), s.id);
     for e in &s.expected {
-        let _ = writeln!(o, "{}  expected: {e}", "  ".repeat(depth));
+        out!(o, "{}  expected: {e}", "  ".repeat(depth));
     }
 }
 
 fn field(o: &mut String, book: &Runbook, id: &str, depth: usize) {
     let Some(f) = book.field(id) else { return };
     let unit = f.unit.as_deref().map(|u| format!(", {u}")).unwrap_or_default();
-    let _ = writeln!(
+    out!(
         o,
         "{}field {}: {} ({}{unit})",
         "  ".repeat(depth),
@@ -223,20 +274,25 @@ pub fn run_state(s: &RunState) -> String {
 /// The run, its runbook and who started it, then the header metadata.
 fn state_header(o: &mut String, s: &RunState) {
     let title = s.runbook_title.as_deref().unwrap_or(&s.runbook_name);
-    let _ = writeln!(o, "run {}", s.run_id);
-    let _ = writeln!(
+    out!(o, "run {}", s.run_id);
+    out!(
         o,
         "runbook {title} ({}, sha256 {})",
-        s.runbook_name, s.runbook_sha256
+        s.runbook_name,
+        s.runbook_sha256
     );
-    let _ = writeln!(
+    out!(
         o,
         "env {}  release {}  created {} by {}",
-        s.env, s.release, s.created_at, s.created_by
+        s.env,
+        s.release,
+        s.created_at,
+        s.created_by
     );
-    let _ = writeln!(o, "\nmetadata");
+    o.push('\n');
+    out!(o, "metadata");
     for m in &s.metadata {
-        let _ = writeln!(
+        out!(
             o,
             "  {:<26} {}{}",
             m.key,
@@ -248,11 +304,12 @@ fn state_header(o: &mut String, s: &RunState) {
 
 fn state_items(o: &mut String, s: &RunState) {
     let done = s.items.iter().filter(|i| i.checked).count();
-    let _ = writeln!(o, "\nitems ({done}/{} checked)", s.items.len());
+    o.push('\n');
+    out!(o, "items ({done}/{} checked)", s.items.len());
     for i in &s.items {
         let pad = "  ".repeat(i.depth as usize + 1);
         let critical = if i.critical { " (critical)" } else { "" };
-        let _ = writeln!(
+        out!(
             o,
             "{pad}{} {}{critical}{}",
             mark(i.checked),
@@ -264,7 +321,8 @@ fn state_items(o: &mut String, s: &RunState) {
 
 fn state_fields(o: &mut String, s: &RunState) {
     let set = s.fields.iter().filter(|f| f.value.is_some()).count();
-    let _ = writeln!(o, "\nfields ({set}/{} set)", s.fields.len());
+    o.push('\n');
+    out!(o, "fields ({set}/{} set)", s.fields.len());
     for f in &s.fields {
         let unit = f
             .unit
@@ -272,7 +330,7 @@ fn state_fields(o: &mut String, s: &RunState) {
             .filter(|_| f.value.is_some())
             .map(|u| format!(" {u}"))
             .unwrap_or_default();
-        let _ = writeln!(
+        out!(
             o,
             "  {:<40} {}{unit}{}",
             f.id,
@@ -283,7 +341,8 @@ fn state_fields(o: &mut String, s: &RunState) {
 }
 
 fn state_signoffs(o: &mut String, s: &RunState) {
-    let _ = writeln!(o, "\nsign-offs");
+    o.push('\n');
+    out!(o, "sign-offs");
     for so in &s.signoffs {
         match &so.recorded {
             Some(r) => {
@@ -292,10 +351,10 @@ fn state_signoffs(o: &mut String, s: &RunState) {
                     .as_deref()
                     .map(|x| format!("  override: {x}"))
                     .unwrap_or_default();
-                let _ = writeln!(o, "  {:<26} signed by {} at {}{over}", so.id, r.by, r.at);
+                out!(o, "  {:<26} signed by {} at {}{over}", so.id, r.by, r.at);
             }
             None => {
-                let _ = writeln!(o, "  {:<26} open", so.id);
+                out!(o, "  {:<26} open", so.id);
             }
         }
     }
@@ -304,16 +363,17 @@ fn state_signoffs(o: &mut String, s: &RunState) {
 fn state_decision(o: &mut String, s: &RunState) {
     match &s.decision {
         Some(d) => {
-            let _ = writeln!(
+            o.push('\n');
+            out!(
                 o,
-                "\ndecision {} by {} at {}: {}",
+                "decision {} by {} at {}: {}",
                 d.decision.as_str().to_uppercase(),
                 d.maker,
                 d.at,
                 d.rationale
             );
             if let Some(r) = &d.override_reason {
-                let _ = writeln!(
+                out!(
                     o,
                     "  override: {r} (unchecked: {})",
                     d.unchecked_criteria.join(", ")
@@ -321,7 +381,8 @@ fn state_decision(o: &mut String, s: &RunState) {
             }
         }
         None => {
-            let _ = writeln!(o, "\ndecision: not made");
+            o.push('\n');
+            out!(o, "decision: not made");
         }
     }
 }
@@ -329,22 +390,26 @@ fn state_decision(o: &mut String, s: &RunState) {
 /// Notes, events the fold could not apply, and where the log stands.
 fn state_footer(o: &mut String, s: &RunState) {
     if !s.notes.is_empty() {
-        let _ = writeln!(o, "\nnotes");
+        o.push('\n');
+        out!(o, "notes");
         for n in &s.notes {
             let on = n.item.as_deref().map(|i| format!(" on {i}")).unwrap_or_default();
-            let _ = writeln!(o, "  {} {}{on}: {}", n.at, n.by, n.text);
+            out!(o, "  {} {}{on}: {}", n.at, n.by, n.text);
         }
     }
     for orphan in &s.orphans {
-        let _ = writeln!(
+        out!(
             o,
             "orphan event {} ({}): {}",
-            orphan.seq, orphan.kind, orphan.reason
+            orphan.seq,
+            orphan.kind,
+            orphan.reason
         );
     }
-    let _ = writeln!(
+    o.push('\n');
+    out!(
         o,
-        "\nevents {}  head {}",
+        "events {}  head {}",
         s.event_count,
         s.head_hash.as_deref().unwrap_or("-")
     );
@@ -357,10 +422,15 @@ pub fn run_list(runs: &[RunRecord]) -> String {
     }
     let mut o = String::new();
     for r in runs {
-        let _ = writeln!(
+        out!(
             o,
             "{}  {}  {:<10} {:<12} {:>4} events  {}",
-            r.id, r.created_at, r.env, r.release, r.head_seq, r.runbook_name
+            r.id,
+            r.created_at,
+            r.env,
+            r.release,
+            r.head_seq,
+            r.runbook_name
         );
     }
     o
@@ -371,7 +441,7 @@ pub fn events(events: &[StoredEvent]) -> String {
     let mut o = String::new();
     for e in events {
         let payload = flightdeck_engine::store::canonical_json(&e.payload);
-        let _ = writeln!(
+        out!(
             o,
             "{:>4}  {}  {:<12} {:<18} {payload}  {}",
             e.seq,
@@ -416,11 +486,14 @@ pub fn what_happened(stored: &StoredEvent) -> String {
 /// What a write command did.
 pub fn applied(what: &str, a: &Applied) -> String {
     let run = a.run_id.get(..8).unwrap_or(&a.run_id);
-    format!(
-        "{what} (run {run}, event {}, hash {})\n",
+    let mut o = String::new();
+    out!(
+        o,
+        "{what} (run {run}, event {}, hash {})",
         a.event.seq,
         short(&a.event.hash)
-    )
+    );
+    o
 }
 
 /// `run verify` when the chain holds.

@@ -13,6 +13,7 @@ use flightdeck_engine::store::Store;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::render::out;
 use crate::Ctx;
 
 /// Options every step command takes.
@@ -89,7 +90,7 @@ pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts)
                         format!("  {step} {stream:?}: {first}")
                     }
                 };
-                let _ = writeln!(std::io::stderr(), "{line}");
+                let _ = writeln!(std::io::stderr(), "{}", crate::render::esc(&line));
             }
         };
         let req = run::RunStepsReq {
@@ -136,9 +137,9 @@ fn report(ctx: &Ctx, runs: &[StepRun]) -> anyhow::Result<()> {
                     )
                 })
                 .unwrap_or_default();
-            text.push_str(&format!("{mark} {} ({} ms){failure}\n", r.step, res.duration_ms));
+            out!(text, "{mark} {} ({} ms){failure}", r.step, res.duration_ms);
             if let Some(m) = &res.message {
-                text.push_str(&format!("    {m}\n"));
+                out!(text, "    {m}");
             }
             for a in &res.assertions {
                 let v = if a.verdict == flightdeck_engine::probe::Verdict::Pass {
@@ -146,25 +147,27 @@ fn report(ctx: &Ctx, runs: &[StepRun]) -> anyhow::Result<()> {
                 } else {
                     "FAIL"
                 };
-                text.push_str(&format!("    {v}  {}  (actual: {})\n", a.expr, a.actual));
+                out!(text, "    {v}  {}  (actual: {})", a.expr, a.actual);
             }
             for c in &res.captures {
-                text.push_str(&format!(
-                    "    → {} = {}\n",
+                out!(
+                    text,
+                    "    → {} = {}",
                     c.field_id.as_deref().unwrap_or(&c.field),
                     c.value
-                ));
+                );
             }
             for (field, why) in &r.rejected {
-                text.push_str(&format!("    ! {field} not filled: {why}\n"));
+                out!(text, "    ! {field} not filled: {why}");
             }
         }
-        text.push_str(&format!(
-            "{} steps, {} passed, {} failed\n",
+        out!(
+            text,
+            "{} steps, {} passed, {} failed",
             runs.len(),
             runs.len() - failed.len(),
             failed.len()
-        ));
+        );
         crate::render::print(&text)?;
     }
     if failed.is_empty() {

@@ -27,6 +27,7 @@ pub mod exit {
     pub const STORE: i32 = 7;
     pub const STEPS_FAILED: i32 = 8;
     pub const KEYRING: i32 = 9;
+    pub const UNAUTHENTICATED: i32 = 10;
 }
 
 /// The built `flightdeck` binary.
@@ -81,10 +82,20 @@ impl Cli {
         path
     }
 
-    /// `flightdeck --store STORE`, to add arguments, stdin or environment to.
+    /// The config folder the commands use (`config/` in the temp dir): the trusted signers of
+    /// the user running the tests are never read or changed.
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    /// `flightdeck --store STORE` with the config folder `config_dir()`, to add arguments, stdin
+    /// or environment to.
     pub fn cmd(&self) -> assert_cmd::Command {
         let mut cmd = assert_cmd::Command::new(binary());
-        cmd.env_remove("FLIGHTDECK_STORE").arg("--store").arg(&self.store);
+        cmd.env_remove("FLIGHTDECK_STORE")
+            .env("FLIGHTDECK_CONFIG_DIR", self.config_dir())
+            .arg("--store")
+            .arg(&self.store);
         cmd
     }
 

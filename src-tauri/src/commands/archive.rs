@@ -1,13 +1,17 @@
 //! The archive from the app: export a run as the signed PDF (the same `export_run` as the CLI's
 //! `archive export`, signing identity in the OS keyring), and open an archive for review: the
-//! verification first, then the run read-only, folded again from what the file carries.
+//! verification first (integrity, then whether a signer you trust signed it: the trusted signers
+//! in the config folder, the list `flightdeck archive trust` keeps), then the run read-only,
+//! folded again from what the file carries.
 //!
 //! Files are read and written here, in Rust, at a path the user typed; the window has no
 //! filesystem access of its own. PDF work runs on the blocking pool.
 
 use std::path::{Path, PathBuf};
 
-use flightdeck_archive::{KeyringIdentityStore, SignerChoice, EXPORT_STAGES};
+use flightdeck_archive::identity::IdentityStore;
+use flightdeck_archive::trust::{self, TrustFile};
+use flightdeck_archive::{Anchors, Authenticity, KeyringIdentityStore, SignerChoice, Verdict, EXPORT_STAGES};
 use flightdeck_engine::store::Store;
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
@@ -43,8 +47,39 @@ pub struct ExportedArchive {
     pub path: String,
     pub bytes: u64,
     pub signer: String,
+    /// sha256 of the signing certificate (DER): what a reviewer compares before trusting it.
+    pub signer_cert_sha256: String,
     /// The written file verified against the identity that signed it.
     pub verified: bool,
+    /// On the first export on this machine (a new signing certificate): how a reviewer comes
+    /// to trust this signer.
+    pub trust_hint: Option<String>,
+}
+
+/// Whether the signer is someone the reviewer trusts (`flightdeck_archive::Authenticity`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TrustState {
+    Trusted,
+    Unauthenticated,
+    Rejected,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ArchiveTrust {
+    pub state: TrustState,
+    /// As the CLI says it: "trusted: NAME (your trusted signers)", "signer not authenticated", …
+    pub text: String,
+}
+
+/// Integrity and authenticity together, as `flightdeck archive verify` ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ArchiveVerdict {
+    Verified,
+    IntactUnauthenticated,
+    Failed,
 }
 
 /// One verification check, as `flightdeck archive verify` names it.
@@ -60,9 +95,11 @@ pub struct ArchiveCheck {
 pub struct ArchiveReview {
     pub path: String,
     pub bytes: u64,
-    /// Every check holds.
+    /// Every integrity check holds: the file is exactly what was signed.
     pub ok: bool,
     pub checks: Vec<ArchiveCheck>,
+    pub trust: ArchiveTrust,
+    pub verdict: ArchiveVerdict,
     pub signer: Option<String>,
     pub signer_cert_sha256: Option<String>,
     /// The run rebuilt from the embedded runbook and event log; `None` when the file does not
@@ -164,6 +201,7 @@ pub async fn export_archive(
         let store = Store::open(&store_path)?;
         store.resolve_run(&req.run)?;
         let ids = KeyringIdentityStore::new(keyring.get()?);
+        let first_signature = ids.load().map_err(IpcError::from)?.is_none();
         let opts = flightdeck_archive::ExportOpts {
             now: OffsetDateTime::now_utc(),
         };
@@ -174,11 +212,30 @@ pub async fn export_archive(
             done: total - 1,
             total,
         });
-        write_atomically(&path, &exported.pdf)?;
+        if !exported.report.ok {
+            let failed: Vec<&str> = exported
+                .report
+                .checks
+                .iter()
+                .filter(|c| !c.ok)
+                .map(|c| c.name)
+                .collect();
+            return Err(IpcError::new(
+                ErrorCode::Integrity,
+                format!(
+                    "the signed archive does not verify ({}); nothing was written",
+                    failed.join(", ")
+                ),
+            ));
+        }
+        flightdeck_archive::write_archive(&path, &exported.pdf).map_err(IpcError::from)?;
+        let fingerprint = exported.report.signer_cert_sha256.clone().unwrap_or_default();
         Ok(ExportedArchive {
             path: path.to_string_lossy().into_owned(),
             bytes: exported.pdf.len() as u64,
             signer: exported.signer,
+            trust_hint: first_signature.then(|| trust::how_to_trust(&fingerprint)),
+            signer_cert_sha256: fingerprint,
             verified: exported.report.ok,
         })
     })
@@ -186,31 +243,23 @@ pub async fn export_archive(
     .map_err(|e| IpcError::new(ErrorCode::Internal, format!("export task failed: {e}")))?
 }
 
-/// Write next to `path` and rename over it: a failed write never leaves half a PDF behind.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), IpcError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| io_err("create the folder", dir, e))?;
-    }
-    let tmp = path.with_extension("pdf.partial");
-    std::fs::write(&tmp, bytes).map_err(|e| io_err("write", &tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io_err("write", path, e)
-    })
-}
-
 /// Open an archive for review, offline: verify it, then rebuild the run it carries.
 #[tauri::command]
-pub async fn open_archive(path: String) -> Result<ArchiveReview, IpcError> {
+pub async fn open_archive(host: State<'_, Host>, path: String) -> Result<ArchiveReview, IpcError> {
     let path = expand(&path)?;
-    tauri::async_runtime::spawn_blocking(move || review(&path))
+    let trusted = TrustFile::in_dir(&host.config_dir());
+    tauri::async_runtime::spawn_blocking(move || review(&path, &trusted))
         .await
         .map_err(|e| IpcError::new(ErrorCode::Internal, format!("archive task failed: {e}")))?
 }
 
-pub(crate) fn review(path: &Path) -> Result<ArchiveReview, IpcError> {
+pub(crate) fn review(path: &Path, trusted: &TrustFile) -> Result<ArchiveReview, IpcError> {
     let bytes = std::fs::read(path).map_err(|e| io_err("read", path, e))?;
-    let opened = flightdeck_archive::open(&bytes, None);
+    let anchors = Anchors {
+        signers: trusted.load().map_err(IpcError::from)?,
+        ..Anchors::default()
+    };
+    let opened = flightdeck_archive::review(&bytes, &anchors);
     let doc = match &opened.contents {
         Some(contents) => match flightdeck_archive::rebuild(contents) {
             Ok((runbook, state)) => Some(RunDoc {
@@ -225,10 +274,25 @@ pub(crate) fn review(path: &Path) -> Result<ArchiveReview, IpcError> {
         None => None,
     };
     let report = opened.report;
+    let state = match &opened.authenticity {
+        Authenticity::Trusted { .. } => TrustState::Trusted,
+        Authenticity::Unauthenticated => TrustState::Unauthenticated,
+        Authenticity::Rejected { .. } => TrustState::Rejected,
+        Authenticity::Unknown => TrustState::Unknown,
+    };
     Ok(ArchiveReview {
         path: path.to_string_lossy().into_owned(),
         bytes: bytes.len() as u64,
         ok: report.ok,
+        trust: ArchiveTrust {
+            state,
+            text: opened.authenticity.text(),
+        },
+        verdict: match opened.verdict {
+            Verdict::Verified => ArchiveVerdict::Verified,
+            Verdict::IntactUnauthenticated => ArchiveVerdict::IntactUnauthenticated,
+            Verdict::Failed => ArchiveVerdict::Failed,
+        },
         checks: report
             .checks
             .into_iter()

@@ -6,3 +6,4 @@ mod crash;
 mod m31_sandbox;
 mod secrets;
 mod tamper;
+mod trust;

@@ -14,7 +14,7 @@ use flightdeck_testsupport::{leak, needs};
 
 /// The archive's signing identity is one keyring entry for everyone: tests that export or
 /// import it take turns, so an import never races an export's first-use key.
-static IDENTITY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+pub(crate) static IDENTITY: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// `secret set ENV NAME` with the value on stdin, as a script would pipe it.
 fn set_secret(cli: &Cli, env: &str, name: &str, value: &str) {
@@ -377,7 +377,7 @@ fn archive_export_verify_show_and_import_identity_through_the_cli() {
     let refused = cli.exits(VERIFY_FAILED, ["--json", "archive", "verify", path(&bad)]);
     assert!(String::from_utf8_lossy(&refused.stderr).contains("does not verify"));
 
-    let text = cli.ok(["archive", "show", path(&pdf)]);
+    let text = cli.ok(["archive", "show", path(&pdf), "--cert", path(&cert)]);
     assert!(
         text.contains("archive verified") && text.contains("release v1.0.0"),
         "{text}"

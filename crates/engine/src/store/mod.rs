@@ -28,7 +28,7 @@ use time::OffsetDateTime;
 pub use canonical::{canonical_json, event_hash, sha256_hex, HashInput, GENESIS_HASH};
 pub use checkpoint::{Fold, Resumed, REFRESH_AFTER};
 pub use head::RunHead;
-pub use location::default_path;
+pub use location::{default_config_dir, default_path};
 pub use verify::{Problem, ProblemKind, Verification};
 
 use crate::clock::{Clock, SystemClock};

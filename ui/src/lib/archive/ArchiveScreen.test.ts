@@ -21,6 +21,8 @@ const good: ArchiveReview = {
   ],
   signer: "Riley (ACME)",
   signer_cert_sha256: "c0ffee".repeat(10) + "abcd",
+  trust: { state: "trusted", text: "trusted: Riley (your trusted signers)" },
+  verdict: "verified",
   doc,
 };
 
@@ -60,6 +62,7 @@ describe("ArchiveScreen", () => {
     const bad: ArchiveReview = {
       ...good,
       ok: false,
+      verdict: "failed",
       checks: [good.checks[0], { name: "event-chain", ok: false, detail: "event #7: hash does not match its content" }, good.checks[2]],
     };
     show(new FakeBackend({ openArchive: bad }));
@@ -74,7 +77,7 @@ describe("ArchiveScreen", () => {
   });
 
   it("says why there is no run when the file carries none it can read", async () => {
-    show(new FakeBackend({ openArchive: { ...good, ok: false, signer: null, signer_cert_sha256: null, doc: null, checks: [{ name: "attachments", ok: false, detail: "no embedded event log" }] } }));
+    show(new FakeBackend({ openArchive: { ...good, ok: false, signer: null, signer_cert_sha256: null, trust: { state: "unknown", text: "no valid signature to authenticate" }, verdict: "failed", doc: null, checks: [{ name: "attachments", ok: false, detail: "no embedded event log" }] } }));
     expect((await screen.findByTestId("archive-no-run")).textContent).toMatch(/does not carry a readable run/);
     expect(screen.getByTestId("archive-signer").textContent).toMatch(/no signature/);
     expect(screen.queryByTestId("run-screen")).toBeNull();
@@ -87,5 +90,30 @@ describe("ArchiveScreen", () => {
     expect(err.textContent).toContain("Cannot open this archive.");
     expect(err.textContent).toContain("No such file or directory");
     expect(screen.queryByTestId("archive-verdict")).toBeNull();
+  });
+
+  it("tells an intact archive from an authenticated one: an untrusted signer is named, with how to trust them", async () => {
+    show(new FakeBackend({ openArchive: { ...good, trust: { state: "unauthenticated", text: "signer not authenticated" }, verdict: "intact_unauthenticated" } }));
+    const verdict = await screen.findByTestId("archive-verdict");
+    expect(verdict.dataset.verdict).toBe("intact_unauthenticated");
+    expect(verdict.dataset.ok).toBe("true");
+    expect(verdict.textContent).toContain("Intact — signer not authenticated");
+    expect(verdict.textContent).not.toContain("Archive verified");
+    const trust = screen.getByTestId("archive-trust");
+    expect(trust.dataset.state).toBe("unauthenticated");
+    expect(trust.textContent).toContain("signer not authenticated");
+    expect(screen.getByTestId("archive-trust-how").textContent).toContain("flightdeck archive trust add CERT");
+    // The fingerprint to compare is on screen.
+    expect(screen.getByTestId("archive-cert").textContent).toBe(good.signer_cert_sha256);
+  });
+
+  it("says a rejected signer does not verify, even when every integrity check holds", async () => {
+    const reason = "signer rejected: its subject CN=Riley is that of your trusted signer \"Riley\", but its certificate is another";
+    show(new FakeBackend({ openArchive: { ...good, trust: { state: "rejected", text: reason }, verdict: "failed" } }));
+    const verdict = await screen.findByTestId("archive-verdict");
+    expect(verdict.dataset.verdict).toBe("failed");
+    expect(verdict.textContent).toContain("ARCHIVE DOES NOT VERIFY");
+    expect(verdict.textContent).toContain("its signer is rejected");
+    expect(screen.getByTestId("archive-trust").textContent).toContain(reason);
   });
 });

@@ -2,6 +2,15 @@
 
 export type ExportedArchive = { path: string, bytes: number, signer: string, 
 /**
+ * sha256 of the signing certificate (DER): what a reviewer compares before trusting it.
+ */
+signer_cert_sha256: string, 
+/**
  * The written file verified against the identity that signed it.
  */
-verified: boolean, };
+verified: boolean, 
+/**
+ * On the first export on this machine (a new signing certificate): how a reviewer comes
+ * to trust this signer.
+ */
+trust_hint: string | null, };

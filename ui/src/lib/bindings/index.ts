@@ -2,6 +2,8 @@
 export type { ArchiveCheck } from "./ArchiveCheck";
 export type { ArchiveProgress } from "./ArchiveProgress";
 export type { ArchiveReview } from "./ArchiveReview";
+export type { ArchiveTrust } from "./ArchiveTrust";
+export type { ArchiveVerdict } from "./ArchiveVerdict";
 export type { Block } from "./Block";
 export type { BundledRunbook } from "./BundledRunbook";
 export type { CancelStepReq } from "./CancelStepReq";
@@ -57,6 +59,7 @@ export type { StepStatus } from "./StepStatus";
 export type { StepSummary } from "./StepSummary";
 export type { StoredEvent } from "./StoredEvent";
 export type { Timeframe } from "./Timeframe";
+export type { TrustState } from "./TrustState";
 export type { Verdict } from "./Verdict";
 export type { Warning } from "./Warning";
 export { COMMANDS, type Command } from "./commands";

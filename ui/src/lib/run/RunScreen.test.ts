@@ -236,7 +236,7 @@ describe("RunScreen", () => {
       const send = onProgress.onmessage as (p: ArchiveProgress) => void;
       send({ stage: "reading the run", done: 0, total: 5 });
       send({ stage: "drawing and signing the document", done: 2, total: 5 });
-      return new Promise((resolve) => (finish = () => resolve({ path: req.path, bytes: 12_288, signer: "Riley (ACME)", verified: true })));
+      return new Promise((resolve) => (finish = () => resolve({ path: req.path, bytes: 12_288, signer: "Riley (ACME)", signer_cert_sha256: "ab".repeat(32), verified: true, trust_hint: null })));
     };
     show({ onreview: (p: string) => (reviewed = p) });
     await fireEvent.click(await screen.findByTestId("export-archive"));
