@@ -163,21 +163,18 @@ fn in_store(app: &App, needle: &str) -> bool {
     leak::in_store(&app._dir.path().join("store.sqlite"), needle)
 }
 
-#[test]
-fn the_environment_editor_keeps_secret_values_in_the_keyring_and_never_sends_them_back() {
-    let Some(kr) = needs::keyring() else { return };
-    let app = app();
-    let env = format!("app-test-{}", std::process::id());
-    let value = format!("hunter2-{}-Zq9", std::process::id());
+/// Creates the environment `env`, which a second time is a conflict, and stores a plain variable
+/// in it that the editor then lists as stored.
+fn create_env_with_a_variable(app: &App, env: &str) {
     let made = call(
-        &app,
+        app,
         "create_env",
         json!({"req": {"name": env, "production": false}}),
     )
     .expect("created");
-    assert_eq!(made["name"], env.as_str());
+    assert_eq!(made["name"], env);
     let err = call(
-        &app,
+        app,
         "create_env",
         json!({"req": {"name": env, "production": false}}),
     )
@@ -185,7 +182,7 @@ fn the_environment_editor_keeps_secret_values_in_the_keyring_and_never_sends_the
     assert_eq!(err["code"], "conflict", "{err}");
 
     let detail = call(
-        &app,
+        app,
         "set_env_var",
         json!({"req": {"env": env, "key": "API_URL", "value": "http://127.0.0.1:1"}}),
     )
@@ -195,9 +192,13 @@ fn the_environment_editor_keeps_secret_values_in_the_keyring_and_never_sends_the
         .expect("vars")
         .iter()
         .any(|v| v["key"] == "API_URL" && v["source"] == "stored"));
+}
 
+/// Sets the secret `DB_PASSWORD` of `env` to `value`: it is listed by name and time, and no
+/// answer the UI can ask for (the set itself, the environment, the list) carries the value.
+fn set_secret_unseen(app: &App, env: &str, value: &str) {
     let detail = call(
-        &app,
+        app,
         "set_secret",
         json!({"req": {"env": env, "name": "DB_PASSWORD", "value": value}}),
     )
@@ -213,14 +214,24 @@ fn the_environment_editor_keeps_secret_values_in_the_keyring_and_never_sends_the
         ("list_envs", Some(json!({}))),
     ] {
         let answer = match args {
-            Some(a) => call(&app, cmd, a).expect(cmd),
+            Some(a) => call(app, cmd, a).expect(cmd),
             None => detail.clone(),
         };
         assert!(
-            !answer.to_string().contains(&value),
+            !answer.to_string().contains(value),
             "{cmd} sent the secret's value to the UI: {answer}"
         );
     }
+}
+
+#[test]
+fn the_environment_editor_keeps_secret_values_in_the_keyring_and_never_sends_them_back() {
+    let Some(kr) = needs::keyring() else { return };
+    let app = app();
+    let env = format!("app-test-{}", std::process::id());
+    let value = format!("hunter2-{}-Zq9", std::process::id());
+    create_env_with_a_variable(&app, &env);
+    set_secret_unseen(&app, &env, &value);
     // The value is in the OS keyring, and not in the store file or its WAL.
     assert_eq!(
         kr.get(&env, "DB_PASSWORD").expect("get").map(|v| v.into_inner()),

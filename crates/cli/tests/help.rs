@@ -1,6 +1,6 @@
 //! The `flightdeck` binary's own smoke test: `--help` documents every exit code, and usage
 //! errors are one line with exit 2. (It also makes `cargo test --workspace` build the binary
-//! that `tests/tests/it/cli.rs` drives.)
+//! that `tests/tests/it/cli/` drives.)
 
 use flightdeck_testsupport::cli::exit::USAGE;
 use flightdeck_testsupport::cli::Cli;

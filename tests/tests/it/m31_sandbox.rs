@@ -20,15 +20,9 @@ fn field(show: &Value, id: &str) -> (Option<String>, Option<String>) {
     )
 }
 
-#[test]
-fn bundled_m31_runs_green_against_the_sandbox_and_faults_turn_the_right_steps_red() {
-    let sandbox = SandboxProcess::start(true);
-    let cli = Cli::new();
-    let var = format!("SANDBOX_URL={}", sandbox.url());
-    let id = cli.new_run("bundled:m31", "sandbox");
-
-    // Every annotated step passes on a fresh sandbox.
-    let results = json_of(&cli.exits(OK, ["--json", "run", "all", &id, "--by", "rm", "--var", &var]));
+/// `run all` on a fresh sandbox: every annotated step passes.
+fn assert_every_annotated_step_passes(cli: &Cli, id: &str, var: &str) {
+    let results = json_of(&cli.exits(OK, ["--json", "run", "all", id, "--by", "rm", "--var", var]));
     let results = results.as_array().expect("array");
     assert_eq!(
         results.len(),
@@ -38,9 +32,11 @@ fn bundled_m31_runs_green_against_the_sandbox_and_faults_turn_the_right_steps_re
     for r in results {
         assert_eq!(r["result"]["outcome"], "passed", "{}", r["step"]);
     }
+}
 
-    // Captures filled the checklist's blanks, marked as captured.
-    let show = cli.show(&id);
+/// The captures filled the checklist's blanks, marked as captured.
+fn assert_captures_filled_the_fields(cli: &Cli, id: &str) {
+    let show = cli.show(id);
     assert_eq!(
         field(&show, "8.application"),
         (
@@ -59,12 +55,15 @@ fn bundled_m31_runs_green_against_the_sandbox_and_faults_turn_the_right_steps_re
     assert_eq!(field(&show, "11.provider").0.as_deref(), Some("stripe"));
     assert_eq!(field(&show, "7.feature-flags").0.as_deref(), Some("5"));
     assert!(field(&show, "11.response-time").0.is_some());
+}
 
-    // 800 ms of latency breaks the latency SLO: a failed step exits 8.
+/// 800 ms of latency breaks the latency SLO: section 12's SLO step fails its assertion, and a
+/// failed step exits 8.
+fn assert_latency_fails_the_slo_step(cli: &Cli, sandbox: &SandboxProcess, id: &str, var: &str) {
     sandbox.set_fault("latency=800ms");
     let slo = json_of(&cli.exits(
         STEPS_FAILED,
-        ["--json", "run", "section", &id, "12", "--by", "rm", "--var", &var],
+        ["--json", "run", "section", id, "12", "--by", "rm", "--var", var],
     ));
     let slo = slo
         .as_array()
@@ -75,26 +74,41 @@ fn bundled_m31_runs_green_against_the_sandbox_and_faults_turn_the_right_steps_re
     assert_eq!(slo["result"]["outcome"], "failed");
     assert_eq!(slo["result"]["failure"], "assertion");
     sandbox.set_fault("clear");
+}
 
-    // Down: the health check reports Unhealthy in the checklist's own choice fields.
+/// Down: the health check reports Unhealthy in the checklist's own choice fields.
+fn assert_down_is_unhealthy(cli: &Cli, sandbox: &SandboxProcess, id: &str, var: &str) {
     sandbox.set_fault("down");
     cli.exits(
         STEPS_FAILED,
         [
             "run",
             "step",
-            &id,
+            id,
             "8.health-check-validation.step",
             "--by",
             "rm",
             "--var",
-            &var,
+            var,
         ],
     );
-    let show = cli.show(&id);
+    let show = cli.show(id);
     assert_eq!(field(&show, "8.application").0.as_deref(), Some("Unhealthy"));
     assert_eq!(field(&show, "8.database").0.as_deref(), Some("Unhealthy"));
     sandbox.set_fault("clear");
+}
+
+#[test]
+fn bundled_m31_runs_green_against_the_sandbox_and_faults_turn_the_right_steps_red() {
+    let sandbox = SandboxProcess::start(true);
+    let cli = Cli::new();
+    let var = format!("SANDBOX_URL={}", sandbox.url());
+    let id = cli.new_run("bundled:m31", "sandbox");
+
+    assert_every_annotated_step_passes(&cli, &id, &var);
+    assert_captures_filled_the_fields(&cli, &id);
+    assert_latency_fails_the_slo_step(&cli, &sandbox, &id, &var);
+    assert_down_is_unhealthy(&cli, &sandbox, &id, &var);
 
     // A manual step cannot be run; the chain of everything recorded verifies.
     let err = cli.fails(

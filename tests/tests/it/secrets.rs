@@ -5,7 +5,7 @@
 //! text and every attachment); a production environment refuses a target-changing step without
 //! `--yes`. Without a Secret Service these tests fail when `CI` is set and are skipped otherwise.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use flightdeck_testsupport::cli::exit::{OK, REFUSED, STEPS_FAILED, VERIFY_FAILED};
@@ -117,35 +117,34 @@ fn forms(value: &str) -> Vec<String> {
     out
 }
 
-#[test]
-fn no_form_of_any_secret_reaches_the_store_its_wal_the_output_or_the_archive() {
-    if needs::keyring().is_none() {
-        return;
-    }
-    let _identity = IDENTITY.lock().unwrap_or_else(|p| p.into_inner());
-    let cli = Cli::new();
+/// A new environment named for this process, holding every secret of the corpus (set as a
+/// script would, and listed by name only); its name.
+fn corpus_env(cli: &Cli) -> String {
     let env = format!("corpus-{}", std::process::id());
     cli.ok(["env", "new", &env]);
     for (name, value) in corpus() {
-        set_secret(&cli, &env, name, value);
+        set_secret(cli, &env, name, value);
     }
     let list = cli.ok(["secret", "list", &env]);
     for (name, value) in corpus() {
         assert!(list.contains(name), "secret list names {name}: {list}");
         assert!(!list.contains(value));
     }
-    let book = cli.write("corpus.md", RUNBOOK);
-    let run = cli.new_run(&book, &env);
-    // Human output, then JSON output (which carries the excerpts), then the event log.
+    env
+}
+
+/// Runs every step of `run` (human output, then JSON output, which carries the excerpts), then
+/// reads the event log; each command's stdout and stderr, named.
+fn outputs_of(cli: &Cli, run: &str) -> Vec<(String, Vec<u8>)> {
     let mut outputs = Vec::new();
     for json in [&[][..], &["--json"][..]] {
         // The last step exits 3, so the run reports a failure.
         outputs.push(cli.exits(
             STEPS_FAILED,
-            ["run", "all", &run, "--by", "ana"].iter().chain(json),
+            ["run", "all", run, "--by", "ana"].iter().chain(json),
         ));
     }
-    let events = cli.exits(OK, ["run", "events", &run, "--json"]);
+    let events = cli.exits(OK, ["run", "events", run, "--json"]);
     let events_text = String::from_utf8_lossy(&events.stdout).to_string();
     for name in ["PLAIN", "B64ABLE", "URLSPECIAL", "JSONESC", "PEM"] {
         assert!(
@@ -155,18 +154,20 @@ fn no_form_of_any_secret_reaches_the_store_its_wal_the_output_or_the_archive() {
     }
     outputs.push(events);
 
-    let mut places: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut places = Vec::new();
     for (i, o) in outputs.iter().enumerate() {
         places.push((format!("output {i} stdout"), o.stdout.clone()));
         places.push((format!("output {i} stderr"), o.stderr.clone()));
     }
-    for (path, bytes) in leak::store_files(cli.store()) {
-        places.push((path.display().to_string(), bytes));
-    }
-    // The run sealed as a signed PDF (identity in the keyring): the file, the file with every
-    // stream uncompressed, its text, and each attachment pulled back out.
+    places
+}
+
+/// `run` sealed as a signed PDF (identity in the keyring): the CLI's output, the file, the file
+/// with every stream uncompressed, its text, and each attachment pulled back out; each named.
+fn archive_of(cli: &Cli, run: &str) -> Vec<(String, Vec<u8>)> {
+    let mut places: Vec<(String, Vec<u8>)> = Vec::new();
     let pdf = cli.dir().join("corpus.pdf");
-    let exported = cli.exits(OK, ["archive", "export", &run, "-o", path(&pdf)]);
+    let exported = cli.exits(OK, ["archive", "export", run, "-o", path(&pdf)]);
     places.push(("archive export stdout".into(), exported.stdout));
     places.push(("archive export stderr".into(), exported.stderr));
     let verified = cli.ok(["archive", "show", path(&pdf)]);
@@ -192,14 +193,20 @@ fn no_form_of_any_secret_reaches_the_store_its_wal_the_output_or_the_archive() {
         "the archive shows the masked evidence"
     );
     places.push(("pdftotext".into(), text.stdout));
+    places.extend(attachments(cli, &pdf));
+    places
+}
+
+/// Every file attached to `pdf`, saved next to it and read back; each named.
+fn attachments(cli: &Cli, pdf: &Path) -> Vec<(String, Vec<u8>)> {
     // `pdfdetach -saveall` cannot write `evidence/...` names: save each by its number.
     let list = Command::new("pdfdetach")
         .arg("-list")
-        .arg(&pdf)
+        .arg(pdf)
         .output()
         .expect("pdfdetach");
     assert!(list.status.success(), "pdfdetach -list: {list:?}");
-    let mut attached = 0;
+    let mut places = Vec::new();
     for line in String::from_utf8_lossy(&list.stdout).lines().skip(1) {
         let Some((n, name)) = line.split_once(": ") else {
             continue;
@@ -208,25 +215,29 @@ fn no_form_of_any_secret_reaches_the_store_its_wal_the_output_or_the_archive() {
         let det = Command::new("pdfdetach")
             .args(["-save", n.trim(), "-o"])
             .arg(&out)
-            .arg(&pdf)
+            .arg(pdf)
             .output()
             .expect("pdfdetach -save");
         assert!(det.status.success(), "pdfdetach -save {n}: {det:?}");
-        attached += 1;
         places.push((
             format!("attachment {name}"),
             std::fs::read(&out).expect("attachment"),
         ));
     }
+    let attached = places.len();
     assert!(
         attached >= 4,
         "events, runbook, manifest and evidence: {attached}"
     );
+    places
+}
 
+/// Each form of each corpus secret found in a place, with how often and where.
+fn leaks_in(places: &[(String, Vec<u8>)]) -> Vec<String> {
     let mut leaks = Vec::new();
     for (name, value) in corpus() {
         for form in forms(value) {
-            for (place, bytes) in &places {
+            for (place, bytes) in places {
                 let n = leak::count(bytes, &form);
                 if n > 0 {
                     leaks.push(format!("{name} as {form:?}: {n}x in {place}"));
@@ -234,6 +245,25 @@ fn no_form_of_any_secret_reaches_the_store_its_wal_the_output_or_the_archive() {
             }
         }
     }
+    leaks
+}
+
+#[test]
+fn no_form_of_any_secret_reaches_the_store_its_wal_the_output_or_the_archive() {
+    if needs::keyring().is_none() {
+        return;
+    }
+    let _identity = IDENTITY.lock().unwrap_or_else(|p| p.into_inner());
+    let cli = Cli::new();
+    let env = corpus_env(&cli);
+    let book = cli.write("corpus.md", RUNBOOK);
+    let run = cli.new_run(&book, &env);
+    let mut places = outputs_of(&cli, &run);
+    for (path, bytes) in leak::store_files(cli.store()) {
+        places.push((path.display().to_string(), bytes));
+    }
+    places.extend(archive_of(&cli, &run));
+    let leaks = leaks_in(&places);
     assert!(leaks.is_empty(), "secret forms leaked:\n{}", leaks.join("\n"));
 }
 
@@ -284,24 +314,10 @@ fn a_production_environment_asks_before_a_step_that_changes_the_target() {
     );
 }
 
-#[test]
-fn archive_export_verify_show_and_import_identity_through_the_cli() {
-    if needs::keyring().is_none() {
-        return;
-    }
-    let _identity = IDENTITY.lock().unwrap_or_else(|p| p.into_inner());
-    let cli = Cli::new();
-    let run = cli.new_run("bundled:m31", "sandbox");
-    cli.ok([
-        "run",
-        "check",
-        &run,
-        "1.m16-1-privacy-account-management",
-        "--by",
-        "ana",
-    ]);
-
-    // An organisation's own P-256 key and certificate, imported into the keyring.
+/// An organisation's own P-256 key and certificate, made with openssl in the temp dir and
+/// imported into the keyring, where secret-tool finds the certificate as PEM; the certificate's
+/// path.
+fn imported_org_identity(cli: &Cli) -> PathBuf {
     let key = cli.dir().join("org.key.pem");
     let cert = cli.dir().join("org.cert.pem");
     let made = Command::new("openssl")
@@ -342,16 +358,12 @@ fn archive_export_verify_show_and_import_identity_through_the_cli() {
         .output()
         .expect("secret-tool");
     assert!(String::from_utf8_lossy(&kept.stdout).contains("BEGIN CERTIFICATE"));
+    cert
+}
 
-    let pdf = cli.dir().join("m31.pdf");
-    let v = cli.json(["archive", "export", &run, "-o", path(&pdf)]);
-    assert_eq!(v["verified"], true, "{v}");
-    assert!(
-        v["signer"].as_str().is_some_and(|s| s.contains("Org Signer")),
-        "{v}"
-    );
-
-    let report = cli.json(["archive", "verify", path(&pdf), "--cert", path(&cert)]);
+/// `archive verify PDF --cert CERT` passes and reports every check by name.
+fn assert_verify_names_every_check(cli: &Cli, pdf: &Path, cert: &Path) {
+    let report = cli.json(["archive", "verify", path(pdf), "--cert", path(cert)]);
     let names: Vec<&str> = report["checks"]
         .as_array()
         .expect("checks")
@@ -368,6 +380,34 @@ fn archive_export_verify_show_and_import_identity_through_the_cli() {
     ] {
         assert!(names.contains(&n), "{n} in {names:?}");
     }
+}
+
+#[test]
+fn archive_export_verify_show_and_import_identity_through_the_cli() {
+    if needs::keyring().is_none() {
+        return;
+    }
+    let _identity = IDENTITY.lock().unwrap_or_else(|p| p.into_inner());
+    let cli = Cli::new();
+    let run = cli.new_run("bundled:m31", "sandbox");
+    cli.ok([
+        "run",
+        "check",
+        &run,
+        "1.m16-1-privacy-account-management",
+        "--by",
+        "ana",
+    ]);
+    let cert = imported_org_identity(&cli);
+
+    let pdf = cli.dir().join("m31.pdf");
+    let v = cli.json(["archive", "export", &run, "-o", path(&pdf)]);
+    assert_eq!(v["verified"], true, "{v}");
+    assert!(
+        v["signer"].as_str().is_some_and(|s| s.contains("Org Signer")),
+        "{v}"
+    );
+    assert_verify_names_every_check(&cli, &pdf, &cert);
 
     let mut bytes = std::fs::read(&pdf).expect("pdf");
     let at = bytes.len() / 2;

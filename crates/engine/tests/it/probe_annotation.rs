@@ -193,118 +193,126 @@ fn every_kind_reads_its_keys() {
     );
 }
 
+/// Malformed annotations: the runbook, the runbook line its error names, and what the error's
+/// message must mention.
+const MALFORMED: &[(&str, u32, &str)] = &[
+    (
+        "text\n<!-- flightdeck: htp\nurl: http://x\n-->\n```bash\nx\n```\n",
+        2,
+        "unknown probe kind `htp`",
+    ),
+    (
+        "<!-- flightdeck: http\nurl: http://x\nexpect: status = 200\n-->\n```bash\nx\n```\n",
+        3,
+        "use `==`",
+    ),
+    (
+        "<!-- flightdeck: http\nurl: http://x\nexpect: stauts == 200\n-->\n```bash\nx\n```\n",
+        3,
+        "unknown name `stauts`",
+    ),
+    (
+        "<!-- flightdeck: http\nurl: http://x\nmethd: GET\n-->\n```bash\nx\n```\n",
+        3,
+        "`methd` is not a key of http steps",
+    ),
+    (
+        "<!-- flightdeck: http\nmethod: GET\n-->\n```bash\nx\n```\n",
+        1,
+        "need `url:`",
+    ),
+    (
+        "<!-- flightdeck: shell\ndeadline: 11m\n-->\n```bash\nx\n```\n",
+        2,
+        "at most 10m",
+    ),
+    (
+        "<!-- flightdeck: shell\ndeadline: soon\n-->\n```bash\nx\n```\n",
+        2,
+        "not a duration",
+    ),
+    (
+        "<!-- flightdeck: shell\nexpect: status == 200\n-->\n```bash\nx\n```\n",
+        2,
+        "shell steps know exit",
+    ),
+    (
+        "<!-- flightdeck: shell\ncapture: Result\n-->\n```bash\nx\n```\n",
+        2,
+        "FIELD <- source",
+    ),
+    (
+        "<!-- flightdeck: shell\ncapture: x <- regex /(/\n-->\n```bash\nx\n```\n",
+        2,
+        "bad regex",
+    ),
+    (
+        "<!-- flightdeck: http\nurl: ${UNCLOSED\n-->\n```bash\nx\n```\n",
+        2,
+        "unclosed",
+    ),
+    (
+        "<!-- flightdeck: http\nurl: ftp://x\n-->\n```bash\nx\n```\n",
+        2,
+        "http://",
+    ),
+    (
+        "<!-- flightdeck: http\nurl: http://x\nurl: http://y\n-->\n```bash\nx\n```\n",
+        3,
+        "given twice",
+    ),
+    (
+        "<!-- flightdeck: http-burst\nurl: http://x\n-->\n```bash\nx\n```\n",
+        1,
+        "need `count:`",
+    ),
+    (
+        "<!-- flightdeck: http-burst\nurl: http://x\ncount: 5\nrate: fast\n-->\n```bash\nx\n```\n",
+        4,
+        "not a rate",
+    ),
+    (
+        "<!-- flightdeck: http\nurl: http://x\nexpect: count(status == 429) > 0\n-->\n```bash\nx\n```\n",
+        3,
+        "http-burst",
+    ),
+    (
+        "<!-- flightdeck: sql\nurl: mysql://x\nquery: SELECT 1\n-->\n```bash\nx\n```\n",
+        2,
+        "postgres://",
+    ),
+    (
+        "<!-- flightdeck: http\nurl: http://x\nthis line has no colon\n-->\n```bash\nx\n```\n",
+        3,
+        "key: value",
+    ),
+    (
+        "<!-- flightdeck: shell -->\n```bash flightdeck=http\nx\n```\n",
+        2,
+        "but the fence says",
+    ),
+    ("```bash flightdeck=bogus\nx\n```\n", 1, "unknown probe kind"),
+    (
+        "<!-- flightdeck:\n-->\n```bash\nx\n```\n",
+        1,
+        "needs a probe kind",
+    ),
+];
+
+/// The annotation in `md` is refused with an error on `line` whose message mentions `needle`.
+fn assert_malformed(md: &str, line: u32, needle: &str) {
+    let (l, m) = err(md);
+    assert!(
+        m.contains(needle),
+        "{md:?}: message {m:?} should mention {needle:?}"
+    );
+    assert_eq!(l, line, "{md:?}: {m}");
+}
+
 #[test]
 fn malformed_annotations_are_errors_on_their_line() {
-    let cases: &[(&str, u32, &str)] = &[
-        (
-            "text\n<!-- flightdeck: htp\nurl: http://x\n-->\n```bash\nx\n```\n",
-            2,
-            "unknown probe kind `htp`",
-        ),
-        (
-            "<!-- flightdeck: http\nurl: http://x\nexpect: status = 200\n-->\n```bash\nx\n```\n",
-            3,
-            "use `==`",
-        ),
-        (
-            "<!-- flightdeck: http\nurl: http://x\nexpect: stauts == 200\n-->\n```bash\nx\n```\n",
-            3,
-            "unknown name `stauts`",
-        ),
-        (
-            "<!-- flightdeck: http\nurl: http://x\nmethd: GET\n-->\n```bash\nx\n```\n",
-            3,
-            "`methd` is not a key of http steps",
-        ),
-        (
-            "<!-- flightdeck: http\nmethod: GET\n-->\n```bash\nx\n```\n",
-            1,
-            "need `url:`",
-        ),
-        (
-            "<!-- flightdeck: shell\ndeadline: 11m\n-->\n```bash\nx\n```\n",
-            2,
-            "at most 10m",
-        ),
-        (
-            "<!-- flightdeck: shell\ndeadline: soon\n-->\n```bash\nx\n```\n",
-            2,
-            "not a duration",
-        ),
-        (
-            "<!-- flightdeck: shell\nexpect: status == 200\n-->\n```bash\nx\n```\n",
-            2,
-            "shell steps know exit",
-        ),
-        (
-            "<!-- flightdeck: shell\ncapture: Result\n-->\n```bash\nx\n```\n",
-            2,
-            "FIELD <- source",
-        ),
-        (
-            "<!-- flightdeck: shell\ncapture: x <- regex /(/\n-->\n```bash\nx\n```\n",
-            2,
-            "bad regex",
-        ),
-        (
-            "<!-- flightdeck: http\nurl: ${UNCLOSED\n-->\n```bash\nx\n```\n",
-            2,
-            "unclosed",
-        ),
-        (
-            "<!-- flightdeck: http\nurl: ftp://x\n-->\n```bash\nx\n```\n",
-            2,
-            "http://",
-        ),
-        (
-            "<!-- flightdeck: http\nurl: http://x\nurl: http://y\n-->\n```bash\nx\n```\n",
-            3,
-            "given twice",
-        ),
-        (
-            "<!-- flightdeck: http-burst\nurl: http://x\n-->\n```bash\nx\n```\n",
-            1,
-            "need `count:`",
-        ),
-        (
-            "<!-- flightdeck: http-burst\nurl: http://x\ncount: 5\nrate: fast\n-->\n```bash\nx\n```\n",
-            4,
-            "not a rate",
-        ),
-        (
-            "<!-- flightdeck: http\nurl: http://x\nexpect: count(status == 429) > 0\n-->\n```bash\nx\n```\n",
-            3,
-            "http-burst",
-        ),
-        (
-            "<!-- flightdeck: sql\nurl: mysql://x\nquery: SELECT 1\n-->\n```bash\nx\n```\n",
-            2,
-            "postgres://",
-        ),
-        (
-            "<!-- flightdeck: http\nurl: http://x\nthis line has no colon\n-->\n```bash\nx\n```\n",
-            3,
-            "key: value",
-        ),
-        (
-            "<!-- flightdeck: shell -->\n```bash flightdeck=http\nx\n```\n",
-            2,
-            "but the fence says",
-        ),
-        ("```bash flightdeck=bogus\nx\n```\n", 1, "unknown probe kind"),
-        (
-            "<!-- flightdeck:\n-->\n```bash\nx\n```\n",
-            1,
-            "needs a probe kind",
-        ),
-    ];
-    for (md, line, needle) in cases {
-        let (l, m) = err(md);
-        assert!(
-            m.contains(needle),
-            "{md:?}: message {m:?} should mention {needle:?}"
-        );
-        assert_eq!(l, *line, "{md:?}: {m}");
+    for &(md, line, needle) in MALFORMED {
+        assert_malformed(md, line, needle);
     }
 }
 
