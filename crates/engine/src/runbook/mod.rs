@@ -45,10 +45,39 @@ pub fn read_source(spec: &str) -> Result<(String, Vec<u8>), ImportError> {
                 }
             });
     }
-    let bytes = std::fs::read(spec).map_err(|e| ImportError {
+    let bytes = read_capped(std::path::Path::new(spec), MAX_BYTES as u64).map_err(|message| ImportError {
         file: spec.to_string(),
         line: 0,
-        message: e.to_string(),
+        message,
     })?;
     Ok((spec.to_string(), bytes))
+}
+
+/// The file at `path`, refused before anything is read when it is over `cap` bytes, and read
+/// through a `cap + 1` window so a file that grows, or a device like `/dev/zero`, stops there.
+fn read_capped(path: &std::path::Path, cap: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if meta.is_dir() {
+        return Err("is a directory, not a runbook file".into());
+    }
+    if meta.len() > cap {
+        return Err(format!(
+            "file is {} bytes; runbooks are limited to {} MiB",
+            meta.len(),
+            cap >> 20
+        ));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > cap {
+        return Err(format!(
+            "file is over {} MiB; runbooks are limited to that",
+            cap >> 20
+        ));
+    }
+    Ok(bytes)
 }

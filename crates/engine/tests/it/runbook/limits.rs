@@ -87,3 +87,20 @@ fn a_malformed_annotation_is_an_import_error_with_file_and_line() {
     let (name, bytes) = flightdeck_engine::runbook::read_source("bundled:m31").expect("bundled");
     parse(&name, &bytes).expect("the bundled M31 runbook imports");
 }
+
+#[test]
+fn an_oversized_or_endless_runbook_file_is_refused_without_being_read_whole() {
+    use flightdeck_engine::runbook::{read_source, MAX_BYTES};
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Sparse: its length says it is too large before a byte is read.
+    let big = dir.path().join("big.md");
+    let f = std::fs::File::create(&big).expect("create");
+    f.set_len(MAX_BYTES as u64 + 1).expect("set_len");
+    let e = read_source(&big.display().to_string()).expect_err("too big");
+    assert!(e.message.contains("limited to 64 MiB"), "{e}");
+    // A device with no end: read through a window one byte past the limit, then refused.
+    let e = read_source("/dev/zero").expect_err("endless");
+    assert!(e.message.contains("limited"), "{e}");
+    let e = read_source(&dir.path().display().to_string()).expect_err("a directory");
+    assert!(e.message.contains("directory"), "{e}");
+}
