@@ -97,92 +97,119 @@ fn walk(
     let mut prev_seq: i64 = 0;
     let mut prev_hash = GENESIS_HASH.to_string();
     for row in rows {
-        let expected = prev_seq + 1;
-        if row.seq == prev_seq {
-            return Some(problem(
-                row.seq as u64,
-                ProblemKind::Duplicate,
-                format!("event {} appears more than once (duplicate seq)", row.seq),
-            ));
-        }
-        if row.seq != expected {
-            return Some(problem(
-                expected as u64,
-                ProblemKind::Missing,
-                format!(
-                    "event {expected} is missing (seq gap: event {} follows event {prev_seq})",
-                    row.seq
-                ),
-            ));
-        }
-        let Ok(payload) = serde_json::from_str::<Value>(&row.payload) else {
-            return Some(problem(
-                expected as u64,
-                ProblemKind::Altered,
-                format!("event {expected} was altered (payload is not JSON)"),
-            ));
-        };
-        let hash_as = |seq: i64| {
-            event_hash(HashInput {
-                run_id: &row.run_id,
-                seq: seq.max(0) as u64,
-                time: &row.time,
-                actor: &row.actor,
-                kind: &row.kind,
-                payload: &payload,
-                prev_hash: &row.prev_hash,
-            })
-        };
-        if hash_as(row.seq) != row.hash {
-            // A row that hashes correctly under another seq of this log was moved, not edited.
-            if let Some(original) = seqs
-                .iter()
-                .copied()
-                .filter(|&s| s != row.seq)
-                .find(|&s| hash_as(s) == row.hash)
-            {
-                return Some(problem(
-                    expected as u64,
-                    ProblemKind::Reordered,
-                    format!("event {expected} was reordered (it was written as event {original})"),
-                ));
-            }
-            return Some(problem(
-                expected as u64,
-                ProblemKind::Altered,
-                format!("event {expected} was altered (hash mismatch)"),
-            ));
-        }
-        if row.prev_hash != prev_hash {
-            return Some(problem(
-                expected as u64,
-                ProblemKind::BrokenLink,
-                format!(
-                    "event {expected} does not follow event {prev_seq} (prev_hash mismatch: an event before it \
-                     was replaced)"
-                ),
-            ));
-        }
-        if row.seq == 1 {
-            if let Some(p) = check_created(row, &payload, source, source_sha) {
-                return Some(p);
-            }
+        if let Some(p) = check_row(row, prev_seq, &prev_hash, &seqs, source, source_sha) {
+            return Some(p);
         }
         prev_seq = row.seq;
         prev_hash = row.hash.clone();
     }
-    if prev_seq < head_seq {
-        let missing = prev_seq + 1;
+    check_head(prev_seq, &prev_hash, head_seq, head_hash)
+}
+
+/// The first thing wrong with `row`, which should follow event `prev_seq` (hash `prev_hash`).
+fn check_row(
+    row: &RawEvent,
+    prev_seq: i64,
+    prev_hash: &str,
+    seqs: &BTreeSet<i64>,
+    source: &str,
+    source_sha: &str,
+) -> Option<Problem> {
+    let expected = prev_seq + 1;
+    if row.seq == prev_seq {
+        return Some(problem(
+            row.seq as u64,
+            ProblemKind::Duplicate,
+            format!("event {} appears more than once (duplicate seq)", row.seq),
+        ));
+    }
+    if row.seq != expected {
+        return Some(problem(
+            expected as u64,
+            ProblemKind::Missing,
+            format!(
+                "event {expected} is missing (seq gap: event {} follows event {prev_seq})",
+                row.seq
+            ),
+        ));
+    }
+    let Ok(payload) = serde_json::from_str::<Value>(&row.payload) else {
+        return Some(problem(
+            expected as u64,
+            ProblemKind::Altered,
+            format!("event {expected} was altered (payload is not JSON)"),
+        ));
+    };
+    if let Some(p) = check_hash(row, &payload, seqs) {
+        return Some(p);
+    }
+    if row.prev_hash != prev_hash {
+        return Some(problem(
+            expected as u64,
+            ProblemKind::BrokenLink,
+            format!(
+                "event {expected} does not follow event {prev_seq} (prev_hash mismatch: an event before it \
+                 was replaced)"
+            ),
+        ));
+    }
+    if row.seq == 1 {
+        return check_created(row, &payload, source, source_sha);
+    }
+    None
+}
+
+/// Whether `row` (at its expected seq) still hashes to its `hash`; a row that hashes correctly
+/// under another seq of this log was moved, not edited.
+fn check_hash(row: &RawEvent, payload: &Value, seqs: &BTreeSet<i64>) -> Option<Problem> {
+    let hash_as = |seq: i64| {
+        event_hash(HashInput {
+            run_id: &row.run_id,
+            seq: seq.max(0) as u64,
+            time: &row.time,
+            actor: &row.actor,
+            kind: &row.kind,
+            payload,
+            prev_hash: &row.prev_hash,
+        })
+    };
+    if hash_as(row.seq) == row.hash {
+        return None;
+    }
+    let seq = row.seq.max(0) as u64;
+    if let Some(original) = seqs
+        .iter()
+        .copied()
+        .filter(|&s| s != row.seq)
+        .find(|&s| hash_as(s) == row.hash)
+    {
+        return Some(problem(
+            seq,
+            ProblemKind::Reordered,
+            format!("event {seq} was reordered (it was written as event {original})"),
+        ));
+    }
+    Some(problem(
+        seq,
+        ProblemKind::Altered,
+        format!("event {seq} was altered (hash mismatch)"),
+    ))
+}
+
+/// The log, which ends at event `last_seq` (hash `last_hash`), against the run's head checkpoint.
+fn check_head(last_seq: i64, last_hash: &str, head_seq: i64, head_hash: &str) -> Option<Problem> {
+    if last_seq < head_seq {
+        let missing = last_seq + 1;
         return Some(problem(
             missing as u64,
             ProblemKind::Missing,
             format!(
                 "event {missing} is missing (the run's head checkpoint says the log ends at event {head_seq}, \
-                 it ends at event {prev_seq})"
+                 it ends at event {last_seq})"
             ),
         ));
     }
-    if prev_seq > head_seq {
+    if last_seq > head_seq {
         let extra = head_seq + 1;
         return Some(problem(
             extra as u64,
@@ -192,11 +219,11 @@ fn walk(
             ),
         ));
     }
-    if prev_hash != head_hash {
+    if last_hash != head_hash {
         return Some(problem(
-            prev_seq.max(0) as u64,
+            last_seq.max(0) as u64,
             ProblemKind::Checkpoint,
-            format!("event {prev_seq} was replaced (head checkpoint hash mismatch)"),
+            format!("event {last_seq} was replaced (head checkpoint hash mismatch)"),
         ));
     }
     None
