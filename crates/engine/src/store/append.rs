@@ -2,9 +2,9 @@
 //!
 //! Owns the write transactions (`BEGIN IMMEDIATE`, one per event, so the app and the CLI can
 //! share the file), the rule that an event chains to the log's own last event and that the run's
-//! head checkpoint must agree with it, and moving that head. What an event means is the
-//! caller's; the folded-state variant of appending lives with the state checkpoints
-//! (`checkpoint`).
+//! head checkpoint must agree with it, and moving that head, with the run's keyed checkpoint
+//! sealed in the same transaction (`keyed::seal`). What an event means is the caller's; the
+//! folded-state variant of appending lives with the state checkpoints (`checkpoint`).
 
 use std::sync::Arc;
 
@@ -12,6 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use super::keyed::{self, Keying};
 use super::{
     canonical_json, event_hash, format_time, read_events, sha256_hex, HashInput, NewEvent, NewRun, RunRecord,
     Store, StoreError, StoredEvent, GENESIS_HASH, RUN_CREATED,
@@ -50,6 +51,8 @@ impl Store {
             prev_hash: GENESIS_HASH.to_string(),
             hash: hash.clone(),
         };
+        self.writable()?;
+        self.keying.before_write(&self.conn);
         let fail = |e| StoreError::sqlite(format!("creating run {id}"), e);
         let tx = self
             .conn
@@ -72,6 +75,7 @@ impl Store {
         )
         .map_err(fail)?;
         insert_row(&tx, &first)?;
+        keyed::seal(&tx, &self.keying, (0, GENESIS_HASH), &first)?;
         tx.commit().map_err(fail)?;
         Ok(RunRecord {
             id,
@@ -99,8 +103,10 @@ impl Store {
             kind: kind.to_string(),
             payload,
         };
+        self.writable()?;
+        self.keying.before_write(&self.conn);
         let tx = Self::begin(&mut self.conn, run_id)?;
-        let event = insert_event(&tx, run_id, &self.clock, new)?;
+        let event = insert_event(&tx, run_id, &self.clock, &self.keying, new)?;
         tx.commit()
             .map_err(|e| StoreError::sqlite(format!("committing event to run {run_id}"), e))?;
         Ok(event)
@@ -114,10 +120,12 @@ impl Store {
         E: From<StoreError>,
         F: FnOnce(&[StoredEvent]) -> Result<NewEvent, E>,
     {
+        self.writable()?;
+        self.keying.before_write(&self.conn);
         let tx = Self::begin(&mut self.conn, run_id)?;
         let events = read_events(&tx, run_id)?;
         let new = decide(&events)?;
-        let event = insert_event(&tx, run_id, &self.clock, new)?;
+        let event = insert_event(&tx, run_id, &self.clock, &self.keying, new)?;
         tx.commit()
             .map_err(|e| StoreError::sqlite(format!("committing event to run {run_id}"), e))?;
         Ok(event)
@@ -138,11 +146,13 @@ fn new_run_id(now: OffsetDateTime) -> String {
     uuid::Uuid::new_v7(ts).to_string()
 }
 
-/// Insert `new` after the run's last event and move the run's head checkpoint to it.
+/// Insert `new` after the run's last event, move the run's head checkpoint to it and seal it
+/// (its keyed checkpoint, when `keying` has keys).
 pub(crate) fn insert_event(
     tx: &Transaction<'_>,
     run_id: &str,
     clock: &Arc<dyn Clock>,
+    keying: &Keying,
     new: NewEvent,
 ) -> Result<StoredEvent, StoreError> {
     let (last_seq, last_hash) = log_head(tx, run_id)?;
@@ -169,6 +179,7 @@ pub(crate) fn insert_event(
     };
     insert_row(tx, &event)?;
     move_head(tx, &event)?;
+    keyed::seal(tx, keying, (last_seq, &event.prev_hash), &event)?;
     Ok(event)
 }
 

@@ -4,16 +4,20 @@
 //! shares; the parts live in their own modules: the schema (`migrate`), creating runs and
 //! appending (`append`; `append_folded` in `checkpoint`: one `BEGIN IMMEDIATE` transaction each,
 //! so the app and the CLI can share the file), reading the log (`events`), run lookup by id
-//! prefix (`runs`), run heads (`head`), chain verification (`verify`), and checkpoints of folded
-//! state (`checkpoint`, with the in-memory `memo`) so a write does not read the whole log. It knows events only as `(actor, kind, JSON payload)`;
+//! prefix (`runs`), run heads (`head`), chain verification (`verify`), checkpoints of folded
+//! state (`checkpoint`, with the in-memory `memo`) so a write does not read the whole log, keyed
+//! checkpoints (`keyed`: each run's head MACed with a key from the OS keyring, so a log rewritten
+//! whole fails `verify`), and stores that cannot be written (`access`). It knows events only as `(actor, kind, JSON payload)`;
 //! what they mean, and the state they fold into, belongs to `crate::run`. The time of every
 //! event comes from the `Clock` the store was opened with.
 
+mod access;
 mod append;
 mod canonical;
 mod checkpoint;
 mod events;
 mod head;
+mod keyed;
 mod location;
 mod memo;
 mod migrate;
@@ -32,6 +36,7 @@ use time::OffsetDateTime;
 pub use canonical::{canonical_json, event_hash, sha256_hex, HashInput, GENESIS_HASH};
 pub use checkpoint::{Fold, Resumed, REFRESH_AFTER};
 pub use head::RunHead;
+pub use keyed::{KeyedStatus, MemoryKeys, StoreKey, StoreKeys};
 pub use location::default_path;
 pub use verify::{Problem, ProblemKind, Verification};
 
@@ -70,6 +75,14 @@ pub enum StoreError {
     AmbiguousRun { prefix: String, matches: Vec<String> },
     #[error("run {run_id}: {message}")]
     Corrupt { run_id: String, message: String },
+    #[error("store {path} is read-only ({why}): it can be listed, shown and verified, not written")]
+    ReadOnly { path: PathBuf, why: String },
+    #[error(
+        "cannot read store {path} read-only: its write-ahead log ({path}-wal) holds commits that SQLite \
+         reads only with write access to the folder; open it once where it can be written, or copy the \
+         folder somewhere writable"
+    )]
+    ReadOnlyWal { path: PathBuf },
 }
 
 impl StoreError {
@@ -87,9 +100,11 @@ impl crate::error::HasKind for StoreError {
         match self {
             StoreError::RunNotFound { .. } => ErrorKind::NotFound,
             StoreError::PrefixTooShort { .. } | StoreError::AmbiguousRun { .. } => ErrorKind::Invalid,
-            StoreError::Open { .. } | StoreError::Migration { .. } | StoreError::Sqlite { .. } => {
-                ErrorKind::Store
-            }
+            StoreError::Open { .. }
+            | StoreError::Migration { .. }
+            | StoreError::Sqlite { .. }
+            | StoreError::ReadOnly { .. }
+            | StoreError::ReadOnlyWal { .. } => ErrorKind::Store,
             // The log does not hold together: not a store that cannot be read.
             StoreError::Corrupt { .. } => ErrorKind::Integrity,
         }
@@ -167,12 +182,19 @@ pub struct Store {
     path: PathBuf,
     /// What this handle keeps in memory between calls (state checkpoints, parsed runbooks).
     memo: memo::Memo,
+    /// Where this handle's key comes from, and the key once read (keyed checkpoints).
+    keying: keyed::Keying,
+    /// Why the store cannot be written (`None`: it can).
+    read_only: Option<String>,
+    /// Which later tables the file has (all, once migrated).
+    tables: access::Tables,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
             .field("path", &self.path)
+            .field("read_only", &self.read_only)
             .finish_non_exhaustive()
     }
 }
@@ -198,11 +220,46 @@ impl Store {
         Self::open_with_clock(path, Arc::new(SystemClock))
     }
 
-    /// Open the store at `path` with the given clock, applying any pending migrations.
+    /// Open the store at `path` with the given clock, applying any pending migrations. An existing
+    /// file that cannot be written (no write permission on it or its folder, a read-only mount)
+    /// opens read-only instead: it can be read and verified, and every write says why not.
     pub fn open_with_clock(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
-        let mut store = Self::connect(path.as_ref(), clock)?;
-        migrate::apply(&mut store.conn, store.clock.as_ref())?;
-        Ok(store)
+        let path = path.as_ref();
+        let writable = Self::connect(path, Arc::clone(&clock)).and_then(|mut store| {
+            if store.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+                return Ok(None);
+            }
+            migrate::apply(&mut store.conn, store.clock.as_ref())?;
+            Ok(Some(store))
+        });
+        match writable {
+            Ok(Some(store)) => Ok(store),
+            Ok(None) => Self::read_only_store(path, clock, "the file cannot be written".into()),
+            Err(e) => match access::not_writable(&e) {
+                Some(sqlite) if path.is_file() => Self::read_only_store(
+                    path,
+                    clock,
+                    format!("the file or its folder cannot be written: {sqlite}"),
+                ),
+                _ => Err(e),
+            },
+        }
+    }
+
+    /// Keep this store's keyed checkpoints with the key `keys` holds for it (the OS keyring in the
+    /// app and the CLI): each write seals its run's head, and `verify` checks it. Without this a
+    /// store writes unkeyed and leaves checkpoints unchecked. Nothing is asked of `keys` until a
+    /// write or a `verify` needs the key.
+    pub fn with_keys(mut self, keys: Arc<dyn StoreKeys>) -> Store {
+        self.keying = keyed::Keying::new(keys);
+        self
+    }
+
+    /// Why the last write through this handle left its run unkeyed (the keyring could not be
+    /// used, the run's chain does not verify), for the host to warn about; `None` when it was
+    /// keyed, or when the store was opened without keys.
+    pub fn unkeyed_write(&self) -> Option<String> {
+        self.keying.unkeyed_write()
     }
 
     fn connect(path: &Path, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
@@ -220,12 +277,19 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
-        Ok(Store {
+        Ok(Store::with_connection(conn, clock, path))
+    }
+
+    fn with_connection(conn: Connection, clock: Arc<dyn Clock>, path: &Path) -> Store {
+        Store {
             conn,
             clock,
             path: path.to_path_buf(),
             memo: memo::Memo::default(),
-        })
+            keying: keyed::Keying::default(),
+            read_only: None,
+            tables: access::Tables::ALL,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -246,9 +310,10 @@ impl Store {
         read_events(&self.conn, run_id)
     }
 
-    /// Recompute the run's chain and report the first bad event, if any.
+    /// Recompute the run's chain and check its keyed checkpoint (with the keys given by
+    /// `with_keys`); report the first bad event, if any.
     pub fn verify(&self, run_id: &str) -> Result<Verification, StoreError> {
-        verify::verify(&self.conn, run_id)
+        verify::verify(&self.conn, &self.keying, self.tables.keyed, run_id)
     }
 }
 

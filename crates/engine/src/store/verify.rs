@@ -1,9 +1,10 @@
 //! Chain verification: recompute a run's log and name the first event that does not hold.
 //!
 //! Owns the walk (seq continuity, payload, hash, link to the previous event), the head
-//! checkpoint comparison that catches a removed last event, and the runbook source check
-//! against `run_created`. It reports; deciding what a failure means (the CLI's exit 5) is left
-//! to the caller.
+//! checkpoint comparison that catches a removed last event, the runbook source check against
+//! `run_created`, and the verdict: the chain and the run's keyed checkpoint (checked by
+//! `keyed`) together. It reports; deciding what a failure means (the CLI's exit 5) is left to
+//! the caller.
 
 use std::collections::BTreeSet;
 
@@ -11,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::keyed::{self, KeyedStatus, Keying};
 use super::{
     event_hash, read_raw_events, sha256_hex, HashInput, RawEvent, StoreError, GENESIS_HASH, RUN_CREATED,
 };
@@ -24,8 +26,11 @@ pub struct Verification {
     pub events: u64,
     /// Hash of the last event found, if any.
     pub head_hash: Option<String>,
-    /// The first bad event; `None` when the chain holds.
+    /// The first bad event; `None` when the chain holds and the keyed checkpoint does not
+    /// contradict it.
     pub first_bad: Option<Problem>,
+    /// What the run's keyed checkpoint says (only `mismatch` fails verification).
+    pub keyed: KeyedStatus,
 }
 
 /// What is wrong, and with which event.
@@ -54,13 +59,23 @@ pub enum ProblemKind {
     Checkpoint,
     /// The runbook source no longer matches the sha256 recorded when the run was created.
     Source,
+    /// The run's keyed checkpoint does not hold under this machine's key: the log (or the
+    /// checkpoint) was rewritten without it.
+    KeyedCheckpoint,
 }
 
 fn problem(seq: u64, kind: ProblemKind, message: String) -> Problem {
     Problem { seq, kind, message }
 }
 
-pub(crate) fn verify(conn: &Connection, run_id: &str) -> Result<Verification, StoreError> {
+/// A run's log as read, and the first thing wrong with its chain.
+pub(crate) struct Chain {
+    pub rows: Vec<RawEvent>,
+    pub first_bad: Option<Problem>,
+}
+
+/// Recompute the run's chain (without its keyed checkpoint).
+pub(crate) fn chain(conn: &Connection, run_id: &str) -> Result<Chain, StoreError> {
     let fail = |e| StoreError::sqlite(format!("verifying run {run_id}"), e);
     let run: Option<(i64, String, String, String)> = conn
         .query_row(
@@ -77,12 +92,32 @@ pub(crate) fn verify(conn: &Connection, run_id: &str) -> Result<Verification, St
     };
     let rows = read_raw_events(conn, run_id)?;
     let first_bad = walk(&rows, head_seq, &head_hash, &source, &source_sha);
+    Ok(Chain { rows, first_bad })
+}
+
+/// The run's chain and its keyed checkpoint. `keyed_tables`: whether the store has the keyed
+/// tables (a read-only store from before them does not).
+pub(crate) fn verify(
+    conn: &Connection,
+    keying: &Keying,
+    keyed_tables: bool,
+    run_id: &str,
+) -> Result<Verification, StoreError> {
+    let Chain { rows, first_bad } = chain(conn, run_id)?;
+    let keyed = keyed::status(conn, keying, keyed_tables, run_id, &rows)?;
+    let first_bad = first_bad.or_else(|| match &keyed {
+        KeyedStatus::Mismatch { seq, reason } => {
+            Some(problem(*seq, ProblemKind::KeyedCheckpoint, reason.clone()))
+        }
+        _ => None,
+    });
     Ok(Verification {
         run_id: run_id.to_string(),
-        ok: first_bad.is_none(),
+        ok: first_bad.is_none() && !keyed.is_mismatch(),
         events: rows.len() as u64,
         head_hash: rows.last().map(|r| r.hash.clone()),
         first_bad,
+        keyed,
     })
 }
 
