@@ -13,6 +13,7 @@ mod error;
 mod file;
 pub mod identity;
 mod layout;
+pub mod pem;
 pub mod record;
 mod render;
 mod sign;
