@@ -29,7 +29,9 @@ pub use error::{Error, Result};
 pub use file::{check_target, write_archive};
 pub use identity::{Identity, IdentityStore, KeyringIdentityStore, MemoryIdentityStore, PemPair, Subject};
 pub use record::{Manifest, Record};
-pub use verify::{open, open_with, read_file, verify, Check, Contents, LimitError, Limits, Opened, Report};
+pub use verify::{
+    open, open_file, open_with, read_file, verify, Check, Contents, LimitError, Limits, Opened, Report,
+};
 
 /// How to export.
 #[derive(Debug, Clone)]
@@ -144,7 +146,7 @@ mod tests {
     #[test]
     fn an_export_that_does_not_verify_is_an_error_naming_the_failed_checks() {
         // What `export_run` would hand on if its own file failed: here, bytes that are no PDF.
-        let e = verified(verify(b"%PDF-1.7 not an archive", None)).expect_err("does not verify");
+        let e = verified(verify(b"%PDF-1.7 not an archive %%EOF", None)).expect_err("does not verify");
         assert_eq!(
             e.kind(),
             ErrorKind::Internal,

@@ -157,7 +157,6 @@ fn open(
     file: &PathBuf,
     cert: Option<&PathBuf>,
 ) -> anyhow::Result<(Report, Option<flightdeck_archive::Contents>)> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let pinned = match cert {
         Some(p) => {
             let raw = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
@@ -165,7 +164,7 @@ fn open(
         }
         None => None,
     };
-    let opened = flightdeck_archive::open(&bytes, pinned.as_deref());
+    let opened = flightdeck_archive::open_file(file, pinned.as_deref(), &Default::default())?;
     Ok((opened.report, opened.contents))
 }
 

@@ -17,6 +17,7 @@ use super::Checks;
 pub(super) struct RawSignature {
     pub a: usize,
     pub b: usize,
+    pub c: usize,
     /// The CMS alone, without the padding.
     pub cms: Vec<u8>,
 }
@@ -56,19 +57,19 @@ pub(super) fn check(
     checks: &mut Checks,
 ) -> Option<RawSignature> {
     let sig = match field {
-        Ok(f) => read(bytes, f).map(|s| (s, f.range[3])),
+        Ok(f) => read(bytes, f),
         Err(e) => Err(ByteRangeError::NoField(e.to_string())),
     };
     match &sig {
         Err(e) => checks.add("byte_range", false, e.to_string()),
-        Ok((s, c)) => checks.add(
+        Ok(s) => checks.add(
             "byte_range",
             true,
-            format!("[0 {} {} {c}]: everything but the /Contents hex", s.a, s.b),
+            format!("[0 {} {} {}]: everything but the /Contents hex", s.a, s.b, s.c),
         ),
     };
-    let end = sig.as_ref().ok().map(|(s, c)| s.b as u64 + *c as u64);
-    let whole = end == Some(bytes.len() as u64);
+    let end = sig.as_ref().ok().map(|s| s.b + s.c);
+    let whole = end == Some(bytes.len());
     checks.add(
         "no_later_revision",
         whole,
@@ -81,7 +82,7 @@ pub(super) fn check(
             None => "no valid ByteRange to compare with the file's length".to_string(),
         },
     );
-    sig.ok().map(|(s, _)| s)
+    sig.ok()
 }
 
 /// The signature `field` states, found in `bytes` where it says.
@@ -97,7 +98,7 @@ fn read(bytes: &[u8], field: &SigField) -> Result<RawSignature, ByteRangeError> 
     let a = usize::try_from(range[1]).map_err(|_| outside())?;
     let b = usize::try_from(range[2]).map_err(|_| outside())?;
     let c = usize::try_from(range[3]).map_err(|_| outside())?;
-    if !(a < b && b <= bytes.len() && b.checked_add(c).is_some()) {
+    if !(a < b && b.checked_add(c).is_some_and(|end| end <= bytes.len())) {
         return Err(outside());
     }
     if field.offset >= a {
@@ -107,7 +108,7 @@ fn read(bytes: &[u8], field: &SigField) -> Result<RawSignature, ByteRangeError> 
     if raw != field.contents {
         return Err(ByteRangeError::NotTheFieldsContents);
     }
-    Ok(RawSignature { a, b, cms })
+    Ok(RawSignature { a, b, c, cms })
 }
 
 /// The gap `bytes[a..b]`: the decoded `/Contents` (padding included) and the CMS alone.

@@ -18,6 +18,8 @@ mod limits;
 mod signature;
 mod structure;
 
+use std::path::Path;
+
 use flightdeck_engine::store::{sha256_hex, StoredEvent};
 use serde::Serialize;
 
@@ -98,6 +100,11 @@ pub fn open_with(bytes: &[u8], pinned_cert: Option<&[u8]>, limits: &Limits) -> O
         checks.add("file_size", false, e.to_string());
         return finish(checks, None, None);
     }
+    if !bytes.ends_with(EOF) {
+        // Where the signed revision ends, as Flightdeck writes it; checked first, so trailing
+        // padding or junk fails before anything is parsed or hashed.
+        return not_at_eof();
+    }
     let doc = structure::load(bytes, limits);
     let field = match &doc {
         Ok(doc) => structure::signature_field(doc),
@@ -114,6 +121,50 @@ pub fn open_with(bytes: &[u8], pinned_cert: Option<&[u8]>, limits: &Limits) -> O
         Ok(doc) => contents::read(doc, &mut Budget::new(limits), &mut checks),
     };
     finish(checks, signed, contents)
+}
+
+/// The file at `path`, verified within `limits` (`archive verify` and `show`): refused by its
+/// length before it is read when over `limits.max_file_bytes`, failed from its last bytes alone
+/// when it does not end as a signed archive does, else read whole and opened.
+pub fn open_file(path: &Path, pinned_cert: Option<&[u8]>, limits: &Limits) -> crate::Result<Opened> {
+    let len = limits::length_within(path, limits)?;
+    let ends = ends_at_eof(path, len).map_err(|source| crate::Error::File {
+        what: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !ends {
+        // Nothing else is read: a file padded to the size cap fails at once.
+        return Ok(not_at_eof());
+    }
+    Ok(open_with(&read_file(path, limits)?, pinned_cert, limits))
+}
+
+/// How every signed archive ends: the signed revision reaches the last byte.
+const EOF: &[u8] = b"%%EOF";
+
+/// The last bytes of the file at `path`, `len` bytes long, are `%%EOF`.
+fn ends_at_eof(path: &Path, len: u64) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    if len < EOF.len() as u64 {
+        return Ok(false);
+    }
+    let mut tail = [0u8; EOF.len()];
+    f.seek(SeekFrom::End(-(EOF.len() as i64)))?;
+    f.read_exact(&mut tail)?;
+    Ok(tail == EOF)
+}
+
+/// The report of a file that does not end with `%%EOF`.
+fn not_at_eof() -> Opened {
+    let mut checks = Checks(Vec::new());
+    checks.add(
+        "no_later_revision",
+        false,
+        "the file does not end with %%EOF as a signed archive does: bytes were added after the signed revision, or it was cut",
+    );
+    finish(checks, None, None)
 }
 
 /// The report over `checks`: `ok` only when every check holds.

@@ -48,11 +48,12 @@ pub(super) fn check(
     signed
 }
 
-/// sha256 of everything the ByteRange covers: the file but the `/Contents` hex.
+/// sha256 of everything the ByteRange covers: the signed revision but the `/Contents` hex
+/// (the whole file, unless something follows it, which `no_later_revision` reports).
 fn signed_digest(bytes: &[u8], s: &RawSignature) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(&bytes[..s.a]);
-    h.update(&bytes[s.b..]);
+    h.update(&bytes[s.b..s.b + s.c]);
     h.finalize().into()
 }
 
