@@ -2,6 +2,8 @@
 //! signed archives of it. Shared by the tests and the bench.
 #![allow(dead_code)]
 
+pub mod hostile;
+
 use std::sync::Arc;
 
 use flightdeck_archive::{Identity, Subject};
