@@ -341,3 +341,32 @@ pub fn der_len(bytes: &[u8]) -> Option<usize> {
     }
     Some(2 + n + len)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::Subject;
+    use time::macros::datetime;
+
+    #[test]
+    fn every_signature_sign_writes_is_low_s_and_exactly_the_canonical_container() {
+        let subject = Subject {
+            name: "Ana Ruiz".into(),
+            organisation: None,
+        };
+        let (identity, _) =
+            Identity::self_signed(&subject, datetime!(2025-01-01 00:00 UTC)).expect("identity");
+        // Half of raw ECDSA signatures are high-S: 64 low in a row is no accident.
+        for i in 0..64u8 {
+            let digest = [i; 32];
+            let der_bytes = sign(&identity, &digest).expect("sign");
+            let checked = check(&der_bytes, &digest).expect("check");
+            assert!(checked.signature_ok && checked.digest_ok && checked.signing_cert_ok);
+            assert!(
+                checked.departures.is_empty(),
+                "digest {i}: {:?}",
+                checked.departures
+            );
+        }
+    }
+}

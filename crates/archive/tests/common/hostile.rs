@@ -125,3 +125,43 @@ pub fn save(doc: &mut Document) -> Vec<u8> {
     doc.save_to(&mut out).expect("save");
     out
 }
+
+/// Where the signature's `/Contents` hex sits: the gap `[a, b)` of the signature dictionary's
+/// ByteRange (the `<` and `>` included).
+pub fn signature_gap(pdf: &[u8]) -> (usize, usize) {
+    let doc = Document::load_mem(pdf).expect("parse");
+    let range = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .find(|d| {
+            d.get(b"Type")
+                .and_then(Object::as_name)
+                .is_ok_and(|t| t == b"Sig")
+        })
+        .and_then(|d| d.get(b"ByteRange").ok()?.as_array().ok().cloned())
+        .expect("a signature dictionary with a ByteRange");
+    let n = |i: usize| range[i].as_i64().expect("an integer") as usize;
+    (n(1), n(2))
+}
+
+/// The CMS in `pdf`'s signature, without its zero padding.
+pub fn cms_of(pdf: &[u8]) -> Vec<u8> {
+    let (a, b) = signature_gap(pdf);
+    let raw = hex::decode(&pdf[a + 1..b - 1]).expect("hex");
+    // A DER SEQUENCE with a long-form length: 0x30 0x82 hi lo.
+    let len = 4 + ((raw[2] as usize) << 8 | raw[3] as usize);
+    raw[..len].to_vec()
+}
+
+/// `pdf` with `cms` in its signature's gap, zero-padded to the same length: every signed byte
+/// stays as it was.
+pub fn with_cms(pdf: &[u8], cms: &[u8]) -> Vec<u8> {
+    let (a, b) = signature_gap(pdf);
+    let mut hex = hex::encode(cms).into_bytes();
+    assert!(hex.len() <= b - a - 2, "the new CMS fits the space kept for it");
+    hex.resize(b - a - 2, b'0');
+    let mut out = pdf.to_vec();
+    out[a + 1..b - 1].copy_from_slice(&hex);
+    out
+}
