@@ -305,3 +305,38 @@ fn spec_names(spec: &Dictionary, name: &str) -> Result<(), AttachmentError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::plain_name;
+
+    #[test]
+    fn names_the_writer_makes_are_plain_and_names_that_escape_a_folder_are_not() {
+        for ok in [
+            "events.json",
+            "evidence/1.database-migration-dry-run.step.stdout.txt",
+            "evidence/9999999999.run2.stderr.txt",
+            "evidence/étape_été.stdout.txt",
+            "evidence/...stdout.txt",
+        ] {
+            assert_eq!(plain_name(ok), Ok(()), "{ok:?}");
+        }
+        for (bad, why) in [
+            ("", "empty"),
+            ("../../x", "`..` step"),
+            ("evidence/../../x", "`..` step"),
+            ("/etc/passwd", "starts at the root"),
+            ("\\\\server\\share", "starts at the root"),
+            ("evidence\\..\\x", "backslash"),
+            ("C:x", "colon"),
+            ("a//b", "empty, `.` or `..` step"),
+            ("./a", "`.`"),
+            ("a\u{1b}[2Jb", "control character"),
+            ("a\nb", "control character"),
+            ("a\u{9b}b", "control character"),
+        ] {
+            let e = plain_name(bad).expect_err(bad);
+            assert!(e.contains(why), "{bad:?}: {e}");
+        }
+    }
+}
