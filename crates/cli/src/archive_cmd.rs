@@ -122,7 +122,7 @@ fn export(ctx: &Ctx, run: &str, output: &Path, choice: &SignerChoice) -> anyhow:
 }
 
 /// `archive show`: the verification, then the run as the archive recorded it.
-fn show(ctx: &Ctx, file: &PathBuf, cert: Option<&PathBuf>) -> anyhow::Result<()> {
+fn show(ctx: &Ctx, file: &Path, cert: Option<&PathBuf>) -> anyhow::Result<()> {
     let (report, contents) = open(file, cert)?;
     let rebuilt = contents.as_ref().map(flightdeck_archive::rebuild).transpose()?;
     if ctx.json {
@@ -154,7 +154,7 @@ fn import_identity(key: &Path, cert: &Path) -> anyhow::Result<()> {
 }
 
 fn open(
-    file: &PathBuf,
+    file: &Path,
     cert: Option<&PathBuf>,
 ) -> anyhow::Result<(Report, Option<flightdeck_archive::Contents>)> {
     let pinned = match cert {
