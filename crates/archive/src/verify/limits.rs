@@ -9,9 +9,10 @@
 //! (`structure`, `attachments`).
 //!
 //! What a hostile file can make verification hold in memory is then about: the file (at most
-//! `max_file_bytes`), lopdf's objects parsed from it (a multiple of the file, streams copied
-//! once), one attachment being decompressed (up to twice `max_attachment_bytes`, the decoder's
-//! buffer doubling), and the attachments kept (at most `max_decompressed_bytes`).
+//! `max_file_bytes`), lopdf's copy of its streams (at most the file again), lopdf's objects
+//! (at most `max_tokens` of about 120 bytes, twice that while arrays grow), one attachment
+//! being decompressed (up to twice `max_attachment_bytes`, the decoder's buffer doubling), and
+//! the attachments kept (at most `max_decompressed_bytes`).
 
 use std::io::Read;
 use std::path::Path;
@@ -25,6 +26,10 @@ const MIB: usize = 1024 * 1024;
 pub struct Limits {
     /// The archive file's size, checked before it is read. Default 512 MiB.
     pub max_file_bytes: u64,
+    /// PDF tokens outside stream data, counted before the file is parsed: each becomes at most
+    /// one parsed object (about 120 bytes in lopdf). Default 1,000,000 (the M31 archive has
+    /// about 12,000).
+    pub max_tokens: usize,
     /// What one attachment (or any stream lopdf decodes while loading) decompresses to.
     /// Default 64 MiB: the event log of a 100,000-event run of the M31 runbook is about 60 MB.
     pub max_attachment_bytes: usize,
@@ -45,6 +50,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_file_bytes: 512 * MIB as u64,
+            max_tokens: 1_000_000,
             max_attachment_bytes: 64 * MIB,
             max_decompressed_bytes: 256 * MIB,
             max_objects: 100_000,
@@ -60,6 +66,8 @@ impl Default for Limits {
 pub enum LimitError {
     #[error("the file is {bytes} bytes, over the limit of {limit} (max_file_bytes)")]
     FileSize { bytes: u64, limit: u64 },
+    #[error("the file holds more than {limit} PDF tokens outside its streams (max_tokens)")]
+    Tokens { limit: usize },
     #[error("{what} decompresses to more than {limit} bytes (max_attachment_bytes)")]
     Attachment { what: String, limit: usize },
     #[error("{what} takes the attachments past {limit} bytes decompressed in all (max_decompressed_bytes)")]

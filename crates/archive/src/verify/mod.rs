@@ -17,6 +17,7 @@ mod contents;
 mod limits;
 mod signature;
 mod structure;
+mod tokens;
 
 use std::path::Path;
 
@@ -97,13 +98,17 @@ pub fn open_with(bytes: &[u8], pinned_cert: Option<&[u8]>, limits: &Limits) -> O
             bytes: bytes.len() as u64,
             limit: limits.max_file_bytes,
         };
-        checks.add("file_size", false, e.to_string());
+        checks.add("limits", false, e.to_string());
         return finish(checks, None, None);
     }
     if !bytes.ends_with(EOF) {
         // Where the signed revision ends, as Flightdeck writes it; checked first, so trailing
         // padding or junk fails before anything is parsed or hashed.
         return not_at_eof();
+    }
+    if let Err(e) = tokens::within(bytes, limits.max_tokens) {
+        checks.add("limits", false, e.to_string());
+        return finish(checks, None, None);
     }
     let doc = structure::load(bytes, limits);
     let field = match &doc {
