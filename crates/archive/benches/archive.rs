@@ -7,8 +7,8 @@
 //! verify` does it (`open_file`), default limits: a sparse 1 GiB file; 512 MiB: the archive
 //! followed by zeros up to the size cap, and the same ending with `%%EOF` (so it is read and
 //! parsed); the archive whose event log is a 500 MiB stored stream; the 5 GiB decompression
-//! bomb; the embedded files tree whose kids name itself 100,000 times. Goal: each fails in
-//! under 2 s.
+//! bomb; 16 MiB of `1 0 R` (700 MB once parsed); the embedded files tree whose kids name
+//! itself 100,000 times. Goal: each fails in under 2 s.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -64,7 +64,7 @@ type Make<'a> = Box<dyn Fn(&Path) + 'a>;
 fn hostile_files(pdf: &[u8]) {
     let dir = tempfile::tempdir_in("/var/tmp").expect("temp dir");
     let cap = Limits::default().max_file_bytes;
-    let cases: [(&str, Make); 6] = [
+    let cases: [(&str, Make); 7] = [
         (
             "1 GiB, sparse",
             Box::new(|p| sparse(p, b"%PDF-1.7\n", 1024 * MIB, b"")),
@@ -90,6 +90,10 @@ fn hostile_files(pdf: &[u8]) {
         (
             "5 GiB bomb in events.json",
             Box::new(|p| write(p, &hostile::events_bomb(pdf))),
+        ),
+        (
+            "16 MiB of references",
+            Box::new(|p| write(p, &hostile::dense_references(pdf, 16 * MIB as usize / 6))),
         ),
         (
             "tree whose kids name itself 100,000 times",

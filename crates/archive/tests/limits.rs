@@ -1,5 +1,6 @@
 //! Bounded parsing: files built from the attack round's recipes (a 5 GiB decompression bomb in
-//! the event log, an embedded files tree whose kids name itself 100,000 times, a 1 GiB file)
+//! the event log, an embedded files tree whose kids name itself 100,000 times, a 1 GiB file;
+//! and 16 MiB of references, which lopdf would make 700 MB of)
 //! fail on the limit they hit, named, in the library and through `flightdeck archive verify`
 //! and `show`, the latter under an address-space limit of 256 MiB over the binary's own need.
 //! How fast they fail is the bench's (`benches/archive.rs`), not a test's.
@@ -26,6 +27,12 @@ fn archive() -> &'static [u8] {
 fn bomb() -> &'static [u8] {
     static ONCE: OnceLock<Vec<u8>> = OnceLock::new();
     ONCE.get_or_init(|| hostile::events_bomb(archive()))
+}
+
+/// 16 MiB of `1 0 R`: some 700 MB once parsed by lopdf.
+fn dense() -> &'static [u8] {
+    static ONCE: OnceLock<Vec<u8>> = OnceLock::new();
+    ONCE.get_or_init(|| hostile::dense_references(archive(), 16 * 1024 * 1024 / 6))
 }
 
 fn tree() -> &'static [u8] {
@@ -86,6 +93,22 @@ fn an_embedded_files_tree_whose_kids_name_itself_100000_times_fails_on_the_fanou
 }
 
 #[test]
+fn sixteen_mib_of_references_fail_on_the_token_limit_before_they_are_parsed() {
+    let report = open(dense(), None).report;
+    let detail = failed_on(&report, "(max_tokens)").unwrap_or_else(|all| panic!("{all}"));
+    assert_eq!(
+        detail, "limits: the file holds more than 1000000 PDF tokens outside its streams (max_tokens)",
+        "counted before lopdf makes an object of each"
+    );
+    assert_eq!(
+        report.checks.len(),
+        1,
+        "nothing else is parsed: {:?}",
+        report.checks
+    );
+}
+
+#[test]
 fn a_tree_node_that_is_its_own_kid_fails_as_a_cycle_not_a_loop() {
     let report = open(&hostile::self_referencing_tree(archive(), 1), None).report;
     let detail = failed_on(&report, "twice (a cycle").unwrap_or_else(|all| panic!("{all}"));
@@ -121,11 +144,18 @@ fn a_tree_deeper_than_the_limit_fails_on_depth() {
 fn each_limit_is_named_when_a_real_archive_is_held_to_less_than_it_needs() {
     let pdf = archive();
     assert!(open(pdf, None).report.ok, "the defaults take a real archive");
-    let cases: [(&str, Limits); 5] = [
+    let cases: [(&str, Limits); 6] = [
         (
             "max_file_bytes",
             Limits {
                 max_file_bytes: 1000,
+                ..Limits::default()
+            },
+        ),
+        (
+            "max_tokens",
+            Limits {
+                max_tokens: 1000,
                 ..Limits::default()
             },
         ),
@@ -204,13 +234,15 @@ fn memory_limit() -> Option<u64> {
 }
 
 #[test]
-fn within_256_mib_over_its_baseline_the_cli_fails_the_bomb_and_the_tree_on_their_limits() {
+fn within_256_mib_over_its_baseline_the_cli_fails_the_bomb_the_tree_and_references_on_their_limits() {
     let Some(limit) = memory_limit() else { return };
     let dir = tempfile::tempdir().expect("dir");
-    for (file, bytes, named) in [
+    let files = [
         ("bomb.pdf", bomb(), "max_attachment_bytes"),
         ("tree.pdf", tree(), "max_tree_fanout"),
-    ] {
+        ("dense.pdf", dense(), "max_tokens"),
+    ];
+    for (file, bytes, named) in files {
         let path = write(dir.path(), file, bytes);
         for cmd in ["verify", "show"] {
             let out = cli_limited(limit, &["archive", cmd, &path]);

@@ -1,6 +1,7 @@
 //! Hostile archives, built at test time from a real one (no binary is committed): a
 //! decompression bomb in place of the event log, an embedded files tree that points back at
-//! itself, an attachment swapped for a large stored stream. Shared by the tests and the bench.
+//! itself, an attachment swapped for a large stored stream, an array of millions of references;
+//! and the signature's CMS taken out and put back. Shared by the tests and the bench.
 #![allow(dead_code)]
 
 use flate2::{Compress, Compression, FlushCompress};
@@ -117,6 +118,14 @@ pub fn self_referencing_tree(pdf: &[u8], kids: usize) -> Vec<u8> {
         .and_then(Object::as_dict_mut)
         .expect("the catalog's /Names");
     names.set("EmbeddedFiles", id);
+    save(&mut doc)
+}
+
+/// `pdf` with one more object: an array of `n` references (`1 0 R 1 0 R …`), six bytes each in
+/// the file and an object of about 120 bytes each once parsed.
+pub fn dense_references(pdf: &[u8], n: usize) -> Vec<u8> {
+    let mut doc = Document::load_mem(pdf).expect("parse");
+    doc.add_object(Object::Array(vec![Object::Reference((1, 0)); n]));
     save(&mut doc)
 }
 
