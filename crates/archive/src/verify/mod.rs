@@ -1,13 +1,16 @@
 //! Offline verification of an archive, from the file alone.
 //!
-//! Owns the checks and their report, in this order: the signature the form's one signature
-//! field points at, read through the PDF parser within the `Limits` (`structure`), held against
-//! the raw bytes: its ByteRange covers the whole file but its `/Contents` hex and reaches the
-//! end of the file, no later revision (`byte_range`); the CMS signature, its signed attributes,
-//! that the container is exactly what Flightdeck writes, and an optional pinned certificate
-//! (`signature`); the signature field itself; the attachments, got out of the PDF within the
-//! limits (`attachments`), the manifest and each attachment's sha256 (`contents`); and the
-//! embedded event log's hash chain, recomputed with the store's own canonical hashing
+//! Owns the checks and their report, in this order. First what verifying may cost (`limits`,
+//! `tokens`): a file over the size cap is refused by its length unread (`open_file`), one not
+//! ending in `%%EOF` fails from its last bytes, one with more tokens than lopdf should turn into
+//! objects fails before it is parsed. Then the signature the form's one signature field points
+//! at, read through the PDF parser (`structure`), held against the raw bytes: its ByteRange
+//! covers the whole file but its `/Contents` hex and reaches the end of the file, no later
+//! revision (`byte_range`); the CMS signature, its signed attributes, that the container is
+//! exactly what Flightdeck writes, and an optional pinned certificate (`signature`); the
+//! signature field itself; the attachments, got out of the PDF within the limits
+//! (`attachments`), the manifest and each attachment's sha256 (`contents`); and the embedded
+//! event log's hash chain, recomputed with the store's own canonical hashing
 //! (`flightdeck_engine::store::event_hash`), against the head the manifest states (`chain`).
 
 mod attachments;
