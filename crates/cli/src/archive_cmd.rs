@@ -331,7 +331,6 @@ fn trust_cmd(ctx: &Ctx, cmd: TrustCmd) -> anyhow::Result<()> {
 
 /// Read and check `file` against what the reviewer trusts.
 fn review(ctx: &Ctx, file: &Path, args: &AnchorArgs) -> anyhow::Result<Reviewed> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let cert = |p: &PathBuf| -> anyhow::Result<Vec<u8>> {
         let raw = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
         identity::parse_certificate(&raw).with_context(|| p.display().to_string())
@@ -345,7 +344,11 @@ fn review(ctx: &Ctx, file: &Path, args: &AnchorArgs) -> anyhow::Result<Reviewed>
         signers,
         ca: args.ca.as_ref().map(cert).transpose()?,
     };
-    Ok(flightdeck_archive::review(&bytes, &anchors))
+    Ok(flightdeck_archive::review_file(
+        file,
+        &anchors,
+        &flightdeck_archive::Limits::default(),
+    )?)
 }
 
 fn verdict(reviewed: &Reviewed, file: &Path) -> anyhow::Result<()> {
