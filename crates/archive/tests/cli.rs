@@ -1,6 +1,7 @@
 //! `flightdeck archive verify --cert` with the signer's certificate as reviewers get it: as
 //! `openssl pkcs7 -print_certs` prints it from the archive's own signature (`subject=` and
-//! `issuer=` lines before the PEM block, which `--cert` used to refuse).
+//! `issuer=` lines before the PEM block, which `--cert` used to refuse); and a crafted manifest
+//! whose ids carry escape sequences, printed escaped.
 
 mod common;
 
@@ -76,4 +77,65 @@ fn a_certificate_printed_by_openssl_pkcs7_with_text_before_it_pins_the_signer() 
 fn pem_of(der: &[u8]) -> String {
     use der::pem::{encode_string, LineEnding};
     encode_string("CERTIFICATE", LineEnding::LF, der).expect("PEM")
+}
+
+/// The attack round's recipe, with no key: the manifest's archive and run ids rewritten to clear
+/// the line, print a passing check and a verdict, and recolour what follows. The file fails (exit
+/// 5), and nothing of it reaches the terminal raw: each escape is shown, on the manifest's line.
+#[test]
+fn a_manifest_whose_ids_carry_escape_sequences_prints_them_escaped() {
+    let cli = Cli::new();
+    assert!(
+        flightdeck_testsupport::cli::binary().exists(),
+        "build the CLI first (cargo build -p flightdeck-cli)"
+    );
+    let pdf = common::export(&common::m31_run(), &common::identity());
+    let doc = lopdf::Document::load_mem(&pdf).expect("parse");
+    let id = hostile::attachment_stream(&doc, "manifest.json");
+    let stream = doc
+        .get_object(id)
+        .and_then(lopdf::Object::as_stream)
+        .expect("stream");
+    let raw = stream
+        .decompressed_content()
+        .unwrap_or_else(|_| stream.content.clone());
+    let mut manifest: serde_json::Value = serde_json::from_slice(&raw).expect("manifest JSON");
+    let forged = "\u{1b}[2K\rok   event_chain          forged\narchive verified\u{1b}[8m";
+    manifest["archive_id"] = forged.into();
+    manifest["run_id"] = "\u{9b}31m\u{202e}".into();
+    let body = serde_json::to_vec(&manifest).expect("encode");
+    let crafted = hostile::with_attachment(
+        &pdf,
+        "manifest.json",
+        lopdf::Stream::new(lopdf::dictionary! { "Type" => "EmbeddedFile" }, body),
+    );
+    let file = cli.write("crafted.pdf", crafted);
+    let out = cli.exits(
+        exit::VERIFY_FAILED,
+        ["archive", "verify", file.to_str().expect("UTF-8 temp path")],
+    );
+    let text = String::from_utf8(out.stdout.clone()).expect("UTF-8");
+    for c in ['\u{1b}', '\r', '\u{9b}', '\u{202e}'] {
+        assert!(!text.contains(c), "{c:?} reached the terminal: {text:?}");
+    }
+    let line = text
+        .lines()
+        .find(|l| l.contains("manifest"))
+        .unwrap_or_else(|| panic!("a manifest line: {text}"));
+    assert!(
+        line.contains(r"archive \u{1b}[2K\rok   event_chain          forged\narchive verified\u{1b}[8m of run \u{9b}31m\u{202e}"),
+        "the ids are shown escaped on the manifest's own line: {line}"
+    );
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.starts_with("ok   event_chain          forged")),
+        "{text}"
+    );
+    assert!(!text.lines().any(|l| l == "archive verified"), "{text}");
+    assert!(
+        text.trim_end().ends_with("ARCHIVE DOES NOT VERIFY"),
+        "{}",
+        streams(&out)
+    );
 }
