@@ -289,3 +289,40 @@ fn a_1_gib_file_is_refused_by_the_cli_from_its_length_alone() {
         );
     }
 }
+
+/// A file padded with zeros up to the size cap and ending in `%%EOF` used to be read and parsed
+/// whole before it failed; its tail alone (no `startxref`, or one pointing at zeros) now fails it,
+/// while the real archive's tail holds.
+#[test]
+fn a_file_ending_in_eof_after_zeros_fails_on_its_tail_before_it_is_read() {
+    use flightdeck_archive::{open_file, Limits};
+    let dir = tempfile::tempdir().expect("dir");
+    let real = write(dir.path(), "real.pdf", archive());
+    let opened = open_file(Path::new(&real), None, &Limits::default()).expect("opens");
+    assert!(opened.report.ok, "{:?}", opened.report.checks);
+
+    let mut padded = archive().to_vec();
+    padded.resize(padded.len() + 4 * MIB as usize, 0);
+    padded.extend_from_slice(b"%%EOF");
+    let padded = write(dir.path(), "padded.pdf", &padded);
+    let mut pointing = archive().to_vec();
+    pointing.resize(pointing.len() + MIB as usize, 0);
+    pointing.extend_from_slice(b"startxref\n1000\n%%EOF");
+    let pointing = write(dir.path(), "pointing.pdf", &pointing);
+    for (file, why) in [
+        (padded, "no startxref before the final %%EOF"),
+        (pointing, "startxref 1000 points at no cross-reference section"),
+    ] {
+        let report = open_file(Path::new(&file), None, &Limits::default())
+            .expect("opens")
+            .report;
+        let names: Vec<&str> = report.checks.iter().map(|c| c.name).collect();
+        assert_eq!(
+            names,
+            ["structure"],
+            "only the tail was looked at: {:?}",
+            report.checks
+        );
+        assert!(report.checks[0].detail.contains(why), "{:?}", report.checks);
+    }
+}

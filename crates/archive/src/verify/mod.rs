@@ -148,6 +148,20 @@ pub fn open_file(path: &Path, pinned_cert: Option<&[u8]>, limits: &Limits) -> cr
         // Nothing else is read: a file padded to the size cap fails at once.
         return Ok(not_at_eof());
     }
+    let tail = tail_problem(path, len).map_err(|source| crate::Error::File {
+        what: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if let Some(why) = tail {
+        let mut checks = Checks(Vec::new());
+        checks.add(
+            "structure",
+            false,
+            format!("not a PDF revision as a signed archive ends: {why}"),
+        );
+        return Ok(finish(checks, None, None));
+    }
     Ok(open_with(&read_file(path, limits)?, pinned_cert, limits))
 }
 
@@ -156,15 +170,50 @@ const EOF: &[u8] = b"%%EOF";
 
 /// The last bytes of the file at `path`, `len` bytes long, are `%%EOF`.
 fn ends_at_eof(path: &Path, len: u64) -> std::io::Result<bool> {
+    Ok(read_at(path, len.saturating_sub(EOF.len() as u64), EOF.len())? == EOF)
+}
+
+/// Up to `n` bytes of the file at `path` from `offset`.
+fn read_at(path: &Path, offset: u64, n: usize) -> std::io::Result<Vec<u8>> {
     use std::io::{Read, Seek, SeekFrom};
     let mut f = std::fs::File::open(path)?;
-    if len < EOF.len() as u64 {
-        return Ok(false);
-    }
-    let mut tail = [0u8; EOF.len()];
-    f.seek(SeekFrom::End(-(EOF.len() as i64)))?;
-    f.read_exact(&mut tail)?;
-    Ok(tail == EOF)
+    f.seek(SeekFrom::Start(offset))?;
+    let mut buf = Vec::with_capacity(n);
+    f.take(n as u64).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Why the file's tail is not that of a PDF revision, read from its last KiB and the 32 bytes
+/// its `startxref` points at: a file padded to the size cap (or any non-PDF ending in `%%EOF`)
+/// fails here, before the whole file is read. `None` when the tail holds together.
+fn tail_problem(path: &Path, len: u64) -> std::io::Result<Option<String>> {
+    let tail = read_at(path, len.saturating_sub(1024), 1024)?;
+    let Some(at) = tail.windows(9).rposition(|w| w == b"startxref") else {
+        return Ok(Some("no startxref before the final %%EOF".into()));
+    };
+    let digits: String = tail[at + 9..]
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take_while(|b| b.is_ascii_digit())
+        .map(|&b| char::from(b))
+        .collect();
+    let Some(offset) = digits.parse::<u64>().ok().filter(|&o| o < len) else {
+        return Ok(Some(format!(
+            "startxref `{digits}` is not an offset inside the file"
+        )));
+    };
+    let head = read_at(path, offset, 32)?;
+    let text = String::from_utf8_lossy(&head);
+    let classic = text.starts_with("xref");
+    let mut words = text.split_ascii_whitespace();
+    let stream = words
+        .next()
+        .is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()))
+        && words
+            .next()
+            .is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()))
+        && words.next().is_some_and(|w| w.starts_with("obj"));
+    Ok((!classic && !stream).then(|| format!("startxref {offset} points at no cross-reference section")))
 }
 
 /// The report of a file that does not end with `%%EOF`.
