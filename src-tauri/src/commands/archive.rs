@@ -212,22 +212,6 @@ pub async fn export_archive(
             done: total - 1,
             total,
         });
-        if !exported.report.ok {
-            let failed: Vec<&str> = exported
-                .report
-                .checks
-                .iter()
-                .filter(|c| !c.ok)
-                .map(|c| c.name)
-                .collect();
-            return Err(IpcError::new(
-                ErrorCode::Integrity,
-                format!(
-                    "the signed archive does not verify ({}); nothing was written",
-                    failed.join(", ")
-                ),
-            ));
-        }
         flightdeck_archive::write_archive(&path, &exported.pdf).map_err(IpcError::from)?;
         let fingerprint = exported.report.signer_cert_sha256.clone().unwrap_or_default();
         Ok(ExportedArchive {
