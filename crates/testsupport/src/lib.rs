@@ -10,6 +10,8 @@
 //! - [`store`] (feature `engine`): a store with a run started in it.
 //! - [`probe`] (feature `engine`): a probe spec from a one-step runbook, and running it.
 //! - [`leak`]: looking for a secret where it must not be (bytes, the store's files).
+//! - [`prometheus`] (feature `prometheus`): a real Prometheus scraping a target every second,
+//!   stopped on drop.
 //!
 //! It is a dev-dependency only: nothing the engine, the CLI, the archive or the app ships depends
 //! on it. It leaves each crate's own fixtures (the archive's finished M31 run, the app's mock
@@ -23,5 +25,7 @@ pub mod sandbox;
 pub mod cli;
 #[cfg(feature = "engine")]
 pub mod probe;
+#[cfg(feature = "prometheus")]
+pub mod prometheus;
 #[cfg(feature = "engine")]
 pub mod store;
