@@ -28,7 +28,7 @@ pub enum SignalsCmd {
     Show {
         env: String,
         /// How far back (`15m`, `1h`, `6h`, `1d`).
-        #[arg(long, default_value = "1h")]
+        #[arg(long, default_value = "1h", value_parser = range_arg)]
         range: String,
         #[command(flatten)]
         vars: Vars,
@@ -151,6 +151,14 @@ pub fn slo(ctx: &Ctx, cmd: SloCmd) -> anyhow::Result<()> {
             critical.join("; ")
         ))
         .into())
+    }
+}
+
+/// `--range`: a duration of at least a second (a usage error otherwise, exit 2).
+fn range_arg(s: &str) -> Result<String, String> {
+    match signals::parse_duration(s) {
+        Some(secs) if secs > 0 => Ok(s.trim().to_owned()),
+        _ => Err(format!("`{s}` is not a duration (15m, 1h, 6h, 1d)")),
     }
 }
 
