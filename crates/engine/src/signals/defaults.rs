@@ -38,96 +38,38 @@ fn prom(name: &str, label: &str, class: Class, unit: Unit, query: String) -> Sig
 /// The default signals of `target` (Prometheus ones only when it has a Prometheus).
 pub fn signals(target: &Target) -> Vec<Signal> {
     use Class::*;
+    use Unit::*;
     let http = "http_request_duration_seconds";
-    let mut out = vec![
-        prom(
-            "latency_p50",
-            "Latency P50",
-            Latency,
-            Unit::Seconds,
-            quantile("0.5", http),
-        ),
-        prom(
-            "latency_p95",
-            "Latency P95",
-            Latency,
-            Unit::Seconds,
-            quantile("0.95", http),
-        ),
-        prom(
-            "latency_p99",
-            "Latency P99",
-            Latency,
-            Unit::Seconds,
-            quantile("0.99", http),
-        ),
-        prom(
-            "db_latency_p95",
-            "DB latency P95",
-            Latency,
-            Unit::Seconds,
-            quantile("0.95", "db_query_duration_seconds"),
-        ),
-        prom(
-            "requests_per_second",
-            "Requests/s",
-            Traffic,
-            Unit::PerSecond,
-            "sum(rate(http_requests_total[$window]))".into(),
-        ),
-        prom(
-            "active_users",
-            "Active users",
-            Traffic,
-            Unit::Count,
-            "max(active_users)".into(),
-        ),
-        prom(
-            "errors_4xx",
-            "4xx rate",
-            Errors,
-            Unit::Ratio,
-            share("status=~\"4..\"", ""),
-        ),
-        prom(
-            "errors_5xx",
-            "5xx rate",
-            Errors,
-            Unit::Ratio,
-            share("status=~\"5..\"", ""),
-        ),
-        prom(
-            "payment_success",
-            "Payment success",
-            Errors,
-            Unit::Ratio,
-            format!(
-                "sum(rate(http_requests_total{{{PAYMENTS},status!~\"5..\"}}[$window])) / \
-                 sum(rate(http_requests_total{{{PAYMENTS}}}[$window]))"
-            ),
-        ),
-        prom(
-            "cpu",
-            "CPU",
-            Saturation,
-            Unit::Ratio,
-            "max(process_cpu_ratio)".into(),
-        ),
-        prom(
-            "memory",
-            "Memory",
-            Saturation,
-            Unit::Ratio,
-            "max(process_memory_ratio)".into(),
-        ),
-        prom(
+    let payments = format!(
+        "sum(rate(http_requests_total{{{PAYMENTS},status!~\"5..\"}}[$window])) / \
+         sum(rate(http_requests_total{{{PAYMENTS}}}[$window]))"
+    );
+    // One row a signal: name, label, class, unit, query.
+    #[rustfmt::skip]
+    let rows = [
+        ("latency_p50", "Latency P50", Latency, Seconds, quantile("0.5", http)),
+        ("latency_p95", "Latency P95", Latency, Seconds, quantile("0.95", http)),
+        ("latency_p99", "Latency P99", Latency, Seconds, quantile("0.99", http)),
+        ("db_latency_p95", "DB latency P95", Latency, Seconds, quantile("0.95", "db_query_duration_seconds")),
+        ("requests_per_second", "Requests/s", Traffic, PerSecond, "sum(rate(http_requests_total[$window]))".into()),
+        ("active_users", "Active users", Traffic, Count, "max(active_users)".into()),
+        ("errors_4xx", "4xx rate", Errors, Ratio, share("status=~\"4..\"", "")),
+        ("errors_5xx", "5xx rate", Errors, Ratio, share("status=~\"5..\"", "")),
+        ("payment_success", "Payment success", Errors, Ratio, payments),
+        ("cpu", "CPU", Saturation, Ratio, "max(process_cpu_ratio)".into()),
+        ("memory", "Memory", Saturation, Ratio, "max(process_memory_ratio)".into()),
+        (
             "db_connections",
             "DB connections (in use / max)",
             Saturation,
-            Unit::Ratio,
+            Ratio,
             "sum(rate(db_connections_busy_seconds_total[$window])) / max(db_connections_max)".into(),
         ),
     ];
+    let mut out: Vec<Signal> = rows
+        .into_iter()
+        .map(|(name, label, class, unit, query)| prom(name, label, class, unit, query))
+        .collect();
     if target.prometheus.is_none() {
         out.clear();
     }

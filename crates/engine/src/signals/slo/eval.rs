@@ -204,8 +204,26 @@ fn judge(
         },
         Data::NoData { reason } => Data::NoData { reason },
     };
-    let (tq, tdata) = threshold;
-    let tdata = match tdata {
+    let (state, reason) = decide(&pairs);
+    SloStatus {
+        slo: slo.clone(),
+        state,
+        reason,
+        at,
+        threshold: threshold_check(target, slo, unit, threshold),
+        pairs,
+        budget,
+    }
+}
+
+/// The runbook's own check: the signal's latest value over the SLO's window against its threshold.
+fn threshold_check(
+    target: &Target,
+    slo: &Slo,
+    unit: Unit,
+    (query, data): (String, Data<Point>),
+) -> ThresholdCheck {
+    let data = match data {
         Data::NoData { reason } => Data::NoData {
             reason: format!(
                 "SLO `{}` of environment `{}`, signal `{}`: {reason}",
@@ -214,25 +232,16 @@ fn judge(
         },
         ok => ok,
     };
-    let met = tdata.ok().map(|p| slo.op.holds(p.v, slo.threshold));
-    let (state, reason) = decide(&pairs);
-    SloStatus {
-        slo: slo.clone(),
-        state,
-        reason,
-        at,
-        threshold: ThresholdCheck {
-            signal: slo.signal.clone(),
-            query: tq,
-            window_s: slo.window_s,
-            op: slo.op,
-            threshold: slo.threshold,
-            unit,
-            data: tdata,
-            met,
-        },
-        pairs,
-        budget,
+    let met = data.ok().map(|p| slo.op.holds(p.v, slo.threshold));
+    ThresholdCheck {
+        signal: slo.signal.clone(),
+        query,
+        window_s: slo.window_s,
+        op: slo.op,
+        threshold: slo.threshold,
+        unit,
+        data,
+        met,
     }
 }
 
