@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection, Row};
 use tokio_util::sync::CancellationToken;
@@ -18,6 +18,9 @@ use super::model::{Data, Point, Points, SeriesResult, Signal, SourceKind, ValueR
 use super::{promql_duration, Target, MAX_POINTS};
 use crate::probe::prom_api::{self, At, Auth, Series};
 use crate::probe::CONNECT_TIMEOUT;
+
+/// Rows a SQL signal may answer at most (as many as a Prometheus range has points).
+const MAX_ROWS: usize = MAX_POINTS as usize;
 
 /// Queries in flight at once against one source.
 const CONCURRENCY: usize = 8;
@@ -269,25 +272,31 @@ async fn rows(
         .execute(&mut *conn)
         .await
         .map_err(|e| e.to_string())?;
-    let rows = sqlx::query(sqlx::AssertSqlSafe(query.to_owned()))
+    let rejected = |e: sqlx::Error| match &e {
+        sqlx::Error::Database(d) => format!("Postgres rejected the query: {}", d.message()),
+        _ => e.to_string(),
+    };
+    // Read row by row: at most MAX_POINTS rows (two float8 each) are ever held, whatever the
+    // query answers — the SQL source's size cap.
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(query.to_owned()))
         .bind(start as f64)
         .bind(end as f64)
         .bind(f64::from(step))
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) => format!("Postgres rejected the query: {}", d.message()),
-            _ => e.to_string(),
-        })?;
-    rows.iter()
-        .map(|r| {
-            let t: f64 = r.try_get(0).map_err(|e| format!("column 1 (t, float8): {e}"))?;
-            let v: Option<f64> = r
-                .try_get(1)
-                .map_err(|e| format!("column 2 (value, float8): {e}"))?;
-            Ok((t, v.unwrap_or(f64::NAN)))
-        })
-        .collect()
+        .fetch(&mut *conn);
+    let mut out = Vec::new();
+    while let Some(r) = rows.try_next().await.map_err(rejected)? {
+        if out.len() >= MAX_ROWS {
+            return Err(format!(
+                "the query answers more than {MAX_ROWS} rows: answer one row per step ($3 seconds)"
+            ));
+        }
+        let t: f64 = r.try_get(0).map_err(|e| format!("column 1 (t, float8): {e}"))?;
+        let v: Option<f64> = r
+            .try_get(1)
+            .map_err(|e| format!("column 2 (value, float8): {e}"))?;
+        out.push((t, v.unwrap_or(f64::NAN)));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

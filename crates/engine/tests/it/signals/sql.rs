@@ -1,7 +1,8 @@
 //! SQL signals through sqlx against a real Postgres (`.ci/services.sh`): the sandbox, on a fresh
 //! database of that Postgres, records its synthetic payments, and the golden set's
-//! `payment_success_db` reads their success share per step; a query Postgres rejects and one
-//! that outlives the deadline are no data naming the signal and the environment.
+//! `payment_success_db` reads their success share per step; a query Postgres rejects, one that
+//! answers 50,000 rows (over the 11,000-row cap) and one that outlives the deadline are no data
+//! naming the signal and the environment.
 
 use std::time::{Duration, Instant};
 
@@ -48,6 +49,10 @@ async fn payment_success_reads_from_postgres_through_sql() {
                 "latency seconds sql: SELECT extract(epoch FROM now())::float8, 1.0::float8 FROM pg_sleep(5)",
             ),
             ("SIGNAL_BROKEN", "errors ratio sql: SELECT t, FROM nowhere"),
+            (
+                "SIGNAL_ROWS",
+                "traffic count sql: SELECT g::float8, 1.0::float8 FROM generate_series(1, 50000) g",
+            ),
         ],
         &[],
     );
@@ -55,7 +60,7 @@ async fn payment_success_reads_from_postgres_through_sql() {
     let names: Vec<&str> = list.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(
         names,
-        ["payment_success_db", "broken", "slow"],
+        ["payment_success_db", "broken", "rows", "slow"],
         "no Prometheus: SQL signals only"
     );
     assert!(list.iter().all(|s| s.source == SourceKind::Sql));
@@ -87,7 +92,12 @@ async fn payment_success_reads_from_postgres_through_sql() {
             && broken.contains("Postgres rejected"),
         "{broken}"
     );
-    let slow = got[1].data.reason().expect("over the deadline");
+    let rows = got[1].data.reason().expect("over the row cap");
+    assert!(
+        rows.contains("signal `rows` of environment `staging-eu`") && rows.contains("more than 11000 rows"),
+        "{rows}"
+    );
+    let slow = got[2].data.reason().expect("over the deadline");
     assert!(
         slow.contains("signal `slow` of environment `staging-eu`")
             && (slow.contains("within 2") || slow.contains("statement timeout")),
