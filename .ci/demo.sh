@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # `make demo`: the desktop app on the bundled M31 runbook against the local sandbox.
-# Starts `flightdeck sandbox` in the background (when this CLI has it), opens (or creates) the
-# demo run in the store (FLIGHTDECK_STORE, or the CLI's default), and opens the app on it.
+# Starts `flightdeck sandbox` in the background (when this CLI has it) and a Prometheus
+# (Debian's `prometheus`) scraping it every second on 127.0.0.1:9090, where the sandbox
+# environment's PROMETHEUS_URL points (FLIGHTDECK_DEMO_PROMETHEUS_PORT for another port; the demo
+# store's sandbox environment is then told so), so the golden signals are live from the first
+# minute; opens (or creates) the demo run in the store (FLIGHTDECK_STORE, or the CLI's default),
+# and opens the app on it.
 # Without a display it runs under Xvfb for FLIGHTDECK_DEMO_SECONDS (default 8) and saves a
 # screenshot instead. Everything it started is stopped with SIGTERM when the app closes.
 set -euo pipefail
@@ -14,8 +18,20 @@ store_args=()
 [ -n "${FLIGHTDECK_STORE:-}" ] && store_args=(--store "$FLIGHTDECK_STORE")
 
 sandbox_pid=
-cleanup() { [ -n "$sandbox_pid" ] && kill -TERM "$sandbox_pid" 2>/dev/null || true; }
+prom_pid=
+prom_dir=
+cleanup() {
+  [ -n "$sandbox_pid" ] && kill -TERM "$sandbox_pid" 2>/dev/null || true
+  if [ -n "$prom_pid" ]; then
+    kill -TERM "$prom_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$prom_pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  [ -n "$prom_dir" ] && rm -rf "$prom_dir"
+  return 0
+}
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 if "$cli" sandbox --help >/dev/null 2>&1; then
   log=$(mktemp /tmp/flightdeck-sandbox.XXXXXX.log)
   "$cli" sandbox >"$log" 2>&1 &
@@ -23,6 +39,28 @@ if "$cli" sandbox --help >/dev/null 2>&1; then
   echo "sandbox: started (pid $sandbox_pid, log $log)"
 else
   echo "sandbox: this CLI has no \`sandbox\` command yet; the run opens without a target"
+fi
+
+# Prometheus scraping the sandbox every second (its data in a temp dir, removed at the end).
+prom_port=${FLIGHTDECK_DEMO_PROMETHEUS_PORT:-9090}
+if ! command -v prometheus >/dev/null; then
+  echo "prometheus: not installed (.ci/deps.sh installs it); the Signals view shows no data"
+elif (exec 3<>"/dev/tcp/127.0.0.1/$prom_port") 2>/dev/null; then
+  echo "prometheus: 127.0.0.1:$prom_port is already in use; the demo reads whatever answers there" \
+    "(FLIGHTDECK_DEMO_PROMETHEUS_PORT picks another port)"
+else
+  prom_dir=$(mktemp -d /tmp/flightdeck-demo-prometheus.XXXXXX)
+  printf '%s\n' 'global:' '  scrape_interval: 1s' '  scrape_timeout: 1s' '  evaluation_interval: 1s' \
+    'scrape_configs:' '  - job_name: sandbox' '    static_configs:' \
+    "      - targets: ['127.0.0.1:8731']" >"$prom_dir/prometheus.yml"
+  prometheus --config.file="$prom_dir/prometheus.yml" --storage.tsdb.path="$prom_dir/data" \
+    --web.listen-address="127.0.0.1:$prom_port" >"$prom_dir/prometheus.log" 2>&1 &
+  prom_pid=$!
+  echo "prometheus: started on http://127.0.0.1:$prom_port scraping the sandbox every second" \
+    "(pid $prom_pid, log $prom_dir/prometheus.log)"
+  if [ "$prom_port" != 9090 ]; then
+    "$cli" "${store_args[@]}" env set-var sandbox PROMETHEUS_URL "http://127.0.0.1:$prom_port" >/dev/null
+  fi
 fi
 
 run=$("$cli" "${store_args[@]}" --json run list | node -e '

@@ -3,7 +3,11 @@
 #   - a throwaway Postgres on 127.0.0.1:$FLIGHTDECK_TEST_PG_PORT (default 54329) in a temp dir,
 #     exported as FLIGHTDECK_TEST_PG_URL;
 #   - a private D-Bus session with an unlocked gnome-keyring (Secret Service), so keyring tests
-#     never touch the user's own keyring.
+#     never touch the user's own keyring;
+#   - Prometheus (Debian's `prometheus`, exported as FLIGHTDECK_TEST_PROMETHEUS): every test that
+#     needs one starts its own from there, scraping the sandbox that test started, through
+#     flightdeck_testsupport::prometheus (1 s scrapes, a temp dir, killed on drop). One shared
+#     Prometheus would mix the sandboxes of tests running side by side in one set of series.
 # Everything started here is stopped with SIGTERM when the command ends, however it ends.
 #   .ci/services.sh command [args...]
 set -euo pipefail
@@ -53,6 +57,18 @@ fi
 pg_pid=$(head -n1 "$pgdata/postmaster.pid")
 export FLIGHTDECK_TEST_PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
 echo "postgres: $FLIGHTDECK_TEST_PG_URL (pid $pg_pid)"
+
+# Prometheus for the tests that start one. Missing: under CI that is a broken setup (.ci/deps.sh
+# installs it); elsewhere those tests skip.
+if prom=$(command -v prometheus); then
+  export FLIGHTDECK_TEST_PROMETHEUS=$prom
+  echo "prometheus: $prom ($("$prom" --version 2>&1 | head -n1)), one per test that needs it"
+elif [ -n "${CI:-}" ]; then
+  echo "error: prometheus not found (run .ci/deps.sh)" >&2
+  exit 1
+else
+  echo "prometheus: not installed; the tests that need it are skipped (.ci/deps.sh installs it)"
+fi
 
 # The keyring daemon keeps its files in the temp dir, and stops with the private bus.
 mkdir -m 700 "$work/keyring"

@@ -12,6 +12,7 @@ mod decisions;
 mod runbook;
 mod runs;
 mod sandbox;
+mod signals;
 mod signoffs;
 mod store;
 mod writes;
