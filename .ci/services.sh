@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run a command next to the real services the tests use, then stop them:
-#   - a throwaway Postgres on 127.0.0.1:$FLIGHTDECK_TEST_PG_PORT (default 54329) in a temp dir,
+#   - a throwaway Postgres on 127.0.0.1:$FLIGHTDECK_TEST_PG_PORT (default 25432) in a temp dir,
 #     exported as FLIGHTDECK_TEST_PG_URL;
 #   - a private D-Bus session with an unlocked gnome-keyring (Secret Service), so keyring tests
 #     never touch the user's own keyring;
@@ -17,7 +17,8 @@ if [ -n "${FLIGHTDECK_SERVICES_DIR:-}" ] && [ -d "$FLIGHTDECK_SERVICES_DIR" ] &&
   exec "$@"
 fi
 
-port=${FLIGHTDECK_TEST_PG_PORT:-54329}
+# Below Linux's ephemeral range (32768-60999), so no outgoing connection of a test can hold it.
+port=${FLIGHTDECK_TEST_PG_PORT:-25432}
 work=$(mktemp -d /tmp/flightdeck-services.XXXXXX)
 pgdata=$work/pg
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)

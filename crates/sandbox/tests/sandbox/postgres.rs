@@ -1,4 +1,4 @@
-//! The scenarios again, on Postgres (`FLIGHTDECK_TEST_PG_URL`, e.g. `postgres://postgres@127.0.0.1:54329/postgres`).
+//! The scenarios again, on Postgres (`FLIGHTDECK_TEST_PG_URL`, e.g. `postgres://postgres@127.0.0.1:25432/postgres`).
 //!
 //! Each scenario gets a database of its own, created here and dropped afterwards. Without the variable the
 //! test fails when `CI` is set (CI must exercise Postgres) and otherwise returns early saying why.
