@@ -74,6 +74,29 @@ pub struct ProbeEnv {
     pub clock: Arc<dyn Clock>,
     /// Working directory for shell steps and relative `git-tag` repos (default: the process's).
     pub cwd: Option<PathBuf>,
+    /// Where control steps (`flags`, `flag-toggle`, `breaker-trip`) send what they did, to be
+    /// recorded in the run as it happens; `None` outside a run (they then refuse to change
+    /// anything).
+    pub controls: Option<ControlSink>,
+}
+
+/// The run's ear for control steps: the environment they act on and a channel the run records
+/// from (`run::run_steps`).
+#[derive(Clone)]
+pub struct ControlSink {
+    pub env: String,
+    pub production: bool,
+    pub tx: tokio::sync::mpsc::UnboundedSender<ControlNote>,
+}
+
+/// What a control step reports.
+#[derive(Debug, Clone)]
+pub enum ControlNote {
+    Action(crate::controls::ControlRecord),
+    Drift {
+        adapter: String,
+        rows: Vec<crate::controls::DriftRow>,
+    },
 }
 
 impl Default for ProbeEnv {
@@ -84,6 +107,7 @@ impl Default for ProbeEnv {
             redact: Arc::new(Identity),
             clock: Arc::new(SystemClock),
             cwd: None,
+            controls: None,
         }
     }
 }

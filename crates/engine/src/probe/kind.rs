@@ -35,6 +35,9 @@ pub(crate) trait ProbeKind: Sized {
     /// A failed assertion on this subject is an HTTP status failure (`http-status`), not an
     /// assertion failure.
     const STATUS_SUBJECT: Option<&'static str> = None;
+    /// The kind always changes the target (a toggle): production runs ask before it, whatever
+    /// the annotation's `changes-target` says.
+    const CHANGES_TARGET: bool = false;
 
     /// Reads the kind's own keys (and, for some kinds, the fence's code).
     fn from_keys(keys: &mut Keys, step: &Step) -> Result<Self, AnnotationError>;
@@ -152,6 +155,13 @@ macro_rules! kinds {
                 use $crate::probe::kind::ProbeKind;
                 match self {
                     $(Kind::$variant(_) => <$spec>::STATUS_SUBJECT,)+
+                }
+            }
+
+            pub(crate) fn changes_target(&self) -> bool {
+                use $crate::probe::kind::ProbeKind;
+                match self {
+                    $(Kind::$variant(_) => <$spec>::CHANGES_TARGET,)+
                 }
             }
 

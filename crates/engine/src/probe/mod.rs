@@ -36,6 +36,9 @@ pub mod process;
 mod result;
 
 // The kinds: a module each, registered by one line each in the table.
+pub mod breaker_trip;
+pub mod flag_toggle;
+pub mod flags;
 pub mod git_tag;
 pub mod http;
 pub mod http_burst;
@@ -50,11 +53,17 @@ kind::kinds! {
     Sql(sql::SqlSpec),
     Prometheus(prometheus::PromSpec),
     GitTag(git_tag::GitTagSpec),
+    Flags(flags::FlagsSpec),
+    FlagToggle(flag_toggle::FlagToggleSpec),
+    BreakerTrip(breaker_trip::BreakerTripSpec),
 }
 
 pub use annotation::AnnotationError;
 pub use cond::{mentions, Facts, Value};
-pub use env::{Identity, MapSecrets, NoSecrets, ProbeEnv, Redact, SecretError, SecretSource, Template};
+pub use env::{
+    ControlNote, ControlSink, Identity, MapSecrets, NoSecrets, ProbeEnv, Redact, SecretError, SecretSource,
+    Template,
+};
 pub(crate) use kind::{Ctx, Failure, Observation};
 pub use output::{Excerpt, Stream, OUTPUT_CAP};
 pub use result::{

@@ -168,6 +168,10 @@ pub async fn run_steps(
         .entry("RUN_ID".into())
         .or_insert_with(|| record.id.clone());
 
+    let target = StepTarget {
+        env: record.env.clone(),
+        production,
+    };
     let mut done = Vec::new();
     for specs in by_phase(planned) {
         if cancel.is_cancelled() {
@@ -179,6 +183,7 @@ pub async fn run_steps(
             one(
                 store,
                 &record.id,
+                &target,
                 &runbook,
                 &by,
                 spec,
@@ -225,10 +230,17 @@ fn by_phase(planned: Vec<(Option<String>, Spec)>) -> Vec<Vec<Spec>> {
     phases.into_iter().map(|(_, specs)| specs).collect()
 }
 
+/// The environment a run's steps act on.
+struct StepTarget {
+    env: String,
+    production: bool,
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn one(
     store: &Mutex<Store>,
     run_id: &str,
+    target: &StepTarget,
     runbook: &Runbook,
     by: &str,
     spec: &Spec,
@@ -259,7 +271,32 @@ async fn one(
             let _ = live.send((step.clone(), ev)).await;
         }
     };
-    let (mut result, ()) = tokio::join!(probe::execute(spec, env, tx, cancel.clone()), forward);
+    // Control steps report each attempt as they make it; it is recorded at once.
+    let (ctl_tx, mut ctl_rx) = mpsc::unbounded_channel();
+    let mut env = env.clone();
+    env.controls = Some(probe::ControlSink {
+        env: target.env.clone(),
+        production: target.production,
+        tx: ctl_tx,
+    });
+    let controls = async {
+        let mut failed = None;
+        while let Some(note) = ctl_rx.recv().await {
+            if let Err(e) = append(super::control::event_of(note, &step, &target.env)) {
+                failed.get_or_insert(e);
+            }
+        }
+        failed
+    };
+    let work = async {
+        let r = probe::execute(spec, &env, tx, cancel.clone()).await;
+        env.controls = None;
+        r
+    };
+    let ((mut result, ()), ctl_failed) = tokio::join!(async { tokio::join!(work, forward) }, controls);
+    if let Some(e) = ctl_failed {
+        return Err(e);
+    }
 
     // The output lands as its own events; the finished event carries the verdicts.
     let streams = [

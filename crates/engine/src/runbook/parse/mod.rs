@@ -57,7 +57,10 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Runbook, ImportError> {
     let lines = split_lines(text);
     let mut builder = Builder::new(name, &lines);
     builder.walk(root);
-    let runbook = builder.finish(hex::encode(Sha256::digest(bytes)));
+    let mut runbook = builder.finish(hex::encode(Sha256::digest(bytes)));
+    let (expectations, warnings) = crate::controls::expect::import(text, &runbook);
+    runbook.expectations = expectations;
+    runbook.warnings.extend(warnings);
     // A malformed step annotation is the file's error, not something to find mid-cutover.
     let annotated = |s: &Step| {
         s.annotation.as_deref().is_some_and(|a| {
