@@ -39,7 +39,8 @@ Exit codes:
      not hold together; an archive that does not verify)
   6  import error (the runbook cannot be read or imported)
   7  store error (the store file cannot be opened, read or written; a read-only store refuses writes)
-  8  steps failed (`run step | section | all`: a probe failed or an expectation did not hold)
+  8  steps failed (`run step | section | all`: a probe failed or an expectation did not hold;
+     `flag set`, `breaker trip | reset`: the change failed, recorded as failed)
   9  the OS keyring cannot be used (locked, no Secret Service, no D-Bus; the message says what to do)
  10  archive intact, signer not authenticated (`archive verify | show`: the file is exactly what was
      signed, but no pinned certificate, trusted signer or --ca vouches for who signed it)";
@@ -85,6 +86,7 @@ fn kind_of(err: &anyhow::Error) -> Option<ErrorKind> {
         .or_else(|| k::<KeyringError>(err))
         .or_else(|| k::<ImportError>(err))
         .or_else(|| k::<flightdeck_archive::Error>(err))
+        .or_else(|| k::<flightdeck_engine::controls::ControlError>(err))
 }
 
 pub fn exit_code(err: &anyhow::Error) -> u8 {

@@ -5,6 +5,7 @@
 //! drawn in `render`; `exit` maps errors to the documented codes. No run logic lives here.
 
 mod archive_cmd;
+mod control_cmd;
 mod env_cmd;
 mod exit;
 mod render;
@@ -61,6 +62,12 @@ enum Command {
     /// The signed PDF archive of a run: export, verify offline, show.
     #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
     Archive(archive_cmd::ArchiveCmd),
+    /// Feature flags: list, show, set (preview, reason, confirmation, read-back, evidence).
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Flag(control_cmd::FlagCmd),
+    /// Circuit breakers: list, status, trip, reset (preview, reason, confirmation, read-back).
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Breaker(control_cmd::BreakerCmd),
 }
 
 /// What every command gets besides its own arguments.
@@ -96,6 +103,8 @@ fn main() -> ExitCode {
         Command::Env(cmd) => env_cmd::run(&ctx, cmd),
         Command::Secret(cmd) => secret_cmd::run(&ctx, cmd),
         Command::Archive(cmd) => archive_cmd::run(&ctx, cmd),
+        Command::Flag(cmd) => control_cmd::flag(&ctx, cmd),
+        Command::Breaker(cmd) => control_cmd::breaker(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
