@@ -118,6 +118,9 @@ pub struct ChangeOpts {
     /// How long --revert-if-fails watches [default: 10m].
     #[arg(long, value_name = "DURATION")]
     within: Option<String>,
+    /// The deadline of each call to the target [default: 5s].
+    #[arg(long, value_name = "DURATION")]
+    timeout: Option<String>,
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -288,7 +291,10 @@ fn change_cmd(
     what: Target,
     o: ChangeOpts,
 ) -> anyhow::Result<()> {
-    let t = target(store, env)?;
+    let mut t = target(store, env)?;
+    if let Some(d) = &o.timeout {
+        t.deadline = duration(d)?;
+    }
     if let Some(r) = &o.run {
         let rec = store.resolve_run(r)?;
         if rec.env != env {
@@ -481,7 +487,13 @@ fn report(ctx: &Ctx, r: &ControlRecord) -> anyhow::Result<()> {
         "  read back:  {back}{}",
         if r.verified { " (verified)" } else { "" }
     );
-    out!(o, "  inverse:    {}", r.inverse.describe());
+    out!(
+        o,
+        "  inverse:    {}",
+        r.inverse
+            .as_ref()
+            .map_or_else(|| "unknown".to_string(), Target::describe)
+    );
     if let Some(e) = &r.error {
         out!(o, "  error:      {e}");
     }

@@ -2,7 +2,7 @@
 //! state read back, any revert), then the flag drift table as it stood at the decision (the last
 //! `flags_checked` before `decision_recorded`, else the last one).
 
-use flightdeck_engine::controls::{ControlOutcome, ControlRecord, DriftRow};
+use flightdeck_engine::controls::{ControlOutcome, ControlRecord, DriftRow, Target};
 use flightdeck_engine::run::Event;
 use flightdeck_engine::store::StoredEvent;
 
@@ -108,7 +108,9 @@ fn action(p: &mut Pages, e: &StoredEvent, a: &ControlRecord) {
         format!(
             "from → to: {from} → {}; read back: {back}; inverse: {}",
             a.to,
-            a.inverse.describe()
+            a.inverse
+                .as_ref()
+                .map_or_else(|| "unknown".to_string(), Target::describe)
         ),
     ];
     if let Some(err) = &a.error {

@@ -159,7 +159,14 @@ pub async fn apply(
         return Err(ControlError::NeedsConfirmation { env: t.name.clone() });
     }
     let adapter = adapter_for(t, &req.target, req.adapter)?;
-    let from = read(&adapter, &req.target).await.map_err(|e| redact_err(t, e))?;
+    let from = match read(&adapter, &req.target).await {
+        Ok(f) => f,
+        // Not an attempt: the user named something that is not there.
+        Err(e @ (ControlError::UnknownFlag { .. } | ControlError::UnknownProvider { .. })) => return Err(e),
+        // The target could not be read (down, an error answer, no answer in time): recorded as
+        // a failed attempt, with nothing sent and nothing claimed.
+        Err(e) => return Ok(unreadable(t, req, &adapter, step, &e)),
+    };
     let (to, inverse) = plan(&req.target, &from)?;
     let mut record = ControlRecord {
         env: t.name.clone(),
@@ -168,7 +175,7 @@ pub async fn apply(
         reason: reason.to_string(),
         from: Some(from.clone()),
         to: to.clone(),
-        inverse,
+        inverse: Some(inverse),
         outcome: ControlOutcome::Refused,
         error: None,
         read_back: Some(from.clone()),
@@ -246,6 +253,43 @@ pub async fn apply(
         }
     }
     Ok(record)
+}
+
+/// The record of an attempt whose "from" could not be read: failed, nothing sent.
+fn unreadable(
+    t: &EnvTarget,
+    req: &ControlReq,
+    adapter: &super::Adapter,
+    step: Option<&str>,
+    e: &ControlError,
+) -> ControlRecord {
+    let to = match &req.target {
+        Target::Flag { enabled, rollout, .. } => Setting::Flag {
+            enabled: *enabled,
+            rollout: rollout.unwrap_or(if *enabled { 100 } else { 0 }),
+        },
+        Target::Breaker { action, .. } => Setting::Breaker {
+            state: action.state().to_string(),
+        },
+    };
+    ControlRecord {
+        env: t.name.clone(),
+        adapter: adapter.kind().as_str().to_string(),
+        target: req.target.clone(),
+        reason: req.reason.trim().to_string(),
+        from: None,
+        to,
+        inverse: None,
+        outcome: ControlOutcome::Failed,
+        error: Some(t.redact(&format!(
+            "the state before could not be read, nothing was sent: {e}"
+        ))),
+        read_back: None,
+        verified: false,
+        step: step.map(str::to_string),
+        revert: None,
+        confirmed_on: (t.production && req.confirmed).then(|| t.name.clone()),
+    }
 }
 
 fn what_of(target: &Target) -> String {

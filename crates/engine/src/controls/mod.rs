@@ -194,8 +194,8 @@ pub struct ControlRecord {
     #[serde(default)]
     pub from: Option<Setting>,
     pub to: Setting,
-    /// What undoes it.
-    pub inverse: Target,
+    /// What undoes it (`None` when the state before could not be read).
+    pub inverse: Option<Target>,
     pub outcome: ControlOutcome,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

@@ -74,9 +74,12 @@ pub async fn revert(
     why: &str,
     confirmed: bool,
 ) -> Result<ControlRecord, ControlError> {
+    let inverse = done.inverse.clone().ok_or_else(|| {
+        ControlError::Invalid("nothing to revert: the state before the change is unknown".into())
+    })?;
     let req = ControlReq {
         env: t.name.clone(),
-        target: done.inverse.clone(),
+        target: inverse,
         adapter: done.adapter.parse().ok(),
         reason: format!("automatic revert ({why}) of: {}", done.reason),
         expect_from: done.read_back.clone().or_else(|| Some(done.to.clone())),
