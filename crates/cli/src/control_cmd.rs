@@ -145,18 +145,14 @@ pub fn flag(ctx: &Ctx, cmd: FlagCmd) -> anyhow::Result<()> {
         FlagCmd::List { env, read } => {
             let t = target(&store, &env)?;
             let a = t.flags_adapter(adapter(read.adapter.as_deref())?)?;
-            let flags = rt
-                .block_on(a.flags())
-                .map_err(|e| anyhow::anyhow!(t.redact(&e.to_string())))?;
+            let flags = rt.block_on(a.flags()).map_err(|e| redacted(&t, e))?;
             let expected = expectations(&store, &read)?;
             show_flags(ctx, &env, a.kind(), &flags, expected.as_deref())
         }
         FlagCmd::Show { env, key, read } => {
             let t = target(&store, &env)?;
             let a = t.flags_adapter(adapter(read.adapter.as_deref())?)?;
-            let f = rt
-                .block_on(a.flag(&key))
-                .map_err(|e| anyhow::anyhow!(t.redact(&e.to_string())))?;
+            let f = rt.block_on(a.flag(&key)).map_err(|e| redacted(&t, e))?;
             let expected = expectations(&store, &read)?;
             show_flags(ctx, &env, a.kind(), &[f], expected.as_deref())
         }
@@ -190,16 +186,14 @@ pub fn breaker(ctx: &Ctx, cmd: BreakerCmd) -> anyhow::Result<()> {
     let (env, provider, action, change) = match cmd {
         BreakerCmd::List { env } => {
             let t = target(&store, &env)?;
-            let list = rt
-                .block_on(t.http()?.breakers())
-                .map_err(|e| anyhow::anyhow!(t.redact(&e.to_string())))?;
+            let list = rt.block_on(t.http()?.breakers()).map_err(|e| redacted(&t, e))?;
             return show_breakers(ctx, &env, &list);
         }
         BreakerCmd::Status { env, provider } => {
             let t = target(&store, &env)?;
             let b = rt
                 .block_on(t.http()?.breaker(&provider))
-                .map_err(|e| anyhow::anyhow!(t.redact(&e.to_string())))?;
+                .map_err(|e| redacted(&t, e))?;
             return show_breakers(ctx, &env, &[b]);
         }
         BreakerCmd::Trip {
@@ -306,21 +300,18 @@ fn change_cmd(
         }
     }
     let kind = adapter(o.adapter.as_deref())?;
-    let preview = rt
-        .block_on(controls::preview(&t, &what, kind))
-        .map_err(|e| anyhow::anyhow!(e))?;
     if o.dry_run {
+        let preview = rt.block_on(controls::preview(&t, &what, kind))?;
         return show_preview(ctx, &preview);
     }
+    // `apply` reads the state right before the write: that read is this command's preview. A
+    // preview shown earlier (`--dry-run`, the app's dialog) is held to with `--from`.
     let req = ControlReq {
         env: env.to_string(),
         target: what.clone(),
         adapter: kind,
         reason: o.reason.clone().unwrap_or_default(),
-        expect_from: match &o.from {
-            Some(f) => Some(parse_from(f, &what)?),
-            None => Some(preview.from.clone()),
-        },
+        expect_from: o.from.as_deref().map(|f| parse_from(f, &what)).transpose()?,
         confirmed: o.yes,
         run: o.run.clone(),
     };
@@ -585,4 +576,22 @@ fn print_escaped(o: &str) -> anyhow::Result<()> {
         text.push('\n');
     }
     crate::render::print(&text)
+}
+
+/// A read error with the environment's secrets masked, keeping its kind (and so its exit code).
+fn redacted(t: &EnvTarget, e: controls::ControlError) -> anyhow::Error {
+    use controls::ControlError as E;
+    match e {
+        E::Transport { what, message } => E::Transport {
+            what,
+            message: t.redact(&message),
+        }
+        .into(),
+        E::Sql { what, message } => E::Sql {
+            what,
+            message: t.redact(&message),
+        }
+        .into(),
+        other => other.into(),
+    }
 }

@@ -159,6 +159,12 @@ pub async fn apply(
         return Err(ControlError::NeedsConfirmation { env: t.name.clone() });
     }
     let adapter = adapter_for(t, &req.target, req.adapter)?;
+    if adapter.kind() == AdapterKind::Ofrep {
+        return Err(ControlError::ReadOnly {
+            adapter: "ofrep",
+            what: "set a flag (OFREP only evaluates)",
+        });
+    }
     let from = match read(&adapter, &req.target).await {
         Ok(f) => f,
         // Not an attempt: the user named something that is not there.
