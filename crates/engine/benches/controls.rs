@@ -77,24 +77,53 @@ async fn toggle(t: &EnvTarget, on: bool) -> f64 {
 
 /// `curl` POST then GET: (the time curl reports for both, the wall time of both processes).
 async fn curl_pair(url: &str, on: bool) -> (f64, f64) {
-    let body = format!(r#"{{"is_enabled":{on},"rollout_percentage":{}}}"#, if on { 50 } else { 0 });
+    let body = format!(
+        r#"{{"is_enabled":{on},"rollout_percentage":{}}}"#,
+        if on { 50 } else { 0 }
+    );
     let post = ProcessSpec::new("curl").args([
-        "-s", "-o", "/dev/null", "-w", "%{time_total}", "-X", "POST", "-H", "Content-Type: application/json",
-        "-d", &body, url,
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{time_total}",
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        &body,
+        url,
     ]);
     let get = ProcessSpec::new("curl").args(["-s", "-o", "/dev/null", "-w", "%{time_total}", url]);
     let start = Instant::now();
-    let a = post.output(4096, Duration::from_secs(5)).await.expect("curl POST");
+    let a = post
+        .output(4096, Duration::from_secs(5))
+        .await
+        .expect("curl POST");
     let b = get.output(4096, Duration::from_secs(5)).await.expect("curl GET");
     let wall = start.elapsed().as_secs_f64() * 1000.0;
-    let secs = |o: &[u8]| String::from_utf8_lossy(o).trim().parse::<f64>().unwrap_or(f64::NAN) * 1000.0;
+    let secs = |o: &[u8]| {
+        String::from_utf8_lossy(o)
+            .trim()
+            .parse::<f64>()
+            .unwrap_or(f64::NAN)
+            * 1000.0
+    };
     (secs(&a.stdout) + secs(&b.stdout), wall)
 }
 
 fn main() {
     let Some(base) = sandbox() else { return };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
-    let t = EnvTarget::new("sandbox", false, ProbeEnv::default().with_var("SANDBOX_URL", &base));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let t = EnvTarget::new(
+        "sandbox",
+        false,
+        ProbeEnv::default().with_var("SANDBOX_URL", &base),
+    );
     let url = format!("{base}/admin/feature-flags/{KEY}");
     rt.block_on(async {
         for i in 0..10 {
@@ -112,7 +141,13 @@ fn main() {
         let (o, ct, cw) = (median(&mut ours), median(&mut curl_total), median(&mut curl_wall));
         println!("flag toggle, {RUNS} runs each, medians (sandbox on SQLite, loopback):");
         println!("  flightdeck apply + read back (GET before, POST, GET after): {o:.3} ms");
-        println!("  curl POST then GET, time curl reports:                     {ct:.3} ms  ratio {:.2}", o / ct);
-        println!("  curl POST then GET, wall time of the two processes:        {cw:.3} ms  ratio {:.2}", o / cw);
+        println!(
+            "  curl POST then GET, time curl reports:                     {ct:.3} ms  ratio {:.2}",
+            o / ct
+        );
+        println!(
+            "  curl POST then GET, wall time of the two processes:        {cw:.3} ms  ratio {:.2}",
+            o / cw
+        );
     });
 }

@@ -85,7 +85,7 @@ pub(crate) async fn drill(
             return out;
         }
     };
-    let _ = sink.tx.send(ControlNote::Action(first.clone()));
+    let _ = sink.tx.send(ControlNote::Action(Box::new(first.clone())));
     out.lines.push(line(&first, "act"));
     out.applied = first.outcome == ControlOutcome::Applied;
     // A failure that still moved the control (an error after the write) is undone too.
@@ -100,7 +100,7 @@ pub(crate) async fn drill(
     }
     match revert(t, &first, "drill", true).await {
         Ok(r) => {
-            let _ = sink.tx.send(ControlNote::Action(r.clone()));
+            let _ = sink.tx.send(ControlNote::Action(Box::new(r.clone())));
             out.lines.push(line(&r, "revert"));
             out.reverted = r.outcome == ControlOutcome::Applied;
             out.restored = r.read_back.is_some() && r.read_back == first.from;

@@ -92,7 +92,7 @@ pub struct ControlSink {
 /// What a control step reports.
 #[derive(Debug, Clone)]
 pub enum ControlNote {
-    Action(crate::controls::ControlRecord),
+    Action(Box<crate::controls::ControlRecord>),
     Drift {
         adapter: String,
         rows: Vec<crate::controls::DriftRow>,

@@ -80,7 +80,7 @@ impl Op for RecordDriftReq {
 /// The event a control step's note becomes.
 pub(super) fn event_of(note: crate::probe::ControlNote, step: &str, env: &str) -> Event {
     match note {
-        crate::probe::ControlNote::Action(r) => Event::ControlAction(Box::new(r)),
+        crate::probe::ControlNote::Action(r) => Event::ControlAction(r),
         crate::probe::ControlNote::Drift { adapter, rows } => Event::FlagsChecked {
             env: env.to_string(),
             adapter,

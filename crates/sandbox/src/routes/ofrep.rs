@@ -23,7 +23,7 @@ use crate::routes::ApiError;
 use crate::state::AppState;
 
 /// The context's `targetingKey`, or an `INVALID_CONTEXT` answer.
-fn targeting_key(body: &Bytes) -> Result<Option<String>, Response> {
+fn targeting_key(body: &Bytes) -> Result<Option<String>, Box<Response>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
@@ -33,6 +33,7 @@ fn targeting_key(body: &Bytes) -> Result<Option<String>, Response> {
             Json(json!({"errorCode": "INVALID_CONTEXT", "errorDetails": why})),
         )
             .into_response()
+            .into()
     };
     let v: Value = serde_json::from_slice(body).map_err(|e| invalid(format!("body is not JSON: {e}")))?;
     match v.get("context") {
@@ -78,7 +79,7 @@ pub async fn one(
 ) -> Result<Response, ApiError> {
     let targeting = match targeting_key(&body) {
         Ok(t) => t,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(*r),
     };
     let Some(f) = find(&state, &key).await? else {
         return Ok((
@@ -94,7 +95,7 @@ pub async fn one(
 pub async fn bulk(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let targeting = match targeting_key(&body) {
         Ok(t) => t,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(*r),
     };
     let flags = list_all(&state).await?;
     let answers: Vec<Value> = flags.iter().map(|f| evaluate(f, targeting.as_deref())).collect();
