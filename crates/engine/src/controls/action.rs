@@ -201,64 +201,75 @@ pub async fn apply(
             return Ok(record);
         }
     }
-    let sent = match (&req.target, &from) {
-        (Target::Flag { key, .. }, Setting::Flag { enabled, rollout }) => {
-            let (
-                Setting::Flag {
-                    enabled: te,
-                    rollout: tr,
-                },
-                fs,
-            ) = (
-                &to,
-                super::FlagState {
-                    key: key.clone(),
-                    enabled: *enabled,
-                    rollout: *rollout,
-                },
-            )
-            else {
-                return Err(ControlError::Invalid("flag target without a flag state".into()));
+    let sent = send(&adapter, &req.target, &from, &to).await;
+    // Read back whatever happened: a failure is recorded with the state it left.
+    let back = read(&adapter, &req.target).await;
+    settle(t, &mut record, sent, back);
+    Ok(record)
+}
+
+/// Sends the change `from` → `to`.
+async fn send(
+    adapter: &super::Adapter,
+    target: &Target,
+    from: &Setting,
+    to: &Setting,
+) -> Result<(), ControlError> {
+    match (target, from, to) {
+        (
+            Target::Flag { key, .. },
+            Setting::Flag { enabled, rollout },
+            Setting::Flag {
+                enabled: te,
+                rollout: tr,
+            },
+        ) => {
+            let before = super::FlagState {
+                key: key.clone(),
+                enabled: *enabled,
+                rollout: *rollout,
             };
-            adapter.set_flag(key, *te, *tr, &fs).await
+            adapter.set_flag(key, *te, *tr, &before).await
         }
-        (Target::Breaker { provider, action }, _) => adapter.act(provider, *action).await,
+        (Target::Breaker { provider, action }, _, _) => adapter.act(provider, *action).await,
         _ => Err(ControlError::Invalid(
             "the target and its state do not match".into(),
         )),
-    };
-    // Read back whatever happened: a failure is recorded with the state it left.
-    let back = read(&adapter, &req.target).await;
+    }
+}
+
+/// The outcome from what sending said and what was read back: `applied` only when the read-back
+/// is what was asked.
+fn settle(
+    t: &EnvTarget,
+    record: &mut ControlRecord,
+    sent: Result<(), ControlError>,
+    back: Result<Setting, ControlError>,
+) {
     record.read_back = back.as_ref().ok().cloned();
-    match (sent, back) {
-        (Err(e @ ControlError::Changed { .. }), _) => {
-            record.outcome = ControlOutcome::Refused;
-            record.error = Some(t.redact(&e.to_string()));
-        }
+    let to = &record.to;
+    let (outcome, error) = match (sent, back) {
+        (Err(e @ ControlError::Changed { .. }), _) => (ControlOutcome::Refused, Some(e.to_string())),
         (Err(e), back) => {
-            record.outcome = ControlOutcome::Failed;
             let mut msg = e.to_string();
             if let Err(b) = back {
                 msg.push_str(&format!("; reading it back failed too: {b}"));
             }
-            record.error = Some(t.redact(&msg));
+            (ControlOutcome::Failed, Some(msg))
         }
-        (Ok(()), Ok(b)) if b == to => {
-            record.outcome = ControlOutcome::Applied;
-            record.verified = true;
-        }
-        (Ok(()), Ok(b)) => {
-            record.outcome = ControlOutcome::Failed;
-            record.error = Some(format!("the change was accepted but reads back as {b}, not {to}"));
-        }
-        (Ok(()), Err(b)) => {
-            record.outcome = ControlOutcome::Failed;
-            record.error = Some(t.redact(&format!(
-                "the change was accepted but could not be read back: {b}"
-            )));
-        }
-    }
-    Ok(record)
+        (Ok(()), Ok(b)) if &b == to => (ControlOutcome::Applied, None),
+        (Ok(()), Ok(b)) => (
+            ControlOutcome::Failed,
+            Some(format!("the change was accepted but reads back as {b}, not {to}")),
+        ),
+        (Ok(()), Err(b)) => (
+            ControlOutcome::Failed,
+            Some(format!("the change was accepted but could not be read back: {b}")),
+        ),
+    };
+    record.outcome = outcome;
+    record.verified = outcome == ControlOutcome::Applied;
+    record.error = error.map(|e| t.redact(&e));
 }
 
 /// The record of an attempt whose "from" could not be read: failed, nothing sent.

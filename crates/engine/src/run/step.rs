@@ -264,39 +264,16 @@ async fn one(
         what: spec.kind.describe(env),
         confirmed_on,
     })?;
-
     let (tx, mut rx) = mpsc::channel(64);
     let forward = async {
         while let Some(ev) = rx.recv().await {
             let _ = live.send((step.clone(), ev)).await;
         }
     };
-    // Control steps report each attempt as they make it; it is recorded at once.
-    let (ctl_tx, mut ctl_rx) = mpsc::unbounded_channel();
-    let mut env = env.clone();
-    env.controls = Some(probe::ControlSink {
-        env: target.env.clone(),
-        production: target.production,
-        tx: ctl_tx,
-    });
-    let controls = async {
-        let mut failed = None;
-        while let Some(note) = ctl_rx.recv().await {
-            if let Err(e) = append(super::control::event_of(note, &step, &target.env)) {
-                failed.get_or_insert(e);
-            }
-        }
-        failed
-    };
-    let work = async {
-        let r = probe::execute(spec, &env, tx, cancel.clone()).await;
-        env.controls = None;
-        r
-    };
-    let ((mut result, ()), ctl_failed) = tokio::join!(async { tokio::join!(work, forward) }, controls);
-    if let Some(e) = ctl_failed {
-        return Err(e);
-    }
+    let (mut result, ()) = with_controls(env, target, &step, &append, |env| async move {
+        tokio::join!(probe::execute(spec, &env, tx, cancel.clone()), forward)
+    })
+    .await?;
 
     // The output lands as its own events; the finished event carries the verdicts.
     let streams = [
@@ -339,4 +316,41 @@ async fn one(
         result,
         rejected,
     })
+}
+
+/// Runs `work` with a control sink in its environment: what a control step reports is recorded
+/// (by `append`) as it is made, while the step still runs.
+async fn with_controls<T, F, Fut>(
+    env: &ProbeEnv,
+    target: &StepTarget,
+    step: &str,
+    append: &dyn Fn(Event) -> Result<(), Error>,
+    work: F,
+) -> Result<T, Error>
+where
+    F: FnOnce(ProbeEnv) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut env = env.clone();
+    env.controls = Some(probe::ControlSink {
+        env: target.env.clone(),
+        production: target.production,
+        tx,
+    });
+    let record = async {
+        let mut failed = None;
+        while let Some(note) = rx.recv().await {
+            if let Err(e) = append(super::control::event_of(note, step, &target.env)) {
+                failed.get_or_insert(e);
+            }
+        }
+        failed
+    };
+    // `work` owns the sink: when it ends, the channel closes and `record` ends too.
+    let (out, failed) = tokio::join!(work(env), record);
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
 }
