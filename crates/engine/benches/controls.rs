@@ -4,7 +4,8 @@
 //! read just before, the POST, the read-back GET) against a bare `curl` POST then `curl` GET on
 //! the same sandbox endpoint, alternating runs, medians. Two curl figures: the time curl itself
 //! reports (`%{time_total}` of both requests; no process start) and the wall time of the two curl
-//! processes. Goal: ratio ≤ 1.2.
+//! processes; and, like for like with the engine's kept-alive connection, one curl doing the POST
+//! and then the GET (`--next`) on one connection. Goal: ratio ≤ 1.2.
 
 use std::time::{Duration, Instant};
 
@@ -113,6 +114,45 @@ async fn curl_pair(url: &str, on: bool) -> (f64, f64) {
     (secs(&a.stdout) + secs(&b.stdout), wall)
 }
 
+/// One `curl` doing the POST and then (`--next`) the GET on the same kept-alive connection: the
+/// sum of the times it reports for both.
+async fn curl_kept_alive(url: &str, on: bool) -> f64 {
+    let body = format!(
+        r#"{{"is_enabled":{on},"rollout_percentage":{}}}"#,
+        if on { 50 } else { 0 }
+    );
+    let both = ProcessSpec::new("curl").args([
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{time_total}\n",
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        &body,
+        url,
+        "--next",
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{time_total}\n",
+        url,
+    ]);
+    let out = both
+        .output(4096, Duration::from_secs(5))
+        .await
+        .expect("curl POST --next GET");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().parse::<f64>().ok())
+        .sum::<f64>()
+        * 1000.0
+}
+
 fn main() {
     let Some(base) = sandbox() else { return };
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -130,15 +170,18 @@ fn main() {
             toggle(&t, i % 2 == 0).await;
             curl_pair(&url, i % 2 == 0).await;
         }
-        let (mut ours, mut curl_total, mut curl_wall) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut ours, mut curl_total, mut curl_wall, mut kept) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for i in 0..RUNS {
             let on = i % 2 == 0;
             ours.push(toggle(&t, on).await);
             let (total, wall) = curl_pair(&url, !on).await;
             curl_total.push(total);
             curl_wall.push(wall);
+            kept.push(curl_kept_alive(&url, on).await);
         }
         let (o, ct, cw) = (median(&mut ours), median(&mut curl_total), median(&mut curl_wall));
+        let ck = median(&mut kept);
         println!("flag toggle, {RUNS} runs each, medians (sandbox on SQLite, loopback):");
         println!("  flightdeck apply + read back (GET before, POST, GET after): {o:.3} ms");
         println!(
@@ -148,6 +191,10 @@ fn main() {
         println!(
             "  curl POST then GET, wall time of the two processes:        {cw:.3} ms  ratio {:.2}",
             o / cw
+        );
+        println!(
+            "  one curl, POST --next GET on one kept-alive connection:    {ck:.3} ms  ratio {:.2}",
+            o / ck
         );
     });
 }
