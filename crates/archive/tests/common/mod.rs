@@ -254,7 +254,10 @@ fn controls(store: &mut Store, id: &str) {
         ..act.clone()
     };
     for record in [act, undo] {
-        let req = run::RecordControlReq { run: id.to_string(), record };
+        let req = run::RecordControlReq {
+            run: id.to_string(),
+            record,
+        };
         run::record_control(store, "ana", req).expect("control");
     }
     let rows = vec![DriftRow {

@@ -217,6 +217,55 @@ mod tests {
     }
 
     #[test]
+    fn the_bundled_m31_expects_its_five_flags_in_section_5_and_warns_of_nothing() {
+        let b = crate::runbook::bundled("m31").expect("bundled");
+        let book = crate::runbook::parse(b.file, b.source.as_bytes()).expect("imports");
+        let keys: Vec<(&str, bool, Option<u8>)> = book
+            .expectations
+            .iter()
+            .map(|e| (e.key.as_str(), e.enabled, e.rollout))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("community_enabled", false, Some(0)),
+                ("notifications_enabled", false, Some(1)),
+                ("rate_limiting_enabled", true, Some(100)),
+                ("circuit_breakers_enabled", true, Some(100)),
+                ("budget_guards_enabled", true, Some(100)),
+            ]
+        );
+        let section5 = book
+            .sections
+            .iter()
+            .find(|s| s.number.as_deref() == Some("5"))
+            .expect("§5");
+        assert!(book
+            .expectations
+            .iter()
+            .all(|e| e.section.as_deref() == Some(section5.id.as_str())));
+        assert!(book
+            .warnings
+            .iter()
+            .all(|w| !w.message.contains("expected flag state")));
+    }
+
+    #[test]
+    fn a_look_alike_line_is_an_import_warning_of_the_runbook() {
+        let md = "# T\n### 1. S\n- [ ] Item\n  **Expected State**:\n  - `a`: ON (100%)\n  - `b`: ON (150%)\n";
+        let book = crate::runbook::parse("t.md", md.as_bytes()).expect("imports");
+        assert_eq!(book.expectations.len(), 1);
+        let w: Vec<_> = book
+            .warnings
+            .iter()
+            .filter(|w| w.message.contains("expected flag state"))
+            .collect();
+        assert_eq!(w.len(), 1, "{:?}", book.warnings);
+        assert_eq!(w[0].line, 6);
+        assert!(w[0].message.contains("over 100"), "{}", w[0].message);
+    }
+
+    #[test]
     fn drift_names_each_difference() {
         let e = |k: &str, on: bool, p: Option<u8>| Expectation {
             key: k.into(),
