@@ -285,25 +285,7 @@ fn change_cmd(
     what: Target,
     o: ChangeOpts,
 ) -> anyhow::Result<()> {
-    let mut t = target(store, env)?;
-    if let Some(d) = &o.timeout {
-        t.deadline = duration(d)?;
-    }
-    if let Some(r) = &o.run {
-        let rec = store.resolve_run(r)?;
-        if rec.env != env {
-            anyhow::bail!(run::Error::Invalid(format!(
-                "run {} is on environment `{}`, not `{env}`",
-                run::short_id(&rec.id),
-                rec.env
-            )));
-        }
-    }
     let kind = adapter(o.adapter.as_deref())?;
-    if o.dry_run {
-        let preview = rt.block_on(controls::preview(&t, &what, kind))?;
-        return show_preview(ctx, &preview);
-    }
     // `apply` reads the state right before the write: that read is this command's preview. A
     // preview shown earlier (`--dry-run`, the app's dialog) is held to with `--from`.
     let req = ControlReq {
@@ -314,7 +296,18 @@ fn change_cmd(
         expect_from: o.from.as_deref().map(|f| parse_from(f, &what)).transpose()?,
         confirmed: o.yes,
         run: o.run.clone(),
+        deadline_ms: o
+            .timeout
+            .as_deref()
+            .map(duration)
+            .transpose()?
+            .map(|d| d.as_millis() as u64),
     };
+    let t = controls::ops::target_of(store, &req)?;
+    if o.dry_run {
+        let preview = rt.block_on(controls::preview(&t, &what, kind))?;
+        return show_preview(ctx, &preview);
+    }
     let done = rt.block_on(controls::apply(&t, &req, None))?;
     let by = o.by.clone().unwrap_or_default();
     record(ctx, store, &by, o.run.as_deref(), &done)?;

@@ -68,6 +68,7 @@ async fn toggle(t: &EnvTarget, on: bool) -> f64 {
         expect_from: None,
         confirmed: false,
         run: None,
+        deadline_ms: None,
     };
     let start = Instant::now();
     let r = apply(t, &req, None).await.expect("apply");

@@ -34,6 +34,9 @@ pub struct ControlReq {
     /// A run to record the attempt into (an id or a unique prefix).
     #[serde(default)]
     pub run: Option<String>,
+    /// The deadline of each call to the target, in milliseconds (`None`: 5 s).
+    #[serde(default)]
+    pub deadline_ms: Option<u64>,
 }
 
 /// What a change would do, before it is made.

@@ -73,6 +73,7 @@ pub(crate) async fn drill(
         expect_from: None,
         confirmed: true,
         run: None,
+        deadline_ms: None,
     };
     let first = match apply(t, &req, Some(step)).await {
         Ok(r) => r,

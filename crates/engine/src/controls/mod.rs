@@ -23,12 +23,14 @@ pub mod expect;
 pub mod http_admin;
 mod net;
 pub mod ofrep;
+pub mod ops;
 pub mod revert;
 pub mod sql_table;
 
 pub use action::{apply, preview, ControlReq, Preview};
 pub use adapter::{Adapter, AdapterKind, EnvTarget};
 pub use expect::{drift, expectations, DriftRow, Expectation};
+pub use ops::{make_change, preview_change};
 
 /// Deadline of one adapter call when none is given.
 pub const CALL_DEADLINE: Duration = Duration::from_secs(5);

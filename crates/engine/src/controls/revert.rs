@@ -85,6 +85,7 @@ pub async fn revert(
         expect_from: done.read_back.clone().or_else(|| Some(done.to.clone())),
         confirmed,
         run: None,
+        deadline_ms: None,
     };
     let mut r = apply(t, &req, done.step.as_deref()).await?;
     r.revert = Some(why.to_string());
