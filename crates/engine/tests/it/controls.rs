@@ -49,7 +49,7 @@ fn actions(store: &Mutex<Store>, run: &str) -> Vec<controls::ControlRecord> {
 async fn preview_then_apply_refuses_a_change_made_in_between_and_records_both_attempts() {
     let sb = start(false).await.expect("sandbox");
     let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open(&dir.path().join("s.sqlite")).expect("store");
+    let mut store = Store::open(dir.path().join("s.sqlite")).expect("store");
     Environments::open(&store)
         .expect("envs")
         .set_var("sandbox", "SANDBOX_URL", &sb.base_url())
@@ -65,7 +65,7 @@ async fn preview_then_apply_refuses_a_change_made_in_between_and_records_both_at
     let other = EnvTarget::new(
         "sandbox",
         false,
-        ProbeEnv::default().with_var("SANDBOX_URL", &sb.base_url()),
+        ProbeEnv::default().with_var("SANDBOX_URL", sb.base_url()),
     );
     let current = other
         .http()
@@ -111,10 +111,10 @@ async fn preview_then_apply_refuses_a_change_made_in_between_and_records_both_at
 async fn a_breaker_drill_step_records_its_trip_and_reset_as_they_happen() {
     let sb = start(false).await.expect("sandbox");
     let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open(&dir.path().join("s.sqlite")).expect("store");
+    let mut store = Store::open(dir.path().join("s.sqlite")).expect("store");
     let run = started_bundled(&mut store, "m31");
     let store = Mutex::new(store);
-    let env = ProbeEnv::default().with_var("SANDBOX_URL", &sb.base_url());
+    let env = ProbeEnv::default().with_var("SANDBOX_URL", sb.base_url());
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
     let req = run::RunStepsReq {
@@ -136,20 +136,20 @@ async fn a_breaker_drill_step_records_its_trip_and_reset_as_they_happen() {
     assert_eq!(states, vec!["open", "closed"]);
     assert_eq!(recorded[1].revert.as_deref(), Some("drill"));
     // Recorded before the step's result: the attempts are in the log as they are made.
-    let s = store.lock().expect("store");
-    let id = s.resolve_run(&run).expect("run").id;
-    let kinds: Vec<String> = s
-        .events(&id)
-        .expect("events")
-        .iter()
-        .map(|e| e.kind.clone())
-        .collect();
+    let kinds: Vec<String> = {
+        let s = store.lock().expect("store");
+        let id = s.resolve_run(&run).expect("run").id;
+        s.events(&id)
+            .expect("events")
+            .iter()
+            .map(|e| e.kind.clone())
+            .collect()
+    };
     let first_action = kinds
         .iter()
         .position(|k| k == "control_action")
         .expect("an action");
     let finished = kinds.iter().position(|k| k == "step_finished").expect("finished");
     assert!(first_action < finished, "{kinds:?}");
-    drop(s);
     sb.shutdown().await;
 }

@@ -1,5 +1,5 @@
 use super::{breaker_trip_and_reset, control_events, flag, setup, toggle_and_revert};
-use flightdeck_testsupport::cli::exit::{NOT_FOUND, OK, REFUSED};
+use flightdeck_testsupport::cli::exit::{NOT_FOUND, OK, REFUSED, STEPS_FAILED};
 use flightdeck_testsupport::cli::{json_of, streams, Cli};
 use flightdeck_testsupport::needs;
 use flightdeck_testsupport::sandbox::SandboxProcess;
@@ -56,6 +56,7 @@ fn each_action_and_its_revert_on_the_postgres_sandbox_and_the_sql_adapter() {
     breaker_trip_and_reset(&cli, &run);
 
     sql_adapter(&cli, &run, &pg);
+    m31_on_postgres(&cli, &run);
 }
 
 /// The SQL table adapter on the sandbox's real Postgres.
@@ -265,4 +266,49 @@ fn production_without_confirmation_is_refused_with_exit_4() {
         ["flag", "set", "prod", "community_enabled", "off", "--yes"],
     );
     assert!(why.contains("reason is required"), "{why}");
+}
+
+/// The bundled M31's §5 and §13 on the Postgres sandbox, §5's flags read through the SQL table:
+/// green, then red naming the flag set against expectation.
+fn m31_on_postgres(cli: &Cli, run: &str) {
+    cli.ok(["env", "set-var", "sandbox", "FLAGS_ADAPTER", "sql"]);
+    for section in ["5", "13"] {
+        cli.exits(OK, ["run", "section", run, section, "--by", "rm"]);
+    }
+    cli.ok([
+        "flag",
+        "set",
+        "sandbox",
+        "budget_guards_enabled",
+        "off",
+        "--reason",
+        "oops",
+        "--run",
+        run,
+        "--by",
+        "rm",
+    ]);
+    let out = cli.exits(STEPS_FAILED, ["run", "section", run, "5", "--by", "rm"]);
+    assert!(
+        streams(&out).contains("flag drift: budget_guards_enabled (expected ON (100%), actual OFF (100%))"),
+        "{}",
+        streams(&out)
+    );
+    let events = cli.json(["run", "events", run]);
+    let checks: Vec<&serde_json::Value> = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["kind"] == "flags_checked")
+        .collect();
+    assert_eq!(checks.last().expect("a check")["payload"]["adapter"], "sql");
+    cli.ok([
+        "flag",
+        "set",
+        "sandbox",
+        "budget_guards_enabled",
+        "on",
+        "--reason",
+        "restore",
+    ]);
 }

@@ -145,6 +145,7 @@ fn automatic_revert_when_a_named_check_fails_within_its_window() {
             "--within",
             "10m",
         ]);
+    watcher.stdout(std::process::Stdio::null());
     let mut child = Child(watcher.spawn().expect("spawn"));
     // Wait until the change is recorded, then run the check.
     while control_events(&cli, &run).is_empty() {
