@@ -121,6 +121,10 @@ pub struct ChangeOpts {
     /// The deadline of each call to the target [default: 5s].
     #[arg(long, value_name = "DURATION")]
     timeout: Option<String>,
+    /// A breaker: read it again this long after the change (its open interval), to catch a state
+    /// drifting back on its own.
+    #[arg(long, value_name = "DURATION")]
+    recheck_after: Option<String>,
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -302,6 +306,12 @@ fn change_cmd(
             .map(duration)
             .transpose()?
             .map(|d| d.as_millis() as u64),
+        recheck_ms: o
+            .recheck_after
+            .as_deref()
+            .map(duration)
+            .transpose()?
+            .map(|d| d.as_millis() as u64),
     };
     let t = controls::ops::target_of(store, &req)?;
     if o.dry_run {
@@ -478,6 +488,9 @@ fn report(ctx: &Ctx, r: &ControlRecord) -> anyhow::Result<()> {
             .as_ref()
             .map_or_else(|| "unknown".to_string(), Target::describe)
     );
+    if let Some(a) = &r.read_again {
+        out!(o, "  read again: {a}");
+    }
     if let Some(e) = &r.error {
         out!(o, "  error:      {e}");
     }

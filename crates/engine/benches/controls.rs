@@ -69,6 +69,7 @@ async fn toggle(t: &EnvTarget, on: bool) -> f64 {
         confirmed: false,
         run: None,
         deadline_ms: None,
+        recheck_ms: None,
     };
     let start = Instant::now();
     let r = apply(t, &req, None).await.expect("apply");

@@ -113,6 +113,9 @@ fn action(p: &mut Pages, e: &StoredEvent, a: &ControlRecord) {
                 .map_or_else(|| "unknown".to_string(), Target::describe)
         ),
     ];
+    if let Some(again) = &a.read_again {
+        lines.push(format!("read again after its open interval: {again}"));
+    }
     if let Some(err) = &a.error {
         lines.push(format!("error: {err}"));
     }

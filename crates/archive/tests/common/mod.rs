@@ -243,6 +243,7 @@ fn controls(store: &mut Store, id: &str) {
         step: Some("13.feature-flag-rollback.step".into()),
         revert: None,
         confirmed_on: None,
+        read_again: None,
     };
     let undo = ControlRecord {
         target: target(true, 100),

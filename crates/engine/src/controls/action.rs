@@ -37,6 +37,10 @@ pub struct ControlReq {
     /// The deadline of each call to the target, in milliseconds (`None`: 5 s).
     #[serde(default)]
     pub deadline_ms: Option<u64>,
+    /// For a breaker: read it again this long after the change (its open interval); a state
+    /// that drifted back on its own makes the attempt `failed`.
+    #[serde(default)]
+    pub recheck_ms: Option<u64>,
 }
 
 /// What a change would do, before it is made.
@@ -192,6 +196,7 @@ pub async fn apply(
         step: step.map(str::to_string),
         revert: None,
         confirmed_on: (t.production && req.confirmed).then(|| t.name.clone()),
+        read_again: None,
     };
     if let Some(expected) = &req.expect_from {
         if *expected != from {
@@ -208,7 +213,51 @@ pub async fn apply(
     // Read back whatever happened: a failure is recorded with the state it left.
     let back = read(&adapter, &req.target).await;
     settle(t, &mut record, sent, back);
+    if let (Target::Breaker { .. }, Some(ms), ControlOutcome::Applied) =
+        (&req.target, req.recheck_ms, record.outcome)
+    {
+        recheck(
+            t,
+            &adapter,
+            req,
+            &mut record,
+            std::time::Duration::from_millis(ms),
+        )
+        .await;
+    }
     Ok(record)
+}
+
+/// Reads the breaker again after `wait`; drifted back from what was set, the attempt failed.
+async fn recheck(
+    t: &EnvTarget,
+    adapter: &super::Adapter,
+    req: &ControlReq,
+    record: &mut ControlRecord,
+    wait: std::time::Duration,
+) {
+    tokio::time::sleep(wait).await;
+    match read(adapter, &req.target).await {
+        Ok(again) if again == record.to => record.read_again = Some(again),
+        Ok(again) => {
+            record.error = Some(format!(
+                "read back as {}, but {again} after {}: it drifted back on its own",
+                record.to,
+                crate::probe::human_duration(wait)
+            ));
+            record.read_again = Some(again);
+            record.outcome = ControlOutcome::Failed;
+            record.verified = false;
+        }
+        Err(e) => {
+            record.error = Some(t.redact(&format!(
+                "reading it again after {} failed: {e}",
+                crate::probe::human_duration(wait)
+            )));
+            record.outcome = ControlOutcome::Failed;
+            record.verified = false;
+        }
+    }
 }
 
 /// Sends the change `from` → `to`.
@@ -309,6 +358,7 @@ fn unreadable(
         step: step.map(str::to_string),
         revert: None,
         confirmed_on: (t.production && req.confirmed).then(|| t.name.clone()),
+        read_again: None,
     }
 }
 

@@ -74,6 +74,7 @@ pub(crate) async fn drill(
         confirmed: true,
         run: None,
         deadline_ms: None,
+        recheck_ms: None,
     };
     let first = match apply(t, &req, Some(step)).await {
         Ok(r) => r,

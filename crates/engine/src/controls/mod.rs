@@ -206,6 +206,10 @@ pub struct ControlRecord {
     pub read_back: Option<Setting>,
     /// The read-back equals `to`.
     pub verified: bool,
+    /// A breaker read once more after its open interval (`ControlReq::recheck_ms`), to catch a
+    /// forced state drifting back on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_again: Option<Setting>,
     /// The step that made it, for step kinds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<String>,

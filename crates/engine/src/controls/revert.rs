@@ -86,6 +86,7 @@ pub async fn revert(
         confirmed,
         run: None,
         deadline_ms: None,
+        recheck_ms: None,
     };
     let mut r = apply(t, &req, done.step.as_deref()).await?;
     r.revert = Some(why.to_string());

@@ -29,6 +29,7 @@ fn req(run: &str, enabled: bool) -> ControlReq {
         confirmed: false,
         run: Some(run.into()),
         deadline_ms: None,
+        recheck_ms: None,
     }
 }
 

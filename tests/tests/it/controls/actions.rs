@@ -10,6 +10,24 @@ fn each_action_and_its_revert_on_the_sqlite_sandbox() {
     let (cli, run) = setup(&sb);
     toggle_and_revert(&cli, &run);
     breaker_trip_and_reset(&cli, &run);
+    // A breaker read again after its open interval: still open, so still applied.
+    let r = json_of(&cli.exits(
+        OK,
+        [
+            "--json",
+            "breaker",
+            "trip",
+            "sandbox",
+            "fcm",
+            "--reason",
+            "x",
+            "--recheck-after",
+            "1s",
+        ],
+    ));
+    assert_eq!(r["read_again"]["state"], "open", "{r}");
+    assert_eq!(r["outcome"], "applied");
+    cli.ok(["breaker", "reset", "sandbox", "fcm", "--reason", "x"]);
     // A dry run changes nothing and records nothing.
     let n = control_events(&cli, &run).len();
     let p = cli.json([
