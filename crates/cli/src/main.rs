@@ -6,6 +6,7 @@
 
 mod archive_cmd;
 mod control_cmd;
+mod control_out;
 mod env_cmd;
 mod exit;
 mod render;
