@@ -321,6 +321,7 @@ fn change_cmd(
         let preview = rt.block_on(controls::preview(&t, &what, kind))?;
         return show_preview(ctx, &preview);
     }
+    controls::ops::require_actor(o.by.as_deref().unwrap_or(""), &req)?;
     let done = rt.block_on(controls::apply(&t, &req, None))?;
     let by = o.by.clone().unwrap_or_default();
     record(ctx, store, &by, o.run.as_deref(), &done)?;
@@ -363,7 +364,21 @@ fn auto_revert(
         return None;
     }
     if !ctx.json {
-        eprintln!("watching for an automatic revert ({policy:?}); Ctrl-C stops watching");
+        let ms = |m: u64| flightdeck_engine::probe::human_duration(Duration::from_millis(m));
+        let mut when = Vec::new();
+        if let Some(a) = policy.after_ms {
+            when.push(format!("after {}", ms(a)));
+        }
+        if let Some(step) = &policy.if_fails {
+            when.push(format!(
+                "if {step} fails within {}",
+                ms(policy.within_ms.unwrap_or(600_000))
+            ));
+        }
+        eprintln!(
+            "will revert on its own {}; Ctrl-C stops watching",
+            when.join(", or ")
+        );
     }
     let started = flightdeck_engine::store::format_time(time::OffsetDateTime::now_utc());
     let check = |step: &str| -> bool {

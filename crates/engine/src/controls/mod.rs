@@ -272,9 +272,9 @@ pub enum ControlError {
         "environment `{env}` is marked production: confirm the change (`--yes` on the command line) to make it"
     )]
     NeedsConfirmation { env: String },
-    #[error("{0}")]
+    #[error(transparent)]
     Env(#[from] crate::environments::EnvError),
-    #[error("{0}")]
+    #[error(transparent)]
     Run(#[from] crate::run::Error),
 }
 

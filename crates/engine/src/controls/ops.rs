@@ -38,6 +38,17 @@ pub fn target_of(store: &Store, req: &ControlReq) -> Result<EnvTarget, ControlEr
     Ok(t)
 }
 
+/// An attempt recorded into a run needs someone to have made it: checked before anything is
+/// sent, so no change is made that could not be recorded.
+pub fn require_actor(by: &str, req: &ControlReq) -> Result<(), ControlError> {
+    if req.run.is_some() && by.trim().is_empty() {
+        return Err(ControlError::Invalid(
+            "who makes the change (--by) is required to record it into a run".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// What `req` would do; nothing is sent.
 pub async fn preview_change(store: &Mutex<Store>, req: &ControlReq) -> Result<Preview, ControlError> {
     let t = target_of(&*locked(store)?, req)?;

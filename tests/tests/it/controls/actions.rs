@@ -198,6 +198,8 @@ fn unknown_flags_and_providers_list_the_known_ones() {
             "x",
             "--run",
             &run,
+            "--by",
+            "rm",
         ],
     );
     assert!(
@@ -217,6 +219,26 @@ fn unknown_flags_and_providers_list_the_known_ones() {
         control_events(&cli, &run).is_empty(),
         "naming nothing is not an attempt"
     );
+    // Nobody to record it under: refused before anything is sent.
+    let out = cli
+        .cmd()
+        .env_remove("USER")
+        .args([
+            "flag",
+            "set",
+            "sandbox",
+            "community_enabled",
+            "on",
+            "--reason",
+            "x",
+            "--run",
+            &run,
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(REFUSED), "{}", streams(&out));
+    assert!(streams(&out).contains("(--by) is required"), "{}", streams(&out));
+    assert_eq!(flag(&cli, "community_enabled")["enabled"], false);
 }
 
 #[test]
@@ -238,6 +260,8 @@ fn production_without_confirmation_is_refused_with_exit_4() {
             "x",
             "--run",
             &run,
+            "--by",
+            "rm",
         ],
     );
     assert!(why.contains("`prod` is marked production"), "{why}");
