@@ -41,7 +41,8 @@ Exit codes:
   6  import error (the runbook cannot be read or imported)
   7  store error (the store file cannot be opened, read or written; a read-only store refuses writes)
   8  steps failed (`run step | section | all`: a probe failed or an expectation did not hold);
-     `slo status`: an SLO is critical (its error budget burns at a page rate)
+     `slo status`: an SLO is critical (its error budget burns at a page rate); `flag set`,
+     `breaker trip | reset`: the change failed, recorded as failed
   9  the OS keyring cannot be used (locked, no Secret Service, no D-Bus; the message says what to do)
  10  archive intact, signer not authenticated (`archive verify | show`: the file is exactly what was
      signed, but no pinned certificate, trusted signer or --ca vouches for who signed it)";
@@ -91,6 +92,7 @@ fn kind_of(err: &anyhow::Error) -> Option<ErrorKind> {
         .or_else(|| k::<ImportError>(err))
         .or_else(|| k::<SignalError>(err))
         .or_else(|| k::<flightdeck_archive::Error>(err))
+        .or_else(|| k::<flightdeck_engine::controls::ControlError>(err))
 }
 
 pub fn exit_code(err: &anyhow::Error) -> u8 {

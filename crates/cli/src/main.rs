@@ -6,6 +6,8 @@
 //! lives here.
 
 mod archive_cmd;
+mod control_cmd;
+mod control_out;
 mod env_cmd;
 mod exit;
 mod render;
@@ -69,6 +71,12 @@ enum Command {
     /// SLOs and their error budgets (multi-window, multi-burn-rate).
     #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
     Slo(signals_cmd::SloCmd),
+    /// Feature flags: list, show, set (preview, reason, confirmation, read-back, evidence).
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Flag(control_cmd::FlagCmd),
+    /// Circuit breakers: list, status, trip, reset (preview, reason, confirmation, read-back).
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Breaker(control_cmd::BreakerCmd),
 }
 
 /// What every command gets besides its own arguments.
@@ -106,6 +114,8 @@ fn main() -> ExitCode {
         Command::Archive(cmd) => archive_cmd::run(&ctx, cmd),
         Command::Signals(cmd) => signals_cmd::signals(&ctx, cmd),
         Command::Slo(cmd) => signals_cmd::slo(&ctx, cmd),
+        Command::Flag(cmd) => control_cmd::flag(&ctx, cmd),
+        Command::Breaker(cmd) => control_cmd::breaker(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -32,7 +32,7 @@ pub struct SandboxCmd {
 
 #[derive(Debug, Subcommand)]
 enum SandboxAction {
-    /// Switch a fault on a running sandbox: latency=800ms | errors=5% | down | clear.
+    /// Switch a fault on a running sandbox: latency=800ms | errors=5% | down | write-errors | clear.
     Fault {
         /// The fault, e.g. `latency=800ms`, `errors=5%`, `down`, `clear`.
         spec: String,
@@ -54,10 +54,15 @@ pub fn run(ctx: &Ctx, cmd: SandboxCmd) -> anyhow::Result<()> {
 }
 
 async fn serve(ctx: &Ctx, port: u16, db: Option<String>, traffic: bool) -> anyhow::Result<()> {
+    // An admin token comes from the environment, never the command line (where `ps` shows it).
+    let admin_token = std::env::var("FLIGHTDECK_SANDBOX_ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
     let cfg = flightdeck_sandbox::SandboxConfig {
         port,
         db,
         traffic,
+        admin_token,
         ..Default::default()
     };
     let sandbox = flightdeck_sandbox::start(cfg).await?;

@@ -10,6 +10,7 @@
 pub use error::{ErrorKind, HasKind};
 
 pub mod clock;
+pub mod controls;
 pub mod environments;
 pub mod error;
 pub mod probe;

@@ -30,6 +30,9 @@ pub struct SandboxConfig {
     pub breaker_cooldown: Duration,
     /// A bearer token always accepted as the seeded test user (default `sandbox-test-jwt`; empty disables).
     pub test_token: String,
+    /// When set, `/admin/*` and `/ofrep/*` answer 401 unless called with `Authorization: Bearer
+    /// <this>` (default: open, as the bundled runbook's plain `curl`s expect).
+    pub admin_token: Option<String>,
 }
 
 impl Default for SandboxConfig {
@@ -44,6 +47,7 @@ impl Default for SandboxConfig {
             breaker_threshold: 5,
             breaker_cooldown: Duration::from_secs(30),
             test_token: DEFAULT_TEST_TOKEN.to_owned(),
+            admin_token: None,
         }
     }
 }

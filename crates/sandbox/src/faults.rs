@@ -28,12 +28,15 @@ pub enum Fault {
     /// Health endpoints report Unhealthy with 503; every other faultable route answers 503, and
     /// `/metrics` too (`routes::metrics_text`): nothing is left to scrape.
     Down,
+    /// Apply every admin write (`POST /admin/...`) and then answer it 500: a failure in the
+    /// middle of a change, after the change was made.
+    WriteErrors,
     /// Remove every active fault.
     Clear,
 }
 
 const ACCEPTED: &str = "accepted: latency=<N>ms|<N>s (e.g. latency=800ms), errors=<P>% with 0 <= P <= 100 \
-                        (e.g. errors=5%), down, clear";
+                        (e.g. errors=5%), down, write-errors, clear";
 
 /// Parses one fault: `latency=800ms`, `latency=1.5s`, `errors=5%`, `down` or `clear`
 /// (case and surrounding whitespace ignored).
@@ -45,6 +48,7 @@ pub fn parse_fault(s: &str) -> Result<Fault, SandboxError> {
     };
     match text.as_str() {
         "down" => return Ok(Fault::Down),
+        "write-errors" => return Ok(Fault::WriteErrors),
         "clear" => return Ok(Fault::Clear),
         "" => return Err(invalid("empty fault")),
         _ => {}
@@ -91,6 +95,8 @@ pub struct ActiveFaults {
     /// Share of requests answered 500, in percent, or null.
     pub errors_percent: Option<f64>,
     pub down: bool,
+    /// Admin writes are applied, then answered 500.
+    pub write_errors: bool,
     /// The same faults in the syntax `parse_fault` reads, e.g. `["latency=800ms", "down"]`.
     pub active: Vec<String>,
 }
@@ -100,6 +106,7 @@ struct Switches {
     latency: Option<Duration>,
     errors: Option<f64>,
     down: bool,
+    write_errors: bool,
 }
 
 /// The shared fault switches; latency, errors and down combine, each set replaces its own kind.
@@ -121,6 +128,7 @@ impl Faults {
             Fault::Errors(p) if p <= 0.0 => s.errors = None,
             Fault::Errors(p) => s.errors = Some(p),
             Fault::Down => s.down = true,
+            Fault::WriteErrors => s.write_errors = true,
             Fault::Clear => *s = Switches::default(),
         }
     }
@@ -145,10 +153,14 @@ impl Faults {
         if s.down {
             active.push("down".to_owned());
         }
+        if s.write_errors {
+            active.push("write-errors".to_owned());
+        }
         ActiveFaults {
             latency_ms: s.latency.map(|d| d.as_millis() as u64),
             errors_percent: s.errors,
             down: s.down,
+            write_errors: s.write_errors,
             active,
         }
     }
@@ -197,7 +209,16 @@ pub async fn middleware(State(faults): State<Arc<Faults>>, req: Request, next: N
             .into_response();
         }
     }
-    next.run(req).await
+    let admin_write = req.method() == axum::http::Method::POST && path.starts_with("/admin/");
+    let response = next.run(req).await;
+    if s.write_errors && admin_write {
+        return ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error after the change was applied (sandbox fault: write-errors)",
+        )
+        .into_response();
+    }
+    response
 }
 
 #[cfg(test)]
@@ -217,6 +238,7 @@ mod tests {
         assert_eq!(parse_fault("errors=5%")?, Fault::Errors(5.0));
         assert_eq!(parse_fault("errors=100")?, Fault::Errors(100.0));
         assert_eq!(parse_fault("down")?, Fault::Down);
+        assert_eq!(parse_fault("write-errors")?, Fault::WriteErrors);
         assert_eq!(parse_fault("CLEAR")?, Fault::Clear);
         Ok(())
     }

@@ -1,7 +1,8 @@
 //! Flightdeck's sandbox: a local target shaped like the platform the M31 checklist cuts over.
 //!
 //! [`start`] serves on 127.0.0.1: health endpoints, a rate-limited endpoint (429 + `Retry-After`),
-//! register / orders / payments, circuit-breaker admin, feature-flag and budget admin, Prometheus
+//! register / orders / payments, circuit-breaker admin, feature-flag and budget admin (behind an
+//! optional admin token), OpenFeature's OFREP flag evaluation, Prometheus
 //! `/metrics` fed by synthetic traffic, and fault switches (`/__sandbox/fault`). Data lives in SQLite by
 //! default or in Postgres when the config names one, in the tables the checklist queries
 //! (`feature_flags`, `circuit_breakers`, `budget_categories`, plus `users`, `orders`, `payments`).
@@ -127,6 +128,11 @@ fn app_state(db: Db, cfg: &SandboxConfig) -> AppState {
         )),
         limiter: Arc::new(ratelimit::RateLimiter::new(cfg.rate_limit, cfg.rate_window)),
         tokens: Arc::new(auth::Tokens::new(cfg.test_token.clone())),
+        admin_token: cfg
+            .admin_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(Arc::from),
     }
 }
 

@@ -17,4 +17,6 @@ pub struct AppState {
     pub breakers: Arc<Breakers>,
     pub limiter: Arc<RateLimiter>,
     pub tokens: Arc<Tokens>,
+    /// The bearer token `/admin/*` and `/ofrep/*` require, when one is set.
+    pub admin_token: Option<Arc<str>>,
 }

@@ -34,11 +34,21 @@ mod process {
         /// Starts it (with its synthetic traffic when `traffic`) and waits for the first line,
         /// where it prints its URL as JSON.
         pub fn start(traffic: bool) -> SandboxProcess {
+            SandboxProcess::start_with(traffic, None, &[])
+        }
+
+        /// [`start`](Self::start) on database `db` (a Postgres URL; `None`: a temp SQLite file)
+        /// with `envs` set for the child (`FLIGHTDECK_SANDBOX_ADMIN_TOKEN`, …).
+        pub fn start_with(traffic: bool, db: Option<&str>, envs: &[(&str, &str)]) -> SandboxProcess {
             let mut cmd = flightdeck();
             cmd.args(["sandbox", "--port", "0", "--json"]);
             if !traffic {
                 cmd.arg("--no-traffic");
             }
+            if let Some(db) = db {
+                cmd.args(["--db", db]);
+            }
+            cmd.envs(envs.iter().copied());
             let child = cmd
                 .stdout(Stdio::piped())
                 .spawn()

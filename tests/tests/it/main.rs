@@ -2,6 +2,7 @@
 //! sandbox, crashes mid-write, a tampered store): one test binary, one module per subject.
 
 mod cli;
+mod controls;
 mod crash;
 mod keyed;
 mod m31_sandbox;

@@ -3,12 +3,14 @@
 //! the record's attachments embedded.
 //!
 //! Owns what is said and in which order: one file per part of the document (`cover`,
-//! `criteria`, `planned`, `timing`, `body` with its `step`s, `notes`, `control`), and `pdf` for
+//! `criteria`, `planned`, `timing`, `body` with its `step`s, `notes`, `controls` (flag and breaker
+//! actions, the drift at the decision), `control` (document control)), and `pdf` for
 //! the PDF/A-3b file around them. Positions belong to `layout`, the chart to `chart`, the
 //! signature (added afterwards, by incremental update) to `sign`.
 
 mod body;
 mod control;
+mod controls;
 mod cover;
 mod criteria;
 mod notes;
@@ -42,6 +44,7 @@ fn lay_out(pages: &mut Pages, record: &Record, signer: &str) -> Result<Vec<usvg:
     timing::timing(pages, record, &mut svgs)?;
     body::body(pages, record);
     notes::notes(pages, record);
+    controls::controls(pages, record);
     pages.new_page();
     control::control(pages, record, signer);
     Ok(svgs)

@@ -54,6 +54,7 @@ pub fn m31_run_of_release(release: &str) -> Fixture {
     fill_header(&mut store, &id, &loaded.state);
     run_steps(&mut store, &id, &loaded.runbook);
     check_and_fill(&mut store, &id, &loaded.runbook, &loaded.state);
+    controls(&mut store, &id);
     sign_off_and_decide(&mut store, &id, &loaded.runbook);
     Fixture {
         _dir: dir,
@@ -216,6 +217,65 @@ fn check_and_fill(store: &mut Store, id: &str, book: &runbook::Runbook, state: &
         },
     )
     .expect("note");
+}
+
+/// A flag drill (act and revert) and a flags check with one drifting flag, before the decision.
+fn controls(store: &mut Store, id: &str) {
+    use flightdeck_engine::controls::{ControlOutcome, ControlRecord, DriftRow, Setting, Target};
+    let flag = |enabled: bool, rollout: u8| Setting::Flag { enabled, rollout };
+    let target = |enabled: bool, rollout: u8| Target::Flag {
+        key: "rate_limiting_enabled".into(),
+        enabled,
+        rollout: Some(rollout),
+    };
+    let act = ControlRecord {
+        env: "sandbox".into(),
+        adapter: "http".into(),
+        target: target(false, 0),
+        reason: "§13 emergency disable drill".into(),
+        from: Some(flag(true, 100)),
+        to: flag(false, 0),
+        inverse: Some(target(true, 100)),
+        outcome: ControlOutcome::Applied,
+        error: None,
+        read_back: Some(flag(false, 0)),
+        verified: true,
+        step: Some("13.feature-flag-rollback.step".into()),
+        revert: None,
+        confirmed_on: None,
+        read_again: None,
+    };
+    let undo = ControlRecord {
+        target: target(true, 100),
+        from: Some(flag(false, 0)),
+        to: flag(true, 100),
+        inverse: Some(target(false, 0)),
+        read_back: Some(flag(true, 100)),
+        revert: Some("drill".into()),
+        ..act.clone()
+    };
+    for record in [act, undo] {
+        let req = run::RecordControlReq {
+            run: id.to_string(),
+            record,
+        };
+        run::record_control(store, "ana", req).expect("control");
+    }
+    let rows = vec![DriftRow {
+        key: "community_enabled".into(),
+        expected: "OFF (0%)".into(),
+        actual: Some("ON (5%)".into()),
+        drift: true,
+        line: 157,
+    }];
+    let req = run::RecordDriftReq {
+        run: id.to_string(),
+        env: "sandbox".into(),
+        adapter: "http".into(),
+        step: None,
+        rows,
+    };
+    run::record_drift(store, "ana", req).expect("drift");
 }
 
 /// Every sign-off (with an override), then GO over the open criterion.

@@ -184,7 +184,7 @@ impl Spec {
         })?;
         let deadline = deadline(&mut keys, kind.default_deadline())?;
         let connect_timeout = keys.duration("connect-timeout")?.unwrap_or(CONNECT_TIMEOUT);
-        let changes_target = keys.bool("changes-target")?.unwrap_or(false);
+        let changes_target = keys.bool("changes-target")?.unwrap_or(false) || kind.changes_target();
         let names = kind.conditions();
         let (captures, defined) = captures(&mut keys, names)?;
         let mut expect = written_assertions(&mut keys, names, &defined)?;
@@ -206,7 +206,7 @@ impl Spec {
     /// the step's item (then of its section). Fills the options a `verdict` capture picks from.
     /// The kind reads what it needs of the runbook first (`ProbeKind::bind`).
     pub fn bind(&mut self, runbook: &Runbook) -> Result<(), AnnotationError> {
-        self.kind.bind(runbook)?;
+        self.kind.bind(runbook, &self.step)?;
         let step = runbook.step(&self.step);
         let item = step.and_then(|s| s.item.clone());
         let section = step.and_then(|s| s.section.clone());

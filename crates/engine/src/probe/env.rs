@@ -77,6 +77,29 @@ pub struct ProbeEnv {
     /// The run's latest signal baseline (its latest passing `baseline` step), for `slo` steps
     /// that compare with it; set by the run before its steps start.
     pub baseline: Option<Arc<crate::signals::baseline::Baseline>>,
+    /// Where control steps (`flags`, `flag-toggle`, `breaker-trip`) send what they did, to be
+    /// recorded in the run as it happens; `None` outside a run (they then refuse to change
+    /// anything).
+    pub controls: Option<ControlSink>,
+}
+
+/// The run's ear for control steps: the environment they act on and a channel the run records
+/// from (`run::run_steps`).
+#[derive(Clone)]
+pub struct ControlSink {
+    pub env: String,
+    pub production: bool,
+    pub tx: tokio::sync::mpsc::UnboundedSender<ControlNote>,
+}
+
+/// What a control step reports.
+#[derive(Debug, Clone)]
+pub enum ControlNote {
+    Action(Box<crate::controls::ControlRecord>),
+    Drift {
+        adapter: String,
+        rows: Vec<crate::controls::DriftRow>,
+    },
 }
 
 impl Default for ProbeEnv {
@@ -88,6 +111,7 @@ impl Default for ProbeEnv {
             clock: Arc::new(SystemClock),
             cwd: None,
             baseline: None,
+            controls: None,
         }
     }
 }

@@ -36,13 +36,16 @@ pub(crate) trait ProbeKind: Sized {
     /// A failed assertion on this subject is an HTTP status failure (`http-status`), not an
     /// assertion failure.
     const STATUS_SUBJECT: Option<&'static str> = None;
+    /// The kind always changes the target (a toggle): production runs ask before it, whatever
+    /// the annotation's `changes-target` says.
+    const CHANGES_TARGET: bool = false;
 
     /// Reads the kind's own keys (and, for some kinds, the fence's code).
     fn from_keys(keys: &mut Keys, step: &Step) -> Result<Self, AnnotationError>;
 
     /// Reads what the kind needs from the rest of its runbook (the `slo` kind: the runbook's
     /// SLOs), when the spec is bound to it. Most kinds need nothing.
-    fn bind(&mut self, _runbook: &Runbook) -> Result<(), AnnotationError> {
+    fn bind(&mut self, _runbook: &Runbook, _step: &str) -> Result<(), AnnotationError> {
         Ok(())
     }
 
@@ -162,6 +165,13 @@ macro_rules! kinds {
                 }
             }
 
+            pub(crate) fn changes_target(&self) -> bool {
+                use $crate::probe::kind::ProbeKind;
+                match self {
+                    $(Kind::$variant(_) => <$spec>::CHANGES_TARGET,)+
+                }
+            }
+
             pub(crate) fn default_deadline(&self) -> std::time::Duration {
                 use $crate::probe::kind::ProbeKind;
                 match self {
@@ -169,10 +179,10 @@ macro_rules! kinds {
                 }
             }
 
-            pub(crate) fn bind(&mut self, runbook: &$crate::runbook::Runbook) -> Result<(), $crate::probe::AnnotationError> {
+            pub(crate) fn bind(&mut self, runbook: &$crate::runbook::Runbook, step: &str) -> Result<(), $crate::probe::AnnotationError> {
                 use $crate::probe::kind::ProbeKind;
                 match self {
-                    $(Kind::$variant(s) => s.bind(runbook),)+
+                    $(Kind::$variant(s) => s.bind(runbook, step),)+
                 }
             }
 

@@ -39,6 +39,9 @@ mod result;
 
 // The kinds: a module each, registered by one line each in the table.
 pub mod baseline;
+pub mod breaker_trip;
+pub mod flag_toggle;
+pub mod flags;
 pub mod git_tag;
 pub mod http;
 pub mod http_burst;
@@ -56,11 +59,17 @@ kind::kinds! {
     GitTag(git_tag::GitTagSpec),
     Slo(slo::SloSpec),
     Baseline(baseline::BaselineSpec),
+    Flags(flags::FlagsSpec),
+    FlagToggle(flag_toggle::FlagToggleSpec),
+    BreakerTrip(breaker_trip::BreakerTripSpec),
 }
 
 pub use annotation::AnnotationError;
 pub use cond::{mentions, Facts, Value};
-pub use env::{Identity, MapSecrets, NoSecrets, ProbeEnv, Redact, SecretError, SecretSource, Template};
+pub use env::{
+    ControlNote, ControlSink, Identity, MapSecrets, NoSecrets, ProbeEnv, Redact, SecretError, SecretSource,
+    Template,
+};
 pub(crate) use kind::{Ctx, Failure, Observation};
 pub use output::{Excerpt, Stream, OUTPUT_CAP};
 pub use result::{

@@ -93,7 +93,7 @@ impl ProbeKind for SloSpec {
         })
     }
 
-    fn bind(&mut self, runbook: &Runbook) -> Result<(), AnnotationError> {
+    fn bind(&mut self, runbook: &Runbook, _step: &str) -> Result<(), AnnotationError> {
         self.lines = slo::from_runbook(runbook).0;
         Ok(())
     }

@@ -125,6 +125,18 @@ pub enum Event {
         value: String,
         step: String,
     },
+    /// A change to a flag or breaker was attempted: who (the actor), why, where, from, to, the
+    /// inverse, the outcome and the state read back (`controls::ControlRecord`).
+    #[serde(rename = "control_action")]
+    ControlAction(Box<crate::controls::ControlRecord>),
+    /// The flags were read and held against the runbook's expected state.
+    FlagsChecked {
+        env: String,
+        adapter: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<String>,
+        rows: Vec<crate::controls::DriftRow>,
+    },
 }
 
 impl Event {
@@ -142,6 +154,8 @@ impl Event {
             Event::StepOutput { .. } => "step_output",
             Event::StepFinished { .. } => "step_finished",
             Event::FieldCaptured { .. } => "field_captured",
+            Event::ControlAction(_) => "control_action",
+            Event::FlagsChecked { .. } => "flags_checked",
         }
     }
 

@@ -15,6 +15,7 @@
 
 mod cache;
 mod check;
+mod control;
 mod create;
 mod decide;
 mod error;
@@ -27,6 +28,7 @@ mod state;
 mod step;
 
 pub use check::{check, CheckReq};
+pub use control::{record_control, record_drift, RecordControlReq, RecordDriftReq};
 pub use create::{create, CreateReq};
 pub use decide::{decide, DecideReq};
 pub use error::{nearest, Error, Incomplete};

@@ -181,6 +181,10 @@ pub async fn run_steps(
         env.baseline = latest_baseline(store, &record.id)?.map(std::sync::Arc::new);
     }
 
+    let target = StepTarget {
+        env: record.env.clone(),
+        production,
+    };
     let mut done = Vec::new();
     for specs in by_phase(planned) {
         if cancel.is_cancelled() {
@@ -192,6 +196,7 @@ pub async fn run_steps(
             one(
                 store,
                 &record.id,
+                &target,
                 &runbook,
                 &by,
                 spec,
@@ -249,10 +254,17 @@ fn by_phase(planned: Vec<(Option<String>, Spec)>) -> Vec<Vec<Spec>> {
     phases.into_iter().map(|(_, specs)| specs).collect()
 }
 
+/// The environment a run's steps act on.
+struct StepTarget {
+    env: String,
+    production: bool,
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn one(
     store: &Mutex<Store>,
     run_id: &str,
+    target: &StepTarget,
     runbook: &Runbook,
     by: &str,
     spec: &Spec,
@@ -276,14 +288,16 @@ async fn one(
         what: spec.kind.describe(env),
         confirmed_on,
     })?;
-
     let (tx, mut rx) = mpsc::channel(64);
     let forward = async {
         while let Some(ev) = rx.recv().await {
             let _ = live.send((step.clone(), ev)).await;
         }
     };
-    let (mut result, ()) = tokio::join!(probe::execute(spec, env, tx, cancel.clone()), forward);
+    let (mut result, ()) = with_controls(env, target, &step, &append, |env| async move {
+        tokio::join!(probe::execute(spec, &env, tx, cancel.clone()), forward)
+    })
+    .await?;
 
     // The output lands as its own events; the finished event carries the verdicts.
     let streams = [
@@ -326,4 +340,41 @@ async fn one(
         result,
         rejected,
     })
+}
+
+/// Runs `work` with a control sink in its environment: what a control step reports is recorded
+/// (by `append`) as it is made, while the step still runs.
+async fn with_controls<T, F, Fut>(
+    env: &ProbeEnv,
+    target: &StepTarget,
+    step: &str,
+    append: &dyn Fn(Event) -> Result<(), Error>,
+    work: F,
+) -> Result<T, Error>
+where
+    F: FnOnce(ProbeEnv) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut env = env.clone();
+    env.controls = Some(probe::ControlSink {
+        env: target.env.clone(),
+        production: target.production,
+        tx,
+    });
+    let record = async {
+        let mut failed = None;
+        while let Some(note) = rx.recv().await {
+            if let Err(e) = append(super::control::event_of(note, step, &target.env)) {
+                failed.get_or_insert(e);
+            }
+        }
+        failed
+    };
+    // `work` owns the sink: when it ends, the channel closes and `record` ends too.
+    let (out, failed) = tokio::join!(work(env), record);
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
 }

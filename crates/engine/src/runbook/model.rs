@@ -30,6 +30,11 @@ pub struct Runbook {
     pub decision: Option<Decision>,
     /// Things that imported but look like mistakes (an unclosed code fence), with their line.
     pub warnings: Vec<Warning>,
+    /// The flag states the runbook expects (`**Expected State**:` lists; `controls::expect`).
+    /// Read again from the source at every import, so not part of the serialized model.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub expectations: Vec<crate::controls::Expectation>,
 }
 
 /// A non-fatal remark about the source.

@@ -44,7 +44,7 @@ fn flag(row: &Row) -> Result<Flag, DbError> {
     })
 }
 
-async fn find(state: &AppState, key: &str) -> Result<Option<Flag>, ApiError> {
+pub(crate) async fn find(state: &AppState, key: &str) -> Result<Option<Flag>, ApiError> {
     let row = state
         .db
         .fetch_optional(&format!("{SELECT} WHERE flag_key = $1"), &[key.into()])
@@ -56,12 +56,16 @@ fn unknown(key: &str) -> ApiError {
     ApiError::not_found(format!("unknown feature flag `{key}`"))
 }
 
-pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub(crate) async fn list_all(state: &AppState) -> Result<Vec<Flag>, ApiError> {
     let rows = state
         .db
         .fetch_all(&format!("{SELECT} ORDER BY flag_key"), &[])
         .await?;
-    let flags = rows.iter().map(flag).collect::<Result<Vec<_>, _>>()?;
+    Ok(rows.iter().map(flag).collect::<Result<Vec<_>, _>>()?)
+}
+
+pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let flags = list_all(&state).await?;
     Ok(reply(StatusCode::OK, json!({"flags": flags})))
 }
 

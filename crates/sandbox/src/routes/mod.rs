@@ -23,6 +23,7 @@ pub mod budgets;
 pub mod flags;
 pub mod health;
 pub mod metrics_text;
+pub mod ofrep;
 pub mod orders;
 pub mod payments;
 pub mod ratelimit;
@@ -106,6 +107,7 @@ async fn not_found(method: Method, uri: Uri) -> ApiError {
 pub fn router(state: AppState) -> Router {
     let faults = Arc::clone(&state.faults);
     let metrics = Arc::clone(&state.metrics);
+    let admin_token = state.admin_token.clone();
     Router::new()
         .route("/health", get(health::app))
         .route("/api/health/database", get(health::database))
@@ -126,13 +128,41 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/feature-flags", get(flags::list))
         .route("/admin/feature-flags/{key}", get(flags::show).post(flags::update))
         .route("/admin/budgets", get(budgets::list))
+        .route("/ofrep/v1/evaluate/flags", post(ofrep::bulk))
+        .route("/ofrep/v1/evaluate/flags/{key}", post(ofrep::one))
         .route("/metrics", get(metrics_text::scrape))
         .route("/__sandbox/fault", get(sandbox::faults).post(sandbox::set_fault))
         .route("/__sandbox/info", get(sandbox::info))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(admin_token, admin_auth))
         .layer(middleware::from_fn_with_state(faults, faults::middleware))
         .layer(middleware::from_fn_with_state(metrics, metrics::middleware))
         .with_state(state)
+}
+
+/// With an admin token configured, `/admin/*` and `/ofrep/*` need `Authorization: Bearer <token>`:
+/// 401 otherwise (the token is never echoed).
+async fn admin_auth(
+    axum::extract::State(token): axum::extract::State<Option<Arc<str>>>,
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    let path = req.uri().path();
+    let guarded = path.starts_with("/admin/") || path == "/admin" || path.starts_with("/ofrep/");
+    if let (Some(token), true) = (token.as_deref(), guarded) {
+        let given = req
+            .headers()
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        if given != Some(token) {
+            return ApiError::new(StatusCode::UNAUTHORIZED, "admin token missing or wrong")
+                .with_header(axum::http::header::WWW_AUTHENTICATE, "Bearer")
+                .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// `{"status": ...}` JSON helper for the health answers.

@@ -141,6 +141,8 @@ fn apply(state: &mut RunState, ids: &Ids, e: &StoredEvent, event: Event) {
         } => step_started(state, ids, e, step, kind, what, confirmed_on),
         Event::StepOutput { step, .. } => step_output(state, ids, e, step),
         Event::StepFinished { step, result } => step_finished(state, ids, e, step, &result),
+        // Kept in the log and read from it (the CLI, the archive's Controls section).
+        Event::ControlAction(_) | Event::FlagsChecked { .. } => {}
     }
 }
 

@@ -59,6 +59,9 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Runbook, ImportError> {
     let mut builder = Builder::new(name, &lines);
     builder.walk(root);
     let mut runbook = builder.finish(hex::encode(Sha256::digest(bytes)));
+    let (expectations, warnings) = crate::controls::expect::import(text, &runbook);
+    runbook.expectations = expectations;
+    runbook.warnings.extend(warnings);
     // An SLO-looking item that does not read as one stays a plain item, with a warning.
     let (_, slo_warnings) = crate::signals::slo::from_runbook(&runbook);
     for w in slo_warnings {

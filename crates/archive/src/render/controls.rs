@@ -1,0 +1,125 @@
+//! Controls: every flag and breaker action recorded in the run (who, why, where, from → to, the
+//! state read back, any revert), then the flag drift table as it stood at the decision (the last
+//! `flags_checked` before `decision_recorded`, else the last one).
+
+use flightdeck_engine::controls::{ControlOutcome, ControlRecord, DriftRow, Target};
+use flightdeck_engine::run::Event;
+use flightdeck_engine::store::StoredEvent;
+
+use crate::layout::{Face, Pages, GREEN, INK, LEFT, MUTED, RED};
+use crate::record::Record;
+
+pub(super) fn controls(p: &mut Pages, r: &Record) {
+    let mut actions: Vec<(&StoredEvent, ControlRecord)> = Vec::new();
+    let mut drift: Option<(&StoredEvent, String, Vec<DriftRow>)> = None;
+    let mut decided = false;
+    for e in &r.events {
+        match Event::decode(e) {
+            Ok(Event::ControlAction(rec)) => actions.push((e, *rec)),
+            Ok(Event::FlagsChecked { env, rows, .. }) if !decided => drift = Some((e, env, rows)),
+            Ok(Event::DecisionRecorded { .. }) => decided = true,
+            _ => {}
+        }
+    }
+    if actions.is_empty() && drift.is_none() {
+        return;
+    }
+    p.heading(14.0, "Controls", 30.0);
+    if actions.is_empty() {
+        p.para(
+            LEFT,
+            Face::Sans,
+            9.5,
+            MUTED,
+            "No flag or breaker action was recorded in this run.",
+        );
+    }
+    for (e, a) in &actions {
+        action(p, e, a);
+    }
+    if let Some((e, env, rows)) = drift {
+        let when = if decided {
+            "at the decision"
+        } else {
+            "latest check; no decision yet"
+        };
+        p.heading(
+            11.0,
+            &format!("Flag drift {when} ({env}, event {}, {})", e.seq, e.time),
+            30.0,
+        );
+        for row in &rows {
+            let (mark, color) = if row.drift { ("DRIFT", RED) } else { ("ok", GREEN) };
+            let actual = row.actual.as_deref().unwrap_or("missing");
+            p.para(
+                LEFT,
+                Face::Sans,
+                9.5,
+                color,
+                &format!(
+                    "{mark}  {}: expected {}, actual {actual} (runbook line {})",
+                    row.key, row.expected, row.line
+                ),
+            );
+        }
+    }
+}
+
+fn action(p: &mut Pages, e: &StoredEvent, a: &ControlRecord) {
+    let (outcome, color) = match a.outcome {
+        ControlOutcome::Applied => ("applied, verified", GREEN),
+        ControlOutcome::Failed => ("FAILED", RED),
+        ControlOutcome::Refused => ("REFUSED", RED),
+    };
+    let revert = a
+        .revert
+        .as_deref()
+        .map(|w| format!(" — automatic revert ({w})"))
+        .unwrap_or_default();
+    p.para(
+        LEFT,
+        Face::Sans,
+        10.0,
+        color,
+        &format!("#{} {}: {}{revert}", e.seq, outcome, a.target.describe()),
+    );
+    let from = a
+        .from
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| "?".into());
+    let back = a
+        .read_back
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| "could not be read".into());
+    let mut lines = vec![
+        format!("who: {} at {}; why: {}", e.actor, e.time, a.reason),
+        format!(
+            "where: {} ({} adapter){}; step: {}",
+            a.env,
+            a.adapter,
+            a.confirmed_on
+                .as_deref()
+                .map(|c| format!(", production confirmed on {c}"))
+                .unwrap_or_default(),
+            a.step.as_deref().unwrap_or("—")
+        ),
+        format!(
+            "from → to: {from} → {}; read back: {back}; inverse: {}",
+            a.to,
+            a.inverse
+                .as_ref()
+                .map_or_else(|| "unknown".to_string(), Target::describe)
+        ),
+    ];
+    if let Some(again) = &a.read_again {
+        lines.push(format!("read again after its open interval: {again}"));
+    }
+    if let Some(err) = &a.error {
+        lines.push(format!("error: {err}"));
+    }
+    for l in lines {
+        p.para(LEFT + 12.0, Face::Sans, 8.5, INK, &l);
+    }
+}

@@ -1,0 +1,156 @@
+//! The controls as the app's commands call them (`controls::preview_change`, `make_change`),
+//! against an in-process sandbox and a store: the preview's "from" held at apply (a change made
+//! in between refuses, recorded), an applied change recorded with its read-back, and a drill
+//! step run through `run::run_steps` recording each attempt.
+
+use std::sync::Mutex;
+
+use flightdeck_engine::controls::adapter::Controls;
+use flightdeck_engine::controls::{self, ControlOutcome, ControlReq, EnvTarget, Target};
+use flightdeck_engine::environments::Environments;
+use flightdeck_engine::probe::ProbeEnv;
+use flightdeck_engine::run::{self, Event, Scope};
+use flightdeck_engine::store::Store;
+use flightdeck_testsupport::sandbox::start;
+use flightdeck_testsupport::store::started_bundled;
+use tokio_util::sync::CancellationToken;
+
+fn req(run: &str, enabled: bool) -> ControlReq {
+    ControlReq {
+        env: "sandbox".into(),
+        target: Target::Flag {
+            key: "community_enabled".into(),
+            enabled,
+            rollout: Some(if enabled { 30 } else { 0 }),
+        },
+        adapter: None,
+        reason: "canary".into(),
+        expect_from: None,
+        confirmed: false,
+        run: Some(run.into()),
+        deadline_ms: None,
+        recheck_ms: None,
+    }
+}
+
+fn actions(store: &Mutex<Store>, run: &str) -> Vec<controls::ControlRecord> {
+    let s = store.lock().expect("store");
+    let id = s.resolve_run(run).expect("run").id;
+    s.events(&id)
+        .expect("events")
+        .iter()
+        .filter_map(|e| match Event::decode(e) {
+            Ok(Event::ControlAction(r)) => Some(*r),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn preview_then_apply_refuses_a_change_made_in_between_and_records_both_attempts() {
+    let sb = start(false).await.expect("sandbox");
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = Store::open(dir.path().join("s.sqlite")).expect("store");
+    Environments::open(&store)
+        .expect("envs")
+        .set_var("sandbox", "SANDBOX_URL", &sb.base_url())
+        .expect("var");
+    let run = started_bundled(&mut store, "m31");
+    let store = Mutex::new(store);
+
+    // Preview, then someone else changes the flag, then apply with the preview's "from".
+    let p = controls::preview_change(&store, &req(&run, true))
+        .await
+        .expect("preview");
+    assert_eq!(p.from.to_string(), "OFF (0%)");
+    let other = EnvTarget::new(
+        "sandbox",
+        false,
+        ProbeEnv::default().with_var("SANDBOX_URL", sb.base_url()),
+    );
+    let current = other
+        .http()
+        .expect("http")
+        .flag("community_enabled")
+        .await
+        .expect("read");
+    other
+        .http()
+        .expect("http")
+        .set_flag("community_enabled", true, 50, &current)
+        .await
+        .expect("someone else's change");
+    let mut apply = req(&run, true);
+    apply.expect_from = Some(p.from.clone());
+    let r = controls::make_change(&store, "rm", &apply)
+        .await
+        .expect("an attempt");
+    assert_eq!(r.outcome, ControlOutcome::Refused);
+    assert!(
+        r.error.as_deref().unwrap_or("").contains("it is now ON (50%)"),
+        "{r:?}"
+    );
+
+    // A fresh preview holds: applied, read back, recorded.
+    let p = controls::preview_change(&store, &apply)
+        .await
+        .expect("preview again");
+    apply.expect_from = Some(p.from);
+    let r = controls::make_change(&store, "rm", &apply)
+        .await
+        .expect("applied");
+    assert_eq!(r.outcome, ControlOutcome::Applied);
+    assert_eq!(r.read_back.map(|b| b.to_string()).as_deref(), Some("ON (30%)"));
+    let recorded = actions(&store, &run);
+    assert_eq!(recorded.len(), 2);
+    assert_eq!(recorded[0].outcome, ControlOutcome::Refused);
+    assert_eq!(recorded[1].outcome, ControlOutcome::Applied);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_breaker_drill_step_records_its_trip_and_reset_as_they_happen() {
+    let sb = start(false).await.expect("sandbox");
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = Store::open(dir.path().join("s.sqlite")).expect("store");
+    let run = started_bundled(&mut store, "m31");
+    let store = Mutex::new(store);
+    let env = ProbeEnv::default().with_var("SANDBOX_URL", sb.base_url());
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let req = run::RunStepsReq {
+        run: run.clone(),
+        scope: Scope::Step("13.circuit-breaker-manual-trip.step".into()),
+        concurrency: None,
+        confirmed: false,
+    };
+    let done = run::run_steps(&store, "rm", &req, &env, tx, CancellationToken::new())
+        .await
+        .expect("runs");
+    let _ = drain.await;
+    assert!(done[0].result.passed(), "{:?}", done[0].result);
+    let recorded = actions(&store, &run);
+    let states: Vec<String> = recorded
+        .iter()
+        .map(|r| r.read_back.as_ref().map(ToString::to_string).unwrap_or_default())
+        .collect();
+    assert_eq!(states, vec!["open", "closed"]);
+    assert_eq!(recorded[1].revert.as_deref(), Some("drill"));
+    // Recorded before the step's result: the attempts are in the log as they are made.
+    let kinds: Vec<String> = {
+        let s = store.lock().expect("store");
+        let id = s.resolve_run(&run).expect("run").id;
+        s.events(&id)
+            .expect("events")
+            .iter()
+            .map(|e| e.kind.clone())
+            .collect()
+    };
+    let first_action = kinds
+        .iter()
+        .position(|k| k == "control_action")
+        .expect("an action");
+    let finished = kinds.iter().position(|k| k == "step_finished").expect("finished");
+    assert!(first_action < finished, "{kinds:?}");
+    sb.shutdown().await;
+}
