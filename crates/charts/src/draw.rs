@@ -395,11 +395,14 @@ mod tests {
                 "the time axis reads in round clock times: {hm}"
             );
         }
-        assert_eq!(
-            svg.matches("<polyline").count() >= 2,
-            true,
-            "one polyline per drawn series"
-        );
+        for color in ["#1F5EC4", "#D66E00"] {
+            let line = format!("stroke=\"{color}\" stroke-width=\"2\"");
+            assert_eq!(
+                svg.matches(&line).count(),
+                1,
+                "each drawn series is one unbroken line ({color})"
+            );
+        }
     }
 
     #[test]
