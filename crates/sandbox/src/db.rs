@@ -221,6 +221,8 @@ impl Backend {
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Inner>,
+    /// Every statement's time (`db_query_duration_seconds`).
+    stats: Arc<crate::usage::DbStats>,
 }
 
 enum Inner {
@@ -277,6 +279,7 @@ impl Db {
                 permits: tokio::sync::Semaphore::new(MAX_CONNECTIONS),
                 in_use: AtomicUsize::new(0),
             })),
+            stats: Arc::default(),
         })
     }
 
@@ -289,6 +292,7 @@ impl Db {
             .await?;
         Ok(Db {
             inner: Arc::new(Inner::Postgres(pool)),
+            stats: Arc::default(),
         })
     }
 
@@ -297,6 +301,11 @@ impl Db {
             Inner::Sqlite(_) => Backend::Sqlite,
             Inner::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// Statement times, for `/metrics`.
+    pub fn stats(&self) -> &crate::usage::DbStats {
+        &self.stats
     }
 
     /// Connections busy right now (for `db_connections_in_use`).
@@ -346,6 +355,7 @@ impl Db {
 
     /// Runs a statement; returns the rows it changed.
     pub async fn execute(&self, sql: &str, params: &[Param]) -> Result<u64, DbError> {
+        let _timed = self.stats.time();
         match &*self.inner {
             Inner::Postgres(pool) => {
                 let done = bind_pg(sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())), params)
@@ -368,6 +378,7 @@ impl Db {
 
     /// Runs a query and reads every row.
     pub async fn fetch_all(&self, sql: &str, params: &[Param]) -> Result<Vec<Row>, DbError> {
+        let _timed = self.stats.time();
         match &*self.inner {
             Inner::Postgres(pool) => {
                 let rows = bind_pg(sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())), params)

@@ -25,7 +25,8 @@ pub enum Fault {
     Latency(Duration),
     /// Answer this percentage (0–100) of faultable requests with 500.
     Errors(f64),
-    /// Health endpoints report Unhealthy with 503; every other faultable route answers 503.
+    /// Health endpoints report Unhealthy with 503; every other faultable route answers 503, and
+    /// `/metrics` too (`routes::metrics_text`): nothing is left to scrape.
     Down,
     /// Remove every active fault.
     Clear,

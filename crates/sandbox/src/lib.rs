@@ -26,6 +26,7 @@ pub mod ratelimit;
 pub mod routes;
 pub mod state;
 pub mod traffic;
+pub mod usage;
 
 pub use auth::DEFAULT_TEST_TOKEN;
 pub use config::SandboxConfig;

@@ -36,6 +36,8 @@ pub struct Metrics {
     in_flight: AtomicU64,
     synthetic_ok: AtomicU64,
     synthetic_failed: AtomicU64,
+    /// Sessions seen in the last minute (`active_users`).
+    pub users: crate::usage::ActiveUsers,
 }
 
 impl Default for Metrics {
@@ -46,6 +48,7 @@ impl Default for Metrics {
             in_flight: AtomicU64::new(0),
             synthetic_ok: AtomicU64::new(0),
             synthetic_failed: AtomicU64::new(0),
+            users: crate::usage::ActiveUsers::default(),
         }
     }
 }
@@ -314,6 +317,13 @@ pub async fn middleware(State(metrics): State<Arc<Metrics>>, req: Request, next:
         .unwrap_or_else(|| "unmatched".to_owned());
     if route == "/metrics" || route.starts_with("/__sandbox") {
         return next.run(req).await;
+    }
+    if let Some(session) = req
+        .headers()
+        .get(crate::usage::SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
+        metrics.users.seen(session);
     }
     metrics.in_flight.fetch_add(1, Ordering::Relaxed);
     let _guard = InFlight(&metrics.in_flight);

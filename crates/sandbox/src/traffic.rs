@@ -3,7 +3,9 @@
 //! Owns the request mix (health, rate limit, orders, payments, admin reads), its pace (one request per
 //! tick, spawned so slow answers under a latency fault pile up like real load) and its bounds: at most
 //! `MAX_IN_FLIGHT` requests at once and a timeout on every call. It identifies itself with
-//! `X-Client-Id: sandbox-traffic` so it has its own rate-limit bucket. Stops when told to.
+//! `X-Client-Id: sandbox-traffic` so it has its own rate-limit bucket, and speaks for a slowly
+//! changing population of user sessions (`X-Session-User`, counted as `active_users`). Stops when
+//! told to.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -120,6 +122,7 @@ pub async fn run(
     let mut ticker = tokio::time::interval(interval.max(Duration::from_millis(10)));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut next = 0usize;
+    let started = std::time::Instant::now();
     loop {
         tokio::select! {
             changed = stop.changed() => {
@@ -134,8 +137,10 @@ pub async fn run(
                     continue;
                 };
                 let call = MIX[next % MIX.len()];
+                let session = session(next, started.elapsed());
                 next = next.wrapping_add(1);
-                let request = build(&client, &base_url, call, &tokens);
+                let request = build(&client, &base_url, call, &tokens)
+                    .header(crate::usage::SESSION_HEADER, session);
                 let metrics = Arc::clone(&metrics);
                 tasks.spawn(async move {
                     let ok = match request.send().await {
@@ -150,6 +155,14 @@ pub async fn run(
         }
     }
     tasks.shutdown().await;
+}
+
+/// The user session request `n` speaks for: one of a population that swells and shrinks over a
+/// few minutes (8 to 24 users), so `active_users` moves like a real day does, only faster.
+fn session(n: usize, elapsed: Duration) -> String {
+    let wave = (elapsed.as_secs_f64() / 90.0).sin();
+    let population = (16.0 + 8.0 * wave).round().max(1.0) as usize;
+    format!("synthetic-user-{}", n % population)
 }
 
 fn build(client: &Client, base_url: &str, call: Call, tokens: &Tokens) -> reqwest::RequestBuilder {

@@ -11,7 +11,7 @@
 //! its spec type implements `kind::ProbeKind`, which declares the kind's name, annotation keys,
 //! parsing, condition names, implicit assertions, default deadline, description and run. `cond` is the condition language, `env` the
 //! caller's variables, secrets and redaction, `output` the capped streams, `process` the one
-//! place child processes are built. Turning results into run events, and filling fields, is
+//! place child processes are built, `prom_api` the one Prometheus HTTP API client. Turning results into run events, and filling fields, is
 //! the run's business.
 //!
 //! **Adding a kind:** write `probe/<kind>.rs`, its spec type implementing `ProbeKind`; declare
@@ -33,6 +33,7 @@ mod judge;
 mod kind;
 pub mod output;
 pub mod process;
+pub(crate) mod prom_api;
 mod result;
 
 // The kinds: a module each, registered by one line each in the table.

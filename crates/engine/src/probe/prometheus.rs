@@ -1,8 +1,9 @@
 //! `prometheus` steps: a PromQL query over the Prometheus HTTP API, instant or range, judged on
 //! the value (`value < 0.5`, `max < 500`, `series >= 1`).
 //!
-//! Owns [`PromSpec`] and reading `/api/v1/query` and `/api/v1/query_range` answers. "Now" comes
-//! from the environment's clock. Facts: `value` (the first series' latest sample, or the
+//! Owns [`PromSpec`] and what a step observes of an answer; the HTTP API itself (URLs, the call
+//! under its deadline and cap, reading an answer) is `prom_api`'s, shared with the signals. "Now"
+//! comes from the environment's clock. Facts: `value` (the first series' latest sample, or the
 //! scalar), `series`, `min` / `max` / `avg` over every sample, and `json(...)` over `data.result`.
 
 use std::time::{Duration, Instant};
@@ -12,9 +13,10 @@ use serde::Serialize;
 use super::annotation::{AnnotationError, Keys};
 use super::cond::{Names, Value};
 use super::env::{ProbeEnv, Template};
-use super::http::{classify, client};
+use super::http::client;
 use super::kind::ProbeKind;
 use super::output::{Stream, OUTPUT_CAP};
+use super::prom_api;
 use super::{Ctx, Failure, FailureClass, Observation};
 use crate::runbook::Step;
 
@@ -113,23 +115,28 @@ impl ProbeKind for PromSpec {
             Err(f) => return Observation::failed(f),
         };
         let sent = Instant::now();
-        let resp = match client.get(url).timeout(ctx.spec.deadline).send().await {
-            Ok(r) => r,
-            Err(e) => return Observation::failed(classify(&e)),
-        };
-        let status = resp.status().as_u16();
-        let raw = match read_answer(resp, ctx).await {
-            Ok(raw) => raw,
-            Err(f) => return Observation::failed(f),
-        };
+        let got =
+            match prom_api::fetch(&client, url, &prom_api::Auth::None, ctx.spec.deadline, OUTPUT_CAP).await {
+                Ok(got) => got,
+                Err(f) => return Observation::failed(f),
+            };
+        ctx.streams.push(Stream::Body, &got.body).await;
+        if got.over {
+            ctx.streams.cut(Stream::Body, None);
+            return Observation::failed(Failure::new(
+                FailureClass::QueryError,
+                "the answer is larger than 1 MiB: narrow the query",
+            ));
+        }
+        ctx.streams.finish(Stream::Body).await;
         let mut obs = Observation {
-            http_status: Some(status),
+            http_status: Some(got.status),
             ..Observation::default()
         };
         obs.facts
             .scalars
             .insert("latency", Value::Num(sent.elapsed().as_secs_f64() * 1000.0));
-        match answer(status, &raw) {
+        match prom_api::answer(got.status, &got.body) {
             Ok((kind, result)) => observe(&mut obs, kind, result),
             Err(f) => obs.failure = Some(f),
         }
@@ -158,89 +165,17 @@ impl PromSpec {
             .map_err(|e| spawn(e.to_string()))?;
         let now = env.clock.now();
         let now_s = now.unix_timestamp_nanos() as f64 / 1e9;
-        let ts = |t: f64| format!("{t:.3}");
-        let (path, params) = match (self.range, self.effective_step()) {
-            (Some(r), Some(st)) => (
-                "api/v1/query_range",
-                vec![
-                    ("query", query),
-                    ("start", ts(now_s - r.as_secs_f64())),
-                    ("end", ts(now_s)),
-                    ("step", format!("{}s", st.as_secs_f64())),
-                ],
-            ),
-            _ => ("api/v1/query", vec![("query", query), ("time", ts(now_s))]),
-        };
-        let base = if base.ends_with('/') {
-            base
-        } else {
-            format!("{base}/")
-        };
-        let mut url = reqwest::Url::parse(&base)
-            .and_then(|b| b.join(path))
-            .map_err(|e| spawn(format!("`{}` is not a URL: {e}", self.url.describe(env))))?;
-        url.query_pairs_mut()
-            .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
-        Ok(url)
-    }
-}
-
-/// The answer's bytes, streamed into the body excerpt; an answer over [`OUTPUT_CAP`] fails.
-async fn read_answer(mut resp: reqwest::Response, ctx: &Ctx<'_>) -> Result<Vec<u8>, Failure> {
-    let mut raw: Vec<u8> = Vec::new();
-    loop {
-        match resp.chunk().await {
-            Ok(Some(c)) => {
-                ctx.streams.push(Stream::Body, &c).await;
-                if raw.len() + c.len() > OUTPUT_CAP {
-                    ctx.streams.cut(Stream::Body, None);
-                    return Err(Failure::new(
-                        FailureClass::QueryError,
-                        "the answer is larger than 1 MiB: narrow the query",
-                    ));
-                }
-                raw.extend_from_slice(&c);
-            }
-            Ok(None) => break,
-            Err(e) => return Err(classify(&e)),
-        }
-    }
-    ctx.streams.finish(Stream::Body).await;
-    Ok(raw)
-}
-
-/// The `resultType` and `result` of a successful answer, or why there is none.
-fn answer(status: u16, raw: &[u8]) -> Result<(String, serde_json::Value), Failure> {
-    let doc: serde_json::Value = serde_json::from_slice(raw).map_err(|_| {
-        Failure::new(
-            if status >= 400 {
-                FailureClass::HttpStatus
-            } else {
-                FailureClass::Transport
+        let at = match (self.range, self.effective_step()) {
+            (Some(r), Some(st)) => prom_api::At::Range {
+                start: now_s - r.as_secs_f64(),
+                end: now_s,
+                step: st.as_secs_f64(),
             },
-            format!("HTTP {status}: the answer is not Prometheus JSON"),
-        )
-    })?;
-    if doc.get("status").and_then(|s| s.as_str()) != Some("success") {
-        let err = doc
-            .get("error")
-            .and_then(|e| e.as_str())
-            .unwrap_or("no error message");
-        return Err(Failure::new(
-            FailureClass::QueryError,
-            format!("Prometheus rejected the query (HTTP {status}): {err}"),
-        ));
+            _ => prom_api::At::Instant(now_s),
+        };
+        prom_api::url(&base, &query, at)
+            .map_err(|_| spawn(format!("`{}` is not a URL", self.url.describe(env))))
     }
-    let data = doc.get("data");
-    let result = data
-        .and_then(|d| d.get("result"))
-        .cloned()
-        .unwrap_or(serde_json::Value::Null);
-    let kind = data
-        .and_then(|d| d.get("resultType"))
-        .and_then(|t| t.as_str())
-        .unwrap_or("");
-    Ok((kind.to_owned(), result))
 }
 
 /// `value`, `series`, `min` / `max` / `avg` over the finite samples, and the result for `json(...)`.
@@ -262,15 +197,7 @@ fn observe(obs: &mut Observation, kind: String, result: serde_json::Value) {
 
 /// (value, number of series, every sample) of a `vector`, `matrix`, `scalar` or `string` result.
 fn summarize(kind: &str, result: &serde_json::Value) -> (Value, usize, Vec<f64>) {
-    let sample = |p: &serde_json::Value| -> Option<f64> {
-        let v = p.get(1)?.as_str()?;
-        match v {
-            "NaN" => Some(f64::NAN),
-            "+Inf" => Some(f64::INFINITY),
-            "-Inf" => Some(f64::NEG_INFINITY),
-            _ => v.parse().ok(),
-        }
-    };
+    let sample = prom_api::sample;
     match kind {
         "scalar" => {
             let v = sample(result);

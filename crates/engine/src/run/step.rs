@@ -47,6 +47,11 @@ pub fn builtin_vars(env: &str) -> BTreeMap<String, String> {
     if env == "sandbox" {
         vars.insert("SANDBOX_URL".into(), "http://127.0.0.1:8731".into());
         vars.insert("TEST_JWT".into(), "sandbox-test-jwt".into());
+        // Its signals: the Prometheus `make demo` starts, scraping it every second, and SLOs
+        // over a 1-day period so their windows (2 min / 10 s fast pair) fit a demo.
+        vars.insert("PROMETHEUS_URL".into(), "http://127.0.0.1:9090".into());
+        vars.insert("PROMETHEUS_SCRAPE_INTERVAL".into(), "1s".into());
+        vars.insert("SLO_PERIOD".into(), "1d".into());
     }
     vars
 }

@@ -1,7 +1,8 @@
-//! `GET /metrics`: the Prometheus text exposition (`text/plain; version=0.0.4`). Never faulted.
+//! `GET /metrics`: the Prometheus text exposition (`text/plain; version=0.0.4`). Never slowed or
+//! failed by `latency` or `errors`; under `down` it answers 503 like the rest of the platform.
 //!
-//! Gathers what `crate::metrics` cannot see itself (database connections, breaker states, active
-//! faults) and renders. A database error only leaves the breaker series out: the scrape still answers.
+//! Gathers what `crate::metrics` cannot see itself (database connections and query times, breaker
+//! states, active faults, active users) and renders. A database error only leaves the breaker series out: the scrape still answers.
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -21,6 +22,15 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
         .map(|list| list.into_iter().map(|b| (b.provider, b.state)).collect())
         .unwrap_or_default();
     let active = state.faults.active();
+    if active.down {
+        // Down is the whole platform, its metrics included: Prometheus sees the target down and
+        // its series go stale, so signals have no data rather than a reassuring zero.
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service unavailable (sandbox fault: down)\n",
+        )
+            .into_response();
+    }
     let mut faults_on = Vec::new();
     if active.latency_ms.is_some() {
         faults_on.push("latency");
@@ -31,12 +41,14 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
     if active.down {
         faults_on.push("down");
     }
-    let body = state.metrics.render(&ScrapeInputs {
+    let mut body = state.metrics.render(&ScrapeInputs {
         db_connections_in_use: state.db.connections_in_use(),
         db_connections_max: MAX_CONNECTIONS,
         breakers,
         faults_on,
     });
+    state.db.stats().render(&mut body);
+    state.metrics.users.render(&mut body);
     let mut response = (StatusCode::OK, body).into_response();
     response
         .headers_mut()

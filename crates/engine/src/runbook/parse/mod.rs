@@ -13,7 +13,8 @@
 //! concern: `builder` (the state the walk fills in: ids, containers, open items), `walk` (the
 //! one pass over comrak's tree, dispatching each node), `items` (tasks and the steps under them),
 //! `sections` (phases, sections and their timeframes), `paragraph` (the lines of a paragraph:
-//! fields, header metadata, sign-off slots, the decision).
+//! fields, header metadata, sign-off slots, the decision). SLO lines are read by
+//! `signals::slo`; here they only add their warnings.
 
 use std::path::Path;
 
@@ -57,7 +58,15 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Runbook, ImportError> {
     let lines = split_lines(text);
     let mut builder = Builder::new(name, &lines);
     builder.walk(root);
-    let runbook = builder.finish(hex::encode(Sha256::digest(bytes)));
+    let mut runbook = builder.finish(hex::encode(Sha256::digest(bytes)));
+    // An SLO-looking item that does not read as one stays a plain item, with a warning.
+    let (_, slo_warnings) = crate::signals::slo::from_runbook(&runbook);
+    for w in slo_warnings {
+        if !runbook.warnings.iter().any(|o| o.line == w.line) {
+            runbook.warnings.push(w);
+        }
+    }
+    runbook.warnings.sort_by_key(|w| w.line);
     // A malformed step annotation is the file's error, not something to find mid-cutover.
     let annotated = |s: &Step| {
         s.annotation.as_deref().is_some_and(|a| {

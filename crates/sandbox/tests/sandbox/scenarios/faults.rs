@@ -1,5 +1,6 @@
-//! Faults: latency (the API slowed, `/metrics` and `/__sandbox` never), errors, down (switched
-//! over HTTP as another process would), a bad fault refused, faults combined, and clear.
+//! Faults: latency (the API slowed, `/metrics` and `/__sandbox` never), errors, down (`/metrics`
+//! too; switched over HTTP as another process would), a bad fault refused, faults combined, and
+//! clear.
 
 use std::time::{Duration, Instant};
 
@@ -98,6 +99,11 @@ async fn down(http: &Client, base: &str) -> TestResult {
     assert!(db["error"].as_str().is_some_and(|e| e.contains("down")), "{db}");
     let (status, _) = get(http, format!("{base}/admin/budgets")).await?;
     assert_eq!(status, 503, "the rest of the platform is down too");
+    assert_eq!(
+        http.get(format!("{base}/metrics")).send().await?.status(),
+        503,
+        "nothing to scrape while down: signals read no data, not a reassuring zero"
+    );
     Ok(())
 }
 

@@ -19,6 +19,7 @@ pub async fn metrics_grow(sb: &Sandbox) -> TestResult {
     let second = scrape(&http, &url).await?;
     families_have_their_types(&first, &second);
     counters_grow_over_the_checklists_routes(&first, &second);
+    every_golden_signal_class_moves(&first, &second);
 
     // Errors show up in the numbers as 500s.
     sb.set_fault(Fault::Errors(100.0));
@@ -27,6 +28,33 @@ pub async fn metrics_grow(sb: &Sandbox) -> TestResult {
     assert!(third.sum("http_requests_total", &[("status", "500")]) > 0.0);
     assert_eq!(third.sum("sandbox_fault_active", &[("fault", "errors")]), 1.0);
     Ok(())
+}
+
+/// The synthetic traffic keeps latency, traffic, errors and saturation moving: the database
+/// query histogram and busy seconds grow, and users are active (M31 §4's sub-items).
+fn every_golden_signal_class_moves(first: &prom::Exposition, second: &prom::Exposition) {
+    assert_eq!(
+        first.types.get("db_query_duration_seconds").map(String::as_str),
+        Some("histogram")
+    );
+    let queries = |e: &prom::Exposition| e.sum("db_query_duration_seconds_count", &[]);
+    assert!(
+        queries(second) > queries(first),
+        "orders and payments query the database"
+    );
+    assert!(
+        second.sum("db_connections_busy_seconds_total", &[])
+            > first.sum("db_connections_busy_seconds_total", &[]),
+        "busy seconds grow with the queries, so the saturation of connections moves"
+    );
+    assert!(
+        second.sum("db_query_duration_seconds_bucket", &[("le", "0.1")]) > 0.0,
+        "the 100 ms bucket of the DB latency SLO exists"
+    );
+    assert!(
+        second.sum("active_users", &[]) >= 1.0,
+        "the traffic speaks for user sessions"
+    );
 }
 
 /// `url` (the sandbox's `/metrics`), which must be Prometheus text 0.0.4, parsed.
