@@ -85,7 +85,7 @@ fn header(area: &Area<'_>, panel: &Panel, t: &Theme) -> DrawResult {
         let color = t.series[i % t.series.len()];
         area.draw(&Rectangle::new([(x, 9), (x + 10, 12)], color.filled()))?;
         x += 14;
-        let (text, c) = legend(line, &panel.unit, t);
+        let (text, c) = legend(line, t);
         let style = TextStyle::from(("sans-serif", px(10.5)).into_font()).color(&c);
         area.draw(&Text::new(text.clone(), (x, 5), style))?;
         x += text_width(&text, 10.5, false) + 12;
@@ -93,12 +93,12 @@ fn header(area: &Area<'_>, panel: &Panel, t: &Theme) -> DrawResult {
     Ok(())
 }
 
-fn legend(line: &Line, unit: &str, t: &Theme) -> (String, RGBColor) {
+fn legend(line: &Line, t: &Theme) -> (String, RGBColor) {
     if let Some(why) = &line.no_data {
         return (format!("{} — no data: {}", line.label, short(why, 60)), t.bad);
     }
     match line.points.iter().rev().find_map(|p| p.1) {
-        Some(v) => (format!("{} {}", line.label, format_value(v, unit)), t.muted),
+        Some(v) => (format!("{} {}", line.label, format_value(v, &line.unit)), t.muted),
         None => (format!("{} — no samples", line.label), t.muted),
     }
 }
@@ -481,6 +481,7 @@ mod tests {
     fn a_broken_line_is_drawn_as_separate_runs() {
         let line = Line {
             label: "x".into(),
+            unit: "s".into(),
             points: vec![(0.0, Some(1.0)), (1.0, Some(2.0)), (2.0, None), (3.0, Some(3.0))],
             no_data: None,
         };

@@ -28,6 +28,8 @@ pub enum Scale {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Line {
     pub label: String,
+    /// The unit its legend reads in (a panel may mix, e.g. requests/s and active users).
+    pub unit: String,
     /// `(unix seconds, value)`, time-ordered; `null` where the line breaks.
     pub points: Vec<Point>,
     /// The signal failed: this says why (shown instead of a line, never a blank).
@@ -142,6 +144,7 @@ impl Panel {
         };
         self.lines.push(Line {
             label: label.into(),
+            unit: self.unit.clone(),
             points: decimate::min_max(points, cols, max_gap),
             no_data: None,
         });
@@ -152,6 +155,7 @@ impl Panel {
     pub fn add_failed(&mut self, label: &str, why: &str) {
         self.lines.push(Line {
             label: label.into(),
+            unit: self.unit.clone(),
             points: Vec::new(),
             no_data: Some(why.into()),
         });
@@ -195,8 +199,9 @@ impl Panel {
     }
 }
 
-/// `v` as people read it in `unit`: seconds as ms below one, bytes in binary units, ratios
-/// and percents with a `%`, a burn rate with `×`, anything else compact (`1.2k`).
+/// `v` as people read it in `unit`: seconds (`s`) as ms below one, bytes in binary units,
+/// ratios and percents with a `%`, a burn rate (`x`) with `×`, a rate (`/s`) with `/s`,
+/// anything else compact (`1.2k`).
 pub fn format_value(v: f64, unit: &str) -> String {
     if !v.is_finite() {
         return "—".into();
@@ -207,6 +212,7 @@ pub fn format_value(v: f64, unit: &str) -> String {
         "ratio" => format!("{}%", compact(v * 100.0)),
         "%" => format!("{}%", compact(v)),
         "x" => format!("{}×", compact(v)),
+        "/s" => format!("{}/s", compact(v)),
         "bytes" => bytes(v),
         _ => compact(v),
     }
@@ -281,7 +287,8 @@ mod tests {
             "a burn rate reads as a multiple"
         );
         assert_eq!(format_value(3.0 * 1024.0 * 1024.0, "bytes"), "3MiB");
-        assert_eq!(format_value(12_345.0, "req/s"), "12.3k");
+        assert_eq!(format_value(12_345.0, "/s"), "12.3k/s");
+        assert_eq!(format_value(17.0, "count"), "17");
         assert_eq!(
             format_value(f64::NAN, "s"),
             "—",

@@ -1,4 +1,5 @@
-//! The charts' colours, light (the archive, the window's light theme) and dark.
+//! The charts' colours, light (the archive, the window's light theme) and dark, on the
+//! window's panel colours (ui/src/app.css) so a chart sits in its panel without a seam.
 //!
 //! Owns colours only; what is drawn where is `draw`'s.
 
@@ -41,11 +42,11 @@ impl Theme {
     };
 
     pub const DARK: Theme = Theme {
-        background: RGBColor(24, 26, 30),
-        text: RGBColor(230, 230, 228),
-        muted: RGBColor(160, 164, 170),
-        grid: RGBColor(48, 52, 58),
-        axis: RGBColor(110, 114, 120),
+        background: RGBColor(21, 27, 34),
+        text: RGBColor(223, 229, 236),
+        muted: RGBColor(149, 161, 175),
+        grid: RGBColor(38, 48, 59),
+        axis: RGBColor(107, 119, 133),
         series: [
             RGBColor(110, 160, 255),
             RGBColor(255, 160, 70),

@@ -11,8 +11,8 @@ describe("the canvas chart", () => {
     const p: Panel = {
       ...base,
       lines: [
-        { label: "a", points: [[0, 1], [10, null], [20, 3]], no_data: null },
-        { label: "b", points: [[5, 7], [20, 8]], no_data: null },
+        { label: "a", unit: "s", points: [[0, 1], [10, null], [20, 3]], no_data: null },
+        { label: "b", unit: "s", points: [[5, 7], [20, 8]], no_data: null },
       ],
     };
     expect(aligned(p)).toEqual([
@@ -23,13 +23,13 @@ describe("the canvas chart", () => {
   });
 
   it("puts values under a log axis' floor on the floor, as the SVG does", () => {
-    const p: Panel = { ...base, scale: { type: "log", floor: 0.1 }, lines: [{ label: "5m", points: [[0, 0], [1, 50]], no_data: null }] };
+    const p: Panel = { ...base, scale: { type: "log", floor: 0.1 }, lines: [{ label: "5m", unit: "x", points: [[0, 0], [1, 50]], no_data: null }] };
     expect(aligned(p)[1]).toEqual([0.1, 50]);
     expect(yRange(p), "0.1× to 50× spans whole decades up to 100×").toEqual([0.1, 100]);
   });
 
   it("keeps zero and every threshold on a linear axis", () => {
-    const p: Panel = { ...base, thresholds: [{ value: 0.5, label: "SLO", severity: "page" }], lines: [{ label: "p95", points: [[0, 0.2]], no_data: null }] };
+    const p: Panel = { ...base, thresholds: [{ value: 0.5, label: "SLO", severity: "page" }], lines: [{ label: "p95", unit: "s", points: [[0, 0.2]], no_data: null }] };
     const [lo, hi] = yRange(p);
     expect(lo).toBe(0);
     expect(hi).toBeGreaterThan(0.5);

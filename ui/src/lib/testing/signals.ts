@@ -15,6 +15,7 @@ export function panel(id: string, title: string, lines: [string, number][], extr
     scale: { type: "linear" },
     lines: lines.map(([label, v]) => ({
       label,
+      unit: extra.unit ?? "s",
       points: [
         [NOW - 60, v],
         [NOW - 30, v],
@@ -42,7 +43,7 @@ export function badge(id: string, state: SloState, reason = "every window pair u
 
 export function signalsView(extra: Partial<SignalsView> = {}): SignalsView {
   const failed = panel("saturation", "Saturation", [], { unit: "ratio" });
-  failed.lines = [{ label: "CPU", points: [], no_data: "Prometheus at http://127.0.0.1:9090 answered 500 for cpu (environment sandbox)" }];
+  failed.lines = [{ label: "CPU", unit: "ratio", points: [], no_data: "Prometheus at http://127.0.0.1:9090 answered 500 for cpu (environment sandbox)" }];
   return {
     run: RUN_ID,
     env: "sandbox",
