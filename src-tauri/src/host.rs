@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use flightdeck_engine::environments::Environments;
 use flightdeck_engine::run::{self, Applied};
-use flightdeck_engine::secrets::{Keyring, KeyringError};
+use flightdeck_engine::secrets::{Keyring, KeyringError, OsStoreKeys};
 use flightdeck_engine::store::Store;
 use tokio_util::sync::CancellationToken;
 
@@ -46,7 +46,9 @@ impl Host {
                 )
             })?;
         }
-        let store = Store::open(&launch.store)?;
+        // Each write seals its run's head with the store's key in the OS keyring (asked on the
+        // first write, then kept); a store that cannot be written opens read-only.
+        let store = Store::open(&launch.store)?.with_keys(Arc::new(OsStoreKeys::new()));
         let settings_file = SettingsFile::new(&launch.config_dir);
         let settings = settings_file.load()?;
         Ok(Host {

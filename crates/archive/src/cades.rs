@@ -2,8 +2,11 @@
 //!
 //! Owns the signed attributes (content-type, message-digest, signing-certificate-v2; no
 //! signing-time, which PAdES leaves to the signature dictionary's `/M`), the ECDSA P-256 /
-//! SHA-256 signature over them, the checks `verify` reports, and why a CMS cannot be checked at
-//! all (`CmsError`). Where the bytes sit in the PDF belongs to `sign` and `verify`.
+//! SHA-256 signature over them (low-S), the checks `verify` reports, and why a CMS cannot be
+//! checked at all (`CmsError`). The container is canonical: `check` lists every way a CMS
+//! departs from exactly what `sign` writes (`Checked::departures`), so a signature cannot be
+//! re-dressed without the key and the file's sha256 stays what was signed. Where the bytes sit
+//! in the PDF belongs to `sign` and `verify`.
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
@@ -77,6 +80,8 @@ pub fn sign(identity: &Identity, digest: &[u8; 32]) -> Result<Vec<u8>, der::Erro
     // The signature covers the attributes DER-encoded as a SET (tag 0x31), not as the [0] the
     // SignerInfo carries them in (RFC 5652, 5.4).
     let signature: Signature = identity.key().sign(&attrs.to_der()?);
+    // Low-S, the one form `check` accepts: (r, n−s) verifies too, and would be another file.
+    let signature = signature.normalize_s().unwrap_or(signature);
     let signer = SignerInfo {
         version: CmsVersion::V1,
         sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
@@ -126,6 +131,8 @@ pub struct Checked {
     pub signing_cert_ok: bool,
     /// content-type is id-data.
     pub content_type_ok: bool,
+    /// How the container differs from what `sign` writes (empty when it is exactly that).
+    pub departures: Vec<String>,
 }
 
 /// Why a signature's CMS cannot be checked at all.
@@ -157,7 +164,7 @@ pub enum CmsError {
 
 /// Parse `der` as a detached CAdES signature and check it against `digest`.
 pub fn check(der_bytes: &[u8], digest: &[u8; 32]) -> Result<Checked, CmsError> {
-    let signed = signed_data(der_bytes)?;
+    let (signed, canonical) = signed_data(der_bytes)?;
     let signer = only_signer(&signed)?;
     let cert = signer_certificate(&signed, signer)?;
     let cert_der = cert.to_der().map_err(CmsError::CertificateEncoding)?;
@@ -178,8 +185,7 @@ pub fn check(der_bytes: &[u8], digest: &[u8; 32]) -> Result<Checked, CmsError> {
     let cert_hash: [u8; 32] = Sha256::digest(&cert_der).into();
     let signing_cert_ok = value_of(ID_SIGNING_CERTIFICATE_V2)
         .and_then(|v| v.decode_as::<SigningCertificateV2>().ok())
-        .and_then(|s| s.certs.first().map(|c| c.cert_hash.as_bytes() == cert_hash))
-        .unwrap_or(false);
+        .is_some_and(|s| matches!(s.certs.as_slice(), [one] if one.cert_hash.as_bytes() == cert_hash));
     Ok(Checked {
         subject: cert.tbs_certificate.subject.to_string(),
         signature_ok: signature_holds(cert, signer, attrs),
@@ -187,11 +193,13 @@ pub fn check(der_bytes: &[u8], digest: &[u8; 32]) -> Result<Checked, CmsError> {
         digest_ok,
         signing_cert_ok,
         content_type_ok,
+        departures: departures(canonical, &signed, signer, attrs),
     })
 }
 
-/// The detached `SignedData` inside the `ContentInfo`.
-fn signed_data(der_bytes: &[u8]) -> Result<SignedData, CmsError> {
+/// The detached `SignedData` inside the `ContentInfo`, and whether both re-encode to exactly
+/// the bytes they were read from (DER has one encoding of a value; anything else is not ours).
+fn signed_data(der_bytes: &[u8]) -> Result<(SignedData, bool), CmsError> {
     let info = ContentInfo::from_der(der_bytes).map_err(CmsError::NotContentInfo)?;
     if info.content_type != ID_SIGNED_DATA {
         return Err(CmsError::NotSignedDataType(info.content_type));
@@ -200,7 +208,68 @@ fn signed_data(der_bytes: &[u8]) -> Result<SignedData, CmsError> {
     if signed.encap_content_info.econtent.is_some() {
         return Err(CmsError::NotDetached);
     }
-    Ok(signed)
+    let canonical = info.to_der().is_ok_and(|d| d == der_bytes)
+        && Any::encode_from(&signed).is_ok_and(|a| a == info.content);
+    Ok((signed, canonical))
+}
+
+/// Every way the container departs from what `sign` writes: one signer, the three signed
+/// attributes once each, no unsigned attributes, the signer's certificate alone, no CRLs,
+/// SHA-256 alone, no algorithm parameters, a low-S signature in DER.
+fn departures(
+    canonical: bool,
+    signed: &SignedData,
+    signer: &SignerInfo,
+    attrs: &SignedAttributes,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut say = |ok: bool, what: String| {
+        if !ok && !out.contains(&what) {
+            out.push(what);
+        }
+    };
+    say(canonical, "not in canonical DER".into());
+    say(
+        signed.version == CmsVersion::V1 && signer.version == CmsVersion::V1,
+        "a CMS version other than 1".into(),
+    );
+    let algs = signed.digest_algorithms.as_slice();
+    say(
+        algs.len() == 1 && algs[0] == sha256_alg(),
+        format!("{} digest algorithms, expected SHA-256 alone", algs.len()),
+    );
+    let certs = signed.certificates.as_ref().map_or(0, |c| c.0.len());
+    say(certs == 1, format!("{certs} certificates, expected 1"));
+    say(signed.crls.is_none(), "CRLs present".into());
+    say(
+        signer.digest_alg.parameters.is_none() && signer.signature_algorithm.parameters.is_none(),
+        "algorithm parameters present".into(),
+    );
+    say(
+        signer.unsigned_attrs.is_none(),
+        "unsigned attributes present".into(),
+    );
+    for a in attrs.iter() {
+        let ours = [ID_CONTENT_TYPE, ID_MESSAGE_DIGEST, ID_SIGNING_CERTIFICATE_V2].contains(&a.oid);
+        say(ours, format!("unexpected signed attribute {}", a.oid));
+        let times = attrs.iter().filter(|b| b.oid == a.oid).count();
+        say(
+            times == 1,
+            format!("signed attribute {} given {times} times", a.oid),
+        );
+        say(
+            a.values.len() == 1,
+            format!("signed attribute {} has {} values", a.oid, a.values.len()),
+        );
+    }
+    if let Ok(sig) = Signature::from_der(signer.signature.as_bytes()) {
+        say(
+            sig.to_der().as_bytes() == signer.signature.as_bytes(),
+            "the ECDSA signature is not in canonical DER".into(),
+        );
+        say(sig.normalize_s().is_none(), "high-S signature".into());
+    }
+    out
 }
 
 /// The one signer, with SHA-256 and ECDSA-with-SHA-256 as its algorithms.
@@ -271,4 +340,33 @@ pub fn der_len(bytes: &[u8]) -> Option<usize> {
         len = (len << 8) | *bytes.get(2 + i)? as usize;
     }
     Some(2 + n + len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::Subject;
+    use time::macros::datetime;
+
+    #[test]
+    fn every_signature_sign_writes_is_low_s_and_exactly_the_canonical_container() {
+        let subject = Subject {
+            name: "Ana Ruiz".into(),
+            organisation: None,
+        };
+        let (identity, _) =
+            Identity::self_signed(&subject, datetime!(2025-01-01 00:00 UTC)).expect("identity");
+        // Half of raw ECDSA signatures are high-S: 64 low in a row is no accident.
+        for i in 0..64u8 {
+            let digest = [i; 32];
+            let der_bytes = sign(&identity, &digest).expect("sign");
+            let checked = check(&der_bytes, &digest).expect("check");
+            assert!(checked.signature_ok && checked.digest_ok && checked.signing_cert_ok);
+            assert!(
+                checked.departures.is_empty(),
+                "digest {i}: {:?}",
+                checked.departures
+            );
+        }
+    }
 }

@@ -26,6 +26,15 @@ pub enum Error {
     /// A target path that cannot take an archive (relative, not a `.pdf`).
     #[error("{0}")]
     Path(String),
+    /// A file to verify that is larger than the limit, refused before it is read.
+    #[error("{}: {source}", .path.display())]
+    TooLarge {
+        path: std::path::PathBuf,
+        source: crate::verify::LimitError,
+    },
+    /// An archive just made that does not verify: nothing is written.
+    #[error("the archive just made does not verify ({0}); nothing was written")]
+    ExportDoesNotVerify(String),
     #[error("cannot {what} {}: {source}", .path.display())]
     File {
         what: &'static str,
@@ -43,7 +52,9 @@ impl HasKind for Error {
             Error::Identity(_) => ErrorKind::Invalid,
             // Drawing and signing are ours: a failure there is not the user's input.
             Error::Pdf(_) | Error::Sign(_) => ErrorKind::Internal,
-            Error::NotAnArchive(_) => ErrorKind::Integrity,
+            Error::NotAnArchive(_) | Error::TooLarge { .. } => ErrorKind::Integrity,
+            // What Flightdeck wrote and cannot check back is Flightdeck's failure.
+            Error::ExportDoesNotVerify(_) => ErrorKind::Internal,
             Error::Path(_) | Error::Trust(_) => ErrorKind::Invalid,
             Error::TrustNotFound(_) => ErrorKind::NotFound,
             Error::File { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {

@@ -2,8 +2,9 @@
 //! Export button.
 //!
 //! Owns the checks on the target path (absolute, a `.pdf`) and the atomic write (a sibling
-//! `.pdf.partial`, then a rename), so a failed or interrupted export never leaves half a PDF
-//! where an archive was, and an existing archive is replaced only by a complete one. Making a
+//! `.pdf.partial`, read back and compared, then a rename), so a failed or interrupted export
+//! never leaves half a PDF where an archive was, an existing archive is replaced only by a
+//! complete one, and what lands on disk is byte for byte the archive `export_run` verified. Making a
 //! typed path absolute (the CLI: against the working directory; the app: `~/` only, since a
 //! desktop launcher's working directory is nobody's idea of where a file goes) is the caller's.
 
@@ -29,7 +30,8 @@ pub fn check_target(path: &Path) -> Result<()> {
 }
 
 /// Write `pdf` to `path` atomically: its folder is created if needed, the bytes go to
-/// `<path>.partial` beside it (synced), which is then renamed over `path`.
+/// `<path>.partial` beside it (synced, then read back: they must be `pdf` exactly), which is
+/// then renamed over `path`.
 pub fn write_archive(path: &Path, pdf: &[u8]) -> Result<()> {
     use std::io::Write as _;
 
@@ -48,12 +50,23 @@ pub fn write_archive(path: &Path, pdf: &[u8]) -> Result<()> {
     let tmp = path.with_extension("pdf.partial");
     let written = std::fs::File::create(&tmp)
         .and_then(|mut f| f.write_all(pdf).and_then(|()| f.sync_all()))
+        .and_then(|()| read_back(&tmp, pdf))
         .map_err(io("write", &tmp))
         .and_then(|()| std::fs::rename(&tmp, path).map_err(io("write", path)));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     written
+}
+
+/// The file at `path` holds exactly `pdf`.
+fn read_back(path: &Path, pdf: &[u8]) -> std::io::Result<()> {
+    if std::fs::read(path)? != pdf {
+        return Err(std::io::Error::other(
+            "the file reads back different from the verified archive",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 
 use std::sync::Mutex;
 
-use der::{Decode, DecodePem, Encode};
+use der::{DecodePem, Encode};
 use flightdeck_engine::secrets::{Keyring, Sensitive};
 use p256::ecdsa::SigningKey;
 use p256::pkcs8::DecodePrivateKey;
@@ -160,13 +160,10 @@ pub(crate) fn common_name(cert: &Certificate) -> Option<String> {
         })
 }
 
-/// A certificate from PEM or DER bytes (a pinned certificate for `verify`).
+/// The one certificate in PEM (with any text around the block, as `openssl pkcs7
+/// -print_certs` writes it) or DER bytes, DER (a pinned certificate for `verify`).
 pub fn parse_certificate(bytes: &[u8]) -> Result<Vec<u8>> {
-    let cert = Certificate::from_pem(bytes)
-        .or_else(|_| Certificate::from_der(bytes))
-        .map_err(|e| Error::Identity(format!("not an X.509 certificate in PEM or DER ({e})")))?;
-    cert.to_der()
-        .map_err(|e| Error::Identity(format!("the certificate does not re-encode ({e})")))
+    crate::pem::certificate(bytes)
 }
 
 /// Where the signing identity's PEM pair is kept between exports.

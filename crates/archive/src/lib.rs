@@ -13,6 +13,7 @@ mod error;
 mod file;
 pub mod identity;
 mod layout;
+pub mod pem;
 pub mod record;
 mod render;
 mod sign;
@@ -29,8 +30,10 @@ pub use error::{Error, Result};
 pub use file::{check_target, write_archive};
 pub use identity::{Identity, IdentityStore, KeyringIdentityStore, MemoryIdentityStore, PemPair, Subject};
 pub use record::{Manifest, Record};
-pub use trust::{review, Anchors, Authenticity, Reviewed, TrustFile, Verdict};
-pub use verify::{open, verify, Check, Contents, Opened, Report};
+pub use trust::{review, review_file, Anchors, Authenticity, Reviewed, TrustFile, Verdict};
+pub use verify::{
+    open, open_file, open_with, read_file, verify, Check, Contents, LimitError, Limits, Opened, Report,
+};
 
 /// How to export.
 #[derive(Debug, Clone)]
@@ -76,7 +79,8 @@ pub const EXPORT_STAGES: [&str; 4] = [
 ];
 
 /// Export `run_ref` signed by the identity kept in `ids` (made for `choice` on first use),
-/// then verify the result against that identity. `stage(i)` is called as each of
+/// then verify the result against that identity, as a reviewer would (default [`Limits`]): an
+/// archive that does not verify is an error, never a file. `stage(i)` is called as each of
 /// [`EXPORT_STAGES`] begins. The CLI's `archive export` and the app's button both come here.
 pub fn export_run(
     store: &Store,
@@ -103,12 +107,26 @@ pub fn export_run(
     stage(2);
     let pdf = export(store, &loaded.record.id, &signer, opts)?;
     stage(3);
-    let report = verify(&pdf, Some(signer.certificate_der()));
+    let report = verified(verify(&pdf, Some(signer.certificate_der())))?;
     Ok(Exported {
         pdf,
         signer: signer.subject(),
         report,
     })
+}
+
+/// `report` when it holds; else the error that says which checks failed and why.
+fn verified(report: Report) -> Result<Report> {
+    if report.ok {
+        return Ok(report);
+    }
+    let failed: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| format!("{}: {}", c.name, c.detail))
+        .collect();
+    Err(Error::ExportDoesNotVerify(failed.join("; ")))
 }
 
 /// The run as it stood when archived, folded again from the embedded runbook and event log.
@@ -120,4 +138,28 @@ pub fn rebuild(contents: &Contents) -> Result<(Runbook, RunState)> {
     .map_err(|e| Error::NotAnArchive(format!("the embedded runbook does not import: {e}")))?;
     let state = fold(&book, &contents.events);
     Ok((book, state))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flightdeck_engine::{ErrorKind, HasKind};
+
+    #[test]
+    fn an_export_that_does_not_verify_is_an_error_naming_the_failed_checks() {
+        // What `export_run` would hand on if its own file failed: here, bytes that are no PDF.
+        let e = verified(verify(b"%PDF-1.7 not an archive %%EOF", None)).expect_err("does not verify");
+        assert_eq!(
+            e.kind(),
+            ErrorKind::Internal,
+            "our own file failing is our failure"
+        );
+        let text = e.to_string();
+        assert!(
+            text.contains("does not verify")
+                && text.contains("byte_range:")
+                && text.contains("nothing was written"),
+            "the error says it failed, which check and that no file was left: {text}"
+        );
+    }
 }

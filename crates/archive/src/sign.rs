@@ -2,8 +2,11 @@
 //!
 //! Owns the update (a signature dictionary, an invisible signature field on page 1, the
 //! catalog's `/AcroForm`), the `/ByteRange` that covers the whole file but the `/Contents`
-//! hex, and filling that hex with the CMS from `cades`. Nothing may be appended afterwards:
-//! `verify` refuses a file whose signature does not reach its end.
+//! hex, and filling that hex with the CMS from `cades`. The placeholders are looked for from
+//! where the cross-reference table puts the signature dictionary, whose ByteRange and Contents
+//! come before any text (signer name, reason), so nothing a user typed can be taken for them.
+//! Nothing may be appended afterwards: `verify` refuses a file whose signature does not reach
+//! its end.
 
 use lopdf::{dictionary, IncrementalDocument, Object, StringFormat};
 use sha2::{Digest, Sha256};
@@ -87,13 +90,24 @@ pub fn sign(pdf: Vec<u8>, identity: &Identity, now: OffsetDateTime, reason: &str
     let mut out = Vec::new();
     inc.save_to(&mut out)
         .map_err(|e| Error::Sign(format!("writing the update: {e}")))?;
-    let start = inc.get_prev_documents_bytes().len();
+    let start = object_offset(&out, sig_id)?;
     fill(&mut out, start, identity)?;
     Ok(out)
 }
 
-/// Set the ByteRange and write the CMS into the `/Contents` placeholder of the update that
-/// starts at `start`.
+/// Where object `id` starts in `pdf`, as its cross-reference table says.
+fn object_offset(pdf: &[u8], id: lopdf::ObjectId) -> Result<usize> {
+    let doc = lopdf::Document::load_mem(pdf).map_err(fail("reading the signed update back"))?;
+    match doc.reference_table.get(id.0) {
+        Some(lopdf::xref::XrefEntry::Normal { offset, .. }) => Ok(*offset as usize),
+        _ => Err(Error::Sign(
+            "the signature dictionary is not in the cross-reference table".into(),
+        )),
+    }
+}
+
+/// Set the ByteRange and write the CMS into the `/Contents` placeholder of the signature
+/// dictionary whose object starts at `start`.
 fn fill(out: &mut [u8], start: usize, identity: &Identity) -> Result<()> {
     let hex_len = CONTENTS_LEN * 2;
     let mut zeros = vec![b'<'];

@@ -70,6 +70,7 @@ fn the_export_verifies_and_names_each_check() {
         "no_later_revision",
         "cms_signature",
         "signed_attributes",
+        "cms_canonical",
         "pinned_certificate",
         "signature_field",
         "manifest",

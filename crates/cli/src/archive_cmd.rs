@@ -150,22 +150,9 @@ fn export(ctx: &Ctx, run: &str, output: &Path, choice: &SignerChoice) -> anyhow:
             eprintln!("  {what}…");
         }
     };
+    // export_run checks the signed file against its signer and is an error when it fails:
+    // nothing is written then.
     let exported = flightdeck_archive::export_run(&store, run, &ids, choice, &opts, &mut stage)?;
-    if !exported.report.ok {
-        let failed: Vec<&str> = exported
-            .report
-            .checks
-            .iter()
-            .filter(|c| !c.ok)
-            .map(|c| c.name)
-            .collect();
-        return Err(Failed::Verify(format!(
-            "the signed archive does not verify ({}); nothing was written to {}",
-            failed.join(", "),
-            output.display()
-        ))
-        .into());
-    }
     let pdf = exported.pdf;
     flightdeck_archive::write_archive(&output, &pdf)?;
     let fingerprint = exported.report.signer_cert_sha256.clone().unwrap_or_default();
@@ -331,7 +318,6 @@ fn trust_cmd(ctx: &Ctx, cmd: TrustCmd) -> anyhow::Result<()> {
 
 /// Read and check `file` against what the reviewer trusts.
 fn review(ctx: &Ctx, file: &Path, args: &AnchorArgs) -> anyhow::Result<Reviewed> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let cert = |p: &PathBuf| -> anyhow::Result<Vec<u8>> {
         let raw = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
         identity::parse_certificate(&raw).with_context(|| p.display().to_string())
@@ -345,7 +331,11 @@ fn review(ctx: &Ctx, file: &Path, args: &AnchorArgs) -> anyhow::Result<Reviewed>
         signers,
         ca: args.ca.as_ref().map(cert).transpose()?,
     };
-    Ok(flightdeck_archive::review(&bytes, &anchors))
+    Ok(flightdeck_archive::review_file(
+        file,
+        &anchors,
+        &flightdeck_archive::Limits::default(),
+    )?)
 }
 
 fn verdict(reviewed: &Reviewed, file: &Path) -> anyhow::Result<()> {

@@ -34,10 +34,11 @@ Exit codes:
   3  not found (run, item, field, metadata key, sign-off)
   4  invalid or refused (bad value, ambiguous run id, incomplete sign-off, GO over an unchecked
      criterion, already recorded, unknown sandbox fault)
-  5  verification failed (`run verify` found an altered, missing or reordered event; a log
-     that does not hold together; an archive that does not verify)
+  5  verification failed (`run verify` found an altered, missing or reordered event, or a keyed
+     checkpoint that does not match; with --require-keyed, a run not keyed here; a log that does
+     not hold together; an archive that does not verify)
   6  import error (the runbook cannot be read or imported)
-  7  store error (the store file cannot be opened, read or written)
+  7  store error (the store file cannot be opened, read or written; a read-only store refuses writes)
   8  steps failed (`run step | section | all`: a probe failed or an expectation did not hold)
   9  the OS keyring cannot be used (locked, no Secret Service, no D-Bus; the message says what to do)
  10  archive intact, signer not authenticated (`archive verify | show`: the file is exactly what was

@@ -2,11 +2,15 @@
 //!
 //! Every write command builds the engine operation's own `...Req` (the same type the app
 //! deserializes) and calls `op(store, by, req)`; when it exits 0 its event is committed to the
-//! store (synchronous=FULL). What it did is drawn from the appended event, by `render`.
+//! store (synchronous=FULL). What it did is drawn from the appended event, by `render`. A write
+//! the store could not key (no usable keyring) still succeeds, with a warning on stderr; `run
+//! verify` says whether the run is keyed, and since when (`keyed_line`).
+
+use std::io::Write;
 
 use clap::{Args, Subcommand};
 use flightdeck_engine::run::{self, Applied, Verdict};
-use flightdeck_engine::store::Store;
+use flightdeck_engine::store::{KeyedStatus, Store};
 
 use crate::exit::Failed;
 use crate::{render, step_cmd, store_path, Ctx};
@@ -89,8 +93,16 @@ pub enum RecordCmd {
         #[arg(long = "override", value_name = "REASON")]
         override_reason: Option<String>,
     },
-    /// Recompute the hash chain; exit 5 naming the first altered, missing or reordered event.
-    Verify { run: String },
+    /// Recompute the hash chain and check the run's keyed checkpoint (its head MACed with this
+    /// store's key in the OS keyring); exit 5 naming the first altered, missing or reordered
+    /// event, or a checkpoint that does not match. Says whether the run is keyed, and since when.
+    Verify {
+        run: String,
+        /// Also exit 5 unless the keyed checkpoint was checked here and covers the whole log
+        /// (not unkeyed, not behind, not made with a key this machine lacks).
+        #[arg(long)]
+        require_keyed: bool,
+    },
     /// The run's event log.
     Events { run: String },
 }
@@ -145,7 +157,11 @@ pub struct By {
 pub fn run(ctx: &Ctx, cmd: RunCmd) -> anyhow::Result<()> {
     let mut store = store_path::open(ctx)?;
     match cmd {
-        RunCmd::Record(cmd) => record(ctx, &mut store, cmd),
+        RunCmd::Record(cmd) => {
+            let done = record(ctx, &mut store, cmd);
+            warn_if_unkeyed(&store);
+            done
+        }
         // Steps run concurrently and take the store for their writes.
         RunCmd::Steps(StepCmd::Step { run, step, opts }) => {
             step_cmd::run(ctx, store, &run, run::Scope::Step(step), opts)
@@ -221,7 +237,7 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
             };
             done(ctx, run::decide(store, &by.by, req)?)
         }
-        C::Verify { run } => verify(ctx, store, &run),
+        C::Verify { run, require_keyed } => verify(ctx, store, &run, require_keyed),
         C::Events { run } => events(ctx, store, &run),
     }
 }
@@ -268,16 +284,91 @@ fn done(ctx: &Ctx, applied: Applied) -> anyhow::Result<()> {
     })
 }
 
-/// Recompute the chain; exit 5 (through `Failed::Verify`) naming the first bad event.
-fn verify(ctx: &Ctx, store: &Store, run: &str) -> anyhow::Result<()> {
+/// Recompute the chain and check the keyed checkpoint; exit 5 (through `Failed::Verify`) naming
+/// the first bad event, or, with `require_keyed`, when the run is not keyed here.
+fn verify(ctx: &Ctx, store: &Store, run: &str, require_keyed: bool) -> anyhow::Result<()> {
     let record = store.resolve_run(run)?;
     let v = store.verify(&record.id)?;
+    let keyed = keyed_line(&v.keyed);
+    let unkeyed = require_keyed && !matches!(v.keyed, KeyedStatus::Keyed { .. });
     if ctx.json {
         render::json(&v)?;
     }
     match &v.first_bad {
-        None if ctx.json => Ok(()),
-        None => render::print(&render::verified(&v)),
         Some(p) => Err(Failed::Verify(format!("run {}: {}", record.id, p.message)).into()),
+        None if unkeyed => Err(Failed::Verify(format!(
+            "run {}: the chain is intact, but --require-keyed: {keyed}",
+            record.id
+        ))
+        .into()),
+        None if ctx.json => Ok(()),
+        None => render::print(&format!("{}{keyed}\n", render::verified(&v))),
+    }
+}
+
+/// What `run verify` says of the keyed checkpoint, in one line.
+fn keyed_line(status: &KeyedStatus) -> String {
+    match status {
+        KeyedStatus::Keyed {
+            key_id,
+            since_seq,
+            since_time,
+            seq,
+        } => {
+            let before = match since_seq {
+                0 | 1 => String::new(),
+                n => format!(
+                    "; events 1–{} were written before it was keyed, and the key vouches for them only since then",
+                    n - 1
+                ),
+            };
+            format!(
+                "keyed since event {since_seq} ({since_time}): the checkpoint at event {seq} holds under this \
+                 machine's key {key_id}{before}"
+            )
+        }
+        KeyedStatus::Behind {
+            since_seq,
+            since_time,
+            seq,
+            events,
+            ..
+        } => format!(
+            "keyed up to event {seq} only (keyed since event {since_seq}, {since_time}): events {}–{events} were \
+             appended without this machine's key (where no keyring could be used, or outside Flightdeck); the \
+             next write here keys the run again from then on",
+            seq + 1
+        ),
+        KeyedStatus::Unkeyed => "unkeyed: the run has no keyed checkpoint (written before keyed checkpoints, or \
+             where no keyring could be used), so nothing shows who wrote its log; the next write on this machine \
+             keys it from then on"
+            .into(),
+        KeyedStatus::KeyMissing { key_id, here } => {
+            let made_with = key_id.as_deref().unwrap_or("(not a key id)");
+            match here {
+                None => format!(
+                    "key missing: the keyed checkpoint was made with key {made_with}, which this machine's keyring \
+                     does not hold (the store comes from another machine, or the keyring was wiped); it cannot be \
+                     checked here"
+                ),
+                Some(here) => format!(
+                    "key missing: the keyed checkpoint was made with key {made_with}, but this machine's key for the \
+                     store is {here} (the run was last written on another machine, or its checkpoint was \
+                     replaced); it cannot be checked here"
+                ),
+            }
+        }
+        KeyedStatus::Unchecked { reason } => format!("keyed checkpoint not checked: {reason}"),
+        KeyedStatus::Mismatch { reason, .. } => reason.clone(),
+    }
+}
+
+/// A write that could not be keyed still succeeded; say why on stderr, once.
+pub(crate) fn warn_if_unkeyed(store: &Store) {
+    if let Some(why) = store.unkeyed_write() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: written unkeyed: {why}; the run's keyed checkpoint stays where it was (`flightdeck run verify` says since when it is keyed)"
+        );
     }
 }

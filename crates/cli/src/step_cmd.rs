@@ -104,6 +104,7 @@ pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts)
         watcher.abort();
         result
     });
+    crate::run_cmd::warn_if_unkeyed(&store.lock().unwrap_or_else(|p| p.into_inner()));
     let runs = result?;
     report(ctx, &runs)
 }

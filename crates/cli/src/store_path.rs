@@ -1,9 +1,12 @@
 //! Which store file a command uses: `--store`, `FLIGHTDECK_STORE`, or the platform data
-//! directory's `flightdeck/flightdeck.sqlite`, its directory created if missing.
+//! directory's `flightdeck/flightdeck.sqlite`, its directory created if missing; opened with its
+//! key in the OS keyring (asked only when a write or `run verify` needs it).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::anyhow;
+use flightdeck_engine::secrets::OsStoreKeys;
 use flightdeck_engine::store::Store;
 
 use crate::Ctx;
@@ -21,7 +24,8 @@ pub fn open(ctx: &Ctx) -> anyhow::Result<Store> {
             ))
         })?;
     }
-    Ok(Store::open(&path)?)
+    // A store that cannot be written opens read-only (list, show and verify work; writes say why).
+    Ok(Store::open(&path)?.with_keys(Arc::new(OsStoreKeys::new())))
 }
 
 fn default_path() -> anyhow::Result<PathBuf> {

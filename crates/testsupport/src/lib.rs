@@ -9,7 +9,13 @@
 //!   `cli`) or in this process (feature `sandbox`).
 //! - [`store`] (feature `engine`): a store with a run started in it.
 //! - [`probe`] (feature `engine`): a probe spec from a one-step runbook, and running it.
+//! - [`tamper`] (feature `engine`): a store rewritten whole, as someone with the file but not the
+//!   key would rewrite it.
 //! - [`leak`]: looking for a secret where it must not be (bytes, the store's files).
+//! - [`prometheus`] (feature `prometheus`): a real Prometheus scraping a target every second,
+//!   stopped on drop.
+//! - [`unprivileged`]: a child process that file permissions bind, even when the tests run as
+//!   root.
 //!
 //! It is a dev-dependency only: nothing the engine, the CLI, the archive or the app ships depends
 //! on it. It leaves each crate's own fixtures (the archive's finished M31 run, the app's mock
@@ -18,10 +24,16 @@
 pub mod leak;
 pub mod needs;
 pub mod sandbox;
+#[cfg(unix)]
+pub mod unprivileged;
 
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "engine")]
 pub mod probe;
+#[cfg(feature = "prometheus")]
+pub mod prometheus;
 #[cfg(feature = "engine")]
 pub mod store;
+#[cfg(feature = "engine")]
+pub mod tamper;

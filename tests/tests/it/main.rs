@@ -3,6 +3,7 @@
 
 mod cli;
 mod crash;
+mod keyed;
 mod m31_sandbox;
 mod secrets;
 mod tamper;

@@ -73,6 +73,14 @@ fn title(record: &Record) -> String {
 }
 
 fn embed(doc: &mut Document, a: &Attachment, date: DateTime) -> Result<()> {
+    // What `verify` accepts, so that no archive is written that an unpacking tool would write
+    // outside its folder.
+    crate::verify::plain_name(&a.name).map_err(|why| {
+        Error::Pdf(format!(
+            "attachment name {:?} is not a plain relative name ({why})",
+            a.name
+        ))
+    })?;
     let kind = match a.name.as_str() {
         crate::record::RUNBOOK_FILE => AssociationKind::Source,
         crate::record::EVENTS_FILE | crate::record::MANIFEST_FILE => AssociationKind::Data,

@@ -114,7 +114,23 @@ impl Authenticity {
 
 /// Verify `bytes` and judge its signer against `anchors`.
 pub fn review(bytes: &[u8], anchors: &Anchors) -> Reviewed {
-    let opened = crate::verify::open(bytes, anchors.pinned.as_deref());
+    judge(crate::verify::open(bytes, anchors.pinned.as_deref()), anchors)
+}
+
+/// Verify the file at `path` within `limits` (its size checked before it is read) and judge its
+/// signer against `anchors`: what `archive verify`, `archive show` and the window use.
+pub fn review_file(
+    path: &std::path::Path,
+    anchors: &Anchors,
+    limits: &crate::Limits,
+) -> crate::Result<Reviewed> {
+    Ok(judge(
+        crate::verify::open_file(path, anchors.pinned.as_deref(), limits)?,
+        anchors,
+    ))
+}
+
+fn judge(opened: crate::Opened, anchors: &Anchors) -> Reviewed {
     let at = opened
         .contents
         .as_ref()

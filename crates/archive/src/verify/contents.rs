@@ -3,9 +3,7 @@
 //! unlisted is), `event_chain` (the log's hash chain, by `chain`) and `event_head` (the log ends
 //! at the head and count the manifest states). What they carry comes back as `Contents`.
 //!
-//! Getting the files out of the PDF is `structure`'s.
-
-use std::collections::BTreeMap;
+//! Getting the files out of the PDF is `attachments`'.
 
 use flightdeck_engine::store::{sha256_hex, StoredEvent};
 use lopdf::Document;
@@ -13,10 +11,9 @@ use serde::de::DeserializeOwned;
 
 use crate::record::{Manifest, EVENTS_FILE, FORMAT, MANIFEST_FILE, RUNBOOK_FILE};
 
-use super::{chain, structure, Checks, Contents};
-
-/// The embedded files by name.
-type Files = BTreeMap<String, Vec<u8>>;
+use super::attachments::{self, Files};
+use super::limits::Budget;
+use super::{chain, Checks, Contents};
 
 /// An embedded file the checks need that is not there or does not parse.
 #[derive(Debug, thiserror::Error)]
@@ -32,11 +29,12 @@ pub(super) enum FileError {
 
 /// The manifest, attachments and event log checks; the contents when the manifest, the log
 /// and the runbook source could be read.
-pub(super) fn read(doc: &Document, checks: &mut Checks) -> Option<Contents> {
-    let files = match structure::attachments(doc) {
+pub(super) fn read(doc: &Document, budget: &mut Budget, checks: &mut Checks) -> Option<Contents> {
+    let files = match attachments::read(doc, budget) {
         Ok(f) => f,
         Err(e) => {
-            checks.add("manifest", false, e.to_string());
+            checks.add("manifest", false, "the attachments could not be read");
+            checks.add("attachments", false, e.to_string());
             return None;
         }
     };

@@ -1,25 +1,38 @@
 //! Offline verification of an archive, from the file alone.
 //!
-//! Owns the checks and their report, in this order: the ByteRange shape and gap and that the
-//! signature reaches the end of the file (no later revision), read from the raw bytes
-//! (`byte_range`); the CMS signature, its signed attributes and an optional pinned certificate
-//! (`signature`); the signature field, through a PDF parser (`structure`); the manifest and each
-//! attachment's sha256 (`contents`); and the embedded event log's hash chain, recomputed with the
-//! store's own canonical hashing (`flightdeck_engine::store::event_hash`), against the head the
-//! manifest states (`chain`).
+//! Owns the checks and their report, in this order. First what verifying may cost (`limits`,
+//! `tokens`): a file over the size cap is refused by its length unread (`open_file`), one not
+//! ending in `%%EOF` fails from its last bytes, one with more tokens than lopdf should turn into
+//! objects fails before it is parsed. Then the signature the form's one signature field points
+//! at, read through the PDF parser (`structure`), held against the raw bytes: its ByteRange
+//! covers the whole file but its `/Contents` hex and reaches the end of the file, no later
+//! revision (`byte_range`); the CMS signature, its signed attributes, that the container is
+//! exactly what Flightdeck writes, and an optional pinned certificate (`signature`); the
+//! signature field itself; the attachments, got out of the PDF within the limits
+//! (`attachments`), the manifest and each attachment's sha256 (`contents`); and the embedded
+//! event log's hash chain, recomputed with the store's own canonical hashing
+//! (`flightdeck_engine::store::event_hash`), against the head the manifest states (`chain`).
 
+mod attachments;
 mod byte_range;
 mod chain;
 mod contents;
+mod limits;
 mod signature;
 mod structure;
+mod tokens;
+
+use std::path::Path;
 
 use flightdeck_engine::store::{sha256_hex, StoredEvent};
 use serde::Serialize;
 
 use crate::record::Manifest;
+use limits::Budget;
 
+pub(crate) use attachments::plain_name;
 pub use chain::{chain, ChainError};
+pub use limits::{read_file, LimitError, Limits};
 
 /// One named check and its result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,26 +91,144 @@ pub fn verify(bytes: &[u8], pinned_cert: Option<&[u8]>) -> Report {
     open(bytes, pinned_cert).report
 }
 
-/// Verify `bytes` and read back what it carries.
+/// Verify `bytes` and read back what it carries, within the default [`Limits`].
 pub fn open(bytes: &[u8], pinned_cert: Option<&[u8]>) -> Opened {
+    open_with(bytes, pinned_cert, &Limits::default())
+}
+
+/// Verify `bytes` and read back what it carries, within `limits`.
+pub fn open_with(bytes: &[u8], pinned_cert: Option<&[u8]>, limits: &Limits) -> Opened {
     let mut checks = Checks(Vec::new());
-
-    // The signature, from the raw bytes: nothing here depends on a PDF parser's leniency.
-    let sig = byte_range::check(bytes, &mut checks);
+    if bytes.len() as u64 > limits.max_file_bytes {
+        let e = LimitError::FileSize {
+            bytes: bytes.len() as u64,
+            limit: limits.max_file_bytes,
+        };
+        checks.add("limits", false, e.to_string());
+        return finish(checks, None, None);
+    }
+    if !bytes.ends_with(EOF) {
+        // Where the signed revision ends, as Flightdeck writes it; checked first, so trailing
+        // padding or junk fails before anything is parsed or hashed.
+        return not_at_eof();
+    }
+    if let Err(e) = tokens::within(bytes, limits.max_tokens) {
+        checks.add("limits", false, e.to_string());
+        return finish(checks, None, None);
+    }
+    let doc = structure::load(bytes, limits);
+    let field = match &doc {
+        Ok(doc) => structure::signature_field(doc),
+        Err(e) => Err(structure::PdfError::NotLoaded(e.to_string())),
+    };
+    let sig = byte_range::check(bytes, &field, &mut checks);
     let signed = signature::check(bytes, sig.as_ref(), pinned_cert, &mut checks);
-
-    // The document's structure and attachments, through a PDF parser.
-    let contents = match structure::load(bytes) {
+    structure::check_field(&field, &mut checks);
+    let contents = match &doc {
         Err(e) => {
-            checks.add("signature_field", false, e.to_string());
             checks.add("manifest", false, e.to_string());
             None
         }
-        Ok(doc) => {
-            structure::check_field(&doc, sig.as_ref(), &mut checks);
-            contents::read(&doc, &mut checks)
-        }
+        Ok(doc) => contents::read(doc, &mut Budget::new(limits), &mut checks),
     };
+    finish(checks, signed, contents)
+}
+
+/// The file at `path`, verified within `limits` (`archive verify` and `show`): refused by its
+/// length before it is read when over `limits.max_file_bytes`, failed from its last bytes alone
+/// when it does not end as a signed archive does, else read whole and opened.
+pub fn open_file(path: &Path, pinned_cert: Option<&[u8]>, limits: &Limits) -> crate::Result<Opened> {
+    let len = limits::length_within(path, limits)?;
+    let ends = ends_at_eof(path, len).map_err(|source| crate::Error::File {
+        what: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !ends {
+        // Nothing else is read: a file padded to the size cap fails at once.
+        return Ok(not_at_eof());
+    }
+    let tail = tail_problem(path, len).map_err(|source| crate::Error::File {
+        what: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if let Some(why) = tail {
+        let mut checks = Checks(Vec::new());
+        checks.add(
+            "structure",
+            false,
+            format!("not a PDF revision as a signed archive ends: {why}"),
+        );
+        return Ok(finish(checks, None, None));
+    }
+    Ok(open_with(&read_file(path, limits)?, pinned_cert, limits))
+}
+
+/// How every signed archive ends: the signed revision reaches the last byte.
+const EOF: &[u8] = b"%%EOF";
+
+/// The last bytes of the file at `path`, `len` bytes long, are `%%EOF`.
+fn ends_at_eof(path: &Path, len: u64) -> std::io::Result<bool> {
+    Ok(read_at(path, len.saturating_sub(EOF.len() as u64), EOF.len())? == EOF)
+}
+
+/// Up to `n` bytes of the file at `path` from `offset`.
+fn read_at(path: &Path, offset: u64, n: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    f.seek(SeekFrom::Start(offset))?;
+    let mut buf = Vec::with_capacity(n);
+    f.take(n as u64).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Why the file's tail is not that of a PDF revision, read from its last KiB and the 32 bytes
+/// its `startxref` points at: a file padded to the size cap (or any non-PDF ending in `%%EOF`)
+/// fails here, before the whole file is read. `None` when the tail holds together.
+fn tail_problem(path: &Path, len: u64) -> std::io::Result<Option<String>> {
+    let tail = read_at(path, len.saturating_sub(1024), 1024)?;
+    let Some(at) = tail.windows(9).rposition(|w| w == b"startxref") else {
+        return Ok(Some("no startxref before the final %%EOF".into()));
+    };
+    let digits: String = tail[at + 9..]
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take_while(|b| b.is_ascii_digit())
+        .map(|&b| char::from(b))
+        .collect();
+    let Some(offset) = digits.parse::<u64>().ok().filter(|&o| o < len) else {
+        return Ok(Some(format!(
+            "startxref `{digits}` is not an offset inside the file"
+        )));
+    };
+    let head = read_at(path, offset, 32)?;
+    let text = String::from_utf8_lossy(&head);
+    let classic = text.starts_with("xref");
+    let mut words = text.split_ascii_whitespace();
+    let stream = words
+        .next()
+        .is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()))
+        && words
+            .next()
+            .is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()))
+        && words.next().is_some_and(|w| w.starts_with("obj"));
+    Ok((!classic && !stream).then(|| format!("startxref {offset} points at no cross-reference section")))
+}
+
+/// The report of a file that does not end with `%%EOF`.
+fn not_at_eof() -> Opened {
+    let mut checks = Checks(Vec::new());
+    checks.add(
+        "no_later_revision",
+        false,
+        "the file does not end with %%EOF as a signed archive does: bytes were added after the signed revision, or it was cut",
+    );
+    finish(checks, None, None)
+}
+
+/// The report over `checks`: `ok` only when every check holds.
+fn finish(checks: Checks, signed: Option<crate::cades::Checked>, contents: Option<Contents>) -> Opened {
     let ok = checks.0.iter().all(|c| c.ok);
     Opened {
         report: Report {

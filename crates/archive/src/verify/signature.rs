@@ -1,7 +1,8 @@
 //! The checks on the CMS in the signature's gap: `cms_signature` (the ECDSA signature holds under
 //! the signer's certificate), `signed_attributes` (message-digest is the sha256 of the signed
-//! byte ranges, signing-certificate-v2 names the signer, content-type is id-data) and, with a
-//! pin, `pinned_certificate`.
+//! byte ranges, signing-certificate-v2 names the signer, content-type is id-data),
+//! `cms_canonical` (the container is exactly what Flightdeck writes, else what differs, by name)
+//! and, with a pin, `pinned_certificate`.
 //!
 //! Reading the CMS is `cades`'s; where it sits in the file is `byte_range`'s.
 
@@ -25,16 +26,19 @@ pub(super) fn check(
         None => {
             checks.add("cms_signature", false, "no signature to check");
             checks.add("signed_attributes", false, "no signature to check");
+            checks.add("cms_canonical", false, "no signature to check");
             None
         }
         Some(Err(e)) => {
             checks.add("cms_signature", false, e.to_string());
             checks.add("signed_attributes", false, "the signature could not be read");
+            checks.add("cms_canonical", false, "the signature could not be read");
             None
         }
         Some(Ok(c)) => {
             cms_signature(&c, checks);
             signed_attributes(&c, checks);
+            cms_canonical(&c, checks);
             Some(c)
         }
     };
@@ -44,11 +48,12 @@ pub(super) fn check(
     signed
 }
 
-/// sha256 of everything the ByteRange covers: the file but the `/Contents` hex.
+/// sha256 of everything the ByteRange covers: the signed revision but the `/Contents` hex
+/// (the whole file, unless something follows it, which `no_later_revision` reports).
 fn signed_digest(bytes: &[u8], s: &RawSignature) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(&bytes[..s.a]);
-    h.update(&bytes[s.b..]);
+    h.update(&bytes[s.b..s.b + s.c]);
     h.finalize().into()
 }
 
@@ -84,6 +89,21 @@ fn signed_attributes(c: &Checked, checks: &mut Checks) {
                 .to_string()
         } else {
             bad.join("; ")
+        },
+    );
+}
+
+/// `cms_canonical`: one signer, the three signed attributes, no unsigned ones, the signer's
+/// certificate alone, low-S; else each difference by name.
+fn cms_canonical(c: &Checked, checks: &mut Checks) {
+    let ok = c.departures.is_empty();
+    checks.add(
+        "cms_canonical",
+        ok,
+        if ok {
+            "exactly what Flightdeck writes: one signer, its certificate alone, three signed attributes, none unsigned, low-S".to_string()
+        } else {
+            c.departures.join("; ")
         },
     );
 }

@@ -1,15 +1,15 @@
-//! The archive read through a PDF parser (lopdf): the file loaded, the form's one signature field
-//! (check `signature_field`: it holds the signature the raw bytes hold), and every embedded file
-//! by name, decompressed.
+//! The archive read through a PDF parser (lopdf): the file loaded within its `Limits`, and the
+//! form's one signature field with the signature dictionary its `/V` points at (check
+//! `signature_field`), whose `/ByteRange` and `/Contents` are the signature `verify` checks.
 //!
-//! Owns walking the PDF's objects and what goes wrong there (`PdfError`). What the embedded files
-//! must say is `contents`'s.
+//! Owns loading, dereferencing objects, the field and what goes wrong there (`PdfError`). What
+//! the raw bytes must say about that signature is `byte_range`'s; the embedded files are
+//! `attachments`'.
 
-use std::collections::BTreeMap;
+use lopdf::xref::XrefEntry;
+use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId};
 
-use lopdf::{Dictionary, Document, Object};
-
-use super::byte_range::RawSignature;
+use super::limits::{LimitError, Limits};
 use super::Checks;
 
 /// What in the PDF's objects is missing or not what an archive has.
@@ -19,6 +19,11 @@ pub(super) enum PdfError {
     ParserGaveUp,
     #[error("not a readable PDF ({0})")]
     Unreadable(lopdf::Error),
+    #[error(transparent)]
+    Limit(#[from] LimitError),
+    /// The document did not load: why, as its load said.
+    #[error("{0}")]
+    NotLoaded(String),
     #[error("broken reference ({0})")]
     BrokenReference(lopdf::Error),
     #[error("expected a dictionary")]
@@ -35,83 +40,81 @@ pub(super) enum PdfError {
     SignatureFields(usize),
     #[error("the signature field has no value")]
     NoValue,
+    #[error("the signature field's value is not a reference to a signature dictionary")]
+    ValueNotAReference,
+    #[error("the signature dictionary is not an object of the file's cross-reference table")]
+    NotInTheFile,
     #[error("the signature is not ETSI.CAdES.detached")]
     NotCades,
-    #[error("the signature has no ByteRange")]
+    #[error("the signature has no ByteRange array")]
     NoByteRange,
     #[error("the ByteRange is not four integers")]
     ByteRangeNotFour,
     #[error("the signature has no Contents string")]
     NoContents,
-    #[error("no /Names in the catalog")]
-    NoNames,
-    #[error("no embedded files")]
-    NoEmbeddedFiles,
-    #[error("the embedded files tree does not end")]
-    EndlessTree,
-    #[error("an embedded file's name is not a string")]
-    NameNotAString,
-    #[error("{0}: no /EF")]
-    NoEf(String),
-    #[error("{0}: no /EF /F")]
-    NoEfFile(String),
-    #[error("{0}: not a stream")]
-    NotAStream(String),
-    #[error("{name}: does not decompress ({source})")]
-    Decompress { name: String, source: lopdf::Error },
-    #[error("{0} is embedded twice")]
-    EmbeddedTwice(String),
 }
 
-/// `bytes` as a PDF document; a parser panic on a hostile file is a failed load, not a crash.
-pub(super) fn load(bytes: &[u8]) -> Result<Document, PdfError> {
-    std::panic::catch_unwind(|| Document::load_mem(bytes))
+/// The signature as the signature field's dictionary states it.
+#[derive(Debug)]
+pub(super) struct SigField {
+    pub id: ObjectId,
+    pub range: [i64; 4],
+    /// The `/Contents` string as the parser decoded it.
+    pub contents: Vec<u8>,
+    /// Where the signature dictionary's object starts in the file.
+    pub offset: usize,
+}
+
+/// `bytes` as a PDF document, within `limits`; a parser panic on a hostile file is a failed
+/// load, not a crash.
+pub(super) fn load(bytes: &[u8], limits: &Limits) -> Result<Document, PdfError> {
+    let options = LoadOptions {
+        // Flightdeck writes conforming files: nothing is repaired, nothing is rebuilt by
+        // scanning the whole file for objects.
+        strict: true,
+        max_decompressed_size: Some(limits.max_attachment_bytes),
+        ..LoadOptions::default()
+    };
+    let doc = std::panic::catch_unwind(|| Document::load_mem_with_options(bytes, options))
         .map_err(|_| PdfError::ParserGaveUp)?
-        .map_err(PdfError::Unreadable)
-}
-
-/// `signature_field`: the form's only signature field holds the ByteRange and Contents that
-/// `sig` was read from.
-pub(super) fn check_field(doc: &Document, sig: Option<&RawSignature>, checks: &mut Checks) {
-    match (sig, signature_field(doc)) {
-        (Some(s), Ok((range, contents))) => {
-            let same_range = range == [0, s.a as i64, s.b as i64, s.c as i64];
-            let same_contents = contents == s.raw;
-            checks.add(
-                "signature_field",
-                same_range && same_contents,
-                if same_range && same_contents {
-                    "the form's only signature field holds this signature".to_string()
-                } else {
-                    "the signature field's ByteRange or Contents is not the one checked".to_string()
-                },
-            );
+        .map_err(PdfError::Unreadable)?;
+    if doc.objects.len() > limits.max_objects {
+        return Err(LimitError::Objects {
+            count: doc.objects.len(),
+            limit: limits.max_objects,
         }
-        (None, Ok(_)) => {
-            checks.add(
-                "signature_field",
-                false,
-                "the signature field's value could not be checked",
-            );
-        }
-        (_, Err(e)) => {
-            checks.add("signature_field", false, e.to_string());
-        }
+        .into());
     }
+    Ok(doc)
 }
 
-fn deref<'a>(doc: &'a Document, obj: &'a Object) -> Result<&'a Object, PdfError> {
+/// `signature_field`: the form's only signature field points at a CAdES signature dictionary.
+pub(super) fn check_field(field: &Result<SigField, PdfError>, checks: &mut Checks) {
+    match field {
+        Ok(f) => checks.add(
+            "signature_field",
+            true,
+            format!(
+                "the form's only signature field points at the signature (object {} {})",
+                f.id.0, f.id.1
+            ),
+        ),
+        Err(e) => checks.add("signature_field", false, e.to_string()),
+    };
+}
+
+pub(super) fn deref<'a>(doc: &'a Document, obj: &'a Object) -> Result<&'a Object, PdfError> {
     doc.dereference(obj)
         .map(|(_, o)| o)
         .map_err(PdfError::BrokenReference)
 }
 
-fn dict<'a>(doc: &'a Document, obj: &'a Object) -> Result<&'a Dictionary, PdfError> {
+pub(super) fn dict<'a>(doc: &'a Document, obj: &'a Object) -> Result<&'a Dictionary, PdfError> {
     deref(doc, obj)?.as_dict().map_err(|_| PdfError::NotADictionary)
 }
 
-/// The one signature field's ByteRange and Contents.
-fn signature_field(doc: &Document) -> Result<([i64; 4], Vec<u8>), PdfError> {
+/// The one signature field's signature dictionary: its ByteRange and Contents, and where it is.
+pub(super) fn signature_field(doc: &Document) -> Result<SigField, PdfError> {
     let catalog = doc.catalog().map_err(PdfError::NoCatalog)?;
     let form = catalog.get(b"AcroForm").map_err(|_| PdfError::NoForm)?;
     let fields = dict(doc, form)?
@@ -128,7 +131,20 @@ fn signature_field(doc: &Document) -> Result<([i64; 4], Vec<u8>), PdfError> {
     let [field] = sigs.as_slice() else {
         return Err(PdfError::SignatureFields(sigs.len()));
     };
-    let v = dict(doc, field.get(b"V").map_err(|_| PdfError::NoValue)?)?;
+    let id = field
+        .get(b"V")
+        .map_err(|_| PdfError::NoValue)?
+        .as_reference()
+        .map_err(|_| PdfError::ValueNotAReference)?;
+    let v = doc
+        .get_object(id)
+        .map_err(PdfError::BrokenReference)?
+        .as_dict()
+        .map_err(|_| PdfError::NotADictionary)?;
+    let offset = match doc.reference_table.get(id.0) {
+        Some(XrefEntry::Normal { offset, generation }) if *generation == id.1 => *offset as usize,
+        _ => return Err(PdfError::NotInTheFile),
+    };
     let sub = v.get(b"SubFilter").and_then(Object::as_name).unwrap_or_default();
     if sub != b"ETSI.CAdES.detached" {
         return Err(PdfError::NotCades);
@@ -137,69 +153,20 @@ fn signature_field(doc: &Document) -> Result<([i64; 4], Vec<u8>), PdfError> {
         .get(b"ByteRange")
         .and_then(Object::as_array)
         .map_err(|_| PdfError::NoByteRange)?;
-    let nums: Vec<i64> = range.iter().filter_map(|o| o.as_i64().ok()).collect();
-    let nums: [i64; 4] = nums.try_into().map_err(|_| PdfError::ByteRangeNotFour)?;
+    let nums: Vec<i64> = range
+        .iter()
+        .map(|o| o.as_i64())
+        .collect::<Result<_, _>>()
+        .map_err(|_| PdfError::ByteRangeNotFour)?;
+    let range: [i64; 4] = nums.try_into().map_err(|_| PdfError::ByteRangeNotFour)?;
     let contents = match v.get(b"Contents") {
         Ok(Object::String(bytes, _)) => bytes.clone(),
         _ => return Err(PdfError::NoContents),
     };
-    Ok((nums, contents))
-}
-
-/// Every embedded file by name (name tree under /Names /EmbeddedFiles), decompressed.
-pub(super) fn attachments(doc: &Document) -> Result<BTreeMap<String, Vec<u8>>, PdfError> {
-    let catalog = doc.catalog().map_err(PdfError::NoCatalog)?;
-    let names = dict(doc, catalog.get(b"Names").map_err(|_| PdfError::NoNames)?)?;
-    let root = dict(
-        doc,
-        names
-            .get(b"EmbeddedFiles")
-            .map_err(|_| PdfError::NoEmbeddedFiles)?,
-    )?;
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root];
-    let mut visited = 0;
-    while let Some(node) = stack.pop() {
-        visited += 1;
-        if visited > 10_000 {
-            return Err(PdfError::EndlessTree);
-        }
-        if let Ok(kids) = node.get(b"Kids").and_then(Object::as_array) {
-            for k in kids {
-                stack.push(dict(doc, k)?);
-            }
-        }
-        if let Ok(pairs) = node.get(b"Names").and_then(Object::as_array) {
-            for pair in pairs.chunks(2) {
-                let [name, spec] = pair else { continue };
-                let (name, data) = embedded_file(doc, name, spec)?;
-                if out.insert(name.clone(), data).is_some() {
-                    return Err(PdfError::EmbeddedTwice(name));
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// One entry of the name tree: the file's name and its bytes, decompressed.
-fn embedded_file(doc: &Document, name: &Object, spec: &Object) -> Result<(String, Vec<u8>), PdfError> {
-    let name = match deref(doc, name)? {
-        Object::String(s, _) => String::from_utf8_lossy(s).to_string(),
-        _ => return Err(PdfError::NameNotAString),
-    };
-    let spec = dict(doc, spec)?;
-    let ef = dict(doc, spec.get(b"EF").map_err(|_| PdfError::NoEf(name.clone()))?)?;
-    let stream = deref(doc, ef.get(b"F").map_err(|_| PdfError::NoEfFile(name.clone()))?)?
-        .as_stream()
-        .map_err(|_| PdfError::NotAStream(name.clone()))?;
-    let data = if stream.dict.has(b"Filter") {
-        match stream.decompressed_content() {
-            Ok(data) => data,
-            Err(source) => return Err(PdfError::Decompress { name, source }),
-        }
-    } else {
-        stream.content.clone()
-    };
-    Ok((name, data))
+    Ok(SigField {
+        id,
+        range,
+        contents,
+        offset,
+    })
 }

@@ -2,6 +2,8 @@
 //! signed archives of it. Shared by the tests and the bench.
 #![allow(dead_code)]
 
+pub mod hostile;
+
 use std::sync::Arc;
 
 use flightdeck_archive::{Identity, Subject};
@@ -10,7 +12,6 @@ use flightdeck_engine::probe::{AssertionResult, Excerpt, Outcome, ProbeResult, P
 use flightdeck_engine::run::{self, Event, Verdict};
 use flightdeck_engine::runbook;
 use flightdeck_engine::store::{sha256_hex, Store};
-use flightdeck_testsupport::store::started_bundled;
 use time::macros::datetime;
 use time::OffsetDateTime;
 
@@ -24,27 +25,55 @@ pub struct Fixture {
 
 /// The bundled M31 runbook run end to end: header filled, every step run (its events as the
 /// step runner writes them), items checked but one critical criterion, every sign-off, and a
-/// GO over that criterion with an override.
+/// GO over that criterion with an override. Release `v1.0.0`.
 pub fn m31_run() -> Fixture {
+    m31_run_of_release("v1.0.0")
+}
+
+/// [`m31_run`] of the release named `release` (text a user typed, which lands in the
+/// signature's `/Reason`).
+pub fn m31_run_of_release(release: &str) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = Arc::new(FixedClock::stepping(
         datetime!(2025-06-01 20:00 UTC),
         time::Duration::seconds(7),
     ));
     let mut store = Store::open_with_clock(dir.path().join("fd.sqlite"), clock).expect("store");
-    let id = started_bundled(&mut store, "m31");
+    let id = run::create(
+        &mut store,
+        "ana",
+        run::CreateReq {
+            source: "bundled:m31".into(),
+            env: "sandbox".into(),
+            release: release.into(),
+        },
+    )
+    .expect("start the M31 run")
+    .id;
     let loaded = run::load(&store, &id).expect("loaded");
+    fill_header(&mut store, &id, &loaded.state);
+    run_steps(&mut store, &id, &loaded.runbook);
+    check_and_fill(&mut store, &id, &loaded.runbook, &loaded.state);
+    sign_off_and_decide(&mut store, &id, &loaded.runbook);
+    Fixture {
+        _dir: dir,
+        store,
+        run_id: id,
+    }
+}
+
+fn fill_header(store: &mut Store, id: &str, state: &run::RunState) {
     for (key, value) in [
         ("release-manager", "Ana Ruiz"),
         ("cutover-date", "2025-06-01"),
         ("on-call-engineer", "Ben Okafor"),
     ] {
-        if loaded.state.meta(key).is_some() {
+        if state.meta(key).is_some() {
             run::set_meta(
-                &mut store,
+                store,
                 "ana",
                 run::SetMetaReq {
-                    run: id.clone(),
+                    run: id.to_string(),
                     key: key.into(),
                     value: value.into(),
                 },
@@ -52,7 +81,11 @@ pub fn m31_run() -> Fixture {
             .expect("meta");
         }
     }
-    for (n, step) in loaded.runbook.steps.iter().enumerate() {
+}
+
+/// Every step run, its events as the step runner writes them; step 5 fails.
+fn run_steps(store: &mut Store, id: &str, book: &runbook::Runbook) {
+    for (n, step) in book.steps.iter().enumerate() {
         let lines = if n == 3 { 400 } else { 6 };
         let text: String = (0..lines)
             .map(|i| {
@@ -64,20 +97,20 @@ pub fn m31_run() -> Fixture {
                 )
             })
             .collect();
-        let passed = n != 5;
+        let what = step.code.lines().next().unwrap_or_default().to_string();
         append(
-            &mut store,
-            &id,
+            store,
+            id,
             Event::StepStarted {
                 step: step.id.clone(),
                 kind: "shell".into(),
-                what: step.code.lines().next().unwrap_or_default().to_string(),
+                what: what.clone(),
                 confirmed_on: None,
             },
         );
         append(
-            &mut store,
-            &id,
+            store,
+            id,
             Event::StepOutput {
                 step: step.id.clone(),
                 stream: "stdout".into(),
@@ -90,95 +123,109 @@ pub fn m31_run() -> Fixture {
                 },
             },
         );
+        let result = result(
+            n,
+            what,
+            sha256_hex(step.code.as_bytes()),
+            sha256_hex(text.as_bytes()),
+        );
         append(
-            &mut store,
-            &id,
+            store,
+            id,
             Event::StepFinished {
                 step: step.id.clone(),
-                result: Box::new(ProbeResult {
-                    kind: "shell".into(),
-                    outcome: if passed { Outcome::Passed } else { Outcome::Failed },
-                    failure: None,
-                    message: (!passed).then(|| "assertion `exit == 0` did not hold".to_string()),
-                    exit_code: Some(if passed { 0 } else { 1 }),
-                    http_status: None,
-                    duration_ms: 120 + (n as u64 * 379) % 2400,
-                    captures: vec![],
-                    assertions: vec![AssertionResult {
-                        expr: "exit == 0".into(),
-                        actual: if passed { "0".into() } else { "1".into() },
-                        verdict: if passed { Pv::Pass } else { Pv::Fail },
-                        implicit: true,
-                    }],
-                    stdout: None,
-                    stderr: None,
-                    body: None,
-                    what: step.code.lines().next().unwrap_or_default().to_string(),
-                    provenance: Provenance {
-                        host: "laptop".into(),
-                        user: "ana".into(),
-                        flightdeck_version: "0.1.0".into(),
-                        command_sha256: sha256_hex(step.code.as_bytes()),
-                        output_sha256: sha256_hex(text.as_bytes()),
-                    },
-                }),
+                result: Box::new(result),
             },
         );
     }
-    let criteria = loaded
-        .runbook
-        .decision
-        .as_ref()
-        .map(|d| d.criteria.clone())
-        .unwrap_or_default();
-    let left_open = criteria.first().cloned();
-    for item in &loaded.state.items {
+}
+
+/// Step `n`'s probe result: passed, but step 5's `exit == 0` does not hold.
+fn result(n: usize, what: String, command_sha256: String, output_sha256: String) -> ProbeResult {
+    let passed = n != 5;
+    ProbeResult {
+        kind: "shell".into(),
+        outcome: if passed { Outcome::Passed } else { Outcome::Failed },
+        failure: None,
+        message: (!passed).then(|| "assertion `exit == 0` did not hold".to_string()),
+        exit_code: Some(if passed { 0 } else { 1 }),
+        http_status: None,
+        duration_ms: 120 + (n as u64 * 379) % 2400,
+        captures: vec![],
+        assertions: vec![AssertionResult {
+            expr: "exit == 0".into(),
+            actual: if passed { "0".into() } else { "1".into() },
+            verdict: if passed { Pv::Pass } else { Pv::Fail },
+            implicit: true,
+        }],
+        stdout: None,
+        stderr: None,
+        body: None,
+        what,
+        provenance: Provenance {
+            host: "laptop".into(),
+            user: "ana".into(),
+            flightdeck_version: "0.1.0".into(),
+            command_sha256,
+            output_sha256,
+        },
+    }
+}
+
+/// Every item checked but the first critical criterion; every field filled; a note.
+fn check_and_fill(store: &mut Store, id: &str, book: &runbook::Runbook, state: &run::RunState) {
+    let left_open = book.decision.as_ref().and_then(|d| d.criteria.first().cloned());
+    for item in &state.items {
         if item.checked || Some(&item.id) == left_open.as_ref() {
             continue;
         }
         run::check(
-            &mut store,
+            store,
             "ben",
             run::CheckReq {
-                run: id.clone(),
+                run: id.to_string(),
                 item: item.id.clone(),
                 checked: true,
             },
         )
         .expect("check");
     }
-    for (i, f) in loaded.runbook.fields.iter().enumerate() {
+    for (i, f) in book.fields.iter().enumerate() {
         let value = match &f.kind {
             runbook::FieldKind::Choice { options } => options.first().cloned().unwrap_or_default(),
             runbook::FieldKind::Text => format!("value {i}"),
             _ => format!("{}", 10 + i),
         };
         let _ = run::set_field(
-            &mut store,
+            store,
             "ben",
             run::SetFieldReq {
-                run: id.clone(),
+                run: id.to_string(),
                 field: f.id.clone(),
                 value,
             },
         );
     }
     run::note(
-        &mut store,
+        store,
         "ana",
         run::NoteReq {
-            run: id.clone(),
+            run: id.to_string(),
             text: "Payments latency watched for 15 minutes after the switch; stable.".into(),
             item: None,
         },
     )
     .expect("note");
-    for s in &loaded.runbook.signoffs {
+}
+
+/// Every sign-off (with an override), then GO over the open criterion.
+fn sign_off_and_decide(store: &mut Store, id: &str, book: &runbook::Runbook) {
+    for s in &book.signoffs {
         run::signoff(
-            &mut store,
+            store,
             "carol",
             run::SignOffReq {
-                run: id.clone(),
+                run: id.to_string(),
                 signoff: s.id.clone(),
                 override_reason: Some("accepted by the change board".into()),
             },
@@ -186,21 +233,16 @@ pub fn m31_run() -> Fixture {
         .expect("signoff");
     }
     run::decide(
-        &mut store,
+        store,
         "dana",
         run::DecideReq {
-            run: id.clone(),
+            run: id.to_string(),
             decision: Verdict::Go,
             rationale: "All gates green except the load test, re-run scheduled at D+1.".into(),
             override_reason: Some("load test environment down; risk accepted by VP Eng".into()),
         },
     )
     .expect("decide");
-    Fixture {
-        _dir: dir,
-        store,
-        run_id: id,
-    }
 }
 
 fn append(store: &mut Store, run_id: &str, event: Event) {

@@ -204,7 +204,9 @@ impl Spec {
 
     /// Binds captures to the runbook's fields: `FIELD` is a field id, or the label of a field of
     /// the step's item (then of its section). Fills the options a `verdict` capture picks from.
+    /// The kind reads what it needs of the runbook first (`ProbeKind::bind`).
     pub fn bind(&mut self, runbook: &Runbook) -> Result<(), AnnotationError> {
+        self.kind.bind(runbook)?;
         let step = runbook.step(&self.step);
         let item = step.and_then(|s| s.item.clone());
         let section = step.and_then(|s| s.section.clone());

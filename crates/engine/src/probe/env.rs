@@ -74,6 +74,9 @@ pub struct ProbeEnv {
     pub clock: Arc<dyn Clock>,
     /// Working directory for shell steps and relative `git-tag` repos (default: the process's).
     pub cwd: Option<PathBuf>,
+    /// The run's latest signal baseline (its latest passing `baseline` step), for `slo` steps
+    /// that compare with it; set by the run before its steps start.
+    pub baseline: Option<Arc<crate::signals::baseline::Baseline>>,
 }
 
 impl Default for ProbeEnv {
@@ -84,6 +87,7 @@ impl Default for ProbeEnv {
             redact: Arc::new(Identity),
             clock: Arc::new(SystemClock),
             cwd: None,
+            baseline: None,
         }
     }
 }

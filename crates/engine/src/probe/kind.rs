@@ -4,9 +4,10 @@
 //!
 //! A kind declares everything about itself in its own file: its name, the annotation keys it
 //! reads besides the common ones, what its conditions may name, its implicit assertions, its
-//! default deadline, how it reads its keys, what it shows as "what ran", the secrets it uses and
-//! how it runs. What goes over every kind stays elsewhere: the annotation syntax and its common
-//! keys (`annotation`), judging and provenance (`judge`), deadlines and cancelling (`execute`).
+//! default deadline, how it reads its keys (and its runbook, when bound), what it shows as "what
+//! ran", the secrets it uses and how it runs. What goes over every kind stays elsewhere: the
+//! annotation syntax and its common keys (`annotation`), judging and provenance (`judge`),
+//! deadlines and cancelling (`execute`).
 
 use std::future::Future;
 use std::time::Duration;
@@ -17,7 +18,7 @@ use super::annotation::{AnnotationError, Keys};
 use super::cond::{Facts, Names};
 use super::env::{Piece, ProbeEnv, Template};
 use super::{output, FailureClass, ProbeEvent, Spec, NETWORK_DEADLINE};
-use crate::runbook::Step;
+use crate::runbook::{Runbook, Step};
 
 /// One probe kind. Implemented by the kind's spec type (its own parameters, as read from the
 /// annotation), and listed once in the `kinds!` table of `probe/mod.rs`.
@@ -38,6 +39,12 @@ pub(crate) trait ProbeKind: Sized {
 
     /// Reads the kind's own keys (and, for some kinds, the fence's code).
     fn from_keys(keys: &mut Keys, step: &Step) -> Result<Self, AnnotationError>;
+
+    /// Reads what the kind needs from the rest of its runbook (the `slo` kind: the runbook's
+    /// SLOs), when the spec is bound to it. Most kinds need nothing.
+    fn bind(&mut self, _runbook: &Runbook) -> Result<(), AnnotationError> {
+        Ok(())
+    }
 
     /// The deadline when the step gives no `deadline:`.
     fn default_deadline(&self) -> Duration {
@@ -159,6 +166,13 @@ macro_rules! kinds {
                 use $crate::probe::kind::ProbeKind;
                 match self {
                     $(Kind::$variant(s) => s.default_deadline(),)+
+                }
+            }
+
+            pub(crate) fn bind(&mut self, runbook: &$crate::runbook::Runbook) -> Result<(), $crate::probe::AnnotationError> {
+                use $crate::probe::kind::ProbeKind;
+                match self {
+                    $(Kind::$variant(s) => s.bind(runbook),)+
                 }
             }
 

@@ -7,12 +7,13 @@
 //! redacted output, and provenance (judged in `judge`). [`run_many`] runs independent probes in
 //! parallel, bounded.
 //!
-//! One module per probe kind (`shell`, `http`, `http_burst`, `sql`, `prometheus`, `git_tag`):
-//! its spec type implements `kind::ProbeKind`, which declares the kind's name, annotation keys,
-//! parsing, condition names, implicit assertions, default deadline, description and run. `cond` is the condition language, `env` the
-//! caller's variables, secrets and redaction, `output` the capped streams, `process` the one
-//! place child processes are built, `prom_api` the one Prometheus HTTP API client. Turning results into run events, and filling fields, is
-//! the run's business.
+//! One module per probe kind (`shell`, `http`, `http_burst`, `sql`, `prometheus`, `git_tag`,
+//! `slo`, `baseline`): its spec type implements `kind::ProbeKind`, which declares the kind's name,
+//! annotation keys, parsing, condition names, implicit assertions, default deadline, description
+//! and run. `cond` is the condition language, `env` the caller's variables, secrets and
+//! redaction, `output` the capped streams, `process` the one place child processes are built,
+//! `prom_api` the one Prometheus HTTP API client. Turning results into run events, and filling
+//! fields, is the run's business.
 //!
 //! **Adding a kind:** write `probe/<kind>.rs`, its spec type implementing `ProbeKind`; declare
 //! the file (`pub mod <kind>;`, as Rust needs for any file) and register it with one line in the
@@ -37,11 +38,13 @@ pub(crate) mod prom_api;
 mod result;
 
 // The kinds: a module each, registered by one line each in the table.
+pub mod baseline;
 pub mod git_tag;
 pub mod http;
 pub mod http_burst;
 pub mod prometheus;
 pub mod shell;
+pub mod slo;
 pub mod sql;
 
 kind::kinds! {
@@ -51,6 +54,8 @@ kind::kinds! {
     Sql(sql::SqlSpec),
     Prometheus(prometheus::PromSpec),
     GitTag(git_tag::GitTagSpec),
+    Slo(slo::SloSpec),
+    Baseline(baseline::BaselineSpec),
 }
 
 pub use annotation::AnnotationError;

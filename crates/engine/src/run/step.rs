@@ -172,6 +172,14 @@ pub async fn run_steps(
     env.vars
         .entry("RUN_ID".into())
         .or_insert_with(|| record.id.clone());
+    // Signal steps name their environment in messages, and an `slo` step compares with the
+    // run's latest baseline.
+    env.vars
+        .entry("FLIGHTDECK_ENV".into())
+        .or_insert_with(|| record.env.clone());
+    if planned.iter().any(|(_, s)| s.kind.name() == "slo") {
+        env.baseline = latest_baseline(store, &record.id)?.map(std::sync::Arc::new);
+    }
 
     let mut done = Vec::new();
     for specs in by_phase(planned) {
@@ -216,6 +224,17 @@ fn load_target(store: &Mutex<Store>, run_ref: &str) -> Result<(RunRecord, Runboo
         .map_err(|e| Error::Invalid(e.to_string()))?
         .unwrap_or(false);
     Ok((record, runbook, production))
+}
+
+/// The run's latest passing `baseline` capture, read back from its events.
+fn latest_baseline(
+    store: &Mutex<Store>,
+    run_id: &str,
+) -> Result<Option<crate::signals::baseline::Baseline>, Error> {
+    let guard = store
+        .lock()
+        .map_err(|_| Error::Invalid("the store lock was poisoned".into()))?;
+    Ok(crate::signals::baseline::latest(&guard.events(run_id)?))
 }
 
 /// The planned steps grouped by phase, phases in document order: a phase's steps run together.

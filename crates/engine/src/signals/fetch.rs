@@ -117,39 +117,48 @@ pub async fn range_all(
     // Prometheus refuses more than 11,000 points a series: widen the step instead.
     let span = (end - start).max(0);
     let step = step.max(u32::try_from(span / MAX_POINTS + 1).unwrap_or(u32::MAX));
-    let window = target.rate_window(step);
-    futures_util::stream::iter(signals.iter().map(|s| async move {
-        let (query, data) = match s.source {
-            SourceKind::Prometheus => {
-                let q = with_window(&s.query, window);
-                let at = At::Range {
-                    start: start as f64,
-                    end: end as f64,
-                    step: f64::from(step),
-                };
-                let data = match prom(target, &q, at, cancel).await.and_then(one_series) {
-                    Ok(p) => Data::Ok { value: p },
-                    Err(why) => no_data(s, target, &why),
-                };
-                (q, data)
-            }
-            SourceKind::Sql => {
-                let data = match sql(target, &s.query, start, end, step, cancel).await {
-                    Ok(p) => Data::Ok { value: p },
-                    Err(why) => no_data(s, target, &why),
-                };
-                (s.query.clone(), data)
-            }
-        };
-        SeriesResult {
-            signal: s.clone(),
-            query,
-            data,
+    let jobs: Vec<_> = signals
+        .iter()
+        .map(|s| range_one(target, s, start, end, step, cancel))
+        .collect();
+    futures_util::stream::iter(jobs)
+        .buffered(CONCURRENCY)
+        .collect()
+        .await
+}
+
+async fn range_one(
+    target: &Target,
+    s: &Signal,
+    start: i64,
+    end: i64,
+    step: u32,
+    cancel: &CancellationToken,
+) -> SeriesResult {
+    let (query, got) = match s.source {
+        SourceKind::Prometheus => {
+            let q = with_window(&s.query, target.rate_window(step));
+            let at = At::Range {
+                start: start as f64,
+                end: end as f64,
+                step: f64::from(step),
+            };
+            let got = prom(target, &q, at, cancel).await.and_then(one_series);
+            (q, got)
         }
-    }))
-    .buffered(CONCURRENCY)
-    .collect()
-    .await
+        SourceKind::Sql => (
+            s.query.clone(),
+            sql(target, &s.query, start, end, step, cancel).await,
+        ),
+    };
+    SeriesResult {
+        signal: s.clone(),
+        query,
+        data: match got {
+            Ok(p) => Data::Ok { value: p },
+            Err(why) => no_data(s, target, &why),
+        },
+    }
 }
 
 /// Every signal's latest value at `at`.
@@ -160,35 +169,47 @@ pub async fn instant_all(
     window: u32,
     cancel: &CancellationToken,
 ) -> Vec<ValueResult> {
-    futures_util::stream::iter(signals.iter().map(|s| async move {
-        let (query, got) = match s.source {
-            SourceKind::Prometheus => {
-                let q = with_window(&s.query, u64::from(window));
-                let got = prom(target, &q, At::Instant(at as f64), cancel)
-                    .await
-                    .and_then(one_series);
-                (q, got)
-            }
-            SourceKind::Sql => {
-                let step = window.max(1);
-                let got = sql(target, &s.query, at - i64::from(step), at, step, cancel).await;
-                (s.query.clone(), got)
-            }
-        };
-        let data = match got.map(|p| p.points.last().copied()) {
-            Ok(Some(p)) => Data::Ok { value: p },
-            Ok(None) => no_data(s, target, "no samples"),
-            Err(why) => no_data(s, target, &why),
-        };
-        ValueResult {
-            signal: s.clone(),
-            query,
-            data,
+    let jobs: Vec<_> = signals
+        .iter()
+        .map(|s| instant_one(target, s, at, window, cancel))
+        .collect();
+    futures_util::stream::iter(jobs)
+        .buffered(CONCURRENCY)
+        .collect()
+        .await
+}
+
+async fn instant_one(
+    target: &Target,
+    s: &Signal,
+    at: i64,
+    window: u32,
+    cancel: &CancellationToken,
+) -> ValueResult {
+    let (query, got) = match s.source {
+        SourceKind::Prometheus => {
+            let q = with_window(&s.query, u64::from(window));
+            let got = prom(target, &q, At::Instant(at as f64), cancel)
+                .await
+                .and_then(one_series);
+            (q, got)
         }
-    }))
-    .buffered(CONCURRENCY)
-    .collect()
-    .await
+        SourceKind::Sql => {
+            let step = window.max(1);
+            let got = sql(target, &s.query, at - i64::from(step), at, step, cancel).await;
+            (s.query.clone(), got)
+        }
+    };
+    let data = match got.map(|p| p.points.last().copied()) {
+        Ok(Some(p)) => Data::Ok { value: p },
+        Ok(None) => no_data(s, target, "no samples"),
+        Err(why) => no_data(s, target, &why),
+    };
+    ValueResult {
+        signal: s.clone(),
+        query,
+        data,
+    }
 }
 
 /// A SQL signal over `[start, end]`: rows `(t, value)`, in a read-only session under the

@@ -41,6 +41,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+pub mod baseline;
 mod custom;
 mod defaults;
 mod fetch;
@@ -150,7 +151,7 @@ pub fn parse_duration(s: &str) -> Option<u64> {
         _ => return None,
     };
     let secs = n * scale;
-    (secs.is_finite() && secs >= 0.0 && secs < 1e12).then_some(secs as u64)
+    (0.0..1e12).contains(&secs).then_some(secs as u64)
 }
 
 /// Seconds as PromQL writes a duration: `10s`, `2m`, `1h30m`, `3d`.

@@ -23,6 +23,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::access::Tables;
 use super::memo::Memo;
 use super::{insert_event, read_events, read_events_after, NewEvent, Store, StoreError, StoredEvent};
 
@@ -93,7 +94,7 @@ impl Store {
         let fail = |e| StoreError::sqlite(format!("reading the state of run {run_id}"), e);
         // One read transaction: the checkpoint, its check and the events after it are one snapshot.
         let tx = self.conn.unchecked_transaction().map_err(fail)?;
-        let (state, at, from) = resume(&tx, &self.memo, run_id, fold)?;
+        let (state, at, from) = resume(&tx, &self.memo, self.tables, run_id, fold)?;
         tx.finish().map_err(fail)?;
         self.hold(run_id, fold, at, state.clone());
         Ok((state, from))
@@ -110,8 +111,10 @@ impl Store {
         E: From<StoreError>,
         D: FnOnce(&F::State) -> Result<NewEvent, E>,
     {
+        self.writable()?;
+        self.keying.before_write(&self.conn);
         let tx = Self::begin(&mut self.conn, run_id)?;
-        let (state, at, from) = resume(&tx, &self.memo, run_id, fold)?;
+        let (state, at, from) = resume(&tx, &self.memo, self.tables, run_id, fold)?;
         let new = match decide(&state) {
             Ok(new) => new,
             Err(refused) => {
@@ -121,7 +124,7 @@ impl Store {
                 return Err(refused);
             }
         };
-        let event = insert_event(&tx, run_id, &self.clock, new)?;
+        let event = insert_event(&tx, run_id, &self.clock, &self.keying, new)?;
         let state = fold.fold(Some(state), std::slice::from_ref(&event));
         let at = At::of(&event);
         let due = match from {
@@ -157,12 +160,17 @@ impl Store {
 fn resume<F: Fold>(
     conn: &Connection,
     memo: &Memo,
+    tables: Tables,
     run_id: &str,
     fold: &F,
 ) -> Result<(F::State, At, Resumed), StoreError> {
     let base = match held(conn, memo, run_id, fold)? {
         Some((state, at)) => Some((state, at, Resumed::Memory)),
-        None => stored(conn, run_id, fold)?.map(|(state, at)| (state, at, Resumed::Stored)),
+        // A read-only store made before state checkpoints has no table to resume from.
+        None if tables.state_checkpoints => {
+            stored(conn, run_id, fold)?.map(|(state, at)| (state, at, Resumed::Stored))
+        }
+        None => None,
     };
     Ok(match base {
         Some((state, at, from)) => {

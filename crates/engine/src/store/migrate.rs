@@ -32,6 +32,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("20250601000100", "events_append_only"),
     migration!("20250610000000", "environments"),
     migration!("20261203103000", "state_checkpoints"),
+    migration!("20261210120000", "keyed_checkpoints"),
 ];
 
 /// Apply every migration the store does not have yet.

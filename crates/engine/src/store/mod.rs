@@ -1,26 +1,34 @@
 //! The run store: runs and their append-only, hash-chained event logs in one SQLite file.
 //!
-//! Owns the connection (WAL, `synchronous=FULL`, 5 s busy timeout), the schema (`migrate`),
-//! appending (`append`, `append_checked`, `append_folded`: one `BEGIN IMMEDIATE` transaction
-//! each, so the app and the CLI can share the file), run lookup by id prefix, chain verification
-//! (`verify`), and checkpoints of folded state (`checkpoint`, with the in-memory `memo`) so a
-//! write does not read the whole log. It knows events only as `(actor, kind, JSON payload)`;
+//! Owns the connection (WAL, `synchronous=FULL`, 5 s busy timeout) and the types every part
+//! shares; the parts live in their own modules: the schema (`migrate`), creating runs and
+//! appending (`append`; `append_folded` in `checkpoint`: one `BEGIN IMMEDIATE` transaction each,
+//! so the app and the CLI can share the file), reading the log (`events`), run lookup by id
+//! prefix (`runs`), run heads (`head`), chain verification (`verify`), checkpoints of folded
+//! state (`checkpoint`, with the in-memory `memo`) so a write does not read the whole log, keyed
+//! checkpoints (`keyed`: each run's head MACed with a key from the OS keyring, so a log rewritten
+//! whole fails `verify`), and stores that cannot be written (`access`). It knows events only as `(actor, kind, JSON payload)`;
 //! what they mean, and the state they fold into, belongs to `crate::run`. The time of every
 //! event comes from the `Clock` the store was opened with.
 
+mod access;
+mod append;
 mod canonical;
 mod checkpoint;
+mod events;
 mod head;
+mod keyed;
 mod location;
 mod memo;
 mod migrate;
+mod runs;
 mod verify;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -28,8 +36,13 @@ use time::OffsetDateTime;
 pub use canonical::{canonical_json, event_hash, sha256_hex, HashInput, GENESIS_HASH};
 pub use checkpoint::{Fold, Resumed, REFRESH_AFTER};
 pub use head::RunHead;
+pub use keyed::{KeyedStatus, MemoryKeys, StoreKey, StoreKeys};
 pub use location::{default_config_dir, default_path};
 pub use verify::{Problem, ProblemKind, Verification};
+
+use append::insert_event;
+use events::{read_events, read_events_after};
+pub(crate) use events::{read_raw_events, RawEvent};
 
 use crate::clock::{Clock, SystemClock};
 
@@ -62,6 +75,14 @@ pub enum StoreError {
     AmbiguousRun { prefix: String, matches: Vec<String> },
     #[error("run {run_id}: {message}")]
     Corrupt { run_id: String, message: String },
+    #[error("store {path} is read-only ({why}): it can be listed, shown and verified, not written")]
+    ReadOnly { path: PathBuf, why: String },
+    #[error(
+        "cannot read store {path} read-only: its write-ahead log ({path}-wal) holds commits that SQLite \
+         reads only with write access to the folder; open it once where it can be written, or copy the \
+         folder somewhere writable"
+    )]
+    ReadOnlyWal { path: PathBuf },
 }
 
 impl StoreError {
@@ -79,9 +100,11 @@ impl crate::error::HasKind for StoreError {
         match self {
             StoreError::RunNotFound { .. } => ErrorKind::NotFound,
             StoreError::PrefixTooShort { .. } | StoreError::AmbiguousRun { .. } => ErrorKind::Invalid,
-            StoreError::Open { .. } | StoreError::Migration { .. } | StoreError::Sqlite { .. } => {
-                ErrorKind::Store
-            }
+            StoreError::Open { .. }
+            | StoreError::Migration { .. }
+            | StoreError::Sqlite { .. }
+            | StoreError::ReadOnly { .. }
+            | StoreError::ReadOnlyWal { .. } => ErrorKind::Store,
             // The log does not hold together: not a store that cannot be read.
             StoreError::Corrupt { .. } => ErrorKind::Integrity,
         }
@@ -159,12 +182,19 @@ pub struct Store {
     path: PathBuf,
     /// What this handle keeps in memory between calls (state checkpoints, parsed runbooks).
     memo: memo::Memo,
+    /// Where this handle's key comes from, and the key once read (keyed checkpoints).
+    keying: keyed::Keying,
+    /// Why the store cannot be written (`None`: it can).
+    read_only: Option<String>,
+    /// Which later tables the file has (all, once migrated).
+    tables: access::Tables,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
             .field("path", &self.path)
+            .field("read_only", &self.read_only)
             .finish_non_exhaustive()
     }
 }
@@ -190,11 +220,46 @@ impl Store {
         Self::open_with_clock(path, Arc::new(SystemClock))
     }
 
-    /// Open the store at `path` with the given clock, applying any pending migrations.
+    /// Open the store at `path` with the given clock, applying any pending migrations. An existing
+    /// file that cannot be written (no write permission on it or its folder, a read-only mount)
+    /// opens read-only instead: it can be read and verified, and every write says why not.
     pub fn open_with_clock(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
-        let mut store = Self::connect(path.as_ref(), clock)?;
-        migrate::apply(&mut store.conn, store.clock.as_ref())?;
-        Ok(store)
+        let path = path.as_ref();
+        let writable = Self::connect(path, Arc::clone(&clock)).and_then(|mut store| {
+            if store.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+                return Ok(None);
+            }
+            migrate::apply(&mut store.conn, store.clock.as_ref())?;
+            Ok(Some(store))
+        });
+        match writable {
+            Ok(Some(store)) => Ok(store),
+            Ok(None) => Self::read_only_store(path, clock, "the file cannot be written".into()),
+            Err(e) => match access::not_writable(&e) {
+                Some(sqlite) if path.is_file() => Self::read_only_store(
+                    path,
+                    clock,
+                    format!("the file or its folder cannot be written: {sqlite}"),
+                ),
+                _ => Err(e),
+            },
+        }
+    }
+
+    /// Keep this store's keyed checkpoints with the key `keys` holds for it (the OS keyring in the
+    /// app and the CLI): each write seals its run's head, and `verify` checks it. Without this a
+    /// store writes unkeyed and leaves checkpoints unchecked. Nothing is asked of `keys` until a
+    /// write or a `verify` needs the key.
+    pub fn with_keys(mut self, keys: Arc<dyn StoreKeys>) -> Store {
+        self.keying = keyed::Keying::new(keys);
+        self
+    }
+
+    /// Why the last write through this handle left its run unkeyed (the keyring could not be
+    /// used, the run's chain does not verify), for the host to warn about; `None` when it was
+    /// keyed, or when the store was opened without keys.
+    pub fn unkeyed_write(&self) -> Option<String> {
+        self.keying.unkeyed_write()
     }
 
     fn connect(path: &Path, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
@@ -212,12 +277,19 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
-        Ok(Store {
+        Ok(Store::with_connection(conn, clock, path))
+    }
+
+    fn with_connection(conn: Connection, clock: Arc<dyn Clock>, path: &Path) -> Store {
+        Store {
             conn,
             clock,
             path: path.to_path_buf(),
             memo: memo::Memo::default(),
-        })
+            keying: keyed::Keying::default(),
+            read_only: None,
+            tables: access::Tables::ALL,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -233,376 +305,16 @@ impl Store {
         migrate::applied_versions(&self.conn)
     }
 
-    /// Create a run and its `run_created` event (seq 1) in one transaction.
-    pub fn create_run(&mut self, new: NewRun) -> Result<RunRecord, StoreError> {
-        let now = self.clock.now();
-        let created_at = format_time(now);
-        let id = new_run_id(now);
-        let sha = sha256_hex(new.runbook_source.as_bytes());
-        let payload = serde_json::json!({
-            "runbook_name": new.runbook_name,
-            "runbook_sha256": sha,
-            "env": new.env,
-            "release": new.release,
-        });
-        let hash = event_hash(HashInput {
-            run_id: &id,
-            seq: 1,
-            time: &created_at,
-            actor: &new.actor,
-            kind: RUN_CREATED,
-            payload: &payload,
-            prev_hash: GENESIS_HASH,
-        });
-        let fail = |e| StoreError::sqlite(format!("creating run {id}"), e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(fail)?;
-        tx.execute(
-            "INSERT INTO runs (id, created_at, runbook_name, runbook_source, runbook_sha256, env, release,
-                               head_seq, head_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8)",
-            params![
-                id,
-                created_at,
-                new.runbook_name,
-                new.runbook_source,
-                sha,
-                new.env,
-                new.release,
-                hash
-            ],
-        )
-        .map_err(fail)?;
-        tx.execute(
-            "INSERT INTO events (run_id, seq, time, actor, kind, payload, prev_hash, hash)
-             VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                id,
-                created_at,
-                new.actor,
-                RUN_CREATED,
-                canonical_json(&payload),
-                GENESIS_HASH,
-                hash
-            ],
-        )
-        .map_err(fail)?;
-        tx.commit().map_err(fail)?;
-        Ok(RunRecord {
-            id,
-            created_at,
-            runbook_name: new.runbook_name,
-            runbook_sha256: sha,
-            env: new.env,
-            release: new.release,
-            head_seq: 1,
-            head_hash: hash,
-            runbook_source: new.runbook_source,
-        })
-    }
-
-    /// Append one event. When this returns `Ok`, the event is committed with `synchronous=FULL`.
-    pub fn append(
-        &mut self,
-        run_id: &str,
-        actor: &str,
-        kind: &str,
-        payload: Value,
-    ) -> Result<StoredEvent, StoreError> {
-        let new = NewEvent {
-            actor: actor.to_string(),
-            kind: kind.to_string(),
-            payload,
-        };
-        let tx = Self::begin(&mut self.conn, run_id)?;
-        let event = insert_event(&tx, run_id, &self.clock, new)?;
-        tx.commit()
-            .map_err(|e| StoreError::sqlite(format!("committing event to run {run_id}"), e))?;
-        Ok(event)
-    }
-
-    /// Append the event `decide` makes from the run's current log, with the log read and the event
-    /// written in one write transaction: no other writer can slip an event in between, so a
-    /// check such as "this sign-off is not recorded yet" still holds when the event lands.
-    pub fn append_checked<E, F>(&mut self, run_id: &str, decide: F) -> Result<StoredEvent, E>
-    where
-        E: From<StoreError>,
-        F: FnOnce(&[StoredEvent]) -> Result<NewEvent, E>,
-    {
-        let tx = Self::begin(&mut self.conn, run_id)?;
-        let events = read_events(&tx, run_id)?;
-        let new = decide(&events)?;
-        let event = insert_event(&tx, run_id, &self.clock, new)?;
-        tx.commit()
-            .map_err(|e| StoreError::sqlite(format!("committing event to run {run_id}"), e))?;
-        Ok(event)
-    }
-
-    fn begin<'c>(conn: &'c mut Connection, run_id: &str) -> Result<Transaction<'c>, StoreError> {
-        conn.transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| StoreError::sqlite(format!("starting a write to run {run_id}"), e))
-    }
-
-    /// All runs, newest first.
-    pub fn runs(&self) -> Result<Vec<RunRecord>, StoreError> {
-        let fail = |e| StoreError::sqlite("listing runs", e);
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "SELECT {RUN_COLUMNS} FROM runs ORDER BY created_at DESC, id DESC"
-            ))
-            .map_err(fail)?;
-        let rows = stmt.query_map([], run_from_row).map_err(fail)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
-    }
-
-    /// The run whose id is `reference` or starts with it (at least `MIN_PREFIX` characters).
-    pub fn resolve_run(&self, reference: &str) -> Result<RunRecord, StoreError> {
-        let prefix = reference.trim().to_ascii_lowercase();
-        let fail = |e| StoreError::sqlite(format!("looking up run {prefix}"), e);
-        if let Some(run) = self
-            .conn
-            .query_row(
-                &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
-                [&prefix],
-                run_from_row,
-            )
-            .optional()
-            .map_err(fail)?
-        {
-            return Ok(run);
-        }
-        if prefix.chars().count() < MIN_PREFIX {
-            return Err(StoreError::PrefixTooShort { prefix });
-        }
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "SELECT {RUN_COLUMNS} FROM runs WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 6"
-            ))
-            .map_err(fail)?;
-        let mut runs = stmt
-            .query_map([&prefix], run_from_row)
-            .map_err(fail)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(fail)?;
-        match runs.len() {
-            0 => Err(StoreError::RunNotFound {
-                reference: reference.to_string(),
-            }),
-            1 => Ok(runs.remove(0)),
-            n => {
-                let mut matches: Vec<String> = runs.into_iter().take(5).map(|r| r.id).collect();
-                if n > 5 {
-                    matches.push("...".into());
-                }
-                Err(StoreError::AmbiguousRun { prefix, matches })
-            }
-        }
-    }
-
     /// The run's events in seq order.
     pub fn events(&self, run_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
         read_events(&self.conn, run_id)
     }
 
-    /// Recompute the run's chain and report the first bad event, if any.
+    /// Recompute the run's chain and check its keyed checkpoint (with the keys given by
+    /// `with_keys`); report the first bad event, if any.
     pub fn verify(&self, run_id: &str) -> Result<Verification, StoreError> {
-        verify::verify(&self.conn, run_id)
+        verify::verify(&self.conn, &self.keying, self.tables.keyed, run_id)
     }
-}
-
-const RUN_COLUMNS: &str =
-    "id, created_at, runbook_name, runbook_source, runbook_sha256, env, release, head_seq, head_hash";
-
-fn run_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
-    Ok(RunRecord {
-        id: r.get(0)?,
-        created_at: r.get(1)?,
-        runbook_name: r.get(2)?,
-        runbook_source: r.get(3)?,
-        runbook_sha256: r.get(4)?,
-        env: r.get(5)?,
-        release: r.get(6)?,
-        head_seq: r.get::<_, i64>(7)?.max(0) as u64,
-        head_hash: r.get(8)?,
-    })
-}
-
-/// A UUID v7 whose timestamp comes from the store's clock.
-fn new_run_id(now: OffsetDateTime) -> String {
-    let nanos = now.unix_timestamp_nanos().max(0);
-    let secs = (nanos / 1_000_000_000) as u64;
-    let subsec = (nanos % 1_000_000_000) as u32;
-    let ts = uuid::Timestamp::from_unix(uuid::NoContext, secs, subsec);
-    uuid::Uuid::new_v7(ts).to_string()
-}
-
-/// One event row as SQLite holds it (payload still text), for reading and verification.
-pub(crate) struct RawEvent {
-    pub run_id: String,
-    pub seq: i64,
-    pub time: String,
-    pub actor: String,
-    pub kind: String,
-    pub payload: String,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-pub(crate) fn read_raw_events(conn: &Connection, run_id: &str) -> Result<Vec<RawEvent>, StoreError> {
-    let fail = |e| StoreError::sqlite(format!("reading events of run {run_id}"), e);
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT run_id, seq, time, actor, kind, payload, prev_hash, hash
-             FROM events WHERE run_id = ?1 ORDER BY seq",
-        )
-        .map_err(fail)?;
-    let rows = stmt.query_map([run_id], raw_from_row).map_err(fail)?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(fail)
-}
-
-fn raw_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEvent> {
-    Ok(RawEvent {
-        run_id: r.get(0)?,
-        seq: r.get(1)?,
-        time: r.get(2)?,
-        actor: r.get(3)?,
-        kind: r.get(4)?,
-        payload: r.get(5)?,
-        prev_hash: r.get(6)?,
-        hash: r.get(7)?,
-    })
-}
-
-fn read_events(conn: &Connection, run_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
-    decode_events(run_id, read_raw_events(conn, run_id)?)
-}
-
-/// The run's events after event `after`, in seq order (an indexed range read of the tail).
-fn read_events_after(conn: &Connection, run_id: &str, after: u64) -> Result<Vec<StoredEvent>, StoreError> {
-    let fail = |e| StoreError::sqlite(format!("reading events of run {run_id}"), e);
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT run_id, seq, time, actor, kind, payload, prev_hash, hash
-             FROM events WHERE run_id = ?1 AND seq > ?2 ORDER BY seq",
-        )
-        .map_err(fail)?;
-    let rows = stmt
-        .query_map(params![run_id, after as i64], raw_from_row)
-        .map_err(fail)?;
-    let raw = rows.collect::<Result<Vec<_>, _>>().map_err(fail)?;
-    decode_events(run_id, raw)
-}
-
-fn decode_events(run_id: &str, raw: Vec<RawEvent>) -> Result<Vec<StoredEvent>, StoreError> {
-    raw.into_iter()
-        .map(|raw| {
-            let payload = serde_json::from_str(&raw.payload).map_err(|e| StoreError::Corrupt {
-                run_id: run_id.to_string(),
-                message: format!(
-                    "event {} has a payload that is not JSON ({e}); run `flightdeck run verify`",
-                    raw.seq
-                ),
-            })?;
-            Ok(StoredEvent {
-                run_id: raw.run_id,
-                seq: raw.seq.max(0) as u64,
-                time: raw.time,
-                actor: raw.actor,
-                kind: raw.kind,
-                payload,
-                prev_hash: raw.prev_hash,
-                hash: raw.hash,
-            })
-        })
-        .collect()
-}
-
-/// Insert `new` after the run's last event and move the run's head checkpoint to it.
-fn insert_event(
-    tx: &Transaction<'_>,
-    run_id: &str,
-    clock: &Arc<dyn Clock>,
-    new: NewEvent,
-) -> Result<StoredEvent, StoreError> {
-    let fail = |e| StoreError::sqlite(format!("appending to run {run_id}"), e);
-    let checkpoint: Option<(i64, String)> = tx
-        .query_row(
-            "SELECT head_seq, head_hash FROM runs WHERE id = ?1",
-            [run_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(fail)?;
-    let Some((head_seq, head_hash)) = checkpoint else {
-        return Err(StoreError::RunNotFound {
-            reference: run_id.to_string(),
-        });
-    };
-    let last: Option<(i64, String)> = tx
-        .query_row(
-            "SELECT seq, hash FROM events WHERE run_id = ?1 ORDER BY seq DESC LIMIT 1",
-            [run_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(fail)?;
-    let (last_seq, last_hash) = last.unwrap_or((0, GENESIS_HASH.to_string()));
-    // The log's own head is what the new event chains to; the checkpoint must agree with it, or a
-    // removed last event would be papered over by the next append.
-    if (last_seq, last_hash.as_str()) != (head_seq, head_hash.as_str()) {
-        return Err(StoreError::Corrupt {
-            run_id: run_id.to_string(),
-            message: format!(
-                "the log ends at event {last_seq} but its checkpoint says event {head_seq}; \
-                 refusing to append (run `flightdeck run verify`)"
-            ),
-        });
-    }
-    let seq = last_seq.max(0) as u64 + 1;
-    let time = format_time(clock.now());
-    let hash = event_hash(HashInput {
-        run_id,
-        seq,
-        time: &time,
-        actor: &new.actor,
-        kind: &new.kind,
-        payload: &new.payload,
-        prev_hash: &last_hash,
-    });
-    tx.execute(
-        "INSERT INTO events (run_id, seq, time, actor, kind, payload, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            run_id,
-            seq as i64,
-            time,
-            new.actor,
-            new.kind,
-            canonical_json(&new.payload),
-            last_hash,
-            hash
-        ],
-    )
-    .map_err(fail)?;
-    tx.execute(
-        "UPDATE runs SET head_seq = ?2, head_hash = ?3 WHERE id = ?1",
-        params![run_id, seq as i64, hash],
-    )
-    .map_err(fail)?;
-    Ok(StoredEvent {
-        run_id: run_id.to_string(),
-        seq,
-        time,
-        actor: new.actor,
-        kind: new.kind,
-        payload: new.payload,
-        prev_hash: last_hash,
-        hash,
-    })
 }
 
 #[cfg(test)]

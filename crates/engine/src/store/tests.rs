@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use rusqlite::params;
 use serde_json::json;
 use time::macros::datetime;
 

@@ -1,9 +1,10 @@
 //! Chain verification: recompute a run's log and name the first event that does not hold.
 //!
 //! Owns the walk (seq continuity, payload, hash, link to the previous event), the head
-//! checkpoint comparison that catches a removed last event, and the runbook source check
-//! against `run_created`. It reports; deciding what a failure means (the CLI's exit 5) is left
-//! to the caller.
+//! checkpoint comparison that catches a removed last event, the runbook source check against
+//! `run_created`, and the verdict: the chain and the run's keyed checkpoint (checked by
+//! `keyed`) together. It reports; deciding what a failure means (the CLI's exit 5) is left to
+//! the caller.
 
 use std::collections::BTreeSet;
 
@@ -11,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::keyed::{self, KeyedStatus, Keying};
 use super::{
     event_hash, read_raw_events, sha256_hex, HashInput, RawEvent, StoreError, GENESIS_HASH, RUN_CREATED,
 };
@@ -24,8 +26,11 @@ pub struct Verification {
     pub events: u64,
     /// Hash of the last event found, if any.
     pub head_hash: Option<String>,
-    /// The first bad event; `None` when the chain holds.
+    /// The first bad event; `None` when the chain holds and the keyed checkpoint does not
+    /// contradict it.
     pub first_bad: Option<Problem>,
+    /// What the run's keyed checkpoint says (only `mismatch` fails verification).
+    pub keyed: KeyedStatus,
 }
 
 /// What is wrong, and with which event.
@@ -54,13 +59,23 @@ pub enum ProblemKind {
     Checkpoint,
     /// The runbook source no longer matches the sha256 recorded when the run was created.
     Source,
+    /// The run's keyed checkpoint does not hold under this machine's key: the log (or the
+    /// checkpoint) was rewritten without it.
+    KeyedCheckpoint,
 }
 
 fn problem(seq: u64, kind: ProblemKind, message: String) -> Problem {
     Problem { seq, kind, message }
 }
 
-pub(crate) fn verify(conn: &Connection, run_id: &str) -> Result<Verification, StoreError> {
+/// A run's log as read, and the first thing wrong with its chain.
+pub(crate) struct Chain {
+    pub rows: Vec<RawEvent>,
+    pub first_bad: Option<Problem>,
+}
+
+/// Recompute the run's chain (without its keyed checkpoint).
+pub(crate) fn chain(conn: &Connection, run_id: &str) -> Result<Chain, StoreError> {
     let fail = |e| StoreError::sqlite(format!("verifying run {run_id}"), e);
     let run: Option<(i64, String, String, String)> = conn
         .query_row(
@@ -77,12 +92,32 @@ pub(crate) fn verify(conn: &Connection, run_id: &str) -> Result<Verification, St
     };
     let rows = read_raw_events(conn, run_id)?;
     let first_bad = walk(&rows, head_seq, &head_hash, &source, &source_sha);
+    Ok(Chain { rows, first_bad })
+}
+
+/// The run's chain and its keyed checkpoint. `keyed_tables`: whether the store has the keyed
+/// tables (a read-only store from before them does not).
+pub(crate) fn verify(
+    conn: &Connection,
+    keying: &Keying,
+    keyed_tables: bool,
+    run_id: &str,
+) -> Result<Verification, StoreError> {
+    let Chain { rows, first_bad } = chain(conn, run_id)?;
+    let keyed = keyed::status(conn, keying, keyed_tables, run_id, &rows)?;
+    let first_bad = first_bad.or_else(|| match &keyed {
+        KeyedStatus::Mismatch { seq, reason } => {
+            Some(problem(*seq, ProblemKind::KeyedCheckpoint, reason.clone()))
+        }
+        _ => None,
+    });
     Ok(Verification {
         run_id: run_id.to_string(),
-        ok: first_bad.is_none(),
+        ok: first_bad.is_none() && !keyed.is_mismatch(),
         events: rows.len() as u64,
         head_hash: rows.last().map(|r| r.hash.clone()),
         first_bad,
+        keyed,
     })
 }
 
@@ -97,92 +132,119 @@ fn walk(
     let mut prev_seq: i64 = 0;
     let mut prev_hash = GENESIS_HASH.to_string();
     for row in rows {
-        let expected = prev_seq + 1;
-        if row.seq == prev_seq {
-            return Some(problem(
-                row.seq as u64,
-                ProblemKind::Duplicate,
-                format!("event {} appears more than once (duplicate seq)", row.seq),
-            ));
-        }
-        if row.seq != expected {
-            return Some(problem(
-                expected as u64,
-                ProblemKind::Missing,
-                format!(
-                    "event {expected} is missing (seq gap: event {} follows event {prev_seq})",
-                    row.seq
-                ),
-            ));
-        }
-        let Ok(payload) = serde_json::from_str::<Value>(&row.payload) else {
-            return Some(problem(
-                expected as u64,
-                ProblemKind::Altered,
-                format!("event {expected} was altered (payload is not JSON)"),
-            ));
-        };
-        let hash_as = |seq: i64| {
-            event_hash(HashInput {
-                run_id: &row.run_id,
-                seq: seq.max(0) as u64,
-                time: &row.time,
-                actor: &row.actor,
-                kind: &row.kind,
-                payload: &payload,
-                prev_hash: &row.prev_hash,
-            })
-        };
-        if hash_as(row.seq) != row.hash {
-            // A row that hashes correctly under another seq of this log was moved, not edited.
-            if let Some(original) = seqs
-                .iter()
-                .copied()
-                .filter(|&s| s != row.seq)
-                .find(|&s| hash_as(s) == row.hash)
-            {
-                return Some(problem(
-                    expected as u64,
-                    ProblemKind::Reordered,
-                    format!("event {expected} was reordered (it was written as event {original})"),
-                ));
-            }
-            return Some(problem(
-                expected as u64,
-                ProblemKind::Altered,
-                format!("event {expected} was altered (hash mismatch)"),
-            ));
-        }
-        if row.prev_hash != prev_hash {
-            return Some(problem(
-                expected as u64,
-                ProblemKind::BrokenLink,
-                format!(
-                    "event {expected} does not follow event {prev_seq} (prev_hash mismatch: an event before it \
-                     was replaced)"
-                ),
-            ));
-        }
-        if row.seq == 1 {
-            if let Some(p) = check_created(row, &payload, source, source_sha) {
-                return Some(p);
-            }
+        if let Some(p) = check_row(row, prev_seq, &prev_hash, &seqs, source, source_sha) {
+            return Some(p);
         }
         prev_seq = row.seq;
         prev_hash = row.hash.clone();
     }
-    if prev_seq < head_seq {
-        let missing = prev_seq + 1;
+    check_head(prev_seq, &prev_hash, head_seq, head_hash)
+}
+
+/// The first thing wrong with `row`, which should follow event `prev_seq` (hash `prev_hash`).
+fn check_row(
+    row: &RawEvent,
+    prev_seq: i64,
+    prev_hash: &str,
+    seqs: &BTreeSet<i64>,
+    source: &str,
+    source_sha: &str,
+) -> Option<Problem> {
+    let expected = prev_seq + 1;
+    if row.seq == prev_seq {
+        return Some(problem(
+            row.seq as u64,
+            ProblemKind::Duplicate,
+            format!("event {} appears more than once (duplicate seq)", row.seq),
+        ));
+    }
+    if row.seq != expected {
+        return Some(problem(
+            expected as u64,
+            ProblemKind::Missing,
+            format!(
+                "event {expected} is missing (seq gap: event {} follows event {prev_seq})",
+                row.seq
+            ),
+        ));
+    }
+    let Ok(payload) = serde_json::from_str::<Value>(&row.payload) else {
+        return Some(problem(
+            expected as u64,
+            ProblemKind::Altered,
+            format!("event {expected} was altered (payload is not JSON)"),
+        ));
+    };
+    if let Some(p) = check_hash(row, &payload, seqs) {
+        return Some(p);
+    }
+    if row.prev_hash != prev_hash {
+        return Some(problem(
+            expected as u64,
+            ProblemKind::BrokenLink,
+            format!(
+                "event {expected} does not follow event {prev_seq} (prev_hash mismatch: an event before it \
+                 was replaced)"
+            ),
+        ));
+    }
+    if row.seq == 1 {
+        return check_created(row, &payload, source, source_sha);
+    }
+    None
+}
+
+/// Whether `row` (at its expected seq) still hashes to its `hash`; a row that hashes correctly
+/// under another seq of this log was moved, not edited.
+fn check_hash(row: &RawEvent, payload: &Value, seqs: &BTreeSet<i64>) -> Option<Problem> {
+    let hash_as = |seq: i64| {
+        event_hash(HashInput {
+            run_id: &row.run_id,
+            seq: seq.max(0) as u64,
+            time: &row.time,
+            actor: &row.actor,
+            kind: &row.kind,
+            payload,
+            prev_hash: &row.prev_hash,
+        })
+    };
+    if hash_as(row.seq) == row.hash {
+        return None;
+    }
+    let seq = row.seq.max(0) as u64;
+    if let Some(original) = seqs
+        .iter()
+        .copied()
+        .filter(|&s| s != row.seq)
+        .find(|&s| hash_as(s) == row.hash)
+    {
+        return Some(problem(
+            seq,
+            ProblemKind::Reordered,
+            format!("event {seq} was reordered (it was written as event {original})"),
+        ));
+    }
+    Some(problem(
+        seq,
+        ProblemKind::Altered,
+        format!("event {seq} was altered (hash mismatch)"),
+    ))
+}
+
+/// The log, which ends at event `last_seq` (hash `last_hash`), against the run's head checkpoint.
+fn check_head(last_seq: i64, last_hash: &str, head_seq: i64, head_hash: &str) -> Option<Problem> {
+    if last_seq < head_seq {
+        let missing = last_seq + 1;
         return Some(problem(
             missing as u64,
             ProblemKind::Missing,
             format!(
                 "event {missing} is missing (the run's head checkpoint says the log ends at event {head_seq}, \
-                 it ends at event {prev_seq})"
+                 it ends at event {last_seq})"
             ),
         ));
     }
-    if prev_seq > head_seq {
+    if last_seq > head_seq {
         let extra = head_seq + 1;
         return Some(problem(
             extra as u64,
@@ -192,11 +254,11 @@ fn walk(
             ),
         ));
     }
-    if prev_hash != head_hash {
+    if last_hash != head_hash {
         return Some(problem(
-            prev_seq.max(0) as u64,
+            last_seq.max(0) as u64,
             ProblemKind::Checkpoint,
-            format!("event {prev_seq} was replaced (head checkpoint hash mismatch)"),
+            format!("event {last_seq} was replaced (head checkpoint hash mismatch)"),
         ));
     }
     None

@@ -32,6 +32,11 @@ enum Ask {
     Window(u64),
 }
 
+/// Which SLO (its index) and what for.
+type Key = (usize, Ask);
+/// The query sent and its latest point.
+type Answer = (String, Data<Point>);
+
 /// How every SLO stands at `at` (unix seconds), in the order given.
 pub async fn status(target: &Target, slos: &[Slo], at: i64, cancel: &CancellationToken) -> Vec<SloStatus> {
     let signals = crate::signals::for_env(target);
@@ -64,30 +69,15 @@ pub async fn status(target: &Target, slos: &[Slo], at: i64, cancel: &Cancellatio
             asks.push((i, Ask::Window(w), q));
         }
     }
-    let answers: Vec<((usize, Ask), (String, Data<Point>))> =
-        futures_util::stream::iter(asks.into_iter().map(|(i, ask, q)| async move {
-            let answer = match q {
-                Ok(q) => {
-                    let got = prom(target, &q, At::Instant(at as f64), cancel)
-                        .await
-                        .and_then(one_series);
-                    let data = match got.map(|p| p.points.last().copied()) {
-                        Ok(Some(p)) => Data::Ok { value: p },
-                        Ok(None) => Data::NoData {
-                            reason: "no samples".into(),
-                        },
-                        Err(why) => Data::NoData { reason: why },
-                    };
-                    (q, data)
-                }
-                Err(why) => (String::new(), Data::NoData { reason: why }),
-            };
-            ((i, ask), answer)
-        }))
+    let jobs: Vec<_> = asks
+        .into_iter()
+        .map(|(i, ask, q)| ask_one(target, i, ask, q, at, cancel))
+        .collect();
+    let answers: Vec<(Key, Answer)> = futures_util::stream::iter(jobs)
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
-    let mut by: BTreeMap<(usize, Ask), (String, Data<Point>)> = answers.into_iter().collect();
+    let mut by: BTreeMap<Key, Answer> = answers.into_iter().collect();
     let unit_of = |slo: &Slo| {
         signals
             .as_ref()
@@ -116,6 +106,34 @@ pub async fn status(target: &Target, slos: &[Slo], at: i64, cancel: &Cancellatio
             judge(target, slo, at, unit_of(slo), (tq, tdata), &window_data)
         })
         .collect()
+}
+
+/// One instant query's latest point, or why there is none.
+async fn ask_one(
+    target: &Target,
+    i: usize,
+    ask: Ask,
+    q: Result<String, String>,
+    at: i64,
+    cancel: &CancellationToken,
+) -> (Key, Answer) {
+    let answer = match q {
+        Ok(q) => {
+            let got = prom(target, &q, At::Instant(at as f64), cancel)
+                .await
+                .and_then(one_series);
+            let data = match got.map(|p| p.points.last().copied()) {
+                Ok(Some(p)) => Data::Ok { value: p },
+                Ok(None) => Data::NoData {
+                    reason: "no samples".into(),
+                },
+                Err(why) => Data::NoData { reason: why },
+            };
+            (q, data)
+        }
+        Err(why) => (String::new(), Data::NoData { reason: why }),
+    };
+    ((i, ask), answer)
 }
 
 /// The distinct windows an SLO's pairs and budget use, ascending.
@@ -282,43 +300,57 @@ pub async fn burn_range(
     ws.sort_unstable();
     ws.dedup();
     let step = step.max(1);
-    futures_util::stream::iter(ws.into_iter().map(|w| async move {
-        let Some(q) = slo.error_ratio_query.as_deref().map(|q| with_window(q, w)) else {
-            return BurnSeries {
-                slo: slo.id.clone(),
-                window_s: w,
-                query: String::new(),
-                data: Data::NoData {
-                    reason: format!("signal `{}` has no error-ratio query", slo.signal),
-                },
-            };
-        };
-        let at = At::Range {
-            start: start as f64,
-            end: end as f64,
-            step: f64::from(step),
-        };
-        let data = match prom(target, &q, at, cancel).await.and_then(one_series) {
-            Ok(mut p) => {
-                for pt in &mut p.points {
-                    pt.v = burn::burn_rate(pt.v, slo.objective);
-                }
-                Data::Ok { value: p }
-            }
-            Err(why) => Data::NoData {
-                reason: format!("SLO `{}` of environment `{}`: {why}", slo.id, target.env),
-            },
-        };
-        BurnSeries {
+    let jobs: Vec<_> = ws
+        .into_iter()
+        .map(|w| burn_one(target, slo, w, start, end, step, cancel))
+        .collect();
+    futures_util::stream::iter(jobs)
+        .buffered(CONCURRENCY)
+        .collect()
+        .await
+}
+
+async fn burn_one(
+    target: &Target,
+    slo: &Slo,
+    w: u64,
+    start: i64,
+    end: i64,
+    step: u32,
+    cancel: &CancellationToken,
+) -> BurnSeries {
+    let Some(q) = slo.error_ratio_query.as_deref().map(|q| with_window(q, w)) else {
+        return BurnSeries {
             slo: slo.id.clone(),
             window_s: w,
-            query: q,
-            data,
+            query: String::new(),
+            data: Data::NoData {
+                reason: format!("signal `{}` has no error-ratio query", slo.signal),
+            },
+        };
+    };
+    let at = At::Range {
+        start: start as f64,
+        end: end as f64,
+        step: f64::from(step),
+    };
+    let data = match prom(target, &q, at, cancel).await.and_then(one_series) {
+        Ok(mut p) => {
+            for pt in &mut p.points {
+                pt.v = burn::burn_rate(pt.v, slo.objective);
+            }
+            Data::Ok { value: p }
         }
-    }))
-    .buffered(CONCURRENCY)
-    .collect()
-    .await
+        Err(why) => Data::NoData {
+            reason: format!("SLO `{}` of environment `{}`: {why}", slo.id, target.env),
+        },
+    };
+    BurnSeries {
+        slo: slo.id.clone(),
+        window_s: w,
+        query: q,
+        data,
+    }
 }
 
 #[cfg(test)]

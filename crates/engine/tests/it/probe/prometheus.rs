@@ -1,94 +1,35 @@
 //! The prometheus probe against a real Prometheus scraping a sandbox: instant and range queries,
 //! a condition that does not hold, and PromQL that does not parse.
 
-use std::net::SocketAddr;
-use std::path::Path;
-use std::time::{Duration, Instant};
-
-use flightdeck_engine::probe::process::{ProcessSpec, Running};
 use flightdeck_engine::probe::{FailureClass, Outcome, ProbeEnv};
-use flightdeck_testsupport::needs;
 use flightdeck_testsupport::probe::{annotated, run};
+use flightdeck_testsupport::prometheus::Prometheus;
 use flightdeck_testsupport::sandbox::start as start_sandbox;
-use tokio::net::TcpListener;
 
 use super::assert_class;
 
-async fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    l.local_addr().expect("addr").port()
-}
-
-/// A Prometheus of the test's own, its data in a temp dir; dropped, the process is stopped and
-/// the dir removed.
-struct Prometheus {
-    _process: Running,
-    _dir: tempfile::TempDir,
-    /// `PROM` names its base URL, as the annotations below expect.
-    env: ProbeEnv,
-}
-
-/// Starts `program` on a free port, scraping `target` (job `sandbox`) every second.
-async fn start_prometheus(program: &Path, target: SocketAddr) -> Prometheus {
-    let dir = tempfile::tempdir().expect("a temp dir for Prometheus");
-    let config = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: sandbox\n    \
-             static_configs:\n      - targets: ['{target}']\n"
-        ),
-    )
-    .expect("write prometheus.yml");
-    let port = free_port().await;
-    let process = ProcessSpec::new(program)
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.path().join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .spawn()
-        .expect("prometheus starts");
-    let base = format!("http://127.0.0.1:{port}");
-    Prometheus {
-        _process: process,
-        _dir: dir,
-        env: ProbeEnv::default().with_var("PROM", base),
-    }
-}
-
-/// Waits until `env`'s Prometheus has the sandbox target up, through the same probe kind, then
-/// for a few scrapes more so a range has points and counters have moved.
-async fn wait_for_scrapes(env: &ProbeEnv) {
-    let up = annotated(
-        "prometheus\nurl: ${PROM}\nquery: up{job=\"sandbox\"}\nexpect: value == 1\ndeadline: 2s",
-        "x",
-    );
-    let t = Instant::now();
-    loop {
-        let r = run(&up, env).await;
-        if r.passed() {
-            break;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(60),
-            "the sandbox target never came up: {r:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(4)).await;
+/// A Prometheus of the test's own scraping `target` every second, once it has a few scrapes (so
+/// a range has points and counters have moved); `PROM` names its base URL, as the annotations
+/// below expect.
+pub async fn scraping(target: std::net::SocketAddr) -> Option<(Prometheus, ProbeEnv)> {
+    let prom = Prometheus::start(target)?;
+    let prom = tokio::task::spawn_blocking(move || {
+        prom.wait_for_scrapes(5);
+        prom
+    })
+    .await
+    .expect("waiting for Prometheus");
+    let env = ProbeEnv::default().with_var("PROM", prom.url());
+    Some((prom, env))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_instant_and_range_queries_over_a_scraped_sandbox() {
-    let Some(prometheus) = needs::program("prometheus") else {
+    let sb = start_sandbox(true).await.expect("sandbox");
+    let Some((prom, env)) = scraping(sb.addr()).await else {
         return;
     };
-    let sb = start_sandbox(true).await.expect("sandbox");
-    let prom = start_prometheus(&prometheus, sb.addr()).await;
-    let env = &prom.env;
-    wait_for_scrapes(env).await;
+    let env = &env;
 
     let s = annotated(
         "prometheus\nurl: ${PROM}\nquery: sum(http_requests_total)\nexpect: value > 0\nexpect: series == 1\ncapture: requests <- value",

@@ -1,0 +1,86 @@
+//! Finding runs: every run newest first, and one run by its id or an id prefix.
+//!
+//! Owns the `runs` columns a `RunRecord` is read from and the prefix rule (`MIN_PREFIX`
+//! characters at least, ambiguous prefixes named); a run's events are `events`', its head
+//! `head`'s.
+
+use rusqlite::OptionalExtension;
+
+use super::{RunRecord, Store, StoreError, MIN_PREFIX};
+
+impl Store {
+    /// All runs, newest first.
+    pub fn runs(&self) -> Result<Vec<RunRecord>, StoreError> {
+        let fail = |e| StoreError::sqlite("listing runs", e);
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {RUN_COLUMNS} FROM runs ORDER BY created_at DESC, id DESC"
+            ))
+            .map_err(fail)?;
+        let rows = stmt.query_map([], run_from_row).map_err(fail)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+    }
+
+    /// The run whose id is `reference` or starts with it (at least `MIN_PREFIX` characters).
+    pub fn resolve_run(&self, reference: &str) -> Result<RunRecord, StoreError> {
+        let prefix = reference.trim().to_ascii_lowercase();
+        let fail = |e| StoreError::sqlite(format!("looking up run {prefix}"), e);
+        if let Some(run) = self
+            .conn
+            .query_row(
+                &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
+                [&prefix],
+                run_from_row,
+            )
+            .optional()
+            .map_err(fail)?
+        {
+            return Ok(run);
+        }
+        if prefix.chars().count() < MIN_PREFIX {
+            return Err(StoreError::PrefixTooShort { prefix });
+        }
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {RUN_COLUMNS} FROM runs WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 6"
+            ))
+            .map_err(fail)?;
+        let mut runs = stmt
+            .query_map([&prefix], run_from_row)
+            .map_err(fail)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fail)?;
+        match runs.len() {
+            0 => Err(StoreError::RunNotFound {
+                reference: reference.to_string(),
+            }),
+            1 => Ok(runs.remove(0)),
+            n => {
+                let mut matches: Vec<String> = runs.into_iter().take(5).map(|r| r.id).collect();
+                if n > 5 {
+                    matches.push("...".into());
+                }
+                Err(StoreError::AmbiguousRun { prefix, matches })
+            }
+        }
+    }
+}
+
+const RUN_COLUMNS: &str =
+    "id, created_at, runbook_name, runbook_source, runbook_sha256, env, release, head_seq, head_hash";
+
+fn run_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
+    Ok(RunRecord {
+        id: r.get(0)?,
+        created_at: r.get(1)?,
+        runbook_name: r.get(2)?,
+        runbook_source: r.get(3)?,
+        runbook_sha256: r.get(4)?,
+        env: r.get(5)?,
+        release: r.get(6)?,
+        head_seq: r.get::<_, i64>(7)?.max(0) as u64,
+        head_hash: r.get(8)?,
+    })
+}
