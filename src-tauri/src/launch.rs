@@ -1,5 +1,8 @@
 //! The app's command line: `--store PATH` (or `FLIGHTDECK_STORE`), `--open RUN`, and
-//! `--config-dir DIR` (or `FLIGHTDECK_CONFIG_DIR`) for the settings file.
+//! `--config-dir DIR` (or `FLIGHTDECK_CONFIG_DIR`) for the settings file; `--view signals` opens
+//! the run with its Signals view showing, `--charts plotters|canvas` picks who draws the charts
+//! (plotters' SVG by default), and `--synthetic-signals N` makes the Signals view draw made-up
+//! samples, N per series (the chart benchmark, `tests/e2e/bench-charts.sh`).
 //!
 //! Parsed by hand and leniently: WebDriver and desktop launchers may add arguments of their
 //! own, which are ignored. The default store is the CLI's (`store::default_path`), so the app
@@ -8,6 +11,8 @@
 use std::path::PathBuf;
 
 use flightdeck_engine::store;
+
+use crate::signals::ChartRender;
 
 /// Why the command line cannot start the app; `main` prints it and exits 2.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,6 +24,9 @@ pub enum LaunchError {
     NoDefaultStore,
     #[error("no home directory for settings; pass --config-dir DIR")]
     NoConfigDir,
+    /// A flag's value is not one it takes.
+    #[error("{usage}: `{value}` is not one of its values")]
+    BadValue { usage: &'static str, value: String },
 }
 
 /// What the app was started with.
@@ -29,6 +37,12 @@ pub struct Launch {
     pub open: Option<String>,
     /// Where `settings.json` lives.
     pub config_dir: PathBuf,
+    /// Who draws the Signals view's charts.
+    pub charts: ChartRender,
+    /// Open the run with its Signals view showing.
+    pub open_signals: bool,
+    /// Made-up samples (this many per series) instead of the environment's sources.
+    pub synthetic_signals: Option<usize>,
 }
 
 impl Launch {
@@ -47,6 +61,9 @@ impl Launch {
             .filter(|s| !s.is_empty())
             .map(PathBuf::from);
         let mut open = None;
+        let mut charts = ChartRender::Plotters;
+        let mut open_signals = false;
+        let mut synthetic_signals = None;
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -64,6 +81,28 @@ impl Launch {
                 "--store" => store = Some(PathBuf::from(value("--store PATH")?)),
                 "--open" => open = Some(value("--open RUN")?),
                 "--config-dir" => config_dir = Some(PathBuf::from(value("--config-dir DIR")?)),
+                "--charts" => {
+                    let usage = "--charts plotters|canvas";
+                    charts = match value(usage)?.as_str() {
+                        "plotters" => ChartRender::Plotters,
+                        "canvas" => ChartRender::Canvas,
+                        other => return Err(LaunchError::BadValue { usage, value: other.into() }),
+                    }
+                }
+                "--view" => {
+                    let usage = "--view signals";
+                    match value(usage)?.as_str() {
+                        "signals" => open_signals = true,
+                        other => return Err(LaunchError::BadValue { usage, value: other.into() }),
+                    }
+                }
+                "--synthetic-signals" => {
+                    let usage = "--synthetic-signals N";
+                    let v = value(usage)?;
+                    let n = v.parse::<usize>().ok().filter(|n| (2..=1_000_000).contains(n));
+                    synthetic_signals =
+                        Some(n.ok_or(LaunchError::BadValue { usage, value: v })?);
+                }
                 _ => {}
             }
         }
@@ -79,6 +118,9 @@ impl Launch {
             store,
             open,
             config_dir,
+            charts,
+            open_signals,
+            synthetic_signals,
         })
     }
 }
@@ -134,6 +176,17 @@ mod tests {
     fn without_either_the_store_is_the_clis_default() {
         let l = parse(&[], &[]).expect("parses");
         assert_eq!(Some(l.store), store::default_path());
+    }
+
+    #[test]
+    fn the_charts_flags_pick_the_renderer_the_view_and_the_benchmark_source() {
+        let l = parse(&[], &[]).expect("parses");
+        assert_eq!((l.charts, l.open_signals, l.synthetic_signals), (ChartRender::Plotters, false, None));
+        let l = parse(&["--charts", "canvas", "--view=signals", "--synthetic-signals", "2880"], &[]).expect("parses");
+        assert_eq!((l.charts, l.open_signals, l.synthetic_signals), (ChartRender::Canvas, true, Some(2880)));
+        let err = parse(&["--charts", "svg"], &[]).expect_err("not a renderer");
+        assert_eq!(err.to_string(), "--charts plotters|canvas: `svg` is not one of its values");
+        assert!(parse(&["--synthetic-signals", "1"], &[]).is_err(), "a line needs two samples");
     }
 
     #[test]

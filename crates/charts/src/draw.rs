@@ -248,7 +248,7 @@ fn plot(area: &Area<'_>, panel: &Panel, f: &Frame<'_>) -> DrawResult {
     }
     for th in &panel.thresholds {
         let y = to_axis(th.value, scale);
-        let c = t.severity(th.severity);
+        let c = t.threshold(th.kind);
         chart.draw_series(DashedLineSeries::new(
             [(panel.from, y), (panel.to, y)],
             5,
@@ -347,7 +347,7 @@ fn segments(line: &Line, scale: Scale) -> Vec<Vec<(f64, f64)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::panel::{MarkKind, Severity, Threshold, VerdictMark};
+    use crate::panel::{MarkKind, Threshold, ThresholdKind, VerdictMark};
 
     fn frame() -> Frame<'static> {
         Frame {
@@ -445,14 +445,14 @@ mod tests {
             None,
         );
         for (v, l, s) in [
-            (14.4, "page 14.4×", Severity::Page),
-            (6.0, "page 6×", Severity::Page),
-            (1.0, "budget 1×", Severity::Reference),
+            (14.4, "page 14.4×", ThresholdKind::Page),
+            (6.0, "page 6×", ThresholdKind::Page),
+            (1.0, "budget 1×", ThresholdKind::Reference),
         ] {
             p.thresholds.push(Threshold {
                 value: v,
                 label: l.into(),
-                severity: s,
+                kind: s,
             });
         }
         p.verdicts.push(VerdictMark {

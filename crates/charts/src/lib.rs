@@ -18,5 +18,5 @@ pub mod theme;
 
 pub use decimate::{min_max, Columns, Point};
 pub use draw::{plot_columns, svg, ChartError, Frame};
-pub use panel::{format_value, Line, Mark, MarkKind, Panel, Scale, Severity, Threshold, VerdictMark};
+pub use panel::{format_value, Line, Mark, MarkKind, Panel, Scale, Threshold, ThresholdKind, VerdictMark};
 pub use theme::Theme;

@@ -61,7 +61,7 @@ pub struct Mark {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
-pub enum Severity {
+pub enum ThresholdKind {
     /// A page (critical).
     Page,
     /// A ticket (warning).
@@ -76,7 +76,7 @@ pub enum Severity {
 pub struct Threshold {
     pub value: f64,
     pub label: String,
-    pub severity: Severity,
+    pub kind: ThresholdKind,
 }
 
 /// A gate's verdict at the moment it was taken (an `slo` step's result).
@@ -95,7 +95,7 @@ pub struct Panel {
     /// Stable across refreshes: `latency`, `traffic`, `errors`, `saturation`, `slo:<id>`.
     pub id: String,
     pub title: String,
-    /// The values' unit (`s`, `req/s`, `ratio`, `%`, `bytes`, `x` for a burn rate, …).
+    /// The value axis' unit (`s`, `/s`, `ratio`, `count`, `x` for a burn rate; see `format_value`).
     pub unit: String,
     /// The time axis, unix seconds.
     pub from: f64,

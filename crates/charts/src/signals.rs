@@ -7,12 +7,13 @@
 //! the decision, the export) and verdicts are theirs to add. Reading the sources is the
 //! engine's (`flightdeck_engine::signals`).
 
-use flightdeck_engine::signals::slo::burn;
+use flightdeck_engine::signals::slo::{self, burn};
 use flightdeck_engine::signals::{
-    promql_duration, BurnSeries, Class, Data, SeriesResult, Severity as Sev, Slo, Unit,
+    promql_duration, BurnSeries, Class, Data, SeriesResult, Severity as Sev, Signal, Slo, Target, Unit,
 };
+use tokio_util::sync::CancellationToken;
 
-use crate::panel::{Panel, Scale, Severity, Threshold};
+use crate::panel::{Panel, Scale, Threshold, ThresholdKind};
 
 /// The time axis and how finely to draw it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,6 +32,32 @@ impl Span {
     fn max_gap(&self) -> Option<f64> {
         Some(f64::from(self.step.max(1)) * 3.5)
     }
+}
+
+/// What one drawing of the signals reads: every signal over the span, and each SLO's burn rates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched {
+    pub series: Vec<SeriesResult>,
+    pub burns: Vec<(Slo, Vec<BurnSeries>)>,
+}
+
+/// Read `signals` and the burn rates of `slos` over `span` from `target`, all at once. Never
+/// fails: a source that does not answer gives its lines "no data" and the reason.
+pub async fn fetch(target: &Target, signals: &[Signal], slos: &[Slo], span: &Span, cancel: &CancellationToken) -> Fetched {
+    let series = flightdeck_engine::signals::range(target, signals, span.from, span.to, span.step, cancel);
+    let burns = futures_util::future::join_all(slos.iter().map(|s| async move {
+        let b = slo::burn_range(target, s, span.from, span.to, span.step, cancel).await;
+        (s.clone(), b)
+    }));
+    let (series, burns) = tokio::join!(series, burns);
+    Fetched { series, burns }
+}
+
+/// Every panel of `fetched`: the four golden ones, then one per SLO.
+pub fn panels(fetched: &Fetched, env: &str, span: &Span) -> Vec<Panel> {
+    let mut out = golden_panels(&fetched.series, env, span);
+    out.extend(fetched.burns.iter().map(|(slo, b)| burn_panel(slo, b, span)));
+    out
 }
 
 /// The unit word a chart uses for an engine unit (`panel::format_value`).
@@ -140,9 +167,9 @@ pub fn burn_panel(slo: &Slo, series: &[BurnSeries], span: &Span) -> Panel {
         }
     }
     for pair in burn::pairs(slo.period_s) {
-        let (word, severity) = match pair.severity {
-            Sev::Page => ("page", Severity::Page),
-            Sev::Ticket => ("ticket", Severity::Ticket),
+        let (word, kind) = match pair.severity {
+            Sev::Page => ("page", ThresholdKind::Page),
+            Sev::Ticket => ("ticket", ThresholdKind::Ticket),
         };
         let label = format!(
             "{word} {}× ({} & {})",
@@ -155,10 +182,10 @@ pub fn burn_panel(slo: &Slo, series: &[BurnSeries], span: &Span) -> Panel {
             None => p.thresholds.push(Threshold {
                 value: pair.factor,
                 label,
-                severity: if pair.factor <= 1.0 {
-                    Severity::Reference
+                kind: if pair.factor <= 1.0 {
+                    ThresholdKind::Reference
                 } else {
-                    severity
+                    kind
                 },
             }),
         }
@@ -302,8 +329,8 @@ mod tests {
         assert_eq!(factors, [14.4, 6.0, 3.0, 1.0], "the workbook's four factors");
         assert_eq!(p.thresholds[0].label, "page 14.4× (2m & 10s)");
         assert_eq!(
-            p.thresholds[3].severity,
-            Severity::Reference,
+            p.thresholds[3].kind,
+            ThresholdKind::Reference,
             "1× is the budget line, not an alert"
         );
     }

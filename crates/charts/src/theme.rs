@@ -5,7 +5,7 @@
 
 use plotters::style::RGBColor;
 
-use crate::panel::{MarkKind, Severity};
+use crate::panel::{MarkKind, ThresholdKind};
 
 /// A chart's colours.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,11 +75,11 @@ impl Theme {
         }
     }
 
-    pub fn severity(&self, s: Severity) -> RGBColor {
+    pub fn threshold(&self, s: ThresholdKind) -> RGBColor {
         match s {
-            Severity::Page => self.bad,
-            Severity::Ticket => self.warn,
-            Severity::Reference => self.muted,
+            ThresholdKind::Page => self.bad,
+            ThresholdKind::Ticket => self.warn,
+            ThresholdKind::Reference => self.muted,
         }
     }
 }

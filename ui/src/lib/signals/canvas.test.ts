@@ -29,7 +29,7 @@ describe("the canvas chart", () => {
   });
 
   it("keeps zero and every threshold on a linear axis", () => {
-    const p: Panel = { ...base, thresholds: [{ value: 0.5, label: "SLO", severity: "page" }], lines: [{ label: "p95", unit: "s", points: [[0, 0.2]], no_data: null }] };
+    const p: Panel = { ...base, thresholds: [{ value: 0.5, label: "SLO", kind: "page" }], lines: [{ label: "p95", unit: "s", points: [[0, 0.2]], no_data: null }] };
     const [lo, hi] = yRange(p);
     expect(lo).toBe(0);
     expect(hi).toBeGreaterThan(0.5);

@@ -154,7 +154,7 @@ export class SignalsSession {
       this.view = view;
       this.viewError = null;
       this.slos = view.slos;
-      this.sloError = null;
+      this.sloError = view.slo_error;
     } catch (e) {
       this.viewError = BackendError.from(e).message;
     }

@@ -59,6 +59,7 @@ export function signalsView(extra: Partial<SignalsView> = {}): SignalsView {
       chart(panel("slo:api-latency-p95", "API latency P95 < 500ms", [["2m", 0.2], ["10s", 0.1]], { unit: "x", scale: { type: "log", floor: 0.1 } })),
     ],
     slos: [badge("api-latency-p95", "ok")],
+    slo_error: null,
     ...extra,
   };
 }
