@@ -34,7 +34,7 @@ async function evaluate() {
     out = e.stdout; // exit 8: the step failed (an SLO breached); its result is still printed
   }
   const [r] = JSON.parse(out);
-  const body = r?.result?.facts?.json ?? JSON.parse(r?.result?.output?.body ?? "null");
+  const body = JSON.parse(r?.result?.body?.text ?? "null");
   assert.ok(body?.slos, `the slo step's result carries its evaluation: ${out.slice(0, 400)}`);
   return Object.fromEntries(body.slos.map((s) => [s.slo.id, s.state]));
 }

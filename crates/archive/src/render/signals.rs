@@ -93,16 +93,12 @@ fn gate_verdicts(p: &mut Pages, s: &Present) {
     }
     for v in &s.verdicts {
         let text = s.slos.iter().find(|x| x.id == v.slo).map_or(v.slo.as_str(), |x| x.text.as_str());
-        let head = format!(
-            "Step {} at {}: {text}: {} ({})",
-            v.step,
-            clock(v.at),
-            if v.breached { "BREACHED" } else { "met" },
-            v.state
-        );
+        let word = if v.breached { "BREACHED" } else { "met" };
+        let head = format!("{text}: {word} ({})", v.state);
         p.para(LEFT, Face::Bold, 9.0, if v.breached { RED } else { GREEN }, &head);
+        p.para(LEFT + 12.0, Face::Sans, 8.0, MUTED, &format!("step {} at {}", v.step, clock(v.at)));
         for why in &v.why {
-            p.para(LEFT + 12.0, Face::Sans, 9.0, MUTED, why);
+            p.para(LEFT + 12.0, Face::Sans, 8.0, MUTED, why);
         }
     }
 }
