@@ -11,6 +11,7 @@ use flightdeck_engine::environments::EnvError;
 use flightdeck_engine::run;
 use flightdeck_engine::runbook::ImportError;
 use flightdeck_engine::secrets::KeyringError;
+use flightdeck_engine::signals::SignalError;
 use flightdeck_engine::store::StoreError;
 use flightdeck_engine::{ErrorKind, HasKind};
 
@@ -39,7 +40,8 @@ Exit codes:
      not hold together; an archive that does not verify)
   6  import error (the runbook cannot be read or imported)
   7  store error (the store file cannot be opened, read or written; a read-only store refuses writes)
-  8  steps failed (`run step | section | all`: a probe failed or an expectation did not hold)
+  8  steps failed (`run step | section | all`: a probe failed or an expectation did not hold);
+     `slo status`: an SLO is critical (its error budget burns at a page rate)
   9  the OS keyring cannot be used (locked, no Secret Service, no D-Bus; the message says what to do)
  10  archive intact, signer not authenticated (`archive verify | show`: the file is exactly what was
      signed, but no pinned certificate, trusted signer or --ca vouches for who signed it)";
@@ -56,6 +58,9 @@ pub enum Failed {
     /// A probe failed or an expectation did not hold (exit 8).
     #[error("{0}")]
     Steps(String),
+    /// `slo status` found an SLO critical (exit 8).
+    #[error("{0}")]
+    SloCritical(String),
     /// The store file's place cannot be found or made (exit 7, like any store failure).
     #[error("{0}")]
     StoreDir(String),
@@ -84,6 +89,7 @@ fn kind_of(err: &anyhow::Error) -> Option<ErrorKind> {
         .or_else(|| k::<EnvError>(err))
         .or_else(|| k::<KeyringError>(err))
         .or_else(|| k::<ImportError>(err))
+        .or_else(|| k::<SignalError>(err))
         .or_else(|| k::<flightdeck_archive::Error>(err))
 }
 
@@ -92,7 +98,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         match failed {
             Failed::Verify(_) => VERIFY_FAILED,
             Failed::Unauthenticated(_) => UNAUTHENTICATED,
-            Failed::Steps(_) => STEPS_FAILED,
+            Failed::Steps(_) | Failed::SloCritical(_) => STEPS_FAILED,
             Failed::StoreDir(_) => STORE,
         }
     } else if let Some(kind) = kind_of(err) {

@@ -1,8 +1,9 @@
 //! `flightdeck`: the command line over the engine.
 //!
 //! Owns argument parsing, the choice of store file, and turning outcomes into output and exit
-//! codes. Each command group lives in its own module (`runbook_cmd`, `run_cmd`); human output is
-//! drawn in `render`; `exit` maps errors to the documented codes. No run logic lives here.
+//! codes. Each command group lives in its own module (`runbook_cmd`, `run_cmd`, `signals_cmd`);
+//! human output is drawn in `render`; `exit` maps errors to the documented codes. No run logic
+//! lives here.
 
 mod archive_cmd;
 mod env_cmd;
@@ -12,6 +13,7 @@ mod run_cmd;
 mod runbook_cmd;
 mod sandbox_cmd;
 mod secret_cmd;
+mod signals_cmd;
 mod step_cmd;
 mod store_path;
 
@@ -61,6 +63,12 @@ enum Command {
     /// The signed PDF archive of a run: export, verify offline, show.
     #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
     Archive(archive_cmd::ArchiveCmd),
+    /// An environment's golden signals (latency, traffic, errors, saturation).
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Signals(signals_cmd::SignalsCmd),
+    /// SLOs and their error budgets (multi-window, multi-burn-rate).
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Slo(signals_cmd::SloCmd),
 }
 
 /// What every command gets besides its own arguments.
@@ -96,6 +104,8 @@ fn main() -> ExitCode {
         Command::Env(cmd) => env_cmd::run(&ctx, cmd),
         Command::Secret(cmd) => secret_cmd::run(&ctx, cmd),
         Command::Archive(cmd) => archive_cmd::run(&ctx, cmd),
+        Command::Signals(cmd) => signals_cmd::signals(&ctx, cmd),
+        Command::Slo(cmd) => signals_cmd::slo(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -14,6 +14,8 @@
 //! - [`leak`]: looking for a secret where it must not be (bytes, the store's files).
 //! - [`prometheus`] (feature `prometheus`): a real Prometheus scraping a target every second,
 //!   stopped on drop.
+//! - [`fake_prom`]: a fake Prometheus HTTP API for the answers a real one will not give on
+//!   demand (500, silence, 50 MB, NaN/Inf) and for seeing the headers a client sent.
 //! - [`unprivileged`]: a child process that file permissions bind, even when the tests run as
 //!   root.
 //!
@@ -21,6 +23,7 @@
 //! on it. It leaves each crate's own fixtures (the archive's finished M31 run, the app's mock
 //! window) to that crate's tests.
 
+pub mod fake_prom;
 pub mod leak;
 pub mod needs;
 pub mod sandbox;

@@ -34,11 +34,15 @@ pub struct Prometheus {
 }
 
 impl Prometheus {
-    /// Starts Debian's `prometheus` on a free port scraping `target` every second, or `None`
-    /// (skipped; under CI a failure) when it is not installed.
+    /// Starts Debian's `prometheus` (the one `.ci/services.sh` found, `FLIGHTDECK_TEST_PROMETHEUS`,
+    /// else the one on PATH) on a free port scraping `target` every second, or `None` (skipped;
+    /// under CI a failure) when it is not installed.
     #[track_caller]
     pub fn start(target: SocketAddr) -> Option<Prometheus> {
-        let program = crate::needs::program("prometheus")?;
+        let program = match std::env::var_os("FLIGHTDECK_TEST_PROMETHEUS") {
+            Some(p) if !p.is_empty() => std::path::PathBuf::from(p),
+            _ => crate::needs::program("prometheus")?,
+        };
         Some(Prometheus::start_with(&program, target))
     }
 

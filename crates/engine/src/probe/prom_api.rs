@@ -86,11 +86,19 @@ pub async fn fetch(
         Auth::Bearer(t) => req.bearer_auth(t.expose()),
         Auth::Basic { user, password } => req.basic_auth(user, Some(password.expose())),
     };
+    let too_late = || {
+        Failure::new(
+            FailureClass::Timeout,
+            format!("no whole answer within {}", super::human_duration(deadline)),
+        )
+    };
+    // The request's own timeout and the outer one are the same deadline: say so either way.
+    let failed = |e: reqwest::Error| if e.is_timeout() { too_late() } else { classify(&e) };
     let work = async {
-        let mut resp = req.send().await.map_err(|e| classify(&e))?;
+        let mut resp = req.send().await.map_err(failed)?;
         let status = resp.status().as_u16();
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e))? {
+        while let Some(chunk) = resp.chunk().await.map_err(failed)? {
             if body.len() + chunk.len() > cap {
                 let room = cap - body.len();
                 body.extend_from_slice(&chunk[..room]);
@@ -108,12 +116,9 @@ pub async fn fetch(
             over: false,
         })
     };
-    tokio::time::timeout(deadline, work).await.unwrap_or_else(|_| {
-        Err(Failure::new(
-            FailureClass::Timeout,
-            format!("no whole answer within {}", super::human_duration(deadline)),
-        ))
-    })
+    tokio::time::timeout(deadline, work)
+        .await
+        .unwrap_or_else(|_| Err(too_late()))
 }
 
 /// The `resultType` and `result` of a successful answer, or why there is none.

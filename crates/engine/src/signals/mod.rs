@@ -88,14 +88,11 @@ impl crate::error::HasKind for SignalError {
     }
 }
 
-/// The environment's signals: the golden set (when it has a Prometheus), then its own
-/// `SIGNAL_<NAME>` variables, which replace a default of the same name.
+/// The environment's signals: the golden set (its Prometheus ones when it has a Prometheus, its
+/// SQL ones when it has a database), then its own `SIGNAL_<NAME>` variables, which replace a
+/// default of the same name.
 pub fn for_env(target: &Target) -> Result<Vec<Signal>, SignalError> {
-    let mut list = if target.prometheus.is_some() {
-        defaults::signals(target)
-    } else {
-        Vec::new()
-    };
+    let mut list = defaults::signals(target);
     for s in custom::signals(target)? {
         match list.iter_mut().find(|d| d.name == s.name) {
             Some(d) => *d = s,

@@ -206,8 +206,9 @@ pub enum SloState {
     Ok,
     /// A ticket pair burns (3× over 1 d & 2 h, or 1× over 3 d & 6 h, scaled).
     Warning,
-    /// A page pair burns (14.4× over 1 h & 5 m, or 6× over 6 h & 30 m, scaled), or the threshold
-    /// check in the runbook's own words fails.
+    /// A page pair burns (14.4× over 1 h & 5 m, or 6× over 6 h & 30 m, scaled). The threshold
+    /// check in the runbook's own words is reported beside it ([`ThresholdCheck::met`]); the
+    /// `slo` step counts a failed one as a breach too.
     Critical,
     /// Not known: a window has no samples, or the source failed. Never read as ok.
     NoData,

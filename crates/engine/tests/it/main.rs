@@ -7,3 +7,4 @@ mod probe_annotation;
 mod read_only;
 mod runbook;
 mod secrets;
+mod signals;

@@ -98,3 +98,37 @@ pub fn bind_line(target: &Target, line: &SloLine) -> Result<Slo, SignalError> {
     let signals = super::for_env(target)?;
     bind::bind(target, &signals, line)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_slo_looking_line_that_does_not_read_stays_an_item_and_the_import_warns_with_its_line() {
+        let md =
+            "# R\n\n- [ ] **SLO Alert Rules Configured**\n  - [ ] API latency P95 < 500ms (5min window)\n  \
+                  - [ ] Error rate below one percent\n  - [ ] Payment success > 99% (fortnight)\n";
+        let rb = crate::runbook::parse("r.md", md.as_bytes()).expect("imports");
+        let (lines, warnings) = super::from_runbook(&rb);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0].line, 4);
+        let lines_warned: Vec<u32> = warnings.iter().map(|w| w.line).collect();
+        assert_eq!(lines_warned, vec![5, 6], "{warnings:?}");
+        assert!(
+            warnings[0].message.contains("no comparison"),
+            "{}",
+            warnings[0].message
+        );
+        assert!(
+            warnings[1].message.contains("fortnight"),
+            "{}",
+            warnings[1].message
+        );
+        // The import itself carries them, and both stay plain items.
+        for l in [5, 6] {
+            assert!(rb
+                .warnings
+                .iter()
+                .any(|w| w.line == l && w.message.contains("looks like an SLO")));
+            assert!(rb.items.iter().any(|i| i.line == l));
+        }
+    }
+}
