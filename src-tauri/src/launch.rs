@@ -86,22 +86,31 @@ impl Launch {
                     charts = match value(usage)?.as_str() {
                         "plotters" => ChartRender::Plotters,
                         "canvas" => ChartRender::Canvas,
-                        other => return Err(LaunchError::BadValue { usage, value: other.into() }),
+                        other => {
+                            return Err(LaunchError::BadValue {
+                                usage,
+                                value: other.into(),
+                            })
+                        }
                     }
                 }
                 "--view" => {
                     let usage = "--view signals";
                     match value(usage)?.as_str() {
                         "signals" => open_signals = true,
-                        other => return Err(LaunchError::BadValue { usage, value: other.into() }),
+                        other => {
+                            return Err(LaunchError::BadValue {
+                                usage,
+                                value: other.into(),
+                            })
+                        }
                     }
                 }
                 "--synthetic-signals" => {
                     let usage = "--synthetic-signals N";
                     let v = value(usage)?;
                     let n = v.parse::<usize>().ok().filter(|n| (2..=1_000_000).contains(n));
-                    synthetic_signals =
-                        Some(n.ok_or(LaunchError::BadValue { usage, value: v })?);
+                    synthetic_signals = Some(n.ok_or(LaunchError::BadValue { usage, value: v })?);
                 }
                 _ => {}
             }
@@ -181,12 +190,34 @@ mod tests {
     #[test]
     fn the_charts_flags_pick_the_renderer_the_view_and_the_benchmark_source() {
         let l = parse(&[], &[]).expect("parses");
-        assert_eq!((l.charts, l.open_signals, l.synthetic_signals), (ChartRender::Plotters, false, None));
-        let l = parse(&["--charts", "canvas", "--view=signals", "--synthetic-signals", "2880"], &[]).expect("parses");
-        assert_eq!((l.charts, l.open_signals, l.synthetic_signals), (ChartRender::Canvas, true, Some(2880)));
+        assert_eq!(
+            (l.charts, l.open_signals, l.synthetic_signals),
+            (ChartRender::Plotters, false, None)
+        );
+        let l = parse(
+            &[
+                "--charts",
+                "canvas",
+                "--view=signals",
+                "--synthetic-signals",
+                "2880",
+            ],
+            &[],
+        )
+        .expect("parses");
+        assert_eq!(
+            (l.charts, l.open_signals, l.synthetic_signals),
+            (ChartRender::Canvas, true, Some(2880))
+        );
         let err = parse(&["--charts", "svg"], &[]).expect_err("not a renderer");
-        assert_eq!(err.to_string(), "--charts plotters|canvas: `svg` is not one of its values");
-        assert!(parse(&["--synthetic-signals", "1"], &[]).is_err(), "a line needs two samples");
+        assert_eq!(
+            err.to_string(),
+            "--charts plotters|canvas: `svg` is not one of its values"
+        );
+        assert!(
+            parse(&["--synthetic-signals", "1"], &[]).is_err(),
+            "a line needs two samples"
+        );
     }
 
     #[test]

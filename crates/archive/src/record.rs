@@ -130,9 +130,13 @@ impl Record {
         ];
         let (evidence, outputs) = evidence(&events);
         attachments.extend(outputs);
-        attachments.extend(signals::attachments(&signals).into_iter().map(|(name, description, json)| {
-            Attachment::new(name, "application/json", description, json.into_bytes())
-        }));
+        attachments.extend(
+            signals::attachments(&signals)
+                .into_iter()
+                .map(|(name, description, json)| {
+                    Attachment::new(name, "application/json", description, json.into_bytes())
+                }),
+        );
         let attachments = last_of_each_name(attachments);
         let manifest = Manifest {
             format: FORMAT.into(),

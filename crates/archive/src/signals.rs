@@ -10,8 +10,8 @@
 //! exports: [`Signals::Absent`] says why the charts are missing. Drawing is `render::signals`'
 //! through `flightdeck_charts`, the same code the app's Signals view draws with.
 
-use flightdeck_charts::signals::{self as charts, Fetched, Span};
 use flightdeck_charts::plot_columns;
+use flightdeck_charts::signals::{self as charts, Fetched, Span};
 use flightdeck_engine::environments::Environments;
 use flightdeck_engine::run::{Event, LoadedRun};
 use flightdeck_engine::secrets::Keyring;
@@ -133,7 +133,9 @@ pub fn gather(store: &Store, run: &LoadedRun, events: &[StoredEvent], now: Offse
         })
         .collect::<Vec<Window>>();
     if let Some(why) = nothing_read(&windows) {
-        return Signals::Absent(format!("{source} gave no samples of environment `{env}` for this run's window: {why}"));
+        return Signals::Absent(format!(
+            "{source} gave no samples of environment `{env}` for this run's window: {why}"
+        ));
     }
     Signals::Present(Box::new(Present {
         env,
@@ -187,7 +189,9 @@ pub fn span(t0: i64, end: i64) -> Span {
 }
 
 fn unix(at: &str) -> Option<i64> {
-    OffsetDateTime::parse(at, &Rfc3339).ok().map(|t| t.unix_timestamp())
+    OffsetDateTime::parse(at, &Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
 }
 
 /// Every SLO verdict an `slo` step recorded: its body is JSON with `at` and `verdicts`.
@@ -238,7 +242,10 @@ pub fn attachments(s: &Signals) -> Vec<(String, String, String)> {
         });
         out.push((
             format!("signals/golden.to-{}.json", w.key),
-            format!("Golden-signal samples, {} (the charts' data, before decimation)", w.title),
+            format!(
+                "Golden-signal samples, {} (the charts' data, before decimation)",
+                w.title
+            ),
             canonical_json(&body),
         ));
         for (slo, burns) in &w.fetched.burns {
@@ -255,7 +262,10 @@ pub fn attachments(s: &Signals) -> Vec<(String, String, String)> {
             });
             out.push((
                 format!("signals/burn.{}.json", file_safe(&slo.id)),
-                format!("Burn rates of SLO `{}` with the gate verdicts, {}", slo.text, w.title),
+                format!(
+                    "Burn rates of SLO `{}` with the gate verdicts, {}",
+                    slo.text, w.title
+                ),
                 canonical_json(&body),
             ));
         }
@@ -265,7 +275,13 @@ pub fn attachments(s: &Signals) -> Vec<(String, String, String)> {
 
 fn file_safe(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -279,6 +295,10 @@ mod tests {
         assert_eq!((s.from, s.to), (100_000 - 86_400, 100_000 + 3600));
         assert_eq!(s.step, 32, "25 hours in 2,813 samples of 32 s");
         let s = span(1_000_000, 10_000);
-        assert_eq!(s.from, 10_000 - 900, "T-0 long after the end: the last 15 minutes");
+        assert_eq!(
+            s.from,
+            10_000 - 900,
+            "T-0 long after the end: the last 15 minutes"
+        );
     }
 }

@@ -40,7 +40,11 @@ fn text_of(pdf: &Path) -> String {
 
 /// `pdfdetach -list`: the embedded files' names.
 fn attached(pdf: &Path) -> Vec<String> {
-    let out = Command::new("pdfdetach").arg("-list").arg(pdf).output().expect("pdfdetach runs");
+    let out = Command::new("pdfdetach")
+        .arg("-list")
+        .arg(pdf)
+        .output()
+        .expect("pdfdetach runs");
     assert!(out.status.success(), "pdfdetach: {}", streams(&out));
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -58,7 +62,11 @@ fn detach_json(pdf: &Path, name: &str, dir: &Path) -> Value {
         .arg(pdf)
         .output()
         .expect("pdfdetach runs");
-    assert!(out.status.success(), "pdfdetach -savefile {name}: {}", streams(&out));
+    assert!(
+        out.status.success(),
+        "pdfdetach -savefile {name}: {}",
+        streams(&out)
+    );
     let bytes = std::fs::read(&out_path).expect("the detached file");
     serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{name} is JSON: {e}"))
 }
@@ -110,8 +118,15 @@ fn the_archive_of_a_sandbox_run_with_a_fault_draws_the_signals_carries_the_sampl
 
     let store = Store::open(cli.store()).expect("the CLI's store");
     let who = common::identity();
-    let pdf = flightdeck_archive::export(&store, &run, &who, &ExportOpts { now: OffsetDateTime::now_utc() })
-        .expect("export");
+    let pdf = flightdeck_archive::export(
+        &store,
+        &run,
+        &who,
+        &ExportOpts {
+            now: OffsetDateTime::now_utc(),
+        },
+    )
+    .expect("export");
     let report = verify(&pdf, Some(who.certificate_der()));
     assert!(report.ok, "the archive verifies: {:#?}", report.checks);
     let file = cli.write("run.pdf", &pdf);
@@ -142,7 +157,11 @@ fn the_archive_of_a_sandbox_run_with_a_fault_draws_the_signals_carries_the_sampl
     assert_eq!(series.len(), 12, "the twelve golden signals of M31 §4");
     let with_samples = series
         .iter()
-        .filter(|s| s["data"]["value"]["points"].as_array().is_some_and(|p| !p.is_empty()))
+        .filter(|s| {
+            s["data"]["value"]["points"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty())
+        })
         .count();
     let reasons: Vec<&Value> = series.iter().filter_map(|s| s["data"].get("reason")).collect();
     assert!(
@@ -156,7 +175,11 @@ fn the_archive_of_a_sandbox_run_with_a_fault_draws_the_signals_carries_the_sampl
         .collect();
     let error = burn_files
         .iter()
-        .find(|b| b["slo"]["text"].as_str().is_some_and(|t| t.starts_with("Error rate")))
+        .find(|b| {
+            b["slo"]["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Error rate"))
+        })
         .expect("the error SLO's burn rates");
     assert!(
         error["burn_rates"].as_array().is_some_and(|b| !b.is_empty()),
@@ -164,7 +187,9 @@ fn the_archive_of_a_sandbox_run_with_a_fault_draws_the_signals_carries_the_sampl
     );
     let verdicts = error["gate_verdicts"].as_array().expect("verdicts");
     assert!(
-        verdicts.iter().any(|v| v["breached"] == true && v["state"] == "critical"),
+        verdicts
+            .iter()
+            .any(|v| v["breached"] == true && v["state"] == "critical"),
         "the breach is in the samples: {verdicts:?}"
     );
     // The manifest names every signals file with its hash: `verify`'s attachments check holds

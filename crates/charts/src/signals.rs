@@ -43,7 +43,13 @@ pub struct Fetched {
 
 /// Read `signals` and the burn rates of `slos` over `span` from `target`, all at once. Never
 /// fails: a source that does not answer gives its lines "no data" and the reason.
-pub async fn fetch(target: &Target, signals: &[Signal], slos: &[Slo], span: &Span, cancel: &CancellationToken) -> Fetched {
+pub async fn fetch(
+    target: &Target,
+    signals: &[Signal],
+    slos: &[Slo],
+    span: &Span,
+    cancel: &CancellationToken,
+) -> Fetched {
     let series = flightdeck_engine::signals::range(target, signals, span.from, span.to, span.step, cancel);
     let burns = futures_util::future::join_all(slos.iter().map(|s| async move {
         let b = slo::burn_range(target, s, span.from, span.to, span.step, cancel).await;

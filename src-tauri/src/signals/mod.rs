@@ -121,7 +121,9 @@ impl RunSignals {
     /// afresh: a variable or T-0 changed since shows at the next refresh.
     pub async fn open(host: &Host, run: &str) -> Result<RunSignals, IpcError> {
         let run = run.to_string();
-        let loaded = host.blocking(move |s| Ok(flightdeck_engine::run::load(s, &run)?)).await?;
+        let loaded = host
+            .blocking(move |s| Ok(flightdeck_engine::run::load(s, &run)?))
+            .await?;
         let env = loaded.record.env.clone();
         let probe = crate::commands::steps::probe_env(host, env.clone()).await?;
         let target = Target::from_env(&env, &probe)?;
@@ -162,7 +164,9 @@ pub fn span_of(range: ChartRange, now: i64, t0: Option<i64>, scrape_s: u32, widt
         ChartRange::SinceT24h => t0.map_or(now - 86_400, |t| (t - 86_400).min(now - 900)),
     };
     let secs = (now - from).max(1);
-    let step = u32::try_from((secs + 2879) / 2880).unwrap_or(u32::MAX).max(scrape_s.max(1));
+    let step = u32::try_from((secs + 2879) / 2880)
+        .unwrap_or(u32::MAX)
+        .max(scrape_s.max(1));
     Span {
         from,
         to: now,
@@ -184,7 +188,12 @@ fn run_engine<T>(work: impl std::future::Future<Output = T>) -> Result<T, IpcErr
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| IpcError::new(ErrorCode::Internal, format!("cannot start the signals runtime: {e}")))?;
+        .map_err(|e| {
+            IpcError::new(
+                ErrorCode::Internal,
+                format!("cannot start the signals runtime: {e}"),
+            )
+        })?;
     Ok(rt.block_on(work))
 }
 
@@ -200,7 +209,11 @@ pub async fn view(host: &Host, req: SignalsReq) -> Result<SignalsView, IpcError>
             .map_or(1, |p| u32::try_from(p.scrape_interval.as_secs()).unwrap_or(1));
         let span = span_of(req.range, ctx.now, ctx.t0, scrape, req.width);
         let (fetched, statuses, source) = match synthetic {
-            Some(points) => (synthetic::fetched(points, &span), Vec::new(), "synthetic samples".to_string()),
+            Some(points) => (
+                synthetic::fetched(points, &span),
+                Vec::new(),
+                "synthetic samples".to_string(),
+            ),
             None => {
                 let cancel = CancellationToken::new();
                 let slos = ctx.slos.as_deref().unwrap_or_default();
@@ -247,7 +260,12 @@ fn shape(fetched: &Fetched, ctx: &RunSignals, req: &SignalsReq, span: &Span) -> 
                 p.mark(t0 as f64, "T-0", MarkKind::Cutover);
             }
             p.mark(span.to as f64, "now", MarkKind::Now);
-            let drawn = p.lines.iter().flat_map(|l| &l.points).filter(|x| x.1.is_some()).count();
+            let drawn = p
+                .lines
+                .iter()
+                .flat_map(|l| &l.points)
+                .filter(|x| x.1.is_some())
+                .count();
             let no_data = p.why_empty();
             let svg = match req.render {
                 // A chart that cannot be drawn says so in its place rather than failing the view.
@@ -315,7 +333,11 @@ mod tests {
     fn ranges_end_now_with_about_2880_samples_never_finer_than_the_scrape() {
         let now = 1_800_000_000;
         let s = span_of(ChartRange::M15, now, None, 1, 600);
-        assert_eq!((s.from, s.to, s.step), (now - 900, now, 1), "15 minutes at the 1 s scrape");
+        assert_eq!(
+            (s.from, s.to, s.step),
+            (now - 900, now, 1),
+            "15 minutes at the 1 s scrape"
+        );
         let s = span_of(ChartRange::H6, now, None, 1, 600);
         assert_eq!(s.step, 8, "6 h in 2,700 samples of 8 s");
         let s = span_of(ChartRange::H1, now, None, 15, 600);
@@ -325,7 +347,15 @@ mod tests {
         assert_eq!(s.from, t0 - 86_400, "since 24 hours before T-0");
         assert_eq!(s.step, 29, "23 hours in 2,856 samples of 29 s");
         let s = span_of(ChartRange::SinceT24h, now, Some(now + 30 * 3600), 1, 600);
-        assert_eq!(s.from, now - 900, "T-0 more than a day away: at least the last 15 minutes");
-        assert_eq!(span_of(ChartRange::SinceT24h, now, None, 1, 600).from, now - 86_400, "no T-0 yet");
+        assert_eq!(
+            s.from,
+            now - 900,
+            "T-0 more than a day away: at least the last 15 minutes"
+        );
+        assert_eq!(
+            span_of(ChartRange::SinceT24h, now, None, 1, 600).from,
+            now - 86_400,
+            "no T-0 yet"
+        );
     }
 }

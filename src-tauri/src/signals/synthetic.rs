@@ -74,7 +74,11 @@ mod tests {
         for class in Class::ALL {
             assert_eq!(f.series.iter().filter(|s| s.signal.class == class).count(), 3);
         }
-        let n: Vec<usize> = f.series.iter().map(|s| s.data.ok().map_or(0, |p| p.points.len())).collect();
+        let n: Vec<usize> = f
+            .series
+            .iter()
+            .map(|s| s.data.ok().map_or(0, |p| p.points.len()))
+            .collect();
         assert!(n.iter().all(|&n| n == 2880), "{n:?}");
     }
 }

@@ -19,7 +19,13 @@ pub(super) fn signals(p: &mut Pages, r: &Record, svgs: &mut Vec<usvg::Tree>) -> 
     p.heading(16.0, "Golden signals and SLOs", 40.0);
     let s = match &r.signals {
         Signals::Absent(why) => {
-            p.para(LEFT, Face::Sans, 10.0, MUTED, &format!("No golden-signal charts: {why}."));
+            p.para(
+                LEFT,
+                Face::Sans,
+                10.0,
+                MUTED,
+                &format!("No golden-signal charts: {why}."),
+            );
             return Ok(());
         }
         Signals::Present(s) => s,
@@ -27,7 +33,10 @@ pub(super) fn signals(p: &mut Pages, r: &Record, svgs: &mut Vec<usvg::Tree>) -> 
     let t0 = if s.t0_is_cutover {
         format!("T-0 is the Cutover Date, {}", clock(s.t0))
     } else {
-        format!("no Cutover Date was set: T-0 stands for the run's creation, {}", clock(s.t0))
+        format!(
+            "no Cutover Date was set: T-0 stands for the run's creation, {}",
+            clock(s.t0)
+        )
     };
     p.para(
         LEFT,
@@ -57,7 +66,13 @@ fn burn_rates(p: &mut Pages, s: &Present, svgs: &mut Vec<usvg::Tree>) -> Result<
         return Ok(());
     };
     if w.fetched.burns.is_empty() {
-        p.para(LEFT, Face::Sans, 10.0, MUTED, "No SLO is defined for this run or its environment.");
+        p.para(
+            LEFT,
+            Face::Sans,
+            10.0,
+            MUTED,
+            "No SLO is defined for this run or its environment.",
+        );
         return Ok(());
     }
     p.heading(12.0, &format!("SLO burn rates, {}", w.title), PANEL_H as f32);
@@ -92,11 +107,21 @@ fn gate_verdicts(p: &mut Pages, s: &Present) {
         return;
     }
     for v in &s.verdicts {
-        let text = s.slos.iter().find(|x| x.id == v.slo).map_or(v.slo.as_str(), |x| x.text.as_str());
+        let text = s
+            .slos
+            .iter()
+            .find(|x| x.id == v.slo)
+            .map_or(v.slo.as_str(), |x| x.text.as_str());
         let word = if v.breached { "BREACHED" } else { "met" };
         let head = format!("{text}: {word} ({})", v.state);
         p.para(LEFT, Face::Bold, 9.0, if v.breached { RED } else { GREEN }, &head);
-        p.para(LEFT + 12.0, Face::Sans, 8.0, MUTED, &format!("step {} at {}", v.step, clock(v.at)));
+        p.para(
+            LEFT + 12.0,
+            Face::Sans,
+            8.0,
+            MUTED,
+            &format!("step {} at {}", v.step, clock(v.at)),
+        );
         for why in &v.why {
             p.para(LEFT + 12.0, Face::Sans, 8.0, MUTED, why);
         }
@@ -119,7 +144,8 @@ fn place(p: &mut Pages, svgs: &mut Vec<usvg::Tree>, panel: &Panel) -> Result<()>
         theme: Theme::of(false),
         utc_offset_min: 0,
     };
-    let svg = flightdeck_charts::svg(panel, &frame).map_err(|e| Error::Pdf(format!("chart {}: {e}", panel.id)))?;
+    let svg =
+        flightdeck_charts::svg(panel, &frame).map_err(|e| Error::Pdf(format!("chart {}: {e}", panel.id)))?;
     let tree = chart::parse(&svg).map_err(|e| Error::Pdf(format!("chart {} SVG: {e}", panel.id)))?;
     svgs.push(tree);
     p.svg(svgs.len() - 1, w as f32, PANEL_H as f32);
