@@ -82,35 +82,27 @@ impl Launch {
                 "--open" => open = Some(value("--open RUN")?),
                 "--config-dir" => config_dir = Some(PathBuf::from(value("--config-dir DIR")?)),
                 "--charts" => {
-                    let usage = "--charts plotters|canvas";
-                    charts = match value(usage)?.as_str() {
-                        "plotters" => ChartRender::Plotters,
-                        "canvas" => ChartRender::Canvas,
-                        other => {
-                            return Err(LaunchError::BadValue {
-                                usage,
-                                value: other.into(),
-                            })
-                        }
-                    }
+                    charts = one_of(
+                        value("--charts plotters|canvas")?,
+                        "--charts plotters|canvas",
+                        |v| match v {
+                            "plotters" => Some(ChartRender::Plotters),
+                            "canvas" => Some(ChartRender::Canvas),
+                            _ => None,
+                        },
+                    )?
                 }
                 "--view" => {
-                    let usage = "--view signals";
-                    match value(usage)?.as_str() {
-                        "signals" => open_signals = true,
-                        other => {
-                            return Err(LaunchError::BadValue {
-                                usage,
-                                value: other.into(),
-                            })
-                        }
-                    }
+                    open_signals = one_of(value("--view signals")?, "--view signals", |v| {
+                        (v == "signals").then_some(true)
+                    })?
                 }
                 "--synthetic-signals" => {
                     let usage = "--synthetic-signals N";
-                    let v = value(usage)?;
-                    let n = v.parse::<usize>().ok().filter(|n| (2..=1_000_000).contains(n));
-                    synthetic_signals = Some(n.ok_or(LaunchError::BadValue { usage, value: v })?);
+                    let n = one_of(value(usage)?, usage, |v| {
+                        v.parse::<usize>().ok().filter(|n| (2..=1_000_000).contains(n))
+                    })?;
+                    synthetic_signals = Some(n);
                 }
                 _ => {}
             }
@@ -132,6 +124,11 @@ impl Launch {
             synthetic_signals,
         })
     }
+}
+
+/// `value` read by `read`, else the error naming the flag's `usage`.
+fn one_of<T>(value: String, usage: &'static str, read: impl Fn(&str) -> Option<T>) -> Result<T, LaunchError> {
+    read(&value).ok_or(LaunchError::BadValue { usage, value })
 }
 
 #[cfg(test)]

@@ -88,6 +88,64 @@ fn gate_until_breached(cli: &Cli, run: &str) {
     }
 }
 
+/// `pdfdetach` returns the samples: the twelve golden series (most with samples) and one
+/// burn-rate file per SLO, the error SLO's with its breach. Answers the `signals/` names.
+fn assert_the_samples_are_attached(file: &Path) -> Vec<String> {
+    let names = attached(file);
+    let signals: Vec<String> = names
+        .iter()
+        .filter(|n| n.starts_with("signals/"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        signals.len(),
+        5,
+        "the golden samples and one burn-rate file per SLO: {names:?}"
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let golden = detach_json(file, "signals/golden.to-export.json", dir.path());
+    let series = golden["series"].as_array().expect("series");
+    assert_eq!(series.len(), 12, "the twelve golden signals of M31 §4");
+    let with_samples = series
+        .iter()
+        .filter(|s| {
+            s["data"]["value"]["points"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty())
+        })
+        .count();
+    let reasons: Vec<&Value> = series.iter().filter_map(|s| s["data"].get("reason")).collect();
+    assert!(
+        with_samples >= 10,
+        "the sandbox's signals have samples: {with_samples} of 12; no data: {reasons:?}"
+    );
+    let burn_files: Vec<Value> = signals
+        .iter()
+        .filter(|n| n.starts_with("signals/burn."))
+        .map(|n| detach_json(file, n, dir.path()))
+        .collect();
+    let error = burn_files
+        .iter()
+        .find(|b| {
+            b["slo"]["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Error rate"))
+        })
+        .expect("the error SLO's burn rates");
+    assert!(
+        error["burn_rates"].as_array().is_some_and(|b| !b.is_empty()),
+        "burn-rate samples"
+    );
+    let verdicts = error["gate_verdicts"].as_array().expect("verdicts");
+    assert!(
+        verdicts
+            .iter()
+            .any(|v| v["breached"] == true && v["state"] == "critical"),
+        "the breach is in the samples: {verdicts:?}"
+    );
+    signals
+}
+
 #[test]
 fn the_archive_of_a_sandbox_run_with_a_fault_draws_the_signals_carries_the_samples_and_verifies() {
     if !needs::programs(&["pdftotext", "pdfdetach"]) {
@@ -144,60 +202,13 @@ fn the_archive_of_a_sandbox_run_with_a_fault_draws_the_signals_carries_the_sampl
     }
     assert!(!text.contains("No golden-signal charts"), "the charts are there");
 
-    let names = attached(&file);
-    let signals: Vec<&String> = names.iter().filter(|n| n.starts_with("signals/")).collect();
-    assert_eq!(
-        signals.len(),
-        5,
-        "the golden samples and one burn-rate file per SLO: {names:?}"
-    );
-    let dir = tempfile::tempdir().expect("dir");
-    let golden = detach_json(&file, "signals/golden.to-export.json", dir.path());
-    let series = golden["series"].as_array().expect("series");
-    assert_eq!(series.len(), 12, "the twelve golden signals of M31 §4");
-    let with_samples = series
-        .iter()
-        .filter(|s| {
-            s["data"]["value"]["points"]
-                .as_array()
-                .is_some_and(|p| !p.is_empty())
-        })
-        .count();
-    let reasons: Vec<&Value> = series.iter().filter_map(|s| s["data"].get("reason")).collect();
-    assert!(
-        with_samples >= 10,
-        "the sandbox's signals have samples: {with_samples} of 12; no data: {reasons:?}"
-    );
-    let burn_files: Vec<Value> = signals
-        .iter()
-        .filter(|n| n.starts_with("signals/burn."))
-        .map(|n| detach_json(&file, n, dir.path()))
-        .collect();
-    let error = burn_files
-        .iter()
-        .find(|b| {
-            b["slo"]["text"]
-                .as_str()
-                .is_some_and(|t| t.starts_with("Error rate"))
-        })
-        .expect("the error SLO's burn rates");
-    assert!(
-        error["burn_rates"].as_array().is_some_and(|b| !b.is_empty()),
-        "burn-rate samples"
-    );
-    let verdicts = error["gate_verdicts"].as_array().expect("verdicts");
-    assert!(
-        verdicts
-            .iter()
-            .any(|v| v["breached"] == true && v["state"] == "critical"),
-        "the breach is in the samples: {verdicts:?}"
-    );
+    let signals = assert_the_samples_are_attached(&file);
     // The manifest names every signals file with its hash: `verify`'s attachments check holds
     // them to it like every other attachment.
     let contents = flightdeck_archive::open(&pdf, None).contents.expect("contents");
     for n in &signals {
         assert!(
-            contents.manifest.attachments.iter().any(|a| &&a.name == n),
+            contents.manifest.attachments.iter().any(|a| &a.name == n),
             "the manifest lists {n}"
         );
     }

@@ -17,6 +17,11 @@ use crate::theme::Theme;
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 type DrawResult = Result<(), DrawingAreaErrorKind<std::io::Error>>;
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
 
 /// Plotters could not draw a panel.
 #[derive(Debug, thiserror::Error)]
@@ -229,23 +234,7 @@ fn plot(area: &Area<'_>, panel: &Panel, f: &Frame<'_>) -> DrawResult {
         .disable_x_mesh()
         .x_labels(0)
         .draw()?;
-    // The time axis on round clock times (plotters' own ticks would fall on round seconds).
-    let tick_style = TextStyle::from(("sans-serif", px(10.0)).into_font())
-        .color(&t.muted)
-        .pos(Pos::new(HPos::Center, VPos::Top));
-    for &x in &ticks {
-        chart.draw_series(std::iter::once(PathElement::new(
-            [(x, y0), (x, y1)],
-            t.grid.stroke_width(1),
-        )))?;
-        let text = if step < 60.0 {
-            format!("{}:{:02}", clock(x, offset), (x.floor() as i64).rem_euclid(60))
-        } else {
-            clock(x, offset)
-        };
-        let label = EmptyElement::at((x, y0)) + Text::new(text, (0, 5), tick_style.clone());
-        chart.draw_series(std::iter::once(label))?;
-    }
+    time_axis(&mut chart, &ticks, step, offset, (y0, y1), t)?;
     for th in &panel.thresholds {
         let y = to_axis(th.value, scale);
         let c = t.threshold(th.kind);
@@ -271,6 +260,39 @@ fn plot(area: &Area<'_>, panel: &Panel, f: &Frame<'_>) -> DrawResult {
             };
         }
     }
+    overlays(&mut chart, panel, (y0, y1), t)
+}
+
+/// The time axis on round clock times (plotters' own ticks would fall on round seconds).
+fn time_axis(
+    chart: &mut Chart<'_, '_>,
+    ticks: &[f64],
+    step: f64,
+    offset: i32,
+    (y0, y1): (f64, f64),
+    t: &Theme,
+) -> DrawResult {
+    let tick_style = TextStyle::from(("sans-serif", px(10.0)).into_font())
+        .color(&t.muted)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    for &x in ticks {
+        chart.draw_series(std::iter::once(PathElement::new(
+            [(x, y0), (x, y1)],
+            t.grid.stroke_width(1),
+        )))?;
+        let text = if step < 60.0 {
+            format!("{}:{:02}", clock(x, offset), (x.floor() as i64).rem_euclid(60))
+        } else {
+            clock(x, offset)
+        };
+        let label = EmptyElement::at((x, y0)) + Text::new(text, (0, 5), tick_style.clone());
+        chart.draw_series(std::iter::once(label))?;
+    }
+    Ok(())
+}
+
+/// T-0 / now / decision / export as dashed verticals, and the gate verdicts as dots on the top.
+fn overlays(chart: &mut Chart<'_, '_>, panel: &Panel, (y0, y1): (f64, f64), t: &Theme) -> DrawResult {
     for m in &panel.marks {
         let c = t.mark(m.kind);
         chart.draw_series(DashedLineSeries::new(
