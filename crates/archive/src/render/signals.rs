@@ -11,7 +11,7 @@ use crate::chart;
 use crate::error::{Error, Result};
 use crate::layout::{Face, Pages, GREEN, LEFT, MUTED, RED};
 use crate::record::Record;
-use crate::signals::{chart_width, Present, Signals};
+use crate::signals::{chart_width, GateVerdict, Present, Signals};
 
 const PANEL_H: u32 = 150;
 
@@ -106,24 +106,50 @@ fn gate_verdicts(p: &mut Pages, s: &Present) {
         p.para(LEFT, Face::Sans, 10.0, MUTED, "No slo step was run.");
         return;
     }
+    // One entry per gate run: its breaches with why, the SLOs it found met on one line.
+    let mut runs: Vec<(&str, i64, Vec<&GateVerdict>)> = Vec::new();
     for v in &s.verdicts {
-        let text = s
-            .slos
+        match runs.last_mut() {
+            Some((step, at, vs)) if *step == v.step && *at == v.at => vs.push(v),
+            _ => runs.push((&v.step, v.at, vec![v])),
+        }
+    }
+    let text = |v: &GateVerdict| {
+        s.slos
             .iter()
             .find(|x| x.id == v.slo)
-            .map_or(v.slo.as_str(), |x| x.text.as_str());
-        let word = if v.breached { "BREACHED" } else { "met" };
-        let head = format!("{text}: {word} ({})", v.state);
-        p.para(LEFT, Face::Bold, 9.0, if v.breached { RED } else { GREEN }, &head);
-        p.para(
-            LEFT + 12.0,
-            Face::Sans,
-            8.0,
-            MUTED,
-            &format!("step {} at {}", v.step, clock(v.at)),
+            .map_or(v.slo.clone(), |x| x.text.clone())
+    };
+    for (step, at, vs) in runs {
+        let breached: Vec<&&GateVerdict> = vs.iter().filter(|v| v.breached).collect();
+        let head = format!(
+            "Step {step} at {}: {} of {} SLOs breached",
+            clock(at),
+            breached.len(),
+            vs.len()
         );
-        for why in &v.why {
-            p.para(LEFT + 12.0, Face::Sans, 8.0, MUTED, why);
+        let color = if breached.is_empty() { GREEN } else { RED };
+        p.para(LEFT, Face::Bold, 9.0, color, &head);
+        for v in &breached {
+            let line = format!("{}: BREACHED ({})", text(v), v.state);
+            p.para(LEFT + 12.0, Face::Bold, 8.5, RED, &line);
+            for why in &v.why {
+                p.para(LEFT + 24.0, Face::Sans, 8.0, MUTED, why);
+            }
+        }
+        let met: Vec<String> = vs
+            .iter()
+            .filter(|v| !v.breached)
+            .map(|v| format!("{} ({})", text(v), v.state))
+            .collect();
+        if !met.is_empty() {
+            p.para(
+                LEFT + 12.0,
+                Face::Sans,
+                8.0,
+                MUTED,
+                &format!("met: {}", met.join("; ")),
+            );
         }
     }
 }
