@@ -56,6 +56,9 @@ run_node() { # NAME LIMIT NORMAL FILE
 status=0
 run_node "the window suite's teardown check (tests/e2e/teardown.test.mjs)" 420 "about 100 s" teardown.test.mjs || status=$?
 run_node "the window suite (tests/e2e/app.test.mjs)" 720 "about 2 minutes" app.test.mjs || status=$?
+# The Signals view against a real Prometheus scraping a sandbox (both started by the test):
+# waiting for the first scrapes and for the error SLO's fast burn pair to trip takes most of it.
+run_node "the Signals view (tests/e2e/signals.test.mjs)" 480 "about 2 minutes" signals.test.mjs || status=$?
 echo "screenshots: $CARGO_TARGET_DIR/e2e-screenshots/; tauri-driver and WebKitWebDriver logs: $CARGO_TARGET_DIR/e2e-logs/"
 
 # Nothing may be left running: a leftover holding an output pipe is what hung CI (issue 9).

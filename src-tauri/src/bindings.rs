@@ -17,6 +17,7 @@ use crate::commands::envs::{CreateEnvReq, RemoveSecretReq, SetSecretReq, SetVarR
 use crate::commands::runbooks::BundledRunbook;
 use crate::commands::steps::{CancelStepReq, StepOutput};
 use crate::error::IpcError;
+use crate::signals::{SignalsReq, SignalsView, SloBadge};
 use crate::view::{RunDoc, RunLive, RunSummary};
 use flightdeck_engine::environments::{EnvDetail, EnvSummary};
 use flightdeck_engine::run::{
@@ -57,6 +58,9 @@ fn generate(dir: &Path) {
         ArchiveProgress,
         ExportedArchive,
         ArchiveReview,
+        SignalsReq,
+        SignalsView,
+        SloBadge,
     );
     std::fs::write(dir.join("commands.ts"), commands_ts()).expect("write commands.ts");
     let mut names: Vec<String> = files(dir)

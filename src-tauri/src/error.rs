@@ -9,6 +9,7 @@ use flightdeck_engine::environments::EnvError;
 use flightdeck_engine::run::{self, Incomplete};
 use flightdeck_engine::runbook::ImportError;
 use flightdeck_engine::secrets::KeyringError;
+use flightdeck_engine::signals::SignalError;
 use flightdeck_engine::store::StoreError;
 use flightdeck_engine::{ErrorKind, HasKind};
 use serde::Serialize;
@@ -107,7 +108,7 @@ macro_rules! from_kinded {
     )*};
 }
 
-from_kinded!(StoreError, EnvError, KeyringError, ImportError);
+from_kinded!(StoreError, EnvError, KeyringError, ImportError, SignalError);
 
 impl From<flightdeck_archive::Error> for IpcError {
     fn from(e: flightdeck_archive::Error) -> Self {

@@ -1,5 +1,8 @@
 //! The app's command line: `--store PATH` (or `FLIGHTDECK_STORE`), `--open RUN`, and
-//! `--config-dir DIR` (or `FLIGHTDECK_CONFIG_DIR`) for the settings file.
+//! `--config-dir DIR` (or `FLIGHTDECK_CONFIG_DIR`) for the settings file; `--view signals` opens
+//! the run with its Signals view showing, `--charts plotters|canvas` picks who draws the charts
+//! (plotters' SVG by default), and `--synthetic-signals N` makes the Signals view draw made-up
+//! samples, N per series (the chart benchmark, `tests/e2e/bench-charts.sh`).
 //!
 //! Parsed by hand and leniently: WebDriver and desktop launchers may add arguments of their
 //! own, which are ignored. The default store is the CLI's (`store::default_path`), so the app
@@ -8,6 +11,8 @@
 use std::path::PathBuf;
 
 use flightdeck_engine::store;
+
+use crate::signals::ChartRender;
 
 /// Why the command line cannot start the app; `main` prints it and exits 2.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,6 +24,9 @@ pub enum LaunchError {
     NoDefaultStore,
     #[error("no home directory for settings; pass --config-dir DIR")]
     NoConfigDir,
+    /// A flag's value is not one it takes.
+    #[error("{usage}: `{value}` is not one of its values")]
+    BadValue { usage: &'static str, value: String },
 }
 
 /// What the app was started with.
@@ -29,6 +37,12 @@ pub struct Launch {
     pub open: Option<String>,
     /// Where `settings.json` lives.
     pub config_dir: PathBuf,
+    /// Who draws the Signals view's charts.
+    pub charts: ChartRender,
+    /// Open the run with its Signals view showing.
+    pub open_signals: bool,
+    /// Made-up samples (this many per series) instead of the environment's sources.
+    pub synthetic_signals: Option<usize>,
 }
 
 impl Launch {
@@ -47,6 +61,9 @@ impl Launch {
             .filter(|s| !s.is_empty())
             .map(PathBuf::from);
         let mut open = None;
+        let mut charts = ChartRender::Plotters;
+        let mut open_signals = false;
+        let mut synthetic_signals = None;
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -64,6 +81,29 @@ impl Launch {
                 "--store" => store = Some(PathBuf::from(value("--store PATH")?)),
                 "--open" => open = Some(value("--open RUN")?),
                 "--config-dir" => config_dir = Some(PathBuf::from(value("--config-dir DIR")?)),
+                "--charts" => {
+                    charts = one_of(
+                        value("--charts plotters|canvas")?,
+                        "--charts plotters|canvas",
+                        |v| match v {
+                            "plotters" => Some(ChartRender::Plotters),
+                            "canvas" => Some(ChartRender::Canvas),
+                            _ => None,
+                        },
+                    )?
+                }
+                "--view" => {
+                    open_signals = one_of(value("--view signals")?, "--view signals", |v| {
+                        (v == "signals").then_some(true)
+                    })?
+                }
+                "--synthetic-signals" => {
+                    let usage = "--synthetic-signals N";
+                    let n = one_of(value(usage)?, usage, |v| {
+                        v.parse::<usize>().ok().filter(|n| (2..=1_000_000).contains(n))
+                    })?;
+                    synthetic_signals = Some(n);
+                }
                 _ => {}
             }
         }
@@ -79,8 +119,16 @@ impl Launch {
             store,
             open,
             config_dir,
+            charts,
+            open_signals,
+            synthetic_signals,
         })
     }
+}
+
+/// `value` read by `read`, else the error naming the flag's `usage`.
+fn one_of<T>(value: String, usage: &'static str, read: impl Fn(&str) -> Option<T>) -> Result<T, LaunchError> {
+    read(&value).ok_or(LaunchError::BadValue { usage, value })
 }
 
 #[cfg(test)]
@@ -134,6 +182,39 @@ mod tests {
     fn without_either_the_store_is_the_clis_default() {
         let l = parse(&[], &[]).expect("parses");
         assert_eq!(Some(l.store), store::default_path());
+    }
+
+    #[test]
+    fn the_charts_flags_pick_the_renderer_the_view_and_the_benchmark_source() {
+        let l = parse(&[], &[]).expect("parses");
+        assert_eq!(
+            (l.charts, l.open_signals, l.synthetic_signals),
+            (ChartRender::Plotters, false, None)
+        );
+        let l = parse(
+            &[
+                "--charts",
+                "canvas",
+                "--view=signals",
+                "--synthetic-signals",
+                "2880",
+            ],
+            &[],
+        )
+        .expect("parses");
+        assert_eq!(
+            (l.charts, l.open_signals, l.synthetic_signals),
+            (ChartRender::Canvas, true, Some(2880))
+        );
+        let err = parse(&["--charts", "svg"], &[]).expect_err("not a renderer");
+        assert_eq!(
+            err.to_string(),
+            "--charts plotters|canvas: `svg` is not one of its values"
+        );
+        assert!(
+            parse(&["--synthetic-signals", "1"], &[]).is_err(),
+            "a line needs two samples"
+        );
     }
 
     #[test]

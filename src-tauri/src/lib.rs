@@ -4,7 +4,7 @@
 //! It owns the window, the IPC surface and nothing else. `launch` reads the command line,
 //! `host` holds the open store and the user's settings, `commands` are thin adapters over
 //! `flightdeck_engine` (which holds all the logic and knows nothing of Tauri), `view` shapes
-//! what the UI is sent, `watch` notices writes from other processes, and `error` is the one
+//! what the UI is sent (`signals` the Signals view's charts and SLO badges), `watch` notices writes from other processes, and `error` is the one
 //! error type the UI ever sees.
 
 mod commands;
@@ -12,6 +12,7 @@ mod error;
 mod host;
 mod launch;
 mod settings;
+mod signals;
 mod view;
 mod watch;
 

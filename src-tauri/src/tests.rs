@@ -24,6 +24,9 @@ fn app() -> App {
         store: dir.path().join("store.sqlite"),
         open: None,
         config_dir: dir.path().join("config"),
+        charts: crate::signals::ChartRender::Plotters,
+        open_signals: false,
+        synthetic_signals: None,
     };
     let host = Host::open(launch, Instant::now()).expect("host");
     let app = crate::with_host(mock_builder(), host)

@@ -88,8 +88,8 @@ function freePort() {
   });
 }
 
-// The pids of the tauri-driver processes started here, and of the sandboxes: neither is part of
-// an app session's process tree.
+// The pids of the tauri-driver processes started here, and of the sandboxes and Prometheus
+// servers: none is part of an app session's process tree.
 const driverPids = new Set();
 const sandboxPids = new Set();
 
@@ -222,10 +222,12 @@ export async function cli(store, ...args) {
  * already answering there is used as it is (and left running); one that does not come up fails.
  * `stop()` stops the one started here (and anything it started).
  */
-export async function startSandbox() {
-  const up = () => fetch("http://127.0.0.1:8731/health").then((r) => r.ok, () => false);
-  if (await up()) return { stop: async () => {} };
-  const proc = spawn(CLI, ["sandbox", "--port", "8731", "--no-traffic"], { stdio: "ignore", detached: true, env: tagged() });
+export async function startSandbox({ port = 8731, traffic = false } = {}) {
+  const url = `http://127.0.0.1:${port}`;
+  const up = () => fetch(`${url}/health`).then((r) => r.ok, () => false);
+  if (port === 8731 && (await up())) return { url, stop: async () => {} };
+  const args = ["sandbox", "--port", String(port), ...(traffic ? [] : ["--no-traffic"])];
+  const proc = spawn(CLI, args, { stdio: "ignore", detached: true, env: tagged() });
   let spawnError = null;
   proc.once("error", (e) => (spawnError = e));
   if (proc.pid) sandboxPids.add(proc.pid);
@@ -237,11 +239,80 @@ export async function startSandbox() {
     }
   };
   for (let i = 0; i < 200 && proc.exitCode === null && !spawnError; i++) {
-    if (await up()) return { stop };
+    if (await up()) return { url, stop };
     await new Promise((r) => setTimeout(r, 100));
   }
   await stop();
-  throw new Error(spawnError ? `cannot start ${CLI}: ${spawnError.message}` : "flightdeck sandbox did not answer /health on 127.0.0.1:8731 within 20 s");
+  throw new Error(spawnError ? `cannot start ${CLI}: ${spawnError.message}` : `flightdeck sandbox did not answer /health on ${url} within 20 s`);
+}
+
+/** A free TCP port on 127.0.0.1. */
+export const port = freePort;
+
+/**
+ * Debian's `prometheus` scraping `target` (host:port) every second, on a free port, its data and
+ * log in a temp dir (the log under $CARGO_TARGET_DIR/e2e-logs/). Waits until it has scraped the
+ * target `scrapes` times. `stop()` stops it (and anything it started). `null` when there is no
+ * `prometheus` program (the caller skips, or fails under CI=true).
+ */
+export async function startPrometheus(target, { scrapes = 5 } = {}) {
+  const bin = process.env.PROMETHEUS ?? "prometheus";
+  const found = await run("sh", ["-c", `command -v ${bin}`]).then(() => true, () => false);
+  if (!found) return null;
+  const dir = mkdtempSync(join(tmpdir(), "flightdeck-e2e-prom-"));
+  const config = join(dir, "prometheus.yml");
+  writeFileSync(
+    config,
+    `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: sandbox\n    static_configs:\n      - targets: ['${target}']\n`,
+  );
+  const p = await freePort();
+  mkdirSync(LOGS, { recursive: true });
+  const log = join(LOGS, `prometheus-${TAG}.log`);
+  const fd = openSync(log, "a");
+  let proc;
+  try {
+    const args = [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${p}`];
+    proc = spawn(bin, args, { stdio: ["ignore", fd, fd], detached: true, env: tagged() });
+  } finally {
+    closeSync(fd);
+  }
+  let spawnError = null;
+  proc.once("error", (e) => (spawnError = e));
+  if (proc.pid) sandboxPids.add(proc.pid);
+  const url = `http://127.0.0.1:${p}`;
+  const stop = async () => {
+    try {
+      await stopOrThrow(() => (proc.pid ? [...trees([proc.pid])] : []), "stopping Prometheus");
+    } finally {
+      sandboxPids.delete(proc.pid);
+    }
+  };
+  const value = async (q) => {
+    try {
+      const r = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(q)}`, { signal: AbortSignal.timeout(5000) });
+      const doc = await r.json();
+      const v = doc?.data?.result?.[0]?.value?.[1];
+      return v === undefined ? null : Number(v);
+    } catch {
+      return null;
+    }
+  };
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (spawnError) {
+      await stop();
+      throw new Error(`cannot start ${bin}: ${spawnError.message}`);
+    }
+    if (proc.exitCode !== null) throw new Error(`prometheus exited with ${proc.exitCode} (log: ${log})`);
+    const n = await value('count_over_time(up{job="sandbox"}[10m])');
+    if (n !== null && n >= scrapes && (await value('up{job="sandbox"}')) === 1) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`Prometheus did not scrape ${target} ${scrapes} times within 90 s (log: ${log})`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { url, log, stop };
 }
 
 export const $ = (d, css, ms = 10_000) => d.wait(until.elementLocated(By.css(css)), ms, `no element ${css}`);

@@ -1,6 +1,6 @@
 //! Flightdeck's archive: a finished run sealed as a signed PDF/A-3b, and its offline check.
 //!
-//! `export` gathers the run from the store (`record`), draws the document (`render`, `layout`,
+//! `export` gathers the run from the store (`record`) with its golden signals (`signals`), draws the document (`render`, `layout`,
 //! `chart`, `timeline`), embeds the event log, the runbook source and the evidence, and signs the whole
 //! file by incremental update (`sign`, `cades`: PAdES B-B, ECDSA P-256). `verify` checks a file
 //! alone, offline; `open` also hands back what it carries so `rebuild` can fold the run again.
@@ -17,19 +17,21 @@ pub mod pem;
 pub mod record;
 mod render;
 mod sign;
+pub mod signals;
 mod timeline;
 pub mod trust;
 pub mod verify;
 
 use flightdeck_engine::run::{fold, RunState};
 use flightdeck_engine::runbook::{self, Runbook};
-use flightdeck_engine::store::{format_time, Store};
+use flightdeck_engine::store::Store;
 use time::OffsetDateTime;
 
 pub use error::{Error, Result};
 pub use file::{check_target, write_archive};
 pub use identity::{Identity, IdentityStore, KeyringIdentityStore, MemoryIdentityStore, PemPair, Subject};
 pub use record::{Manifest, Record};
+pub use timeline::parse_t0;
 pub use trust::{review, review_file, Anchors, Authenticity, Reviewed, TrustFile, Verdict};
 pub use verify::{
     open, open_file, open_with, read_file, verify, Check, Contents, LimitError, Limits, Opened, Report,
@@ -44,7 +46,7 @@ pub struct ExportOpts {
 
 /// The signed archive of `run_ref`.
 pub fn export(store: &Store, run_ref: &str, signer: &Identity, opts: &ExportOpts) -> Result<Vec<u8>> {
-    let record = Record::gather(store, run_ref, &format_time(opts.now))?;
+    let record = Record::gather(store, run_ref, opts.now)?;
     let who = signer.subject();
     let pdf = render::render(&record, &who, opts.now)?;
     let reason = format!(

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::Result;
+use crate::signals::{self, Signals};
 
 /// The format tag written into every manifest.
 pub const FORMAT: &str = "flightdeck-archive/1";
@@ -88,21 +89,26 @@ pub struct Record {
     pub evidence: BTreeMap<String, Vec<Evidence>>,
     pub attachments: Vec<Attachment>,
     pub manifest: Manifest,
+    /// The cutover window's golden signals and SLO burn rates, or why there are none.
+    pub signals: Signals,
 }
 
 impl Record {
-    /// Load `run_ref` from `store` and prepare its attachments and manifest.
-    pub fn gather(store: &Store, run_ref: &str, exported_at: &str) -> Result<Record> {
+    /// Load `run_ref` from `store`, read its signals for an export at `now`, and prepare its
+    /// attachments and manifest.
+    pub fn gather(store: &Store, run_ref: &str, now: time::OffsetDateTime) -> Result<Record> {
+        let exported_at = flightdeck_engine::store::format_time(now);
         let mut run = run::load(store, run_ref)?;
         let events = store.events(&run.record.id).map_err(run::Error::from)?;
         // The archive proves what the log holds: its state is folded from the very events it
         // embeds, never taken from the store's checkpoint (a cache that `run verify` does not
         // check, so an edited checkpoint row must not reach a signed record).
         run.state = run::fold(&run.runbook, &events);
-        Ok(Self::from_parts(run, events, exported_at))
+        let signals = signals::gather(store, &run, &events, now);
+        Ok(Self::from_parts(run, events, &exported_at, signals))
     }
 
-    fn from_parts(run: LoadedRun, events: Vec<StoredEvent>, exported_at: &str) -> Record {
+    fn from_parts(run: LoadedRun, events: Vec<StoredEvent>, exported_at: &str, signals: Signals) -> Record {
         let head_hash = events.last().map(|e| e.hash.clone()).unwrap_or_default();
         let archive_id = archive_id(&run.record.id, &head_hash, exported_at);
         let mut attachments = vec![
@@ -124,6 +130,13 @@ impl Record {
         ];
         let (evidence, outputs) = evidence(&events);
         attachments.extend(outputs);
+        attachments.extend(
+            signals::attachments(&signals)
+                .into_iter()
+                .map(|(name, description, json)| {
+                    Attachment::new(name, "application/json", description, json.into_bytes())
+                }),
+        );
         let attachments = last_of_each_name(attachments);
         let manifest = Manifest {
             format: FORMAT.into(),
@@ -151,6 +164,7 @@ impl Record {
             evidence,
             attachments,
             manifest,
+            signals,
         }
     }
 

@@ -338,8 +338,7 @@ fn an_edited_checkpoint_row_never_reaches_the_archive() {
     drop(conn);
     // A fresh connection: nothing of the real state is left in memory.
     let store = flightdeck_engine::store::Store::open(&path).expect("reopen");
-    let record =
-        flightdeck_archive::Record::gather(&store, &f.run_id, "2025-06-02T09:30:00Z").expect("gather");
+    let record = flightdeck_archive::Record::gather(&store, &f.run_id, common::EXPORTED_AT).expect("gather");
     assert_eq!(
         record.run.state.created_by, "ana",
         "the archive folds the log it embeds, not the store's checkpoint"

@@ -28,5 +28,7 @@ app_commands! {
     archive::suggest_archive_path,
     archive::export_archive,
     archive::open_archive,
+    signals::signal_panels,
+    signals::slo_status,
     watch::watch_store,
 }

@@ -6,6 +6,7 @@ use ts_rs::TS;
 
 use crate::error::IpcError;
 use crate::host::Host;
+use crate::signals::ChartRender;
 
 /// What the UI needs before its first screen.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -16,6 +17,10 @@ pub struct LaunchInfo {
     /// The name events are recorded under; `None` until the user gives one.
     pub user_name: Option<String>,
     pub version: String,
+    /// Who draws the Signals view's charts (`--charts`).
+    pub charts: ChartRender,
+    /// Open `open_run` with its Signals view showing (`--view signals`).
+    pub open_signals: bool,
 }
 
 #[tauri::command]
@@ -25,6 +30,8 @@ pub async fn launch_info(host: State<'_, Host>) -> Result<LaunchInfo, IpcError> 
         open_run: host.launch().open.clone(),
         user_name: host.settings().user_name,
         version: env!("CARGO_PKG_VERSION").to_string(),
+        charts: host.launch().charts,
+        open_signals: host.launch().open_signals,
     })
 }
 

@@ -14,6 +14,7 @@ pub mod archive;
 pub mod envs;
 pub mod runbooks;
 pub mod runs;
+pub mod signals;
 pub mod steps;
 pub mod watch;
 

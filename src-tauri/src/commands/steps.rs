@@ -141,7 +141,7 @@ pub async fn run_step(
 
 /// What the run's steps get from its environment; the keyring is opened only when the
 /// environment has secrets.
-async fn probe_env(host: &Host, env_name: String) -> Result<ProbeEnv, IpcError> {
+pub(crate) async fn probe_env(host: &Host, env_name: String) -> Result<ProbeEnv, IpcError> {
     let envs = host.environments().await?;
     let keyring = host.keyring();
     tauri::async_runtime::spawn_blocking(move || {

@@ -1,10 +1,11 @@
-//! The document: cover, Critical Success Criteria, step timing, each phase and section with its
-//! items, steps, evidence and sign-offs, notes, and document control, written as PDF/A-3b with
-//! the record's attachments embedded.
+//! The document: cover, Critical Success Criteria, step timing, the golden signals and SLO burn
+//! rates, each phase and section with its items, steps, evidence and sign-offs, notes, flag and
+//! breaker controls, and document control, written as PDF/A-3b with the record's attachments
+//! embedded.
 //!
 //! Owns what is said and in which order: one file per part of the document (`cover`,
-//! `criteria`, `planned`, `timing`, `body` with its `step`s, `notes`, `controls` (flag and breaker
-//! actions, the drift at the decision), `control` (document control)), and `pdf` for
+//! `criteria`, `planned`, `timing`, `signals`, `body` with its `step`s, `notes`, `controls` (flag
+//! and breaker actions, the drift at the decision), `control` (document control)), and `pdf` for
 //! the PDF/A-3b file around them. Positions belong to `layout`, the chart to `chart`, the
 //! signature (added afterwards, by incremental update) to `sign`.
 
@@ -16,6 +17,7 @@ mod criteria;
 mod notes;
 mod pdf;
 mod planned;
+mod signals;
 mod step;
 mod timing;
 
@@ -42,6 +44,7 @@ fn lay_out(pages: &mut Pages, record: &Record, signer: &str) -> Result<Vec<usvg:
     criteria::criteria(pages, record);
     planned::planned_vs_actual(pages, record);
     timing::timing(pages, record, &mut svgs)?;
+    signals::signals(pages, record, &mut svgs)?;
     body::body(pages, record);
     notes::notes(pages, record);
     controls::controls(pages, record);

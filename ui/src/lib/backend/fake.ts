@@ -51,6 +51,8 @@ export class FakeBackend implements Backend {
   suggestArchivePath: Backend["suggestArchivePath"] = (run) => this.answer("suggestArchivePath", run);
   exportArchive: Backend["exportArchive"] = (req) => this.answer("exportArchive", req);
   openArchive: Backend["openArchive"] = (path) => this.answer("openArchive", path);
+  signalPanels: Backend["signalPanels"] = (req) => this.answer("signalPanels", req);
+  sloStatus: Backend["sloStatus"] = (run) => this.answer("sloStatus", run);
   watchStore = async (onChange: (heads: RunHead[]) => void) => {
     this.watchers.push(onChange);
   };

@@ -29,6 +29,9 @@ import type {
   RunStepsReq,
   SetSecretReq,
   SetVarReq,
+  SignalsReq,
+  SignalsView,
+  SloBadge,
   StepOutput,
 } from "../bindings";
 
@@ -68,6 +71,11 @@ export interface Backend {
   exportArchive(req: ExportArchiveReq, onProgress: (p: ArchiveProgress) => void): Promise<ExportedArchive>;
   /** Verify an archive file offline and rebuild the run it carries, read-only. */
   openArchive(path: string): Promise<ArchiveReview>;
+  /** The Signals view of a run: its environment's golden signals and its SLOs' burn rates over
+   * `range`, each panel drawn (plotters SVG) or as points (the canvas chart), and the SLOs' states. */
+  signalPanels(req: SignalsReq): Promise<SignalsView>;
+  /** Each SLO of a run's environment (or runbook) evaluated now: the run header's badges. */
+  sloStatus(run: string): Promise<SloBadge[]>;
   /** Every run's head now and whenever one moves, whoever wrote it (the CLI too). */
   watchStore(onChange: (heads: RunHead[]) => void): Promise<void>;
 }

@@ -17,7 +17,7 @@ let handlers: Record<string, (args: any) => unknown>;
 
 beforeEach(() => {
   calls = [];
-  handlers = { open_run: () => doc };
+  handlers = { open_run: () => doc, slo_status: () => [] };
   mockIPC((cmd, args) => {
     calls.push({ cmd, args: args as Record<string, unknown> });
     const h = handlers[cmd];
