@@ -108,6 +108,7 @@ macro_rules! from_kinded {
 }
 
 from_kinded!(StoreError, EnvError, KeyringError, ImportError);
+from_kinded!(flightdeck_engine::controls::ControlError);
 
 impl From<flightdeck_archive::Error> for IpcError {
     fn from(e: flightdeck_archive::Error) -> Self {

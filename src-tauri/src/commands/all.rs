@@ -28,5 +28,9 @@ app_commands! {
     archive::suggest_archive_path,
     archive::export_archive,
     archive::open_archive,
+    controls::list_controls,
+    controls::preview_control,
+    controls::apply_control,
+    controls::read_control,
     watch::watch_store,
 }

@@ -25,6 +25,10 @@ export const COMMANDS = [
   "suggest_archive_path",
   "export_archive",
   "open_archive",
+  "list_controls",
+  "preview_control",
+  "apply_control",
+  "read_control",
   "watch_store",
 ] as const;
 
