@@ -51,6 +51,10 @@ export class FakeBackend implements Backend {
   suggestArchivePath: Backend["suggestArchivePath"] = (run) => this.answer("suggestArchivePath", run);
   exportArchive: Backend["exportArchive"] = (req) => this.answer("exportArchive", req);
   openArchive: Backend["openArchive"] = (path) => this.answer("openArchive", path);
+  listControls: Backend["listControls"] = (run) => this.answer("listControls", run);
+  previewControl: Backend["previewControl"] = (req) => this.answer("previewControl", req);
+  applyControl: Backend["applyControl"] = (req) => this.answer("applyControl", req);
+  readControl: Backend["readControl"] = (req) => this.answer("readControl", req);
   watchStore = async (onChange: (heads: RunHead[]) => void) => {
     this.watchers.push(onChange);
   };

@@ -47,6 +47,10 @@ export class TauriBackend implements Backend {
   removeSecret: Backend["removeSecret"] = (req) => call("remove_secret", { req });
   suggestArchivePath: Backend["suggestArchivePath"] = (run) => call("suggest_archive_path", { run });
   openArchive: Backend["openArchive"] = (path) => call("open_archive", { path });
+  listControls: Backend["listControls"] = (run) => call("list_controls", { run });
+  previewControl: Backend["previewControl"] = (req) => call("preview_control", { req });
+  applyControl: Backend["applyControl"] = (req) => call("apply_control", { req });
+  readControl: Backend["readControl"] = (req) => call("read_control", { req });
 
   exportArchive(req: ExportArchiveReq, onProgress: (p: ArchiveProgress) => void): Promise<ExportedArchive> {
     const channel = new Channel<ArchiveProgress>();
