@@ -56,6 +56,7 @@ run_node() { # NAME LIMIT NORMAL FILE
 status=0
 run_node "the window suite's teardown check (tests/e2e/teardown.test.mjs)" 420 "about 100 s" teardown.test.mjs || status=$?
 run_node "the window suite (tests/e2e/app.test.mjs)" 720 "about 2 minutes" app.test.mjs || status=$?
+run_node "the Controls view in the window (tests/e2e/controls.test.mjs)" 300 "about 30 s" controls.test.mjs || status=$?
 echo "screenshots: $CARGO_TARGET_DIR/e2e-screenshots/; tauri-driver and WebKitWebDriver logs: $CARGO_TARGET_DIR/e2e-logs/"
 
 # Nothing may be left running: a leftover holding an output pipe is what hung CI (issue 9).

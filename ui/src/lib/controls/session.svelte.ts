@@ -122,6 +122,7 @@ export class ControlsSession {
 
   async load(): Promise<void> {
     this.loading = true;
+    this.timing = null;
     const t0 = performance.now();
     try {
       const v = await this.backend.listControls(this.runId);

@@ -1,0 +1,48 @@
+// Benchmark: the Controls view with 1,000 flags, rendered in the real window. A sandbox of its
+// own on a SQLite file seeded with 1,000 flags (995 + the five M31 ones it seeds), an environment
+// pointing at it, a run on that environment; then the Controls tab opened N times (the view is
+// mounted afresh each time). Prints, per opening, the time from the flags' answer arriving in
+// the page to the rows being painted (two animation frames after the update: "render"), and from
+// asking to painted (IPC + the HTTP read of 1,000 flags + render: "load"); then the medians.
+//   node tests/e2e/bench-controls.mjs    (under .ci/xvfb.sh; app and CLI built, see bench-controls.sh)
+import { $, cli, launch, scratch, startDriver, waitFor } from "./harness.mjs";
+import { named, privateSandbox, seededFlags } from "./controls-support.mjs";
+
+const N = Number(process.env.FLIGHTDECK_BENCH_RUNS ?? 10);
+const FLAGS = 1000;
+const S = scratch();
+let driver, sandbox, d;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+try {
+  driver = await startDriver();
+  sandbox = await privateSandbox(seededFlags(S.dir, FLAGS));
+  named(S.config, "bench");
+  await cli(S.store, "env", "new", "bench");
+  await cli(S.store, "env", "set-var", "bench", "SANDBOX_URL", sandbox.url);
+  const run = (await cli(S.store, "run", "new", "bundled:m31", "--release", "bench", "--env", "bench", "--by", "bench")).trim();
+  d = await launch(driver.url, ["--store", S.store, "--config-dir", S.config, "--open", run]);
+  await $(d, "[data-testid=run-screen]", 30_000);
+  const render = [], load = [];
+  for (let i = 0; i < N + 1; i++) {
+    await (await $(d, "[data-testid=tab-events]")).click();
+    await (await $(d, "[data-testid=tab-controls]")).click();
+    const t = await waitFor(d, () => {
+      const el = document.querySelector("[data-testid=controls-view]");
+      return el?.dataset.renderMs ? { render: Number(el.dataset.renderMs), load: Number(el.dataset.loadMs), flags: Number(el.dataset.flags), rows: document.querySelectorAll("[data-flag]").length } : null;
+    }, null, 30_000, "the Controls view to render");
+    if (t.flags !== FLAGS || t.rows !== FLAGS) throw new Error(`expected ${FLAGS} flags shown, got ${t.flags} read and ${t.rows} rows`);
+    if (i === 0) continue; // the first opening warms WebKit's caches
+    render.push(t.render);
+    load.push(t.load);
+    console.log(`opening ${i}: render ${t.render.toFixed(1)} ms, load ${t.load.toFixed(1)} ms (${t.rows} rows)`);
+  }
+  const r = median(render);
+  console.log(`\nControls view, ${FLAGS} flags, median of ${N}: render ${r.toFixed(1)} ms (max ${Math.max(...render).toFixed(1)}), load ${median(load).toFixed(1)} ms (goal: render <= 100 ms)`);
+  console.log(r <= 100 ? "goal met" : "goal NOT met");
+  process.exitCode = r <= 100 ? 0 : 3;
+} finally {
+  await d?.quit().catch((e) => console.error(`quit: ${e.message}`));
+  await sandbox?.stop().catch((e) => console.error(`sandbox: ${e.message}`));
+  await driver?.stop();
+}
