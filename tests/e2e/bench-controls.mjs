@@ -31,11 +31,12 @@ try {
       const el = document.querySelector("[data-testid=controls-view]");
       return el?.dataset.renderMs ? { render: Number(el.dataset.renderMs), load: Number(el.dataset.loadMs), flags: Number(el.dataset.flags), rows: document.querySelectorAll("[data-flag]").length } : null;
     }, null, 30_000, "the Controls view to render");
-    if (t.flags !== FLAGS || t.rows !== FLAGS) throw new Error(`expected ${FLAGS} flags shown, got ${t.flags} read and ${t.rows} rows`);
+    // The view keeps only the rows in sight in the DOM (and a margin): all 1,000 are read.
+    if (t.flags !== FLAGS || t.rows < 10) throw new Error(`expected ${FLAGS} flags read and rows shown, got ${t.flags} read and ${t.rows} rows`);
     if (i === 0) continue; // the first opening warms WebKit's caches
     render.push(t.render);
     load.push(t.load);
-    console.log(`opening ${i}: render ${t.render.toFixed(1)} ms, load ${t.load.toFixed(1)} ms (${t.rows} rows)`);
+    console.log(`opening ${i}: render ${t.render.toFixed(1)} ms, load ${t.load.toFixed(1)} ms (${t.flags} flags read, ${t.rows} rows in the DOM)`);
   }
   const r = median(render);
   console.log(`\nControls view, ${FLAGS} flags, median of ${N}: render ${r.toFixed(1)} ms (max ${Math.max(...render).toFixed(1)}), load ${median(load).toFixed(1)} ms (goal: render <= 100 ms)`);

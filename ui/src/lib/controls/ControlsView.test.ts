@@ -200,4 +200,20 @@ describe("ControlsView", () => {
     await screen.findByTestId("control-verified");
     expect((await screen.findByTestId("control-recheck-drift")).textContent).toMatch(/reads half_open.*did not stay open/);
   });
+
+  it("a thousand flags: only the rows in sight are in the DOM, and scrolling brings the others", async () => {
+    const flags = Array.from({ length: 1000 }, (_, i) => ({ key: `f${String(i).padStart(4, "0")}`, enabled: i % 2 === 0, rollout: i % 101 }));
+    const b = new FakeBackend({ listControls: { ...overview(), flags, drift: [] } });
+    show(b);
+    await screen.findByTestId("controls-env");
+    const rows = () => document.querySelectorAll("[data-flag]");
+    expect(screen.getByTestId("controls-view").dataset.flags).toBe("1000");
+    expect(rows().length).toBeGreaterThan(20);
+    expect(rows().length).toBeLessThan(100);
+    const scroller = screen.getByTestId("flags-scroll");
+    scroller.scrollTop = 500 * 26;
+    await fireEvent.scroll(scroller);
+    await waitFor(() => expect(document.querySelector('[data-flag="f0500"]')).not.toBeNull());
+    expect(document.querySelector('[data-flag="f0000"]')).toBeNull();
+  });
 });
