@@ -117,7 +117,45 @@ fn controls_list_preview_apply_read_back_and_record_every_attempt() {
         (json!("control_action"), json!("Riley")),
         "{last}"
     );
+}
 
+#[test]
+fn a_production_change_needs_a_confirmation_naming_production() {
+    let (app, run) = named_app_with_run("bundled:m31", "production");
+    let _sb = sandbox_for(&app, "production");
+    let change = flag_req(&run, "production", "notifications_enabled", true, 1);
+    let preview = call(&app, "preview_control", json!({"req": change})).expect("preview");
+    assert_eq!(preview["needs_confirmation"], true, "{preview}");
+    let before = events(&app, &run).len();
+
+    let err = apply(&app, change.clone(), &preview["from"], "go", None).expect_err("unconfirmed");
+    assert_eq!(err["code"], "confirm", "{err}");
+    assert!(
+        err["message"].as_str().expect("msg").contains("production"),
+        "{err}"
+    );
+    // A confirmed flag alone is not enough: the confirmation must name the environment.
+    let mut forged = change.clone();
+    forged["confirmed"] = json!(true);
+    let err = apply(&app, forged, &preview["from"], "go", None).expect_err("a bare flag");
+    assert_eq!(err["code"], "confirm", "{err}");
+    let err = apply(&app, change.clone(), &preview["from"], "go", Some("sandbox")).expect_err("wrong env");
+    assert_eq!(err["code"], "invalid", "{err}");
+    assert_eq!(events(&app, &run).len(), before, "nothing recorded, nothing sent");
+    let back = call(&app, "read_control", json!({"req": change})).expect("read");
+    assert_eq!(back, preview["from"], "the flag did not move");
+
+    let done = apply(&app, change, &preview["from"], "go", Some("production")).expect("confirmed");
+    assert_eq!(done["outcome"], "applied", "{done}");
+    assert_eq!(done["confirmed_on"], "production");
+    assert_eq!(events(&app, &run).len(), before + 1);
+}
+
+#[test]
+fn a_control_moved_since_its_preview_is_refused_recorded_and_nothing_is_sent() {
+    let (app, run) = named_app_with_run("bundled:m31", "sandbox");
+    let _sb = sandbox_for(&app, "sandbox");
+    let before = events(&app, &run).len();
     // The control moved after this preview (a second change stands for someone else's): the
     // stale one is refused, recorded as refused, and nothing is sent.
     let stale = call(
@@ -156,11 +194,15 @@ fn controls_list_preview_apply_read_back_and_record_every_attempt() {
     );
     assert_eq!(
         events(&app, &run).len(),
-        log.len() + 2,
+        before + 2,
         "the change and the refusal are both in the log"
     );
+}
 
-    // A breaker: trip, read back open, reset.
+#[test]
+fn a_breaker_is_tripped_and_read_back_open() {
+    let (app, run) = named_app_with_run("bundled:m31", "sandbox");
+    let _sb = sandbox_for(&app, "sandbox");
     let trip = json!({"env": "sandbox", "run": run, "reason": "", "adapter": null, "expect_from": null, "confirmed": false,
                       "deadline_ms": null, "recheck_ms": null, "target": {"control": "breaker", "provider": "stripe", "action": "trip"}});
     let p = call(&app, "preview_control", json!({"req": trip})).expect("preview trip");
@@ -174,36 +216,4 @@ fn controls_list_preview_apply_read_back_and_record_every_attempt() {
         call(&app, "read_control", json!({"req": trip})).expect("read")["state"],
         "open"
     );
-}
-
-#[test]
-fn a_production_change_needs_a_confirmation_naming_production() {
-    let (app, run) = named_app_with_run("bundled:m31", "production");
-    let _sb = sandbox_for(&app, "production");
-    let change = flag_req(&run, "production", "notifications_enabled", true, 1);
-    let preview = call(&app, "preview_control", json!({"req": change})).expect("preview");
-    assert_eq!(preview["needs_confirmation"], true, "{preview}");
-    let before = events(&app, &run).len();
-
-    let err = apply(&app, change.clone(), &preview["from"], "go", None).expect_err("unconfirmed");
-    assert_eq!(err["code"], "confirm", "{err}");
-    assert!(
-        err["message"].as_str().expect("msg").contains("production"),
-        "{err}"
-    );
-    // A confirmed flag alone is not enough: the confirmation must name the environment.
-    let mut forged = change.clone();
-    forged["confirmed"] = json!(true);
-    let err = apply(&app, forged, &preview["from"], "go", None).expect_err("a bare flag");
-    assert_eq!(err["code"], "confirm", "{err}");
-    let err = apply(&app, change.clone(), &preview["from"], "go", Some("sandbox")).expect_err("wrong env");
-    assert_eq!(err["code"], "invalid", "{err}");
-    assert_eq!(events(&app, &run).len(), before, "nothing recorded, nothing sent");
-    let back = call(&app, "read_control", json!({"req": change})).expect("read");
-    assert_eq!(back, preview["from"], "the flag did not move");
-
-    let done = apply(&app, change, &preview["from"], "go", Some("production")).expect("confirmed");
-    assert_eq!(done["outcome"], "applied", "{done}");
-    assert_eq!(done["confirmed_on"], "production");
-    assert_eq!(events(&app, &run).len(), before + 1);
 }
