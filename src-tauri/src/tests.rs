@@ -13,12 +13,12 @@ use tauri::{WebviewWindow, WebviewWindowBuilder};
 use crate::{Host, Launch};
 
 pub(crate) struct App {
-    _dir: tempfile::TempDir,
+    pub(crate) _dir: tempfile::TempDir,
     _app: tauri::App<tauri::test::MockRuntime>,
     window: WebviewWindow<tauri::test::MockRuntime>,
 }
 
-fn app() -> App {
+pub(crate) fn app() -> App {
     let dir = tempfile::tempdir().expect("tempdir");
     let launch = Launch {
         store: dir.path().join("store.sqlite"),

@@ -217,3 +217,76 @@ fn a_breaker_is_tripped_and_read_back_open() {
         "open"
     );
 }
+
+#[test]
+fn the_admin_token_from_the_keyring_is_used_and_never_reaches_the_window_or_the_store() {
+    if flightdeck_testsupport::needs::keyring().is_none() {
+        return;
+    }
+    let app = crate::tests::app();
+    call(&app, "set_user_name", json!({"name": "Riley"})).expect("name");
+    let env = format!("app-ctl-{}", std::process::id());
+    let token = format!("adm-{}-Qz7/+w", std::process::id());
+    call(
+        &app,
+        "create_env",
+        json!({"req": {"name": env, "production": false}}),
+    )
+    .expect("env");
+    let cfg = flightdeck_sandbox::SandboxConfig {
+        admin_token: Some(token.clone()),
+        ..flightdeck_testsupport::sandbox::config(None, false)
+    };
+    let sb = tauri::async_runtime::block_on(flightdeck_sandbox::start(cfg)).expect("sandbox");
+    call(
+        &app,
+        "set_env_var",
+        json!({"req": {"env": env, "key": "SANDBOX_URL", "value": sb.base_url()}}),
+    )
+    .expect("url");
+    // Without the token the admin API refuses: the error says so, and names no token.
+    let run = call(
+        &app,
+        "create_run",
+        json!({"req": {"source": "bundled:m31", "env": env, "release": "v1"}}),
+    )
+    .expect("run");
+    let view = call(&app, "list_controls", json!({"run": run})).expect("list");
+    assert!(
+        view["flags_error"].as_str().is_some_and(|e| e.contains("401")),
+        "{view}"
+    );
+    call(
+        &app,
+        "set_secret",
+        json!({"req": {"env": env, "name": "ADMIN_TOKEN", "value": token}}),
+    )
+    .expect("secret");
+    let view = call(&app, "list_controls", json!({"run": run})).expect("list");
+    assert_eq!(
+        view["flags_error"],
+        Value::Null,
+        "the token from the keyring is sent: {view}"
+    );
+    let change = flag_req(&run, &env, "community_enabled", true, 5);
+    let preview = call(&app, "preview_control", json!({"req": change})).expect("preview");
+    let done = apply(&app, change, &preview["from"], "with a token", None).expect("applied");
+    assert_eq!(done["outcome"], "applied", "{done}");
+    let live = call(&app, "run_live", json!({"run": run})).expect("live");
+    for answer in [&view, &preview, &done, &live] {
+        assert!(
+            !answer.to_string().contains(&token),
+            "the window was sent the token: {answer}"
+        );
+    }
+    assert!(
+        !flightdeck_testsupport::leak::in_store(&app._dir.path().join("store.sqlite"), &token),
+        "the token reached SQLite"
+    );
+    call(
+        &app,
+        "remove_secret",
+        json!({"req": {"env": env, "name": "ADMIN_TOKEN"}}),
+    )
+    .expect("removed");
+}
