@@ -109,6 +109,7 @@ macro_rules! from_kinded {
 }
 
 from_kinded!(StoreError, EnvError, KeyringError, ImportError, SignalError);
+from_kinded!(flightdeck_engine::controls::ControlError);
 
 impl From<flightdeck_archive::Error> for IpcError {
     fn from(e: flightdeck_archive::Error) -> Self {

@@ -20,6 +20,8 @@ mod watch;
 mod bindings;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_controls;
 
 use std::time::Instant;
 

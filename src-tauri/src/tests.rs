@@ -12,13 +12,13 @@ use tauri::{WebviewWindow, WebviewWindowBuilder};
 
 use crate::{Host, Launch};
 
-struct App {
-    _dir: tempfile::TempDir,
+pub(crate) struct App {
+    pub(crate) _dir: tempfile::TempDir,
     _app: tauri::App<tauri::test::MockRuntime>,
     window: WebviewWindow<tauri::test::MockRuntime>,
 }
 
-fn app() -> App {
+pub(crate) fn app() -> App {
     let dir = tempfile::tempdir().expect("tempdir");
     let launch = Launch {
         store: dir.path().join("store.sqlite"),
@@ -42,7 +42,7 @@ fn app() -> App {
     }
 }
 
-fn call(app: &App, cmd: &str, args: Value) -> Result<Value, Value> {
+pub(crate) fn call(app: &App, cmd: &str, args: Value) -> Result<Value, Value> {
     call_on(&app.window, cmd, args)
 }
 
@@ -127,7 +127,7 @@ fn a_run_is_created_checked_and_signed_under_the_app_users_name() {
 }
 
 /// An app whose user is "Riley", with a new run of `source` on `env` (its id).
-fn named_app_with_run(source: &str, env: &str) -> (App, Value) {
+pub(crate) fn named_app_with_run(source: &str, env: &str) -> (App, Value) {
     let app = app();
     call(&app, "set_user_name", json!({"name": "Riley"})).expect("name");
     let id = call(

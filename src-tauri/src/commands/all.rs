@@ -30,5 +30,9 @@ app_commands! {
     archive::open_archive,
     signals::signal_panels,
     signals::slo_status,
+    controls::list_controls,
+    controls::preview_control,
+    controls::apply_control,
+    controls::read_control,
     watch::watch_store,
 }

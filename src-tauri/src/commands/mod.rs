@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod archive;
+pub mod controls;
 pub mod envs;
 pub mod runbooks;
 pub mod runs;

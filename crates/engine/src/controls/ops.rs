@@ -85,3 +85,58 @@ pub fn record(
     }
     Ok(())
 }
+
+/// A run's environment's flags and breakers, with the run's runbook's expected flag states and
+/// the drift: what the app's Controls view shows. A side that cannot be read (the admin API
+/// down, no `ADMIN_URL`) is its error, redacted, and the other side still shows.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ControlsOverview {
+    pub env: String,
+    pub production: bool,
+    /// The flags adapter (`None` when the environment names none that can be built).
+    pub adapter: Option<super::AdapterKind>,
+    pub flags: Vec<super::FlagState>,
+    pub flags_error: Option<String>,
+    pub breakers: Vec<super::BreakerState>,
+    pub breakers_error: Option<String>,
+    /// Each expectation of the run's runbook against the flags as read.
+    pub drift: Vec<super::DriftRow>,
+}
+
+/// The flags, breakers and drift of `run_ref`'s environment.
+pub async fn overview(store: &Mutex<Store>, run_ref: &str) -> Result<ControlsOverview, ControlError> {
+    use super::adapter::Controls;
+    let (t, expected) = {
+        let s = locked(store)?;
+        let loaded = run::load(&s, run_ref)?;
+        let t = EnvTarget::load(&s, &loaded.record.env, Keyring::open)?;
+        (t, loaded.runbook.expectations)
+    };
+    let shown = |e: ControlError| t.redact(&e.to_string());
+    let (adapter, flags) = match t.flags_adapter(None) {
+        Ok(a) => (Some(a.kind()), a.flags().await.map_err(shown)),
+        Err(e) => (None, Err(shown(e))),
+    };
+    let breakers = match t.http() {
+        Ok(h) => h.breakers().await.map_err(shown),
+        Err(e) => Err(shown(e)),
+    };
+    let flags_read = flags.as_deref().unwrap_or(&[]);
+    Ok(ControlsOverview {
+        env: t.name.clone(),
+        production: t.production,
+        adapter,
+        drift: super::drift(&expected, flags_read),
+        flags_error: flags.as_ref().err().cloned(),
+        flags: flags.unwrap_or_default(),
+        breakers_error: breakers.as_ref().err().cloned(),
+        breakers: breakers.unwrap_or_default(),
+    })
+}
+
+/// The state of the control `req` names, now (the read-back the app shows again after a
+/// breaker's open interval).
+pub async fn read_now(store: &Mutex<Store>, req: &ControlReq) -> Result<super::Setting, ControlError> {
+    Ok(preview_change(store, req).await?.from)
+}

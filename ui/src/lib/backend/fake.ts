@@ -53,6 +53,10 @@ export class FakeBackend implements Backend {
   openArchive: Backend["openArchive"] = (path) => this.answer("openArchive", path);
   signalPanels: Backend["signalPanels"] = (req) => this.answer("signalPanels", req);
   sloStatus: Backend["sloStatus"] = (run) => this.answer("sloStatus", run);
+  listControls: Backend["listControls"] = (run) => this.answer("listControls", run);
+  previewControl: Backend["previewControl"] = (req) => this.answer("previewControl", req);
+  applyControl: Backend["applyControl"] = (req) => this.answer("applyControl", req);
+  readControl: Backend["readControl"] = (req) => this.answer("readControl", req);
   watchStore = async (onChange: (heads: RunHead[]) => void) => {
     this.watchers.push(onChange);
   };

@@ -1,11 +1,15 @@
 // All backend access goes through `Backend`. The app uses `TauriBackend` (IPC to src-tauri);
 // tests use it under tauri's `mockIPC`, or `FakeBackend` when they only need canned answers.
 import type {
+  ApplyControlReq,
   ArchiveProgress,
   ArchiveReview,
   BundledRunbook,
   CancelStepReq,
   CheckReq,
+  ControlRecord,
+  ControlReq,
+  ControlsOverview,
   CreateReq,
   DecideReq,
   CreateEnvReq,
@@ -25,6 +29,7 @@ import type {
   SetMetaReq,
   SignOffReq,
   NoteReq,
+  Preview,
   RemoveSecretReq,
   RunStepsReq,
   SetSecretReq,
@@ -32,6 +37,7 @@ import type {
   SignalsReq,
   SignalsView,
   SloBadge,
+  Setting,
   StepOutput,
 } from "../bindings";
 
@@ -76,6 +82,16 @@ export interface Backend {
   signalPanels(req: SignalsReq): Promise<SignalsView>;
   /** Each SLO of a run's environment (or runbook) evaluated now: the run header's badges. */
   sloStatus(run: string): Promise<SloBadge[]>;
+  /** The run's environment's flags (state, rollout, expected, drift) and breakers. */
+  listControls(run: string): Promise<ControlsOverview>;
+  /** What a flag or breaker change would do (from → to, environment, inverse); nothing is sent. */
+  previewControl(req: ControlReq): Promise<Preview>;
+  /** Apply a previewed change (reason required; production needs `confirm_env` naming it) and
+   * read it back; the attempt is recorded into the run. A control moved since its preview
+   * answers a `refused` record. */
+  applyControl(req: ApplyControlReq): Promise<ControlRecord>;
+  /** A control's state now. */
+  readControl(req: ControlReq): Promise<Setting>;
   /** Every run's head now and whenever one moves, whoever wrote it (the CLI too). */
   watchStore(onChange: (heads: RunHead[]) => void): Promise<void>;
 }

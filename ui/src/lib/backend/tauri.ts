@@ -49,6 +49,10 @@ export class TauriBackend implements Backend {
   openArchive: Backend["openArchive"] = (path) => call("open_archive", { path });
   signalPanels: Backend["signalPanels"] = (req) => call("signal_panels", { req });
   sloStatus: Backend["sloStatus"] = (run) => call("slo_status", { run });
+  listControls: Backend["listControls"] = (run) => call("list_controls", { run });
+  previewControl: Backend["previewControl"] = (req) => call("preview_control", { req });
+  applyControl: Backend["applyControl"] = (req) => call("apply_control", { req });
+  readControl: Backend["readControl"] = (req) => call("read_control", { req });
 
   exportArchive(req: ExportArchiveReq, onProgress: (p: ArchiveProgress) => void): Promise<ExportedArchive> {
     const channel = new Channel<ArchiveProgress>();

@@ -27,6 +27,10 @@ export const COMMANDS = [
   "open_archive",
   "signal_panels",
   "slo_status",
+  "list_controls",
+  "preview_control",
+  "apply_control",
+  "read_control",
   "watch_store",
 ] as const;
 
