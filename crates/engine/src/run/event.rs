@@ -125,6 +125,12 @@ pub enum Event {
         value: String,
         step: String,
     },
+    // The D0–D7 watch (`crate::watch`): its plan, one event a slot, a band run clean (checks
+    // its items), an alert sent or failed.
+    WatchPlanSet(Box<crate::watch::WatchPlan>),
+    WatchSlot(Box<crate::watch::SlotRecord>),
+    WatchBandClean(Box<crate::watch::BandClean>),
+    AlertNotified(Box<crate::watch::alert::AlertRecord>),
 }
 
 impl Event {
@@ -142,6 +148,10 @@ impl Event {
             Event::StepOutput { .. } => "step_output",
             Event::StepFinished { .. } => "step_finished",
             Event::FieldCaptured { .. } => "field_captured",
+            Event::WatchPlanSet(_) => "watch_plan_set",
+            Event::WatchSlot(_) => "watch_slot",
+            Event::WatchBandClean(_) => "watch_band_clean",
+            Event::AlertNotified(_) => "alert_notified",
         }
     }
 

@@ -8,3 +8,4 @@ mod read_only;
 mod runbook;
 mod secrets;
 mod signals;
+mod watch;

@@ -141,6 +141,13 @@ fn apply(state: &mut RunState, ids: &Ids, e: &StoredEvent, event: Event) {
         } => step_started(state, ids, e, step, kind, what, confirmed_on),
         Event::StepOutput { step, .. } => step_output(state, ids, e, step),
         Event::StepFinished { step, result } => step_finished(state, ids, e, step, &result),
+        // The watch's band run clean checks its items; its other events are read by `watch`.
+        Event::WatchBandClean(b) => {
+            for item in b.items {
+                item_checked(state, ids, e, item, true);
+            }
+        }
+        Event::WatchPlanSet(_) | Event::WatchSlot(_) | Event::AlertNotified(_) => {}
     }
 }
 
