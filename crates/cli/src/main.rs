@@ -16,6 +16,7 @@ mod secret_cmd;
 mod signals_cmd;
 mod step_cmd;
 mod store_path;
+mod watch_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -69,6 +70,12 @@ enum Command {
     /// SLOs and their error budgets (multi-window, multi-burn-rate).
     #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
     Slo(signals_cmd::SloCmd),
+    /// The D0–D7 watch of a run: run it (foreground), its plan, its status, systemd units.
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    Watch(watch_cmd::WatchArgs),
+    /// Alert routes and receivers (§15): list them, send a test alert.
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Alert(watch_cmd::AlertCmd),
 }
 
 /// What every command gets besides its own arguments.
@@ -106,6 +113,8 @@ fn main() -> ExitCode {
         Command::Archive(cmd) => archive_cmd::run(&ctx, cmd),
         Command::Signals(cmd) => signals_cmd::signals(&ctx, cmd),
         Command::Slo(cmd) => signals_cmd::slo(&ctx, cmd),
+        Command::Watch(args) => watch_cmd::watch(&ctx, args),
+        Command::Alert(cmd) => watch_cmd::alert(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
