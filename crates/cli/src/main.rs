@@ -5,6 +5,7 @@
 //! human output is drawn in `render`; `exit` maps errors to the documented codes. No run logic
 //! lives here.
 
+mod alert_cmd;
 mod archive_cmd;
 mod env_cmd;
 mod exit;
@@ -75,7 +76,7 @@ enum Command {
     Watch(watch_cmd::WatchArgs),
     /// Alert routes and receivers (§15): list them, send a test alert.
     #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
-    Alert(watch_cmd::AlertCmd),
+    Alert(alert_cmd::AlertCmd),
 }
 
 /// What every command gets besides its own arguments.
@@ -114,7 +115,7 @@ fn main() -> ExitCode {
         Command::Signals(cmd) => signals_cmd::signals(&ctx, cmd),
         Command::Slo(cmd) => signals_cmd::slo(&ctx, cmd),
         Command::Watch(args) => watch_cmd::watch(&ctx, args),
-        Command::Alert(cmd) => watch_cmd::alert(&ctx, cmd),
+        Command::Alert(cmd) => alert_cmd::alert(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

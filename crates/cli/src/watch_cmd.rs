@@ -1,5 +1,4 @@
-//! `flightdeck watch RUN | plan | status | export` and `flightdeck alert routes | test`: the
-//! D0–D7 watch, headless.
+//! `flightdeck watch RUN | plan | status | export`: the D0–D7 watch, headless.
 //!
 //! Owns arguments, progress lines and the alert configuration file's place
 //! (`<config>/alerts.json`, else §15's routing); the plan, the scheduler, what is recorded and
@@ -39,10 +38,10 @@ pub struct WatchArgs {
 pub struct AlertOpts {
     /// The alert routes and receivers [default: <config>/alerts.json, else §15's routing].
     #[arg(long, value_name = "FILE")]
-    alerts: Option<PathBuf>,
+    pub alerts: Option<PathBuf>,
     /// Route no alerts (record the slots only).
     #[arg(long)]
-    no_alerts: bool,
+    pub no_alerts: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -84,23 +83,6 @@ enum WatchCmd {
         dir: Option<PathBuf>,
         #[arg(long, value_name = "NAME", default_value = "flightdeck-watch")]
         by: String,
-    },
-}
-
-#[derive(Debug, clap::Subcommand)]
-pub enum AlertCmd {
-    /// The routes and receivers in use (secrets by name only).
-    Routes {
-        #[command(flatten)]
-        alerts: AlertOpts,
-    },
-    /// Send a test alert to every receiver of ROUTE, with secrets from ENV's keyring.
-    Test {
-        route: String,
-        #[arg(long, default_value = "sandbox")]
-        env: String,
-        #[command(flatten)]
-        alerts: AlertOpts,
     },
 }
 
@@ -340,7 +322,7 @@ fn export(ctx: &Ctx, run_ref: &str, dir: Option<PathBuf>, by: &str) -> anyhow::R
     ))
 }
 
-fn alert_config(ctx: &Ctx, opts: &AlertOpts) -> anyhow::Result<alert::AlertConfig> {
+pub(crate) fn alert_config(ctx: &Ctx, opts: &AlertOpts) -> anyhow::Result<alert::AlertConfig> {
     let path = match &opts.alerts {
         Some(p) => p.clone(),
         None => match ctx.config_dir() {
@@ -354,19 +336,7 @@ fn alert_config(ctx: &Ctx, opts: &AlertOpts) -> anyhow::Result<alert::AlertConfi
 fn foreground(ctx: &Ctx, run_ref: &str, by: &str, vars: &[String], opts: &AlertOpts) -> anyhow::Result<()> {
     let store = crate::store_path::open(ctx)?;
     let loaded = run::load(&store, run_ref)?;
-    let mut env = crate::env_cmd::probe_env(&store, &loaded.record.env)?;
-    for v in vars {
-        let (k, val) = v
-            .split_once('=')
-            .with_context(|| format!("--var `{v}` is not NAME=VALUE"))?;
-        env.vars.insert(k.trim().to_string(), val.to_string());
-    }
-    env.vars
-        .entry("RUN_ID".into())
-        .or_insert_with(|| loaded.record.id.clone());
-    env.vars
-        .entry("FLIGHTDECK_ENV".into())
-        .or_insert_with(|| loaded.record.env.clone());
+    let env = watch_env(&store, &loaded.record, vars)?;
     let events = store.events(&loaded.record.id)?;
     let plan = watch::plan_of(&loaded.runbook, &loaded.state, &events)?;
     let cfg = if opts.no_alerts {
@@ -435,6 +405,29 @@ fn foreground(ctx: &Ctx, run_ref: &str, by: &str, vars: &[String], opts: &AlertO
     Ok(())
 }
 
+/// The run's environment for its checks: variables (with `--var`s), keyring secrets, RUN_ID and
+/// FLIGHTDECK_ENV as steps get them.
+fn watch_env(
+    store: &flightdeck_engine::store::Store,
+    record: &flightdeck_engine::store::RunRecord,
+    vars: &[String],
+) -> anyhow::Result<flightdeck_engine::probe::ProbeEnv> {
+    let mut env = crate::env_cmd::probe_env(store, &record.env)?;
+    for v in vars {
+        let (k, val) = v
+            .split_once('=')
+            .with_context(|| format!("--var `{v}` is not NAME=VALUE"))?;
+        env.vars.insert(k.trim().to_string(), val.to_string());
+    }
+    env.vars
+        .entry("RUN_ID".into())
+        .or_insert_with(|| record.id.clone());
+    env.vars
+        .entry("FLIGHTDECK_ENV".into())
+        .or_insert_with(|| record.env.clone());
+    Ok(env)
+}
+
 fn writeln_json(u: &WatchUpdate) -> anyhow::Result<()> {
     let mut o = std::io::stdout().lock();
     writeln!(o, "{}", serde_json::to_string(u)?)?;
@@ -489,81 +482,6 @@ fn update_line(u: &WatchUpdate) -> String {
                 a.receiver,
                 a.receiver_kind
             )
-        }
-    }
-}
-
-pub fn alert(ctx: &Ctx, cmd: AlertCmd) -> anyhow::Result<()> {
-    match cmd {
-        AlertCmd::Routes { alerts } => {
-            let cfg = alert_config(ctx, &alerts)?;
-            if ctx.json {
-                return render::json(&cfg);
-            }
-            let mut s = String::new();
-            for r in &cfg.routes {
-                let sev: Vec<&str> = r.severities.iter().map(|s| s.as_str()).collect();
-                s.push_str(&format!(
-                    "{}: severity {} category {} → {}\n",
-                    r.name,
-                    if sev.is_empty() {
-                        "any".into()
-                    } else {
-                        sev.join("|")
-                    },
-                    if r.categories.is_empty() {
-                        "any".into()
-                    } else {
-                        r.categories.join("|")
-                    },
-                    r.receivers.join(", ")
-                ));
-            }
-            s.push_str(&format!(
-                "group_wait {} s, group_interval {} s, repeat_interval {} s, critical after {} failures\n",
-                cfg.group_wait_s, cfg.group_interval_s, cfg.repeat_interval_s, cfg.critical_after
-            ));
-            render::print(&s)
-        }
-        AlertCmd::Test { route, env, alerts } => {
-            let cfg = alert_config(ctx, &alerts)?;
-            let store = crate::store_path::open(ctx)?;
-            let penv = crate::env_cmd::probe_env(&store, &env)?;
-            let notifier = alert::HttpNotifier::new(penv.secrets.clone()).map_err(|e| anyhow::anyhow!(e))?;
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("start the async runtime")?;
-            let recs = rt
-                .block_on(alert::test_route(
-                    &cfg,
-                    &route,
-                    &notifier,
-                    &watch::SystemWatchClock,
-                ))
-                .map_err(|e| anyhow::anyhow!(e))?;
-            if ctx.json {
-                render::json(&recs)?;
-            } else {
-                let lines: String = recs
-                    .iter()
-                    .map(|r| match &r.error {
-                        None => format!("{} ({}): sent\n", r.receiver, r.receiver_kind),
-                        Some(e) => format!(
-                            "{} ({}): FAILED after {} tries: {e}\n",
-                            r.receiver, r.receiver_kind, r.attempts
-                        ),
-                    })
-                    .collect();
-                render::print(&lines)?;
-            }
-            if recs.iter().any(|r| !r.sent) {
-                return Err(crate::exit::Failed::Steps(format!(
-                    "route `{route}`: a receiver was not reached"
-                ))
-                .into());
-            }
-            Ok(())
         }
     }
 }

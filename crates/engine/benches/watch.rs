@@ -14,7 +14,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use flightdeck_engine::store::Store;
-use flightdeck_engine::watch::{self, parse_band, Line, Runner, SystemWatchClock, WatchClock, WatchPlan, WatchReq};
+use flightdeck_engine::watch::{
+    self, parse_band, Line, Runner, SystemWatchClock, WatchClock, WatchPlan, WatchReq,
+};
 use futures_util::future::BoxFuture;
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
@@ -34,7 +36,12 @@ impl WatchClock for Sim {
 struct Pass;
 
 fn line(name: &str) -> Line {
-    Line { name: name.into(), passed: true, values: BTreeMap::from([("status".into(), "200".into())]), message: None }
+    Line {
+        name: name.into(),
+        passed: true,
+        values: BTreeMap::from([("status".into(), "200".into())]),
+        message: None,
+    }
 }
 
 impl Runner for Pass {
@@ -49,18 +56,34 @@ impl Runner for Pass {
     }
 }
 
-fn run_with(dir: &std::path::Path, t0: OffsetDateTime, edit: impl FnOnce(&mut WatchPlan)) -> (Mutex<Store>, String) {
+fn run_with(
+    dir: &std::path::Path,
+    t0: OffsetDateTime,
+    edit: impl FnOnce(&mut WatchPlan),
+) -> (Mutex<Store>, String) {
     let mut store = Store::open(dir.join("s.sqlite")).expect("open the store");
     let run = flightdeck_testsupport::store::started_bundled(&mut store, "m31");
     let loaded = flightdeck_engine::run::load(&store, &run).expect("load");
     let mut plan = WatchPlan::from_runbook(&loaded.runbook, t0).expect("plan");
     edit(&mut plan);
-    watch::set_plan(&mut store, "bench", watch::SetWatchPlanReq { run: run.clone(), plan }).expect("plan set");
+    watch::set_plan(
+        &mut store,
+        "bench",
+        watch::SetWatchPlanReq {
+            run: run.clone(),
+            plan,
+        },
+    )
+    .expect("plan set");
     (Mutex::new(store), run)
 }
 
 fn req(run: &str) -> WatchReq<'static> {
-    WatchReq { run: run.into(), by: "bench".into(), alerts: None }
+    WatchReq {
+        run: run.into(),
+        by: "bench".into(),
+        alerts: None,
+    }
 }
 
 /// utime + stime of this process, in seconds.
@@ -70,19 +93,35 @@ fn cpu_seconds() -> f64 {
     let rest = stat.rsplit_once(')').map(|(_, r)| r).expect("a stat line");
     let f: Vec<&str> = rest.split_whitespace().collect();
     let ticks: f64 = f[11].parse::<f64>().expect("utime") + f[12].parse::<f64>().expect("stime");
-    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK).ok().flatten().unwrap_or(100) as f64;
+    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .unwrap_or(100) as f64;
     ticks / hz
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     // (a) a week on the injected clock.
     let dir = tempfile::tempdir().expect("tempdir");
     let t0 = OffsetDateTime::now_utc();
-    let (store, run) = run_with(dir.path(), t0, |p| p.bands = vec![parse_band("0h-7d/5m").expect("band")]);
+    let (store, run) = run_with(dir.path(), t0, |p| {
+        p.bands = vec![parse_band("0h-7d/5m").expect("band")]
+    });
     let clock = Sim(Mutex::new(t0 - time::Duration::minutes(1)));
     let started = Instant::now();
-    rt.block_on(watch::watch(&store, req(&run), &Pass, &clock, &|_| {}, CancellationToken::new())).expect("watch");
+    rt.block_on(watch::watch(
+        &store,
+        req(&run),
+        &Pass,
+        &clock,
+        &|_| {},
+        CancellationToken::new(),
+    ))
+    .expect("watch");
     let took = started.elapsed();
     let st = watch::status(&store.lock().unwrap_or_else(|p| p.into_inner()), &run).expect("status");
     println!(
@@ -93,7 +132,10 @@ fn main() {
     );
 
     // (b) idle between 5-minute slots, on the wall clock.
-    let secs: u64 = std::env::var("FLIGHTDECK_BENCH_IDLE_S").ok().and_then(|v| v.parse().ok()).unwrap_or(600);
+    let secs: u64 = std::env::var("FLIGHTDECK_BENCH_IDLE_S")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(600);
     let dir = tempfile::tempdir().expect("tempdir");
     let t0 = OffsetDateTime::now_utc() + time::Duration::seconds(30);
     let (store, run) = run_with(dir.path(), t0, |p| {
@@ -110,7 +152,15 @@ fn main() {
             tokio::time::sleep(Duration::from_secs(secs)).await;
             stop.cancel();
         });
-        watch::watch(&store, req(&run), &Pass, &SystemWatchClock, &|_| {}, cancel.clone()).await
+        watch::watch(
+            &store,
+            req(&run),
+            &Pass,
+            &SystemWatchClock,
+            &|_| {},
+            cancel.clone(),
+        )
+        .await
     })
     .expect("watch");
     let cpu = cpu_seconds() - cpu0;

@@ -129,6 +129,11 @@ pub async fn watch(
         let now = clock.now();
         for action in schedule.tick(now) {
             let rec = slot(&plan, runner, action).await;
+            if cancel.is_cancelled() {
+                // Stopped mid-slot: its checks were cut short, so it is not recorded (a restart
+                // records it missed, or runs it as the catch-up).
+                return Ok(());
+            }
             if let Some(a) = alerter.as_mut() {
                 a.observe(clock.now(), &rec);
             }

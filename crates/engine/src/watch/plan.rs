@@ -244,9 +244,9 @@ pub fn band_text(b: &Band) -> String {
 
 /// `5m`, `2h`, `1d`, `90m`.
 pub fn minutes_text(m: u32) -> String {
-    if m > 0 && m % DAY_MIN == 0 {
+    if m > 0 && m.is_multiple_of(DAY_MIN) {
         format!("{}d", m / DAY_MIN)
-    } else if m > 0 && m % 60 == 0 {
+    } else if m > 0 && m.is_multiple_of(60) {
         format!("{}h", m / 60)
     } else {
         format!("{m}m")
