@@ -3,8 +3,8 @@
 //!
 //! The service runs `flightdeck watch RUN` (the same scheduler, catch-up included); the timer
 //! starts it every 15 minutes should it have stopped (a start while it runs does nothing), and
-//! `Persistent=true` makes a start missed while the machine was off or asleep run on wake. The units name the store so the
-//! service writes to the same run.
+//! `Persistent=true` makes a start missed while the machine was off or asleep run on wake. The
+//! units name the store so the service writes to the same run.
 
 use std::path::Path;
 

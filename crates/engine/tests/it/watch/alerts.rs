@@ -220,3 +220,96 @@ async fn alert_test_sends_to_every_receiver_of_a_route() {
         .expect_err("no route");
     assert!(e.contains("critical, warning"), "{e}");
 }
+
+/// Every check fails from T+20 for 5 hours: the first notice groups every failing check (one
+/// Slack message, group_wait 30 s), nothing is resent while the group is unchanged, and after
+/// repeat_interval (4 h) it is sent again, to PagerDuty with the same dedup keys.
+#[tokio::test]
+async fn alerts_are_grouped_and_repeated_after_four_hours_with_the_same_dedup_keys() {
+    struct AllFail(Arc<SimClock>);
+    impl watch::Runner for AllFail {
+        fn checks<'a>(
+            &'a self,
+            steps: &'a [String],
+        ) -> futures_util::future::BoxFuture<'a, Vec<watch::Line>> {
+            let m = (self.0.now() - T0).whole_minutes();
+            let failing = (20..320).contains(&m);
+            Box::pin(async move {
+                steps
+                    .iter()
+                    .map(|s| watch::Line {
+                        name: s.clone(),
+                        passed: !failing,
+                        values: BTreeMap::new(),
+                        message: None,
+                    })
+                    .collect()
+            })
+        }
+        fn summary(&self) -> futures_util::future::BoxFuture<'_, Vec<watch::Line>> {
+            Box::pin(async { vec![] })
+        }
+        fn budget(&self) -> futures_util::future::BoxFuture<'_, Vec<watch::Line>> {
+            Box::pin(async { vec![] })
+        }
+    }
+    let (pd, slack) = (Server::http(), Server::http());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, run) = super::m31_run(dir.path(), |p| {
+        p.bands = vec![parse_band("0h-6h/5m").expect("band")];
+        p.end_min = 360;
+        p.summary_every_min = 0;
+        p.budget_every_min = 0;
+    });
+    let clock = Arc::new(SimClock::at(T0));
+    let notifier = secrets(&slack, "http://127.0.0.1:9/unused");
+    let mut cfg = config(&pd, closed_port());
+    cfg.routes.retain(|r| r.name != "all-health");
+    let req = WatchReq {
+        run: run.clone(),
+        by: "watch".into(),
+        alerts: Some((cfg, &notifier)),
+    };
+    watch::watch(
+        &store,
+        req,
+        &AllFail(clock.clone()),
+        &*clock,
+        &|_| {},
+        CancellationToken::new(),
+    )
+    .await
+    .expect("watch");
+    let checks = 5;
+    let chat = slack.requests();
+    let firing: Vec<&str> = chat
+        .iter()
+        .filter_map(|r| r.body["text"].as_str())
+        .filter(|t| t.starts_with("*[FIRING]"))
+        .collect();
+    // The first notice lists every failing check; 4 h later the same group is sent again.
+    assert_eq!(firing.len(), 2, "{firing:#?}");
+    assert!(
+        firing[0].contains(&format!("({checks} firing, 0 resolved)")),
+        "{}",
+        firing[0]
+    );
+    let recs = alerts(&store, &run);
+    let repeats: Vec<_> = recs.iter().filter(|r| r.repeat).collect();
+    assert!(
+        repeats.iter().any(|r| r.receiver == "team-chat") && repeats.iter().any(|r| r.receiver == "on-call"),
+        "{recs:#?}"
+    );
+    // PagerDuty: every trigger of a check carries the same dedup key each time; then resolves.
+    let mut keys: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in pd.requests() {
+        let key = r.body["dedup_key"].as_str().expect("dedup_key").to_string();
+        keys.entry(key)
+            .or_default()
+            .push(r.body["event_action"].as_str().expect("action").to_string());
+    }
+    assert_eq!(keys.len(), checks, "{keys:#?}");
+    for actions in keys.values() {
+        assert_eq!(actions, &["trigger", "trigger", "resolve"], "{keys:#?}");
+    }
+}
