@@ -306,7 +306,11 @@ fn export(ctx: &Ctx, run_ref: &str, dir: Option<PathBuf>, by: &str) -> anyhow::R
             .context("no home directory: pass --dir")?,
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
-    let units = watch::systemd::units(&record.id, &exe, &store_path, by);
+    let config = ctx
+        .config_dir
+        .as_ref()
+        .map(|c| std::fs::canonicalize(c).unwrap_or_else(|_| c.clone()));
+    let units = watch::systemd::units(&record.id, &exe, &store_path, config.as_deref(), by);
     let timer = dir.join(format!("{}.timer", units.name));
     let service = dir.join(format!("{}.service", units.name));
     std::fs::write(&timer, &units.timer).with_context(|| format!("write {}", timer.display()))?;

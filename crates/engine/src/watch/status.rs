@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::plan::{band_text, SlotKind, WatchPlan};
+use super::plan::{SlotKind, WatchPlan};
 use super::record::{self, SlotStatus};
 use crate::run::{self, Error, Event};
 use crate::store::Store;
@@ -102,6 +102,5 @@ pub fn status(store: &Store, run_ref: &str) -> Result<WatchStatus, Error> {
             }
         }
     }
-    let _ = band_text;
     Ok(st)
 }

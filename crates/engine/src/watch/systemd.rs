@@ -15,16 +15,21 @@ pub struct Units {
     pub service: String,
 }
 
-/// Units for the run `run_id` (unit names use its first 8 characters).
-pub fn units(run_id: &str, exe: &Path, store: &Path, by: &str) -> Units {
+/// Units for the run `run_id` (unit names use its first 8 characters); `config` is the config
+/// folder to pass on (where `alerts.json` is), when not the default.
+pub fn units(run_id: &str, exe: &Path, store: &Path, config: Option<&Path>, by: &str) -> Units {
     let short = crate::run::short_id(run_id);
     let name = format!("flightdeck-watch-{short}");
     let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     let service = format!(
         "[Unit]\nDescription=Flightdeck D0-D7 watch of run {short}\n\n[Service]\nType=simple\n\
-         ExecStart={} --store {} watch {} --by {}\nRestart=on-failure\nRestartSec=30\n",
+         ExecStart={} --store {}{} watch {} --by {}\nRestart=on-failure\nRestartSec=30\n",
         q(&exe.display().to_string()),
         q(&store.display().to_string()),
+        config.map_or(String::new(), |c| format!(
+            " --config-dir {}",
+            q(&c.display().to_string())
+        )),
         q(run_id),
         q(by),
     );
