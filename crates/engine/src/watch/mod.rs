@@ -94,18 +94,13 @@ pub async fn watch(
     cancel: CancellationToken,
 ) -> Result<(), Error> {
     let by = req.by.trim().to_string();
-    let (run_id, plan, events) = {
-        let s = lock(store);
-        let loaded = run::load(&s, &req.run)?;
-        let events = s.events(&loaded.record.id)?;
-        let plan = plan_of(&loaded.runbook, &loaded.state, &events)?;
-        (loaded.record.id, plan, events)
-    };
-    let mut records = record::slot_records(&events);
-    let mut clean = record::clean_bands(&events);
-    let settled = records.iter().map(|(_, r)| r.slot.clone()).collect();
-    let slots = plan.slots().map_err(|e| Error::Invalid(e.to_string()))?;
-    let mut schedule = Schedule::new(slots, settled);
+    let Resumed {
+        run_id,
+        plan,
+        mut records,
+        mut clean,
+        mut schedule,
+    } = resume(store, &req.run)?;
     let mut alerter = req
         .alerts
         .as_ref()
@@ -167,6 +162,32 @@ pub async fn watch(
         }
     }
     Ok(())
+}
+
+/// Where a watch stands when it starts: the plan, what is recorded, the schedule of the rest.
+struct Resumed {
+    run_id: String,
+    plan: WatchPlan,
+    records: Vec<(u64, SlotRecord)>,
+    clean: std::collections::BTreeSet<String>,
+    schedule: Schedule,
+}
+
+fn resume(store: &Mutex<Store>, run_ref: &str) -> Result<Resumed, Error> {
+    let s = lock(store);
+    let loaded = run::load(&s, run_ref)?;
+    let events = s.events(&loaded.record.id)?;
+    let plan = plan_of(&loaded.runbook, &loaded.state, &events)?;
+    let records = record::slot_records(&events);
+    let settled = records.iter().map(|(_, r)| r.slot.clone()).collect();
+    let slots = plan.slots().map_err(|e| Error::Invalid(e.to_string()))?;
+    Ok(Resumed {
+        run_id: loaded.record.id,
+        clean: record::clean_bands(&events),
+        schedule: Schedule::new(slots, settled),
+        records,
+        plan,
+    })
 }
 
 /// Run (or record missed) one slot.

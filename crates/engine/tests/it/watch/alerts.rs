@@ -221,38 +221,37 @@ async fn alert_test_sends_to_every_receiver_of_a_route() {
     assert!(e.contains("critical, warning"), "{e}");
 }
 
+/// Every check fails from T+20 to T+5h20.
+struct AllFail(Arc<SimClock>);
+impl watch::Runner for AllFail {
+    fn checks<'a>(&'a self, steps: &'a [String]) -> futures_util::future::BoxFuture<'a, Vec<watch::Line>> {
+        let m = (self.0.now() - T0).whole_minutes();
+        let failing = (20..320).contains(&m);
+        Box::pin(async move {
+            steps
+                .iter()
+                .map(|s| watch::Line {
+                    name: s.clone(),
+                    passed: !failing,
+                    values: BTreeMap::new(),
+                    message: None,
+                })
+                .collect()
+        })
+    }
+    fn summary(&self) -> futures_util::future::BoxFuture<'_, Vec<watch::Line>> {
+        Box::pin(async { vec![] })
+    }
+    fn budget(&self) -> futures_util::future::BoxFuture<'_, Vec<watch::Line>> {
+        Box::pin(async { vec![] })
+    }
+}
+
 /// Every check fails from T+20 for 5 hours: the first notice groups every failing check (one
 /// Slack message, group_wait 30 s), nothing is resent while the group is unchanged, and after
 /// repeat_interval (4 h) it is sent again, to PagerDuty with the same dedup keys.
 #[tokio::test]
 async fn alerts_are_grouped_and_repeated_after_four_hours_with_the_same_dedup_keys() {
-    struct AllFail(Arc<SimClock>);
-    impl watch::Runner for AllFail {
-        fn checks<'a>(
-            &'a self,
-            steps: &'a [String],
-        ) -> futures_util::future::BoxFuture<'a, Vec<watch::Line>> {
-            let m = (self.0.now() - T0).whole_minutes();
-            let failing = (20..320).contains(&m);
-            Box::pin(async move {
-                steps
-                    .iter()
-                    .map(|s| watch::Line {
-                        name: s.clone(),
-                        passed: !failing,
-                        values: BTreeMap::new(),
-                        message: None,
-                    })
-                    .collect()
-            })
-        }
-        fn summary(&self) -> futures_util::future::BoxFuture<'_, Vec<watch::Line>> {
-            Box::pin(async { vec![] })
-        }
-        fn budget(&self) -> futures_util::future::BoxFuture<'_, Vec<watch::Line>> {
-            Box::pin(async { vec![] })
-        }
-    }
     let (pd, slack) = (Server::http(), Server::http());
     let dir = tempfile::tempdir().expect("tempdir");
     let (store, run) = super::m31_run(dir.path(), |p| {
