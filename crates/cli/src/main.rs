@@ -5,6 +5,7 @@
 //! human output is drawn in `render`; `exit` maps errors to the documented codes. No run logic
 //! lives here.
 
+mod alert_cmd;
 mod archive_cmd;
 mod control_cmd;
 mod control_out;
@@ -18,6 +19,7 @@ mod secret_cmd;
 mod signals_cmd;
 mod step_cmd;
 mod store_path;
+mod watch_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,6 +79,12 @@ enum Command {
     /// Circuit breakers: list, status, trip, reset (preview, reason, confirmation, read-back).
     #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
     Breaker(control_cmd::BreakerCmd),
+    /// The D0–D7 watch of a run: run it (foreground), its plan, its status, systemd units.
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    Watch(watch_cmd::WatchArgs),
+    /// Alert routes and receivers (§15): list them, send a test alert.
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Alert(alert_cmd::AlertCmd),
 }
 
 /// What every command gets besides its own arguments.
@@ -116,6 +124,8 @@ fn main() -> ExitCode {
         Command::Slo(cmd) => signals_cmd::slo(&ctx, cmd),
         Command::Flag(cmd) => control_cmd::flag(&ctx, cmd),
         Command::Breaker(cmd) => control_cmd::breaker(&ctx, cmd),
+        Command::Watch(args) => watch_cmd::watch(&ctx, args),
+        Command::Alert(cmd) => alert_cmd::alert(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

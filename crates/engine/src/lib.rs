@@ -19,3 +19,4 @@ pub mod runbook;
 pub mod secrets;
 pub mod signals;
 pub mod store;
+pub mod watch;

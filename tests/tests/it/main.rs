@@ -9,3 +9,4 @@ mod m31_sandbox;
 mod secrets;
 mod tamper;
 mod trust;
+mod watch;

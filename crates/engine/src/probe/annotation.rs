@@ -3,7 +3,7 @@
 //! Owns the annotation syntax (documented in `docs/runbook-format.md`): an HTML comment right
 //! before the fence that starts with `flightdeck: KIND`, then `key: value` lines, and/or
 //! `key=value` attributes in the fence's info string. Common keys (`expect`, `capture`,
-//! `deadline`, `connect-timeout`, `changes-target`) are read here; each kind reads the keys it
+//! `deadline`, `connect-timeout`, `changes-target`, `watch`) are read here; each kind reads the keys it
 //! declares (`ProbeKind::KEYS`) in its own module, through [`Keys`]. Binding captures to the
 //! runbook's fields is [`Spec::bind`]. Reading the comment and the fence attributes into
 //! entries is `syntax`.
@@ -45,6 +45,7 @@ const COMMON_KEYS: &[&str] = &[
     "deadline",
     "connect-timeout",
     "changes-target",
+    "watch",
 ];
 
 /// The `key: value` pairs of one annotation, consumed by whoever understands them.
@@ -185,6 +186,7 @@ impl Spec {
         let deadline = deadline(&mut keys, kind.default_deadline())?;
         let connect_timeout = keys.duration("connect-timeout")?.unwrap_or(CONNECT_TIMEOUT);
         let changes_target = keys.bool("changes-target")?.unwrap_or(false) || kind.changes_target();
+        let watch = keys.bool("watch")?.unwrap_or(false);
         let names = kind.conditions();
         let (captures, defined) = captures(&mut keys, names)?;
         let mut expect = written_assertions(&mut keys, names, &defined)?;
@@ -199,6 +201,7 @@ impl Spec {
             deadline,
             connect_timeout,
             changes_target,
+            watch,
         }))
     }
 

@@ -102,6 +102,9 @@ pub struct Spec {
     pub connect_timeout: Duration,
     /// The step changes the target (a deploy, a toggle): production runs ask before running it.
     pub changes_target: bool,
+    /// `watch: true`: the step runs in the D0–D7 watch (`crate::watch`) at every check slot.
+    #[serde(default)]
+    pub watch: bool,
 }
 
 fn ser_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

@@ -137,6 +137,12 @@ pub enum Event {
         step: Option<String>,
         rows: Vec<crate::controls::DriftRow>,
     },
+    // The D0–D7 watch (`crate::watch`): its plan, one event a slot, a band run clean (checks
+    // its items), an alert sent or failed.
+    WatchPlanSet(Box<crate::watch::WatchPlan>),
+    WatchSlot(Box<crate::watch::SlotRecord>),
+    WatchBandClean(Box<crate::watch::BandClean>),
+    AlertNotified(Box<crate::watch::alert::AlertRecord>),
 }
 
 impl Event {
@@ -156,6 +162,10 @@ impl Event {
             Event::FieldCaptured { .. } => "field_captured",
             Event::ControlAction(_) => "control_action",
             Event::FlagsChecked { .. } => "flags_checked",
+            Event::WatchPlanSet(_) => "watch_plan_set",
+            Event::WatchSlot(_) => "watch_slot",
+            Event::WatchBandClean(_) => "watch_band_clean",
+            Event::AlertNotified(_) => "alert_notified",
         }
     }
 

@@ -9,3 +9,4 @@ mod read_only;
 mod runbook;
 mod secrets;
 mod signals;
+mod watch;

@@ -143,6 +143,13 @@ fn apply(state: &mut RunState, ids: &Ids, e: &StoredEvent, event: Event) {
         Event::StepFinished { step, result } => step_finished(state, ids, e, step, &result),
         // Kept in the log and read from it (the CLI, the archive's Controls section).
         Event::ControlAction(_) | Event::FlagsChecked { .. } => {}
+        // The watch's band run clean checks its items; its other events are read by `watch`.
+        Event::WatchBandClean(b) => {
+            for item in b.items {
+                item_checked(state, ids, e, item, true);
+            }
+        }
+        Event::WatchPlanSet(_) | Event::WatchSlot(_) | Event::AlertNotified(_) => {}
     }
 }
 
