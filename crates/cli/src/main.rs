@@ -6,6 +6,7 @@
 //! lives here.
 
 mod archive_cmd;
+mod backup_cmd;
 mod env_cmd;
 mod exit;
 mod render;
@@ -69,6 +70,9 @@ enum Command {
     /// SLOs and their error budgets (multi-window, multi-burn-rate).
     #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
     Slo(signals_cmd::SloCmd),
+    /// Backups with pg_dump, their manifests, and restore drills with a measured RTO.
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Backup(backup_cmd::BackupCmd),
 }
 
 /// What every command gets besides its own arguments.
@@ -106,6 +110,7 @@ fn main() -> ExitCode {
         Command::Archive(cmd) => archive_cmd::run(&ctx, cmd),
         Command::Signals(cmd) => signals_cmd::signals(&ctx, cmd),
         Command::Slo(cmd) => signals_cmd::slo(&ctx, cmd),
+        Command::Backup(cmd) => backup_cmd::run(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -34,8 +34,16 @@ mod process {
         /// Starts it (with its synthetic traffic when `traffic`) and waits for the first line,
         /// where it prints its URL as JSON.
         pub fn start(traffic: bool) -> SandboxProcess {
+            SandboxProcess::start_on(traffic, None)
+        }
+
+        /// [`start`](Self::start) on the Postgres database `db` (`--db URL`), or SQLite.
+        pub fn start_on(traffic: bool, db: Option<&str>) -> SandboxProcess {
             let mut cmd = flightdeck();
             cmd.args(["sandbox", "--port", "0", "--json"]);
+            if let Some(db) = db {
+                cmd.args(["--db", db]);
+            }
             if !traffic {
                 cmd.arg("--no-traffic");
             }

@@ -25,12 +25,14 @@ pub mod conn;
 pub mod drill;
 pub mod dump;
 pub mod manifest;
+pub mod request;
 pub mod tools;
 
 pub use conn::PgConn;
 pub use drill::{DrillOpts, DrillReport};
 pub use dump::{DumpOpts, Format};
 pub use manifest::Manifest;
+pub use request::{BackupReq, DrillReq};
 
 /// A backup or a drill could not be done (or was refused), and why.
 #[derive(Debug, Clone, thiserror::Error)]

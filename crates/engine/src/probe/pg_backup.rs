@@ -2,9 +2,10 @@
 //!
 //! Owns [`PgBackupSpec`] (`url`, `password`, `dir`, `format`, `jobs`, `bin`) and turning
 //! [`crate::backup::dump::backup`] into facts: `file`, `size` (bytes), `size_mb`, `size_gb`,
-//! `sha256`, `tables`, `toc_entries`, `rate` (MB/s), `json(...)` over the manifest (the step's
+//! `sha256`, `tables`, `toc_entries`, `rate` (MB/s), `finished` (RFC 3339), `json(...)` over the manifest (the step's
 //! body). Progress (bytes, rate, elapsed) streams as probe progress. The password
-//! (`password: ${secret:DB_PASSWORD}`) reaches `pg_dump` only through its environment.
+//! (`password: ${secret:NAME}`, else the environment's secret `DB_PASSWORD`) reaches `pg_dump`
+//! only through its environment.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -50,6 +51,7 @@ impl ProbeKind for PgBackupSpec {
             "tables",
             "toc_entries",
             "rate",
+            "finished",
             "duration",
         ],
         item_subjects: &[],
@@ -136,6 +138,7 @@ impl ProbeKind for PgBackupSpec {
         f.insert("size_mb", Value::Num(round2(size / 1e6)));
         f.insert("size_gb", Value::Num(round2(size / 1e9)));
         f.insert("sha256", Value::Str(m.sha256.clone()));
+        f.insert("finished", Value::Str(m.finished_at.clone()));
         f.insert("tables", Value::Num(m.tables.len() as f64));
         f.insert("toc_entries", Value::Num(m.toc_entries as f64));
         let secs = (m.duration_ms as f64 / 1000.0).max(0.001);
@@ -149,11 +152,10 @@ impl PgBackupSpec {
     fn opts(&self, ctx: &Ctx<'_>) -> Result<DumpOpts, Failure> {
         let mut used = Vec::new();
         let url = render(&self.url, ctx.env, &mut used)?;
-        let password = self
-            .password
-            .as_ref()
-            .map(|p| render(p, ctx.env, &mut used))
-            .transpose()?;
+        let password = match &self.password {
+            Some(p) => Some(render(p, ctx.env, &mut used)?),
+            None => default_password(ctx.env)?,
+        };
         let dir = match &self.dir {
             Some(d) => PathBuf::from(render(d, ctx.env, &mut used)?),
             None => default_dir(ctx.env),
@@ -169,6 +171,20 @@ impl PgBackupSpec {
         })
     }
 }
+
+/// Without `password:`, the environment's secret `DB_PASSWORD` when it has one (from the OS
+/// keyring; every secret of the environment is redacted from what is recorded).
+pub(crate) fn default_password(env: &ProbeEnv) -> Result<Option<String>, Failure> {
+    env.secrets.secret(DEFAULT_PASSWORD_SECRET).map_err(|e| {
+        Failure::new(
+            super::FailureClass::SpawnError,
+            format!("secret {DEFAULT_PASSWORD_SECRET}: {e}"),
+        )
+    })
+}
+
+/// The secret a backup or drill uses when its step names no `password:`.
+pub const DEFAULT_PASSWORD_SECRET: &str = "DB_PASSWORD";
 
 /// `${BACKUP_DIR}`, else `backups`.
 pub(crate) fn default_dir(env: &ProbeEnv) -> PathBuf {
