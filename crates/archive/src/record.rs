@@ -124,6 +124,7 @@ impl Record {
         ];
         let (evidence, outputs) = evidence(&events);
         attachments.extend(outputs);
+        attachments.extend(backup_attachments(&run, &evidence));
         let attachments = last_of_each_name(attachments);
         let manifest = Manifest {
             format: FORMAT.into(),
@@ -235,4 +236,73 @@ fn file_safe(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The latest body of each `pg-backup` step that reads as a backup manifest, and of each
+/// `pg-restore` step that reads as a drill report, in step order.
+pub fn backup_bodies(
+    r: &Record,
+) -> (
+    Vec<(String, flightdeck_engine::backup::Manifest)>,
+    Vec<(String, flightdeck_engine::backup::DrillReport)>,
+) {
+    bodies_of(&r.run, &r.evidence)
+}
+
+#[allow(clippy::type_complexity)]
+fn bodies_of(
+    run: &LoadedRun,
+    evidence: &BTreeMap<String, Vec<Evidence>>,
+) -> (
+    Vec<(String, flightdeck_engine::backup::Manifest)>,
+    Vec<(String, flightdeck_engine::backup::DrillReport)>,
+) {
+    let (mut backups, mut drills) = (Vec::new(), Vec::new());
+    for st in &run.state.steps {
+        let Some(body) = evidence
+            .get(&st.id)
+            .and_then(|evs| evs.iter().find(|e| e.stream == "body"))
+        else {
+            continue;
+        };
+        match st.kind.as_str() {
+            "pg-backup" => {
+                if let Ok(m) = serde_json::from_str(&body.excerpt.text) {
+                    backups.push((st.id.clone(), m));
+                }
+            }
+            "pg-restore" => {
+                if let Ok(d) = serde_json::from_str(&body.excerpt.text) {
+                    drills.push((st.id.clone(), d));
+                }
+            }
+            _ => {}
+        }
+    }
+    (backups, drills)
+}
+
+/// Each backup manifest and drill report as an attachment of its own (`backup/STEP.manifest.json`,
+/// `backup/STEP.drill.json`); never the dump.
+fn backup_attachments(run: &LoadedRun, evidence: &BTreeMap<String, Vec<Evidence>>) -> Vec<Attachment> {
+    let (backups, drills) = bodies_of(run, evidence);
+    let json = |v: Value| canonical_json(&v).into_bytes();
+    let mut out = Vec::new();
+    for (step, m) in backups {
+        out.push(Attachment::new(
+            format!("backup/{}.manifest.json", file_safe(&step)),
+            "application/json",
+            format!("The manifest of the backup step {step} took (the dump itself is not attached)"),
+            json(serde_json::to_value(&m).unwrap_or(Value::Null)),
+        ));
+    }
+    for (step, d) in drills {
+        out.push(Attachment::new(
+            format!("backup/{}.drill.json", file_safe(&step)),
+            "application/json",
+            format!("The restore drill report of step {step}: stages, RTO, row-count parity"),
+            json(serde_json::to_value(&d).unwrap_or(Value::Null)),
+        ));
+    }
+    out
 }

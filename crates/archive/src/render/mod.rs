@@ -3,10 +3,11 @@
 //! the record's attachments embedded.
 //!
 //! Owns what is said and in which order: one file per part of the document (`cover`,
-//! `criteria`, `planned`, `timing`, `body` with its `step`s, `notes`, `control`), and `pdf` for
+//! `criteria`, `planned`, `timing`, `backup`, `body` with its `step`s, `notes`, `control`), and `pdf` for
 //! the PDF/A-3b file around them. Positions belong to `layout`, the chart to `chart`, the
 //! signature (added afterwards, by incremental update) to `sign`.
 
+mod backup;
 mod body;
 mod control;
 mod cover;
@@ -40,6 +41,7 @@ fn lay_out(pages: &mut Pages, record: &Record, signer: &str) -> Result<Vec<usvg:
     criteria::criteria(pages, record);
     planned::planned_vs_actual(pages, record);
     timing::timing(pages, record, &mut svgs)?;
+    backup::backups(pages, record);
     body::body(pages, record);
     notes::notes(pages, record);
     pages.new_page();

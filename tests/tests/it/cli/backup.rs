@@ -155,6 +155,8 @@ fn backup_run_list_and_drill_alone_and_into_a_run_with_the_password_from_the_key
     assert_eq!(field(&cli, &run, "3.result").as_deref(), Some("Success"));
     assert!(field(&cli, &run, "3.rto-achieved").is_some());
 
+    archive_has_the_backup_section(&cli, &run);
+
     // A wrong password: exit 8, nothing written, no field filled.
     set_secret(&cli, &se, "DB_PASSWORD", "not-the-password");
     let run2 = cli.new_run("bundled:m31", &se);
@@ -194,4 +196,39 @@ fn backup_run_list_and_drill_alone_and_into_a_run_with_the_password_from_the_key
         );
     }
     let _ = cli.output(["secret", "rm", &se, "DB_PASSWORD"]);
+}
+
+/// The run's archive: a "Backups and restore drills" section with the RTO and the parity table,
+/// the manifest and drill report attached, the dump not.
+fn archive_has_the_backup_section(cli: &Cli, run: &str) {
+    let pdf = cli.dir().join("run.pdf");
+    let p = pdf.display().to_string();
+    cli.ok(["archive", "export", run, "-o", &p, "--signer-name", "Test Signer"]);
+    let text = Command::new("pdftotext")
+        .args([&p, "-"])
+        .output()
+        .expect("pdftotext runs");
+    let text = String::from_utf8_lossy(&text.stdout);
+    for want in [
+        "Backups and restore drills",
+        "Restore drill: 3.",
+        "against an objective of 15.00 min",
+        "Row counts",
+    ] {
+        assert!(text.contains(want), "the archive says `{want}`");
+    }
+    let list = Command::new("pdfdetach")
+        .args(["-list", &p])
+        .output()
+        .expect("pdfdetach runs");
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.contains("backup/3.production-backup-created-2-hours-old.step.manifest.json"),
+        "{list}"
+    );
+    assert!(
+        list.contains("backup/3.recovery-drill-validated-non-destructive.step.drill.json"),
+        "{list}"
+    );
+    assert!(!list.contains(".dump"), "the dump is never attached: {list}");
 }
