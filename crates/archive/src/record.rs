@@ -238,25 +238,19 @@ fn file_safe(s: &str) -> String {
         .collect()
 }
 
-/// The latest body of each `pg-backup` step that reads as a backup manifest, and of each
-/// `pg-restore` step that reads as a drill report, in step order.
-pub fn backup_bodies(
-    r: &Record,
-) -> (
+/// Backup manifests and drill reports by step id.
+pub type BackupBodies = (
     Vec<(String, flightdeck_engine::backup::Manifest)>,
     Vec<(String, flightdeck_engine::backup::DrillReport)>,
-) {
+);
+
+/// The latest body of each `pg-backup` step that reads as a backup manifest, and of each
+/// `pg-restore` step that reads as a drill report, in step order.
+pub fn backup_bodies(r: &Record) -> BackupBodies {
     bodies_of(&r.run, &r.evidence)
 }
 
-#[allow(clippy::type_complexity)]
-fn bodies_of(
-    run: &LoadedRun,
-    evidence: &BTreeMap<String, Vec<Evidence>>,
-) -> (
-    Vec<(String, flightdeck_engine::backup::Manifest)>,
-    Vec<(String, flightdeck_engine::backup::DrillReport)>,
-) {
+fn bodies_of(run: &LoadedRun, evidence: &BTreeMap<String, Vec<Evidence>>) -> BackupBodies {
     let (mut backups, mut drills) = (Vec::new(), Vec::new());
     for st in &run.state.steps {
         let Some(body) = evidence
