@@ -8,7 +8,7 @@
 //! parallel, bounded.
 //!
 //! One module per probe kind (`shell`, `http`, `http_burst`, `sql`, `prometheus`, `git_tag`,
-//! `slo`, `baseline`, `pg_backup`, `pg_restore`, `backup_age`): its spec type implements `kind::ProbeKind`, which declares the kind's name,
+//! `slo`, `baseline`, `pg_backup`, `pg_restore`, `backup_age`, `files`): its spec type implements `kind::ProbeKind`, which declares the kind's name,
 //! annotation keys, parsing, condition names, implicit assertions, default deadline, description
 //! and run. `cond` is the condition language, `env` the caller's variables, secrets and
 //! redaction, `output` the capped streams, `process` the one place child processes are built,
@@ -40,6 +40,7 @@ mod result;
 // The kinds: a module each, registered by one line each in the table.
 pub mod backup_age;
 pub mod baseline;
+pub mod files;
 pub mod git_tag;
 pub mod http;
 pub mod http_burst;
@@ -62,6 +63,7 @@ kind::kinds! {
     PgBackup(pg_backup::PgBackupSpec),
     PgRestore(pg_restore::PgRestoreSpec),
     BackupAge(backup_age::BackupAgeSpec),
+    Files(files::FilesSpec),
 }
 
 pub use annotation::AnnotationError;

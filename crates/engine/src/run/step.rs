@@ -177,6 +177,11 @@ pub async fn run_steps(
     env.vars
         .entry("FLIGHTDECK_ENV".into())
         .or_insert_with(|| record.env.clone());
+    // A `files` step never runs its script on production.
+    if production {
+        env.vars
+            .insert(crate::probe::files::PRODUCTION_VAR.into(), "true".into());
+    }
     if planned.iter().any(|(_, s)| s.kind.name() == "slo") {
         env.baseline = latest_baseline(store, &record.id)?.map(std::sync::Arc::new);
     }

@@ -4,6 +4,7 @@
 //! indexes, foreign keys, a check constraint, a large object and non-ASCII text.
 
 mod failures;
+mod files;
 mod roundtrip;
 
 use std::collections::BTreeMap;
