@@ -127,6 +127,21 @@ fn drill(p: &mut Pages, step: &str, d: &DrillReport) {
         };
         p.field(LEFT + 8.0, 78.0, k, &v, 9.0, c);
     }
+    parity(p, d);
+    for s in &d.smoke {
+        let line = format!(
+            "{} {} → {}",
+            if s.ok { "pass" } else { "FAIL" },
+            s.query,
+            s.detail
+        );
+        p.text_line(LEFT + 16.0, Face::Mono, 8.5, if s.ok { INK } else { RED }, &line);
+    }
+    p.space(6.0);
+}
+
+/// The row-count parity table: `=` or `≠`, the manifest's count, the restored count, the table.
+fn parity(p: &mut Pages, d: &DrillReport) {
     p.text_line(
         LEFT + 8.0,
         Face::Bold,
@@ -160,14 +175,4 @@ fn drill(p: &mut Pages, step: &str, d: &DrillReport) {
             &format!("… {more} more in the attached report"),
         );
     }
-    for s in &d.smoke {
-        let line = format!(
-            "{} {} → {}",
-            if s.ok { "pass" } else { "FAIL" },
-            s.query,
-            s.detail
-        );
-        p.text_line(LEFT + 16.0, Face::Mono, 8.5, if s.ok { INK } else { RED }, &line);
-    }
-    p.space(6.0);
 }

@@ -151,31 +151,23 @@ pub async fn drill(opts: &DrillOpts, progress: &ProgressTx) -> Result<DrillRepor
     let scratch = opts.scratch.clone().unwrap_or_else(default_scratch);
     refuse(opts, &found, &target.system_identifier, &scratch, &mut admin).await?;
 
-    let t = Instant::now();
-    progress.send(Stage::Create, 0, t);
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "CREATE DATABASE {}",
-        quote_ident(&scratch)
-    )))
-    .execute(&mut admin)
-    .await
-    .map_err(|e| query_error(&format!("creating the scratch database {scratch}"), &e))?;
     let mut guard = Scratch {
         psql,
         conn: opts.target.clone(),
         name: scratch.clone(),
-        armed: true,
+        armed: false,
     };
     let on = opts.target.with_database(&scratch);
-    let artifact = found.artifact();
-    restore(&pg_restore, &on, &artifact, "pre-data", 1, opts).await?;
-    stages.push(timed(Stage::Create, t));
-    for (stage, section) in [(Stage::Data, "data"), (Stage::PostData, "post-data")] {
-        let t = Instant::now();
-        progress.send(stage, 0, t);
-        restore(&pg_restore, &on, &artifact, section, opts.jobs.max(1), opts).await?;
-        stages.push(timed(stage, t));
-    }
+    restore_all(
+        opts,
+        &pg_restore,
+        &found,
+        &mut admin,
+        &mut guard,
+        &mut stages,
+        progress,
+    )
+    .await?;
 
     let t = Instant::now();
     progress.send(Stage::Verify, 0, t);
@@ -231,6 +223,41 @@ pub async fn drill(opts: &DrillOpts, progress: &ProgressTx) -> Result<DrillRepor
         passed: mismatches == 0 && smoke_failed == 0 && within_objective,
         kept: opts.keep,
     })
+}
+
+/// Creates the scratch database (arming `guard` to drop it) and restores into it section by
+/// section, each stage timed.
+async fn restore_all(
+    opts: &DrillOpts,
+    pg_restore: &std::path::Path,
+    found: &Found,
+    admin: &mut PgConnection,
+    guard: &mut Scratch,
+    stages: &mut Vec<StageTime>,
+    progress: &ProgressTx,
+) -> Result<(), Error> {
+    let scratch = guard.name.clone();
+    let t = Instant::now();
+    progress.send(Stage::Create, 0, t);
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {}",
+        quote_ident(&scratch)
+    )))
+    .execute(&mut *admin)
+    .await
+    .map_err(|e| query_error(&format!("creating the scratch database {scratch}"), &e))?;
+    guard.armed = true;
+    let on = opts.target.with_database(&scratch);
+    let artifact = found.artifact();
+    restore(pg_restore, &on, &artifact, "pre-data", 1, opts).await?;
+    stages.push(timed(Stage::Create, t));
+    for (stage, section) in [(Stage::Data, "data"), (Stage::PostData, "post-data")] {
+        let t = Instant::now();
+        progress.send(stage, 0, t);
+        restore(pg_restore, &on, &artifact, section, opts.jobs.max(1), opts).await?;
+        stages.push(timed(stage, t));
+    }
+    Ok(())
 }
 
 fn timed(stage: Stage, since: Instant) -> StageTime {

@@ -78,6 +78,16 @@ impl Drop for Partial {
     }
 }
 
+/// What the dump gave: its size and sha256 (custom format: hashed while written), the snapshot,
+/// and the snapshot's row counts.
+struct Dumped {
+    size: u64,
+    sha256: String,
+    snapshot: String,
+    tables: Vec<TableCount>,
+    large_objects: u64,
+}
+
 /// Takes a backup; returns its manifest and where the manifest is.
 pub async fn backup(opts: &DumpOpts, progress: &ProgressTx) -> Result<(PathBuf, Manifest), Error> {
     let started_at = super::now_rfc3339();
@@ -97,104 +107,25 @@ pub async fn backup(opts: &DumpOpts, progress: &ProgressTx) -> Result<(PathBuf, 
             opts.dir.display()
         ))
     })?;
-    let name = artifact_name(&opts.conn.database);
     let artifact = match opts.format {
-        Format::Custom => format!("{name}.dump"),
-        Format::Directory => format!("{name}.dir"),
+        Format::Custom => format!("{}.dump", artifact_name(&opts.conn.database)),
+        Format::Directory => format!("{}.dir", artifact_name(&opts.conn.database)),
     };
     let final_path = opts.dir.join(&artifact);
     let partial_path = opts.dir.join(format!("{artifact}.partial"));
     let mut guard = Partial {
         paths: vec![partial_path.clone(), final_path.clone()],
     };
-    let unwritable = |e: std::io::Error| {
-        Error::spawn(format!(
-            "the backup cannot be written to {}: {e}",
-            opts.dir.display()
-        ))
-    };
-    let out_file = match opts.format {
-        Format::Custom => Some(tokio::fs::File::create(&partial_path).await.map_err(unwritable)?),
-        Format::Directory => {
-            std::fs::create_dir(&partial_path).map_err(unwritable)?;
-            None
-        }
-    };
-
-    sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .execute(&mut db)
-        .await
-        .map_err(|e| query_error("starting the snapshot's transaction", &e))?;
-    let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
-        .fetch_one(&mut db)
-        .await
-        .map_err(|e| query_error("exporting a snapshot", &e))?;
-
-    let mut spec = ProcessSpec::new(&pg_dump)
-        .arg(format!("--snapshot={snapshot}"))
-        .arg("--no-password");
-    spec = match opts.format {
-        Format::Custom => spec.arg("--format=custom"),
-        Format::Directory => spec
-            .arg("--format=directory")
-            .arg(format!("--jobs={}", opts.jobs.max(1)))
-            .arg("--file")
-            .arg(&partial_path),
-    };
-    let spec = opts.conn.apply(spec, opts.connect_timeout);
-    let mut child = spec
-        .spawn()
-        .map_err(|e| Error::spawn(format!("could not start {}: {e}", pg_dump.display())))?;
-    let stdout = child.take_stdout();
-    let stderr = child.take_stderr();
-    let dump_started = Instant::now();
-    let out = async {
-        match (out_file, stdout) {
-            (Some(f), Some(o)) => {
-                let w = copy_hashing(o, f, &partial_path, progress, dump_started).await;
-                if w.is_err() {
-                    // Nobody reads pg_dump's pipe any more: stop it rather than wait forever.
-                    child.kill_group();
-                }
-                (w, child.wait().await)
-            }
-            _ => {
-                let status = tokio::select! {
-                    s = child.wait() => s,
-                    () = poll_dir_size(&partial_path, progress, dump_started) => child.wait().await,
-                };
-                (Ok((0, String::new())), status)
-            }
-        }
-    };
-    let err = read_capped(stderr, 64 * 1024);
-    let ((written, status), stderr, counts) = tokio::join!(out, err, count_rows(&mut db));
-    child.kill_group();
-    // A write that failed (a full disk) stopped pg_dump: that failure is the one to report.
-    let (mut size, mut sha256) = written?;
-    let status = status.map_err(|e| Error::spawn(format!("waiting for pg_dump: {e}")))?;
-    if !status.success() {
-        let text = String::from_utf8_lossy(&stderr).into_owned();
-        return Err(Error::new(
-            tools::classify(&text),
-            format!(
-                "pg_dump failed ({status}) dumping {}: {}",
-                opts.conn,
-                tools::tail(&stderr)
-            ),
-        ));
-    }
-    let (tables, large_objects) = counts?;
-    let _ = sqlx::raw_sql("COMMIT").execute(&mut db).await;
+    let mut d = dump_in_snapshot(opts, &pg_dump, &mut db, &partial_path, progress).await?;
     drop(db);
 
-    std::fs::rename(&partial_path, &final_path).map_err(unwritable)?;
+    std::fs::rename(&partial_path, &final_path).map_err(|e| unwritable(opts, e))?;
     if opts.format == Format::Directory {
         let t = Instant::now();
-        (size, sha256) = hash_dir(&final_path).await?;
-        progress.send(Stage::Checksum, size, t);
+        (d.size, d.sha256) = hash_dir(&final_path).await?;
+        progress.send(Stage::Checksum, d.size, t);
     }
-    progress.send(Stage::Inventory, size, Instant::now());
+    progress.send(Stage::Inventory, d.size, Instant::now());
     let toc_entries = toc_entries(&pg_restore, &final_path).await?;
     let m = Manifest {
         manifest_version: 1,
@@ -215,17 +146,117 @@ pub async fn backup(opts: &DumpOpts, progress: &ProgressTx) -> Result<(PathBuf, 
         started_at,
         finished_at: super::now_rfc3339(),
         duration_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
-        size_bytes: size,
-        sha256,
+        size_bytes: d.size,
+        sha256: d.sha256,
         pg_dump_version: dump_version,
         toc_entries,
-        snapshot,
-        tables,
-        large_objects,
+        snapshot: d.snapshot,
+        tables: d.tables,
+        large_objects: d.large_objects,
     };
     let path = manifest::write(&opts.dir, &m.artifact, &m)?;
     guard.disarm();
     Ok((path, m))
+}
+
+fn unwritable(opts: &DumpOpts, e: std::io::Error) -> Error {
+    Error::spawn(format!(
+        "the backup cannot be written to {}: {e}",
+        opts.dir.display()
+    ))
+}
+
+/// Exports a snapshot on `db`, runs `pg_dump --snapshot` into `partial` while counting rows in
+/// the same snapshot, and ends the snapshot's transaction.
+async fn dump_in_snapshot(
+    opts: &DumpOpts,
+    pg_dump: &Path,
+    db: &mut PgConnection,
+    partial: &Path,
+    progress: &ProgressTx,
+) -> Result<Dumped, Error> {
+    let out_file = match opts.format {
+        Format::Custom => Some(
+            tokio::fs::File::create(partial)
+                .await
+                .map_err(|e| unwritable(opts, e))?,
+        ),
+        Format::Directory => {
+            std::fs::create_dir(partial).map_err(|e| unwritable(opts, e))?;
+            None
+        }
+    };
+    sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *db)
+        .await
+        .map_err(|e| query_error("starting the snapshot's transaction", &e))?;
+    let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
+        .fetch_one(&mut *db)
+        .await
+        .map_err(|e| query_error("exporting a snapshot", &e))?;
+    let mut spec = ProcessSpec::new(pg_dump)
+        .arg(format!("--snapshot={snapshot}"))
+        .arg("--no-password");
+    spec = match opts.format {
+        Format::Custom => spec.arg("--format=custom"),
+        Format::Directory => spec
+            .arg("--format=directory")
+            .arg(format!("--jobs={}", opts.jobs.max(1)))
+            .arg("--file")
+            .arg(partial),
+    };
+    let mut child = opts
+        .conn
+        .apply(spec, opts.connect_timeout)
+        .spawn()
+        .map_err(|e| Error::spawn(format!("could not start {}: {e}", pg_dump.display())))?;
+    let (stdout, stderr) = (child.take_stdout(), child.take_stderr());
+    let started = Instant::now();
+    let out = async {
+        match (out_file, stdout) {
+            (Some(f), Some(o)) => {
+                let w = copy_hashing(o, f, partial, progress, started).await;
+                if w.is_err() {
+                    // Nobody reads pg_dump's pipe any more: stop it rather than wait forever.
+                    child.kill_group();
+                }
+                (w, child.wait().await)
+            }
+            _ => {
+                let status = tokio::select! {
+                    s = child.wait() => s,
+                    () = poll_dir_size(partial, progress, started) => child.wait().await,
+                };
+                (Ok((0, String::new())), status)
+            }
+        }
+    };
+    let err = read_capped(stderr, 64 * 1024);
+    let ((written, status), stderr, counts) = tokio::join!(out, err, count_rows(db));
+    child.kill_group();
+    // A write that failed (a full disk) stopped pg_dump: that failure is the one to report.
+    let (size, sha256) = written?;
+    let status = status.map_err(|e| Error::spawn(format!("waiting for pg_dump: {e}")))?;
+    if !status.success() {
+        let text = String::from_utf8_lossy(&stderr).into_owned();
+        return Err(Error::new(
+            tools::classify(&text),
+            format!(
+                "pg_dump failed ({status}) dumping {}: {}",
+                opts.conn,
+                tools::tail(&stderr)
+            ),
+        ));
+    }
+    let (tables, large_objects) = counts?;
+    let _ = sqlx::raw_sql("COMMIT").execute(&mut *db).await;
+    Ok(Dumped {
+        size,
+        sha256,
+        snapshot,
+        tables,
+        large_objects,
+    })
 }
 
 /// `shop-20261203T153412.123Z`: the database's name (safe characters only) and the time.

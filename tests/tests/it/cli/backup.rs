@@ -80,28 +80,8 @@ fn backup_run_list_and_drill_alone_and_into_a_run_with_the_password_from_the_key
         return;
     };
     let pid = std::process::id();
-    let src = Source {
-        admin: source.clone(),
-        password: password.clone(),
-        name: format!("fd_cli_bk_{pid}"),
-    };
-    psql(
-        &source,
-        Some(&password),
-        &format!("DROP DATABASE IF EXISTS {}", src.name),
-    );
-    psql(&source, Some(&password), &format!("CREATE DATABASE {}", src.name));
+    let src = source_db(&source, &password, pid);
     let db = with_db(&source, &src.name);
-    psql(
-        &db,
-        Some(&password),
-        "CREATE TABLE a (id int PRIMARY KEY, t text); CREATE TABLE b (id int REFERENCES a(id));
-         CREATE INDEX b_id ON b (id);
-         INSERT INTO a SELECT g, 'Grüße ' || g FROM generate_series(1, 1000) g;
-         INSERT INTO b SELECT g FROM generate_series(1, 500) g;
-         SELECT lo_from_bytea(0, 'ünïcode');",
-    );
-
     let cli = Cli::new();
     let (se, te) = (format!("bk-src-{pid}"), format!("bk-tgt-{pid}"));
     cli.ok(["env", "new", &se]);
@@ -231,4 +211,33 @@ fn archive_has_the_backup_section(cli: &Cli, run: &str) {
         "{list}"
     );
     assert!(!list.contains(".dump"), "the dump is never attached: {list}");
+}
+
+/// A small database on the source: two tables, a foreign key, an index, a large object,
+/// non-ASCII text.
+fn source_db(source: &str, password: &str, pid: u32) -> Source {
+    let (source, password) = (source.to_owned(), password.to_owned());
+    let src = Source {
+        admin: source.clone(),
+        password: password.clone(),
+        name: format!("fd_cli_bk_{pid}"),
+    };
+    psql(
+        &source,
+        Some(&password),
+        &format!("DROP DATABASE IF EXISTS {}", src.name),
+    );
+    psql(&source, Some(&password), &format!("CREATE DATABASE {}", src.name));
+    let db = with_db(&source, &src.name);
+    psql(
+        &db,
+        Some(&password),
+        "CREATE TABLE a (id int PRIMARY KEY, t text); CREATE TABLE b (id int REFERENCES a(id));
+         CREATE INDEX b_id ON b (id);
+         INSERT INTO a SELECT g, 'Grüße ' || g FROM generate_series(1, 1000) g;
+         INSERT INTO b SELECT g FROM generate_series(1, 500) g;
+         SELECT lo_from_bytea(0, 'ünïcode');",
+    );
+
+    src
 }

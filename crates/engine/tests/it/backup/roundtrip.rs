@@ -32,33 +32,7 @@ async fn backup_then_drill_restores_every_row_and_measures_the_rto() {
             .any(|e| matches!(e, ProbeEvent::Progress { message, .. } if message.starts_with("dump:"))),
         "dump progress streamed: {events:?}"
     );
-    let found = manifest::read(std::path::Path::new(&file)).expect("the manifest beside the dump");
-    let m = &found.manifest;
-    assert_eq!(m.source.database, src.name);
-    assert!(!m.source.server.system_identifier.is_empty());
-    assert_eq!(m.source.server.major(), 15);
-    assert!(
-        m.pg_dump_version.contains("PostgreSQL) 15"),
-        "{}",
-        m.pg_dump_version
-    );
-    let (size, sha) =
-        flightdeck_engine::backup::dump::hash_file_sync(std::path::Path::new(&file)).expect("hash");
-    assert_eq!((m.size_bytes, m.sha256.as_str()), (size, sha.as_str()));
-    assert_eq!(r.capture("bytes"), Some(size.to_string().as_str()));
-    assert!(m.toc_entries > 10, "{}", m.toc_entries);
-    let rows = |t: &str| {
-        m.tables
-            .iter()
-            .find(|x| format!("{}.{}", x.schema, x.table) == t)
-            .map(|x| x.rows)
-    };
-    assert_eq!(rows("public.orders"), Some(5000));
-    assert_eq!(rows("public.customers"), Some(500));
-    assert_eq!(rows("ledger.entries"), Some(300));
-    assert_eq!(rows("public.audit_empty"), Some(0));
-    assert_eq!(m.large_objects, 1);
-    assert!(m.started_at <= m.finished_at);
+    assert_manifest(&file, &src.name, r.capture("bytes"));
     // The password is nowhere in what the step recorded.
     let recorded = format!("{}{events:?}", serde_json::to_string(&r).expect("json"));
     assert!(
@@ -80,33 +54,7 @@ async fn backup_then_drill_restores_every_row_and_measures_the_rto() {
     assert_eq!(d.outcome, Outcome::Passed, "{d:#?}");
     assert_eq!(d.capture("Result"), Some("passed"));
     assert!(d.capture("RTO Achieved").is_some());
-    let report: Value = serde_json::from_str(&d.body.as_ref().expect("the report").text).expect("JSON");
-    assert_eq!(report["mismatches"], 0);
-    assert_eq!(report["smoke_failed"], 0);
-    assert_eq!(report["within_objective"], true);
-    assert_eq!(report["rto_objective_ms"], 900_000);
-    assert_eq!(report["tables"].as_array().map(Vec::len), Some(6));
-    assert_eq!(report["large_objects"]["actual"], 1);
-    let stages: Vec<&str> = report["stages"]
-        .as_array()
-        .expect("stages")
-        .iter()
-        .filter_map(|s| s["stage"].as_str())
-        .collect();
-    assert_eq!(
-        stages,
-        ["checksum", "create", "data", "post-data", "verify", "smoke"]
-    );
-    let sum: u64 = report["stages"]
-        .as_array()
-        .expect("stages")
-        .iter()
-        .filter_map(|s| s["ms"].as_u64())
-        .sum();
-    assert_eq!(report["rto_ms"].as_u64(), Some(sum));
-    assert!(events
-        .iter()
-        .any(|e| matches!(e, ProbeEvent::Progress { message, .. } if message.starts_with("post-data"))));
+    assert_report(&d, &events);
     // What came back is the same text, the foreign keys and indexes are there.
     let restored = with_db(&c.target, &scratch);
     assert_eq!(
@@ -196,4 +144,68 @@ async fn the_backup_age_gate_fails_on_a_stale_backup_and_an_empty_folder() {
     assert_eq!(g.failure, Some(FailureClass::Assertion), "{g:#?}");
     assert_eq!(g.assertions[0].expr, "fresh == true");
     assert_eq!(g.assertions[0].actual, "false");
+}
+
+/// The manifest beside `file` says what was dumped, from where, its size and sha256, and every
+/// table's rows.
+fn assert_manifest(file: &str, db: &str, bytes: Option<&str>) {
+    let found = manifest::read(std::path::Path::new(&file)).expect("the manifest beside the dump");
+    let m = &found.manifest;
+    assert_eq!(m.source.database, db);
+    assert!(!m.source.server.system_identifier.is_empty());
+    assert_eq!(m.source.server.major(), 15);
+    assert!(
+        m.pg_dump_version.contains("PostgreSQL) 15"),
+        "{}",
+        m.pg_dump_version
+    );
+    let (size, sha) =
+        flightdeck_engine::backup::dump::hash_file_sync(std::path::Path::new(&file)).expect("hash");
+    assert_eq!((m.size_bytes, m.sha256.as_str()), (size, sha.as_str()));
+    assert_eq!(bytes, Some(size.to_string().as_str()));
+    assert!(m.toc_entries > 10, "{}", m.toc_entries);
+    let rows = |t: &str| {
+        m.tables
+            .iter()
+            .find(|x| format!("{}.{}", x.schema, x.table) == t)
+            .map(|x| x.rows)
+    };
+    assert_eq!(rows("public.orders"), Some(5000));
+    assert_eq!(rows("public.customers"), Some(500));
+    assert_eq!(rows("ledger.entries"), Some(300));
+    assert_eq!(rows("public.audit_empty"), Some(0));
+    assert_eq!(m.large_objects, 1);
+    assert!(m.started_at <= m.finished_at);
+}
+
+/// The drill's report: no mismatch, smoke queries passed, within 15 min, six stages summing to
+/// the RTO, stage progress streamed.
+fn assert_report(d: &flightdeck_engine::probe::ProbeResult, events: &[ProbeEvent]) {
+    let report: Value = serde_json::from_str(&d.body.as_ref().expect("the report").text).expect("JSON");
+    assert_eq!(report["mismatches"], 0);
+    assert_eq!(report["smoke_failed"], 0);
+    assert_eq!(report["within_objective"], true);
+    assert_eq!(report["rto_objective_ms"], 900_000);
+    assert_eq!(report["tables"].as_array().map(Vec::len), Some(6));
+    assert_eq!(report["large_objects"]["actual"], 1);
+    let stages: Vec<&str> = report["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .filter_map(|s| s["stage"].as_str())
+        .collect();
+    assert_eq!(
+        stages,
+        ["checksum", "create", "data", "post-data", "verify", "smoke"]
+    );
+    let sum: u64 = report["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .filter_map(|s| s["ms"].as_u64())
+        .sum();
+    assert_eq!(report["rto_ms"].as_u64(), Some(sum));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, ProbeEvent::Progress { message, .. } if message.starts_with("post-data"))));
 }
