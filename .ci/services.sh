@@ -2,6 +2,10 @@
 # Run a command next to the real services the tests use, then stop them:
 #   - a throwaway Postgres on 127.0.0.1:$FLIGHTDECK_TEST_PG_PORT (default 25432) in a temp dir,
 #     exported as FLIGHTDECK_TEST_PG_URL;
+#   - a second Postgres, the "source" of the backup tests, on $FLIGHTDECK_TEST_PG_SOURCE_PORT
+#     (default: the first's port + 1) with password (scram-sha-256) authentication and a random
+#     password made here, exported as FLIGHTDECK_TEST_PG_SOURCE_URL (no password in it) and
+#     FLIGHTDECK_TEST_PG_SOURCE_PASSWORD; the first one is the drills' target;
 #   - a private D-Bus session with an unlocked gnome-keyring (Secret Service), so keyring tests
 #     never touch the user's own keyring;
 #   - Prometheus (Debian's `prometheus`, exported as FLIGHTDECK_TEST_PROMETHEUS): every test that
@@ -32,12 +36,17 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 
 pg_pid=
+src_pid=
+stop_pg() {
+  if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
+    kill -TERM "$1" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  fi
+}
 cleanup() {
   status=$?
-  if [ -n "$pg_pid" ] && kill -0 "$pg_pid" 2>/dev/null; then
-    kill -TERM "$pg_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pg_pid" 2>/dev/null || break; sleep 0.1; done
-  fi
+  stop_pg "$pg_pid"
+  stop_pg "$src_pid"
   rm -rf "$work"
   exit "$status"
 }
@@ -45,10 +54,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-  echo "error: 127.0.0.1:$port is already in use; set FLIGHTDECK_TEST_PG_PORT to a free port" >&2
-  exit 1
-fi
+src_port=${FLIGHTDECK_TEST_PG_SOURCE_PORT:-$((port + 1))}
+for p in "$port" "$src_port"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    echo "error: 127.0.0.1:$p is already in use; set FLIGHTDECK_TEST_PG_PORT (and FLIGHTDECK_TEST_PG_SOURCE_PORT) to free ports" >&2
+    exit 1
+  fi
+done
 
 "${as_pg[@]}" "$pgbin/initdb" -D "$pgdata" -A trust -U postgres >"$work/initdb.log" 2>&1 \
   || { cat "$work/initdb.log" >&2; exit 1; }
@@ -58,6 +70,21 @@ fi
 pg_pid=$(head -n1 "$pgdata/postmaster.pid")
 export FLIGHTDECK_TEST_PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
 echo "postgres: $FLIGHTDECK_TEST_PG_URL (pid $pg_pid)"
+
+# The backup tests' source: password authentication, so a wrong password is a real failure.
+src_password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+(umask 077; printf '%s\n' "$src_password" >"$work/src-pw")
+[ -z "${as_pg[*]}" ] || chown postgres: "$work/src-pw"
+"${as_pg[@]}" "$pgbin/initdb" -D "$work/pg-source" -A scram-sha-256 -U postgres --pwfile="$work/src-pw" \
+  >"$work/initdb-source.log" 2>&1 || { cat "$work/initdb-source.log" >&2; exit 1; }
+rm -f "$work/src-pw"
+"${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg-source" -l "$work/pg-source.log" \
+  -o "-p $src_port -k $work -c listen_addresses=127.0.0.1 -c fsync=off" -w start >/dev/null \
+  || { cat "$work/pg-source.log" >&2; exit 1; }
+src_pid=$(head -n1 "$work/pg-source/postmaster.pid")
+export FLIGHTDECK_TEST_PG_SOURCE_URL="postgres://postgres@127.0.0.1:$src_port/postgres"
+export FLIGHTDECK_TEST_PG_SOURCE_PASSWORD=$src_password
+echo "postgres (backup source, password auth): $FLIGHTDECK_TEST_PG_SOURCE_URL (pid $src_pid)"
 
 # Prometheus for the tests that start one. Missing: under CI that is a broken setup (.ci/deps.sh
 # installs it); elsewhere those tests skip.

@@ -137,6 +137,7 @@ impl Record {
                     Attachment::new(name, "application/json", description, json.into_bytes())
                 }),
         );
+        attachments.extend(backup_attachments(&run, &evidence));
         let attachments = last_of_each_name(attachments);
         let manifest = Manifest {
             format: FORMAT.into(),
@@ -249,4 +250,67 @@ fn file_safe(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Backup manifests and drill reports by step id.
+pub type BackupBodies = (
+    Vec<(String, flightdeck_engine::backup::Manifest)>,
+    Vec<(String, flightdeck_engine::backup::DrillReport)>,
+);
+
+/// The latest body of each `pg-backup` step that reads as a backup manifest, and of each
+/// `pg-restore` step that reads as a drill report, in step order.
+pub fn backup_bodies(r: &Record) -> BackupBodies {
+    bodies_of(&r.run, &r.evidence)
+}
+
+fn bodies_of(run: &LoadedRun, evidence: &BTreeMap<String, Vec<Evidence>>) -> BackupBodies {
+    let (mut backups, mut drills) = (Vec::new(), Vec::new());
+    for st in &run.state.steps {
+        let Some(body) = evidence
+            .get(&st.id)
+            .and_then(|evs| evs.iter().find(|e| e.stream == "body"))
+        else {
+            continue;
+        };
+        match st.kind.as_str() {
+            "pg-backup" => {
+                if let Ok(m) = serde_json::from_str(&body.excerpt.text) {
+                    backups.push((st.id.clone(), m));
+                }
+            }
+            "pg-restore" => {
+                if let Ok(d) = serde_json::from_str(&body.excerpt.text) {
+                    drills.push((st.id.clone(), d));
+                }
+            }
+            _ => {}
+        }
+    }
+    (backups, drills)
+}
+
+/// Each backup manifest and drill report as an attachment of its own (`backup/STEP.manifest.json`,
+/// `backup/STEP.drill.json`); never the dump.
+fn backup_attachments(run: &LoadedRun, evidence: &BTreeMap<String, Vec<Evidence>>) -> Vec<Attachment> {
+    let (backups, drills) = bodies_of(run, evidence);
+    let json = |v: Value| canonical_json(&v).into_bytes();
+    let mut out = Vec::new();
+    for (step, m) in backups {
+        out.push(Attachment::new(
+            format!("backup/{}.manifest.json", file_safe(&step)),
+            "application/json",
+            format!("The manifest of the backup step {step} took (the dump itself is not attached)"),
+            json(serde_json::to_value(&m).unwrap_or(Value::Null)),
+        ));
+    }
+    for (step, d) in drills {
+        out.push(Attachment::new(
+            format!("backup/{}.drill.json", file_safe(&step)),
+            "application/json",
+            format!("The restore drill report of step {step}: stages, RTO, row-count parity"),
+            json(serde_json::to_value(&d).unwrap_or(Value::Null)),
+        ));
+    }
+    out
 }

@@ -93,6 +93,7 @@ fn kind_of(err: &anyhow::Error) -> Option<ErrorKind> {
         .or_else(|| k::<SignalError>(err))
         .or_else(|| k::<flightdeck_archive::Error>(err))
         .or_else(|| k::<flightdeck_engine::controls::ControlError>(err))
+        .or_else(|| k::<flightdeck_engine::backup::Error>(err))
 }
 
 pub fn exit_code(err: &anyhow::Error) -> u8 {

@@ -7,6 +7,7 @@
 
 mod alert_cmd;
 mod archive_cmd;
+mod backup_cmd;
 mod control_cmd;
 mod control_out;
 mod env_cmd;
@@ -85,6 +86,9 @@ enum Command {
     /// Alert routes and receivers (§15): list them, send a test alert.
     #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
     Alert(alert_cmd::AlertCmd),
+    /// Backups with pg_dump, their manifests, and restore drills with a measured RTO.
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Backup(backup_cmd::BackupCmd),
 }
 
 /// What every command gets besides its own arguments.
@@ -126,6 +130,7 @@ fn main() -> ExitCode {
         Command::Breaker(cmd) => control_cmd::breaker(&ctx, cmd),
         Command::Watch(args) => watch_cmd::watch(&ctx, args),
         Command::Alert(cmd) => alert_cmd::alert(&ctx, cmd),
+        Command::Backup(cmd) => backup_cmd::run(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

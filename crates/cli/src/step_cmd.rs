@@ -109,7 +109,7 @@ pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts)
     report(ctx, &runs)
 }
 
-fn report(ctx: &Ctx, runs: &[StepRun]) -> anyhow::Result<()> {
+pub(crate) fn report(ctx: &Ctx, runs: &[StepRun]) -> anyhow::Result<()> {
     let failed: Vec<&str> = runs
         .iter()
         .filter(|r| !r.result.passed())

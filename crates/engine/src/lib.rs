@@ -9,6 +9,7 @@
 
 pub use error::{ErrorKind, HasKind};
 
+pub mod backup;
 pub mod clock;
 pub mod controls;
 pub mod environments;

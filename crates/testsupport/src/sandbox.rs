@@ -37,16 +37,21 @@ mod process {
             SandboxProcess::start_with(traffic, None, &[])
         }
 
+        /// [`start`](Self::start) on the Postgres database `db` (`--db URL`), or SQLite.
+        pub fn start_on(traffic: bool, db: Option<&str>) -> SandboxProcess {
+            SandboxProcess::start_with(traffic, db, &[])
+        }
+
         /// [`start`](Self::start) on database `db` (a Postgres URL; `None`: a temp SQLite file)
         /// with `envs` set for the child (`FLIGHTDECK_SANDBOX_ADMIN_TOKEN`, …).
         pub fn start_with(traffic: bool, db: Option<&str>, envs: &[(&str, &str)]) -> SandboxProcess {
             let mut cmd = flightdeck();
             cmd.args(["sandbox", "--port", "0", "--json"]);
-            if !traffic {
-                cmd.arg("--no-traffic");
-            }
             if let Some(db) = db {
                 cmd.args(["--db", db]);
+            }
+            if !traffic {
+                cmd.arg("--no-traffic");
             }
             cmd.envs(envs.iter().copied());
             let child = cmd

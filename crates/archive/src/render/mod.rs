@@ -1,14 +1,15 @@
 //! The document: cover, Critical Success Criteria, step timing, the golden signals and SLO burn
-//! rates, each phase and section with its items, steps, evidence and sign-offs, notes, flag and
+//! rates, backups and restore drills, each phase and section with its items, steps, evidence and sign-offs, notes, flag and
 //! breaker controls, and document control, written as PDF/A-3b with the record's attachments
 //! embedded.
 //!
 //! Owns what is said and in which order: one file per part of the document (`cover`,
-//! `criteria`, `planned`, `timing`, `signals`, `body` with its `step`s, `notes`, `controls` (flag
+//! `criteria`, `planned`, `timing`, `signals`, `backup`, `body` with its `step`s, `notes`, `controls` (flag
 //! and breaker actions, the drift at the decision), `control` (document control)), and `pdf` for
 //! the PDF/A-3b file around them. Positions belong to `layout`, the chart to `chart`, the
 //! signature (added afterwards, by incremental update) to `sign`.
 
+mod backup;
 mod body;
 mod control;
 mod controls;
@@ -45,6 +46,7 @@ fn lay_out(pages: &mut Pages, record: &Record, signer: &str) -> Result<Vec<usvg:
     planned::planned_vs_actual(pages, record);
     timing::timing(pages, record, &mut svgs)?;
     signals::signals(pages, record, &mut svgs)?;
+    backup::backups(pages, record);
     body::body(pages, record);
     notes::notes(pages, record);
     controls::controls(pages, record);

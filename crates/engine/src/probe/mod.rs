@@ -8,7 +8,7 @@
 //! parallel, bounded.
 //!
 //! One module per probe kind (`shell`, `http`, `http_burst`, `sql`, `prometheus`, `git_tag`,
-//! `slo`, `baseline`): its spec type implements `kind::ProbeKind`, which declares the kind's name,
+//! `slo`, `baseline`, `pg_backup`, `pg_restore`, `backup_age`, `files`): its spec type implements `kind::ProbeKind`, which declares the kind's name,
 //! annotation keys, parsing, condition names, implicit assertions, default deadline, description
 //! and run. `cond` is the condition language, `env` the caller's variables, secrets and
 //! redaction, `output` the capped streams, `process` the one place child processes are built,
@@ -38,13 +38,17 @@ pub(crate) mod prom_api;
 mod result;
 
 // The kinds: a module each, registered by one line each in the table.
+pub mod backup_age;
 pub mod baseline;
 pub mod breaker_trip;
+pub mod files;
 pub mod flag_toggle;
 pub mod flags;
 pub mod git_tag;
 pub mod http;
 pub mod http_burst;
+pub mod pg_backup;
+pub mod pg_restore;
 pub mod prometheus;
 pub mod shell;
 pub mod slo;
@@ -62,6 +66,10 @@ kind::kinds! {
     Flags(flags::FlagsSpec),
     FlagToggle(flag_toggle::FlagToggleSpec),
     BreakerTrip(breaker_trip::BreakerTripSpec),
+    PgBackup(pg_backup::PgBackupSpec),
+    PgRestore(pg_restore::PgRestoreSpec),
+    BackupAge(backup_age::BackupAgeSpec),
+    Files(files::FilesSpec),
 }
 
 pub use annotation::AnnotationError;

@@ -137,6 +137,38 @@ impl ProcessSpec {
     }
 }
 
+impl ProcessSpec {
+    /// Runs to completion synchronously, output discarded, killed after `deadline`: for cleanup
+    /// in a `Drop` (dropping a restore drill's scratch database), where nothing can be awaited.
+    pub fn run_blocking(&self, deadline: Duration) -> io::Result<ExitStatus> {
+        use std::os::unix::process::CommandExt;
+        let mut cmd = std::process::Command::new(&self.program);
+        cmd.args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0);
+        if self.env_clear {
+            cmd.env_clear();
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn()?;
+        let until = std::time::Instant::now() + deadline;
+        loop {
+            if let Some(st) = child.try_wait()? {
+                return Ok(st);
+            }
+            if std::time::Instant::now() >= until {
+                let _ = child.kill();
+                return child.wait();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
 /// What [`ProcessSpec::output`] collected.
 #[derive(Debug, Clone)]
 pub struct Output {

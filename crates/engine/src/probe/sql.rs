@@ -200,7 +200,7 @@ impl SqlSpec {
 const ROW_JSON: &str =
     "SELECT coalesce(json_agg(json_build_array(e.key, e.value)), '[]'::json) FROM json_each(row_to_json(q)) AS e";
 
-fn classify(e: &sqlx::Error) -> Failure {
+pub(crate) fn classify(e: &sqlx::Error) -> Failure {
     let text = e.to_string();
     let lower = text.to_ascii_lowercase();
     let class = match e {

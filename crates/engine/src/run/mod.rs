@@ -41,7 +41,9 @@ pub use state::{
     fold, fold_from, DecisionState, FieldState, ItemState, MetaState, Note, Orphan, RunState, SignOffRecord,
     SignOffState, StepState, StepStatus, StepSummary,
 };
-pub use step::{builtin_vars, plan, run_steps, RunStepsReq, Scope, StepRun, DEFAULT_CONCURRENCY};
+pub use step::{
+    builtin_vars, plan, run_as_step, run_steps, RunStepsReq, Scope, StepRun, DEFAULT_CONCURRENCY,
+};
 
 use std::sync::Arc;
 

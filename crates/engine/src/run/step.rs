@@ -177,6 +177,11 @@ pub async fn run_steps(
     env.vars
         .entry("FLIGHTDECK_ENV".into())
         .or_insert_with(|| record.env.clone());
+    // A `files` step never runs its script on production.
+    if production {
+        env.vars
+            .insert(crate::probe::files::PRODUCTION_VAR.into(), "true".into());
+    }
     if planned.iter().any(|(_, s)| s.kind.name() == "slo") {
         env.baseline = latest_baseline(store, &record.id)?.map(std::sync::Arc::new);
     }
@@ -217,6 +222,50 @@ pub async fn run_steps(
     Ok(done)
 }
 
+/// Runs `spec` (a backup or drill asked for by the CLI or the window) as the run's first step of
+/// the same kind: that step's expectations and captures, `spec`'s parameters. Recorded exactly as
+/// the step itself would be (its captures fill its fields).
+#[allow(clippy::too_many_arguments)]
+pub async fn run_as_step(
+    store: &Mutex<Store>,
+    by: &str,
+    run_ref: &str,
+    spec: Spec,
+    env: &ProbeEnv,
+    live: mpsc::Sender<(String, ProbeEvent)>,
+    cancel: CancellationToken,
+) -> Result<StepRun, Error> {
+    let by = super::require("--by (who runs it)", by)?;
+    let (record, runbook, production) = load_target(store, run_ref)?;
+    let place = format!("run {}", short_id(&record.id));
+    let kind = spec.kind.name();
+    let mut target = plan(&runbook, &Scope::All, &place)?
+        .into_iter()
+        .map(|(_, s)| s)
+        .find(|s| s.kind.name() == kind)
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "{place}'s runbook has no `{kind}` step to record this into (annotate one: docs/runbook-format.md)"
+            ))
+        })?;
+    target.kind = spec.kind;
+    let mut env = env.clone();
+    env.vars
+        .entry("RUN_ID".into())
+        .or_insert_with(|| record.id.clone());
+    env.vars
+        .entry("FLIGHTDECK_ENV".into())
+        .or_insert_with(|| record.env.clone());
+    let on = StepTarget {
+        env: record.env.clone(),
+        production,
+    };
+    one(
+        store, &record.id, &on, &runbook, &by, &target, None, &env, &live, &cancel,
+    )
+    .await
+}
+
 /// The run `run_ref` names, its runbook, and whether its environment is production.
 fn load_target(store: &Mutex<Store>, run_ref: &str) -> Result<(RunRecord, Runbook, bool), Error> {
     let guard = store
@@ -243,11 +292,14 @@ fn latest_baseline(
 }
 
 /// The planned steps grouped by phase, phases in document order: a phase's steps run together.
+/// A step that reads what the steps before it made (a restore drill or a backup-age gate reads
+/// the backups folder) starts a group of its own, after them.
 fn by_phase(planned: Vec<(Option<String>, Spec)>) -> Vec<Vec<Spec>> {
     let mut phases: Vec<(Option<String>, Vec<Spec>)> = Vec::new();
     for (phase, spec) in planned {
+        let after_the_rest = matches!(spec.kind.name(), "pg-restore" | "backup-age");
         match phases.last_mut() {
-            Some((p, specs)) if *p == phase => specs.push(spec),
+            Some((p, specs)) if *p == phase && !after_the_rest => specs.push(spec),
             _ => phases.push((phase, vec![spec])),
         }
     }
