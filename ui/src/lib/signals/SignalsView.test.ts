@@ -29,8 +29,11 @@ describe("SignalsView", () => {
     });
     expect(figs.map((f) => f.dataset.panelId)).toEqual(["latency", "traffic", "errors", "saturation", "slo:api-latency-p95"]);
     const latency = figs[0].querySelector("img")!;
-    expect(latency.getAttribute("src")).toMatch(/^data:image\/svg\+xml;charset=utf-8,/);
-    expect(decodeURIComponent(latency.getAttribute("src")!)).toContain("<text>Latency</text>");
+    const src = latency.getAttribute("src")!;
+    expect(src, "the SVG as a Blob URL, not a percent-encoded data: URL").toMatch(/^blob:/);
+    const res = await fetch(src);
+    expect(res.headers.get("content-type")).toBe("image/svg+xml");
+    expect(await res.text()).toContain("<text>Latency</text>");
     expect(Number(figs[0].dataset.points), "three series of three points").toBe(9);
     expect(screen.getByText("sandbox · Prometheus http://127.0.0.1:9090")).toBeTruthy();
   });
