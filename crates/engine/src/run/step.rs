@@ -168,20 +168,7 @@ pub async fn run_steps(
             });
         }
     }
-    let mut env = env.clone();
-    env.vars
-        .entry("RUN_ID".into())
-        .or_insert_with(|| record.id.clone());
-    // Signal steps name their environment in messages, and an `slo` step compares with the
-    // run's latest baseline.
-    env.vars
-        .entry("FLIGHTDECK_ENV".into())
-        .or_insert_with(|| record.env.clone());
-    // A `files` step never runs its script on production.
-    if production {
-        env.vars
-            .insert(crate::probe::files::PRODUCTION_VAR.into(), "true".into());
-    }
+    let mut env = step_env(env, &record, production);
     if planned.iter().any(|(_, s)| s.kind.name() == "slo") {
         env.baseline = latest_baseline(store, &record.id)?.map(std::sync::Arc::new);
     }
@@ -249,13 +236,7 @@ pub async fn run_as_step(
             ))
         })?;
     target.kind = spec.kind;
-    let mut env = env.clone();
-    env.vars
-        .entry("RUN_ID".into())
-        .or_insert_with(|| record.id.clone());
-    env.vars
-        .entry("FLIGHTDECK_ENV".into())
-        .or_insert_with(|| record.env.clone());
+    let env = step_env(env, &record, production);
     let on = StepTarget {
         env: record.env.clone(),
         production,
@@ -264,6 +245,24 @@ pub async fn run_as_step(
         store, &record.id, &on, &runbook, &by, &target, None, &env, &live, &cancel,
     )
     .await
+}
+
+/// The environment a run's steps see: `env` with the run's id and environment name (signal
+/// steps name it in messages), and on production the flag that keeps a `files` step from
+/// running its script.
+fn step_env(env: &ProbeEnv, record: &RunRecord, production: bool) -> ProbeEnv {
+    let mut env = env.clone();
+    env.vars
+        .entry("RUN_ID".into())
+        .or_insert_with(|| record.id.clone());
+    env.vars
+        .entry("FLIGHTDECK_ENV".into())
+        .or_insert_with(|| record.env.clone());
+    if production {
+        env.vars
+            .insert(crate::probe::files::PRODUCTION_VAR.into(), "true".into());
+    }
+    env
 }
 
 /// The run `run_ref` names, its runbook, and whether its environment is production.
