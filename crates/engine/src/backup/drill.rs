@@ -169,23 +169,10 @@ pub async fn drill(opts: &DrillOpts, progress: &ProgressTx) -> Result<DrillRepor
     )
     .await?;
 
-    let t = Instant::now();
-    progress.send(Stage::Verify, 0, t);
-    let mut db = on.connect(opts.connect_timeout).await?;
-    let (tables, large_objects) = parity(&mut db, m).await;
-    stages.push(timed(Stage::Verify, t));
-    let t = Instant::now();
-    progress.send(Stage::Smoke, 0, t);
-    let smoke = smoke(&mut db, &opts.smoke).await;
-    stages.push(timed(Stage::Smoke, t));
-    let _ = db.close().await;
+    let (tables, large_objects, smoke) = check_restored(opts, &on, m, &mut stages, progress).await?;
 
     let rto_ms: u64 = stages.iter().map(|s| s.ms).sum();
-    let restore_ms = stages
-        .iter()
-        .filter(|s| matches!(s.stage, Stage::Create | Stage::Data | Stage::PostData))
-        .map(|s| s.ms)
-        .sum();
+    let restore_ms = restore_ms(&stages);
     if !opts.keep {
         let t = Instant::now();
         progress.send(Stage::Cleanup, 0, t);
@@ -223,6 +210,37 @@ pub async fn drill(opts: &DrillOpts, progress: &ProgressTx) -> Result<DrillRepor
         passed: mismatches == 0 && smoke_failed == 0 && within_objective,
         kept: opts.keep,
     })
+}
+
+/// The time pg_restore itself took: the create, data and post-data stages.
+fn restore_ms(stages: &[StageTime]) -> u64 {
+    stages
+        .iter()
+        .filter(|s| matches!(s.stage, Stage::Create | Stage::Data | Stage::PostData))
+        .map(|s| s.ms)
+        .sum()
+}
+
+/// The verify stage (every table's rows and the large objects against the manifest) and the
+/// smoke stage (the annotation's queries) on the restored scratch database, each timed.
+async fn check_restored(
+    opts: &DrillOpts,
+    on: &PgConn,
+    m: &manifest::Manifest,
+    stages: &mut Vec<StageTime>,
+    progress: &ProgressTx,
+) -> Result<(Vec<Parity>, Parity, Vec<SmokeResult>), Error> {
+    let t = Instant::now();
+    progress.send(Stage::Verify, 0, t);
+    let mut db = on.connect(opts.connect_timeout).await?;
+    let (tables, large_objects) = parity(&mut db, m).await;
+    stages.push(timed(Stage::Verify, t));
+    let t = Instant::now();
+    progress.send(Stage::Smoke, 0, t);
+    let smoke = smoke(&mut db, &opts.smoke).await;
+    stages.push(timed(Stage::Smoke, t));
+    let _ = db.close().await;
+    Ok((tables, large_objects, smoke))
 }
 
 /// Creates the scratch database (arming `guard` to drop it) and restores into it section by

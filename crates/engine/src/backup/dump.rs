@@ -166,6 +166,35 @@ fn unwritable(opts: &DumpOpts, e: std::io::Error) -> Error {
     ))
 }
 
+/// Opens a repeatable-read, read-only transaction on `db` and exports its snapshot: the one
+/// pg_dump dumps and the rows are counted in. The transaction stays open until the dump ends.
+async fn export_snapshot(db: &mut PgConnection) -> Result<String, Error> {
+    sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *db)
+        .await
+        .map_err(|e| query_error("starting the snapshot's transaction", &e))?;
+    sqlx::query_scalar("SELECT pg_export_snapshot()")
+        .fetch_one(&mut *db)
+        .await
+        .map_err(|e| query_error("exporting a snapshot", &e))
+}
+
+/// pg_dump's command line: the snapshot, never a password prompt, the format (a directory dump
+/// writes `partial` itself, with `--jobs`; a custom one goes to stdout).
+fn dump_spec(opts: &DumpOpts, pg_dump: &Path, snapshot: &str, partial: &Path) -> ProcessSpec {
+    let spec = ProcessSpec::new(pg_dump)
+        .arg(format!("--snapshot={snapshot}"))
+        .arg("--no-password");
+    match opts.format {
+        Format::Custom => spec.arg("--format=custom"),
+        Format::Directory => spec
+            .arg("--format=directory")
+            .arg(format!("--jobs={}", opts.jobs.max(1)))
+            .arg("--file")
+            .arg(partial),
+    }
+}
+
 /// Exports a snapshot on `db`, runs `pg_dump --snapshot` into `partial` while counting rows in
 /// the same snapshot, and ends the snapshot's transaction.
 async fn dump_in_snapshot(
@@ -186,28 +215,10 @@ async fn dump_in_snapshot(
             None
         }
     };
-    sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .execute(&mut *db)
-        .await
-        .map_err(|e| query_error("starting the snapshot's transaction", &e))?;
-    let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
-        .fetch_one(&mut *db)
-        .await
-        .map_err(|e| query_error("exporting a snapshot", &e))?;
-    let mut spec = ProcessSpec::new(pg_dump)
-        .arg(format!("--snapshot={snapshot}"))
-        .arg("--no-password");
-    spec = match opts.format {
-        Format::Custom => spec.arg("--format=custom"),
-        Format::Directory => spec
-            .arg("--format=directory")
-            .arg(format!("--jobs={}", opts.jobs.max(1)))
-            .arg("--file")
-            .arg(partial),
-    };
+    let snapshot = export_snapshot(db).await?;
     let mut child = opts
         .conn
-        .apply(spec, opts.connect_timeout)
+        .apply(dump_spec(opts, pg_dump, &snapshot, partial), opts.connect_timeout)
         .spawn()
         .map_err(|e| Error::spawn(format!("could not start {}: {e}", pg_dump.display())))?;
     let (stdout, stderr) = (child.take_stdout(), child.take_stderr());
