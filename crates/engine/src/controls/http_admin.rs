@@ -131,18 +131,7 @@ impl Controls for HttpAdmin {
         let a = self
             .call(reqwest::Method::GET, &["admin", "feature-flags"], None, what)
             .await?;
-        if !a.ok() {
-            return Err(a.status_error(what));
-        }
-        let v = a.json(what)?;
-        let list = v
-            .get("flags")
-            .and_then(Value::as_array)
-            .ok_or_else(|| ControlError::Transport {
-                what: what.into(),
-                message: "unexpected answer: no `flags` list".into(),
-            })?;
-        list.iter().map(|f| flag_of(f, what)).collect()
+        a.list(what, "flags")?.iter().map(|f| flag_of(f, what)).collect()
     }
 
     async fn flag(&self, key: &str) -> Result<FlagState, ControlError> {
@@ -191,18 +180,10 @@ impl Controls for HttpAdmin {
         let a = self
             .call(reqwest::Method::GET, &["admin", "circuit-breakers"], None, what)
             .await?;
-        if !a.ok() {
-            return Err(a.status_error(what));
-        }
-        let v = a.json(what)?;
-        let list = v
-            .get("breakers")
-            .and_then(Value::as_array)
-            .ok_or_else(|| ControlError::Transport {
-                what: what.into(),
-                message: "unexpected answer: no `breakers` list".into(),
-            })?;
-        list.iter().map(|b| breaker_of(b, what)).collect()
+        a.list(what, "breakers")?
+            .iter()
+            .map(|b| breaker_of(b, what))
+            .collect()
     }
 
     async fn breaker(&self, provider: &str) -> Result<BreakerState, ControlError> {

@@ -44,6 +44,21 @@ impl Answer {
         })
     }
 
+    /// A successful answer's `field` list (`flags`, `breakers`): the status checked, the body
+    /// read as JSON, the field an array; each failure says which.
+    pub fn list(&self, what: &str, field: &str) -> Result<Vec<serde_json::Value>, ControlError> {
+        if !self.ok() {
+            return Err(self.status_error(what));
+        }
+        match self.json(what)?.get_mut(field).map(serde_json::Value::take) {
+            Some(serde_json::Value::Array(list)) => Ok(list),
+            _ => Err(ControlError::Transport {
+                what: what.into(),
+                message: format!("unexpected answer: no `{field}` list"),
+            }),
+        }
+    }
+
     /// The answer's `error` (or `errorDetails`) field, else its first 200 characters.
     pub fn message(&self) -> String {
         let v: Option<serde_json::Value> = serde_json::from_slice(&self.body).ok();

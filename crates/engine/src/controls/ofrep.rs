@@ -78,18 +78,7 @@ impl Controls for Ofrep {
     async fn flags(&self) -> Result<Vec<FlagState>, ControlError> {
         let what = "POST /ofrep/v1/evaluate/flags";
         let a = self.evaluate(&["ofrep", "v1", "evaluate", "flags"], what).await?;
-        if !a.ok() {
-            return Err(a.status_error(what));
-        }
-        let v = a.json(what)?;
-        let list = v
-            .get("flags")
-            .and_then(Value::as_array)
-            .ok_or_else(|| ControlError::Transport {
-                what: what.into(),
-                message: "unexpected answer: no `flags` list".into(),
-            })?;
-        list.iter().map(|f| flag_of(f, what)).collect()
+        a.list(what, "flags")?.iter().map(|f| flag_of(f, what)).collect()
     }
 
     async fn flag(&self, key: &str) -> Result<FlagState, ControlError> {
