@@ -74,7 +74,9 @@ pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts)
                 }
                 let line = match ev {
                     ProbeEvent::Started { kind, what, .. } => format!("▶ {step} ({kind}): {what}"),
-                    ProbeEvent::Progress { done, total, message } => match total {
+                    ProbeEvent::Progress {
+                        done, total, message, ..
+                    } => match total {
                         Some(t) => format!("  {step}: {done}/{t} {message}"),
                         None => format!("  {step}: {message}"),
                     },

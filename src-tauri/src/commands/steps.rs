@@ -1,6 +1,7 @@
 //! Running a step from the checklist: the engine's `run_steps` for one step, recorded under the
 //! app user's name, its live output forwarded over a channel as it comes.
 
+use flightdeck_engine::backup::Progress as BackupProgress;
 use flightdeck_engine::probe::{ProbeEnv, ProbeEvent};
 use flightdeck_engine::run::{self, Scope};
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,8 @@ pub enum StepOutput {
         done: u64,
         total: Option<u64>,
         message: String,
+        /// A backup's or a drill's stage, bytes, rate and elapsed time (the stage and bytes bars).
+        backup: Option<BackupProgress>,
     },
 }
 
@@ -62,11 +65,17 @@ impl StepOutput {
                 stream: stream.name().to_string(),
                 text,
             },
-            ProbeEvent::Progress { done, total, message } => StepOutput::Progress {
+            ProbeEvent::Progress {
+                done,
+                total,
+                message,
+                backup,
+            } => StepOutput::Progress {
                 step,
                 done,
                 total,
                 message,
+                backup,
             },
         }
     }

@@ -116,7 +116,8 @@ pub async fn backup(opts: &DumpOpts, progress: &ProgressTx) -> Result<(PathBuf, 
     let mut guard = Partial {
         paths: vec![partial_path.clone(), final_path.clone()],
     };
-    let mut d = dump_in_snapshot(opts, &pg_dump, &mut db, &partial_path, progress).await?;
+    let dumping = progress.expecting(previous_size(opts));
+    let mut d = dump_in_snapshot(opts, &pg_dump, &mut db, &partial_path, &dumping).await?;
     drop(db);
 
     std::fs::rename(&partial_path, &final_path).map_err(|e| unwritable(opts, e))?;
@@ -157,6 +158,22 @@ pub async fn backup(opts: &DumpOpts, progress: &ProgressTx) -> Result<(PathBuf, 
     let path = manifest::write(&opts.dir, &m.artifact, &m)?;
     guard.disarm();
     Ok((path, m))
+}
+
+/// The size of the newest earlier backup of the same database (server, name, format) in the
+/// folder: what this dump is expected to reach, for a progress bar.
+fn previous_size(opts: &DumpOpts) -> Option<u64> {
+    manifest::list(&opts.dir)
+        .ok()?
+        .into_iter()
+        .map(|f| f.manifest)
+        .find(|m| {
+            m.format == opts.format
+                && m.source.database == opts.conn.database
+                && m.source.host == opts.conn.host
+                && m.source.port == opts.conn.port
+        })
+        .map(|m| m.size_bytes)
 }
 
 fn unwritable(opts: &DumpOpts, e: std::io::Error) -> Error {

@@ -120,6 +120,11 @@ pub struct Progress {
     /// Bytes per second over the stage so far.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub rate_bytes_per_s: u64,
+    /// What the stage is expected to reach, when known: a dump, the size of the newest earlier
+    /// backup of the same database in the folder (a progress bar's end; it may be passed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null", optional))]
+    pub expected_bytes: Option<u64>,
 }
 
 impl Progress {
@@ -140,6 +145,7 @@ impl Progress {
 pub struct ProgressTx {
     tx: Option<tokio::sync::mpsc::Sender<Progress>>,
     started: std::time::Instant,
+    expected: Option<u64>,
 }
 
 impl ProgressTx {
@@ -147,6 +153,7 @@ impl ProgressTx {
         ProgressTx {
             tx: Some(tx),
             started: std::time::Instant::now(),
+            expected: None,
         }
     }
 
@@ -155,6 +162,15 @@ impl ProgressTx {
         ProgressTx {
             tx: None,
             started: std::time::Instant::now(),
+            expected: None,
+        }
+    }
+
+    /// The same sender, its updates carrying `expected` as the bytes the stage should reach.
+    pub(crate) fn expecting(&self, expected: Option<u64>) -> Self {
+        ProgressTx {
+            expected,
+            ..self.clone()
         }
     }
 
@@ -175,6 +191,7 @@ impl ProgressTx {
             bytes,
             elapsed_ms: self.elapsed_ms(),
             rate_bytes_per_s: rate,
+            expected_bytes: self.expected,
         });
     }
 }

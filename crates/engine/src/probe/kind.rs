@@ -281,7 +281,26 @@ impl Ctx<'_> {
     pub async fn progress(&self, done: u64, total: Option<u64>, message: String) {
         let _ = self
             .events
-            .send(ProbeEvent::Progress { done, total, message })
+            .send(ProbeEvent::Progress {
+                done,
+                total,
+                message,
+                backup: None,
+            })
+            .await;
+    }
+
+    /// A backup's or a drill's progress: its line as the message, the bytes as done, and the
+    /// typed progress itself (with the bytes expected, when known).
+    pub async fn backup_progress(&self, p: crate::backup::Progress) {
+        let _ = self
+            .events
+            .send(ProbeEvent::Progress {
+                done: p.bytes,
+                total: None,
+                message: p.line(),
+                backup: Some(p),
+            })
             .await;
     }
 }

@@ -230,7 +230,7 @@ where
     let work = work(ProgressTx::new(tx));
     let forward = async {
         while let Some(p) = rx.recv().await {
-            ctx.progress(p.bytes, None, p.line()).await;
+            ctx.backup_progress(p).await;
         }
     };
     let (r, ()) = tokio::join!(work, forward);

@@ -23,6 +23,10 @@ pub enum ProbeEvent {
         done: u64,
         total: Option<u64>,
         message: String,
+        /// A backup's or a drill's stage, bytes, rate and elapsed time (`pg-backup`,
+        /// `pg-restore`): what the window draws its stage and bytes bars from.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backup: Option<crate::backup::Progress>,
     },
 }
 

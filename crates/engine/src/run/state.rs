@@ -180,6 +180,10 @@ pub struct StepState {
     pub result: Option<StepSummary>,
     /// The production environment its latest run was confirmed on (it changes the target).
     pub confirmed_on: Option<String>,
+    /// A drill's RTO read from its body, until its result takes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub pending_rto: Option<RtoSummary>,
 }
 
 /// The latest result of a step, as the checklist shows it.
@@ -196,6 +200,39 @@ pub struct StepSummary {
     pub assertions: Vec<(String, String, String)>,
     /// Field (id or name) and value.
     pub captures: Vec<(String, String)>,
+    /// A restore drill's (`pg-restore`) RTO in stages, read from its report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub rto: Option<RtoSummary>,
+}
+
+/// A restore drill's RTO: its timed stages and the objective, as the window charts them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RtoSummary {
+    pub stages: Vec<crate::backup::drill::StageTime>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub rto_ms: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub rto_objective_ms: u64,
+    pub within_objective: bool,
+}
+
+impl RtoSummary {
+    /// From a `pg-restore` step's body (the drill's report, JSON); none for other kinds or a
+    /// drill that gave no report (refused, failed before restoring, cancelled).
+    pub(crate) fn of(kind: &str, body: &crate::probe::Excerpt) -> Option<RtoSummary> {
+        if kind != "pg-restore" || body.truncated {
+            return None;
+        }
+        let report: crate::backup::DrillReport = serde_json::from_str(&body.text).ok()?;
+        Some(RtoSummary {
+            stages: report.stages,
+            rto_ms: report.rto_ms,
+            rto_objective_ms: report.rto_objective_ms,
+            within_objective: report.within_objective,
+        })
+    }
 }
 
 impl StepState {
@@ -218,6 +255,7 @@ impl StepState {
             finished_at: None,
             result: None,
             confirmed_on: None,
+            pending_rto: None,
         }
     }
 }
@@ -258,6 +296,7 @@ impl StepSummary {
                     )
                 })
                 .collect(),
+            rto: None,
         }
     }
 }

@@ -171,6 +171,60 @@ describe("RunScreen", () => {
     expect(document.querySelector('[data-step-result="1.tests.step"]')!.textContent).toContain("cancelled");
   });
 
+  it("shows a backup step's stage and bytes bars as its progress streams, and cancels it through cancel_step", async () => {
+    const idle = state().steps[0];
+    handlers.open_run = () => ({ ...doc, live: live({ steps: [{ ...idle, kind: "pg-backup" }] }) });
+    let send: (o: StepOutput) => void = () => {};
+    let finish: (l: RunLive) => void = () => {};
+    handlers.run_step = ({ onOutput }) => {
+      send = onOutput.onmessage as (o: StepOutput) => void;
+      send({ type: "started", step: "1.tests.step", kind: "pg-backup", what: "pg_dump --format=custom of shop", deadline_ms: 600_000 });
+      return new Promise<RunLive>((resolve) => (finish = resolve));
+    };
+    handlers.cancel_step = () => {
+      const after = stepAfter("failed", "cancelled");
+      after.state.steps[0].kind = "pg-backup";
+      finish(after);
+      return true;
+    };
+    show();
+    await screen.findByTestId("run-screen");
+    await fireEvent.click(runButton());
+    const box = await waitFor(() => document.querySelector<HTMLElement>('[data-backup-progress="1.tests.step"]')!);
+    expect(box.getAttribute("data-stage")).toBe("");
+    const progress = (stage: "connect" | "dump", bytes: number) =>
+      send({ type: "progress", step: "1.tests.step", done: bytes, total: null, message: `${stage}: ${bytes} B`, backup: { stage, bytes, elapsed_ms: 500, rate_bytes_per_s: 4_000_000, expected_bytes: 8_000_000 } });
+    progress("connect", 0);
+    progress("dump", 2_000_000);
+    await waitFor(() => expect(box.getAttribute("data-stage")).toBe("dump"));
+    const bar = () => box.querySelector('[data-bytes-bar] [role="progressbar"]')!.getAttribute("aria-valuenow");
+    expect(bar()).toBe("25");
+    expect(box.querySelector(".seg.current")!.textContent).toBe("dump");
+    progress("dump", 6_000_000);
+    await waitFor(() => expect(bar()).toBe("75"));
+    // The dump's repeated lines replace each other in the live log.
+    expect(document.querySelector('[data-step-output="1.tests.step"]')!.textContent!.match(/… dump:/g)).toHaveLength(1);
+    await fireEvent.click(document.querySelector<HTMLButtonElement>('[data-cancel-step="1.tests.step"]')!);
+    await waitFor(() => expect(document.querySelector('[data-step-status="failed"]')).toBeTruthy());
+    expect(calls.find((c) => c.cmd === "cancel_step")?.args).toEqual({ req: { run: RUN_ID, step: "1.tests.step" } });
+    expect(document.querySelector("[data-backup-progress]")).toBeNull();
+    expect(document.querySelector('[data-step-result="1.tests.step"]')!.textContent).toContain("cancelled");
+  });
+
+  it("charts a drill's RTO stages under its result", async () => {
+    const after = stepAfter("passed");
+    const st = after.state.steps[0];
+    st.kind = "pg-restore";
+    st.result = { ...st.result!, captures: [["1.result", "Success"]], rto: { stages: [{ stage: "create", ms: 200 }, { stage: "data", ms: 800 }], rto_ms: 1000, rto_objective_ms: 900_000, within_objective: true } };
+    handlers.open_run = () => ({ ...doc, live: after });
+    show();
+    await screen.findByTestId("run-screen");
+    const chart = await waitFor(() => document.querySelector('[data-rto-chart="1.tests.step"]')!);
+    expect([...chart.querySelectorAll("[data-rto-stage]")].map((r) => r.getAttribute("data-rto-stage"))).toEqual(["create", "data"]);
+    expect(chart.querySelector<HTMLElement>('[data-rto-stage="create"] .bar')!.style.width).toBe("25%");
+    expect(chart.querySelector("[data-rto-verdict]")!.textContent).toBe("within objective");
+  });
+
   it("asks before a step that changes a production target, naming it and the environment, then runs it confirmed", async () => {
     handlers.open_run = () => ({ ...doc, live: live({ env: "production" }) });
     handlers.run_step = ({ req }) => {

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use super::{
-    DecisionState, FieldState, ItemState, MetaState, Note, Orphan, RunState, SignOffRecord, SignOffState,
-    StepState, StepStatus, StepSummary,
+    DecisionState, FieldState, ItemState, MetaState, Note, Orphan, RtoSummary, RunState, SignOffRecord,
+    SignOffState, StepState, StepStatus, StepSummary,
 };
 use crate::probe::ProbeResult;
 use crate::run::event::Event;
@@ -139,7 +139,7 @@ fn apply(state: &mut RunState, ids: &Ids, e: &StoredEvent, event: Event) {
             what,
             confirmed_on,
         } => step_started(state, ids, e, step, kind, what, confirmed_on),
-        Event::StepOutput { step, .. } => step_output(state, ids, e, step),
+        Event::StepOutput { step, stream, output } => step_output(state, ids, e, step, &stream, &output),
         Event::StepFinished { step, result } => step_finished(state, ids, e, step, &result),
         // Kept in the log and read from it (the CLI, the archive's Controls section).
         Event::ControlAction(_) | Event::FlagsChecked { .. } => {}
@@ -266,14 +266,29 @@ fn step_started(
             (s.by, s.started_at) = stamp(e);
             s.finished_at = None;
             s.result = None;
+            s.pending_rto = None;
         }
         None => state.orphan(e, format!("step `{step}` is not in the runbook")),
     }
 }
 
-fn step_output(state: &mut RunState, ids: &Ids, e: &StoredEvent, step: String) {
-    if !ids.steps.contains_key(step.as_str()) {
-        state.orphan(e, format!("output of step `{step}`, which is not in the runbook"));
+/// A drill's body (its report) gives the RTO its result will show (the body is recorded just
+/// before the result).
+fn step_output(
+    state: &mut RunState,
+    ids: &Ids,
+    e: &StoredEvent,
+    step: String,
+    stream: &str,
+    output: &crate::probe::Excerpt,
+) {
+    match ids.steps.get(step.as_str()) {
+        Some(&i) if stream == "body" => {
+            let s = &mut state.steps[i];
+            s.pending_rto = RtoSummary::of(&s.kind, output);
+        }
+        Some(_) => {}
+        None => state.orphan(e, format!("output of step `{step}`, which is not in the runbook")),
     }
 }
 
@@ -287,7 +302,9 @@ fn step_finished(state: &mut RunState, ids: &Ids, e: &StoredEvent, step: String,
                 StepStatus::Failed
             };
             s.finished_at = Some(e.time.clone());
-            s.result = Some(StepSummary::of(result));
+            let mut summary = StepSummary::of(result);
+            summary.rto = s.pending_rto.take().filter(|_| result.kind == "pg-restore");
+            s.result = Some(summary);
         }
         None => state.orphan(e, format!("step `{step}` is not in the runbook")),
     }
