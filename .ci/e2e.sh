@@ -49,9 +49,9 @@ strays() {
 # suite test takes about 30 s, the teardown tests set their own), and each run is bounded
 # (.ci/bounded.sh), well above its normal time on 2 cores (measured 2026-12-03 on a loaded
 # machine: teardown 90-105 s, the suite 100-125 s).
-run_node() { # NAME LIMIT NORMAL FILE
+run_node() { # NAME LIMIT NORMAL FILE [TEST_TIMEOUT_MS: each test's and the file's own, default 120000]
   (cd tests/e2e && FLIGHTDECK_E2E_SUITE=$suite ../../.ci/bounded.sh "$1" "$2" "$3" \
-    node --test --test-concurrency=1 --test-timeout=120000 --test-force-exit --test-reporter=spec "$4")
+    node --test --test-concurrency=1 --test-timeout="${5:-120000}" --test-force-exit --test-reporter=spec "$4")
 }
 status=0
 run_node "the window suite's teardown check (tests/e2e/teardown.test.mjs)" 420 "about 100 s" teardown.test.mjs || status=$?
@@ -60,6 +60,9 @@ run_node "the window suite (tests/e2e/app.test.mjs)" 720 "about 2 minutes" app.t
 # waiting for the first scrapes and for the error SLO's fast burn pair to trip takes most of it.
 run_node "the Signals view (tests/e2e/signals.test.mjs)" 480 "about 2 minutes" signals.test.mjs || status=$?
 run_node "the Controls view in the window (tests/e2e/controls.test.mjs)" 300 "about 30 s" controls.test.mjs || status=$?
+# Backups against .ci/services.sh's two Postgres clusters: generating the source database (a few
+# hundred MB) and the backup, the drill and the cancelled dump of it.
+run_node "backups and the restore drill in the window (tests/e2e/backup.test.mjs)" 300 "about 90 s" backup.test.mjs 240000 || status=$?
 echo "screenshots: $CARGO_TARGET_DIR/e2e-screenshots/; tauri-driver and WebKitWebDriver logs: $CARGO_TARGET_DIR/e2e-logs/"
 
 # Nothing may be left running: a leftover holding an output pipe is what hung CI (issue 9).
