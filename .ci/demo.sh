@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # `make demo`: the desktop app on the bundled M31 runbook against the local sandbox.
-# Starts `flightdeck sandbox` in the background (when this CLI has it) and a Prometheus
+# Runs under .ci/demo-pg.sh (a throwaway Postgres, when Postgres is installed) and starts
+# `flightdeck sandbox` in its Postgres mode on it, the demo store's sandbox environment pointed
+# there (DATABASE_URL, RESTORE_TARGET_URL, BACKUP_DIR), so M31 §3's backup and restore drill and
+# §7's final backup run from the window; without Postgres the sandbox runs on SQLite and those
+# three steps say the environment has no database to back up. Also starts a Prometheus
 # (Debian's `prometheus`) scraping it every second on 127.0.0.1:9090, where the sandbox
 # environment's PROMETHEUS_URL points (FLIGHTDECK_DEMO_PROMETHEUS_PORT for another port; the demo
 # store's sandbox environment is then told so), so the golden signals are live from the first
@@ -10,6 +14,9 @@
 # screenshot instead. Everything it started is stopped with SIGTERM when the app closes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -z "${FLIGHTDECK_DEMO_DATABASE_URL:-}" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  exec .ci/demo-pg.sh "$0" "$@"
+fi
 target=${CARGO_TARGET_DIR:-/var/tmp/flightdeck-target}
 cli="$target/debug/flightdeck"
 app="$target/debug/flightdeck-app"
@@ -34,9 +41,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 if "$cli" sandbox --help >/dev/null 2>&1; then
   log=$(mktemp /tmp/flightdeck-sandbox.XXXXXX.log)
-  "$cli" sandbox >"$log" 2>&1 &
+  db_args=()
+  [ -n "${FLIGHTDECK_DEMO_DATABASE_URL:-}" ] && db_args=(--db "$FLIGHTDECK_DEMO_DATABASE_URL")
+  "$cli" sandbox "${db_args[@]}" >"$log" 2>&1 &
   sandbox_pid=$!
-  echo "sandbox: started (pid $sandbox_pid, log $log)"
+  echo "sandbox: started (pid $sandbox_pid, log $log, database: ${FLIGHTDECK_DEMO_DATABASE_URL:-SQLite})"
 else
   echo "sandbox: this CLI has no \`sandbox\` command yet; the run opens without a target"
 fi
@@ -61,6 +70,18 @@ else
   if [ "$prom_port" != 9090 ]; then
     "$cli" "${store_args[@]}" env set-var sandbox PROMETHEUS_URL "http://127.0.0.1:$prom_port" >/dev/null
   fi
+fi
+
+# The backups of §3 and §7 go to the data folder (beside the store), the drill to the same
+# throwaway cluster's scratch database.
+if [ -n "${FLIGHTDECK_DEMO_DATABASE_URL:-}" ]; then
+  data=$(dirname "${FLIGHTDECK_STORE:-${XDG_DATA_HOME:-$HOME/.local/share}/flightdeck/flightdeck.sqlite}")
+  "$cli" "${store_args[@]}" env set-var sandbox DATABASE_URL "$FLIGHTDECK_DEMO_DATABASE_URL" >/dev/null
+  "$cli" "${store_args[@]}" env set-var sandbox RESTORE_TARGET_URL "$FLIGHTDECK_DEMO_RESTORE_URL" >/dev/null
+  "$cli" "${store_args[@]}" env set-var sandbox BACKUP_DIR "$data/backups/sandbox" >/dev/null
+  echo "backups: the sandbox environment backs up $FLIGHTDECK_DEMO_DATABASE_URL into $data/backups/sandbox"
+else
+  echo "postgres: not installed (.ci/deps.sh installs it); the sandbox runs on SQLite and M31's backup steps have no database"
 fi
 
 run=$("$cli" "${store_args[@]}" --json run list | node -e '

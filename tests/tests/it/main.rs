@@ -5,6 +5,7 @@ mod cli;
 mod controls;
 mod crash;
 mod keyed;
+mod m31_backups;
 mod m31_sandbox;
 mod secrets;
 mod tamper;

@@ -151,13 +151,13 @@ impl ProbeKind for PgBackupSpec {
 impl PgBackupSpec {
     fn opts(&self, ctx: &Ctx<'_>) -> Result<DumpOpts, Failure> {
         let mut used = Vec::new();
-        let url = render(&self.url, ctx.env, &mut used)?;
+        let url = render_for(&self.url, ctx.env, &mut used, "no database to back up")?;
         let password = match &self.password {
             Some(p) => Some(render(p, ctx.env, &mut used)?),
             None => default_password(ctx.env)?,
         };
         let dir = match &self.dir {
-            Some(d) => PathBuf::from(render(d, ctx.env, &mut used)?),
+            Some(d) => PathBuf::from(render_for(d, ctx.env, &mut used, "no backups folder")?),
             None => default_dir(ctx.env),
         };
         let dir = relative_to(ctx.env, dir);
@@ -209,6 +209,39 @@ pub(crate) fn bin_of(
         Some(t) => Ok(Some(PathBuf::from(render(t, env, used)?))),
         None => Ok(env.vars.get("PG_BIN").map(PathBuf::from)),
     }
+}
+
+/// Renders a connection URL or a folder; a variable the environment does not define is "the
+/// environment has `lack`", naming the variable and how to give it one (for the sandbox: its
+/// Postgres mode, since its default SQLite database is nothing `pg_dump` can back up).
+pub(crate) fn render_for(
+    t: &Template,
+    env: &ProbeEnv,
+    used: &mut Vec<String>,
+    lack: &str,
+) -> Result<String, Failure> {
+    t.render(env, used).map_err(|e| match e {
+        super::env::EnvError::UnknownVar(var) => {
+            let name = env.vars.get("FLIGHTDECK_ENV").map_or("ENV", String::as_str);
+            let example = if var.ends_with("_DIR") {
+                "/path/to/backups"
+            } else {
+                "postgres://USER@HOST:PORT/DB"
+            };
+            let mut m = format!(
+                "the environment `{name}` has {lack}: ${{{var}}} is not set \
+                 (`flightdeck env set-var {name} {var} {example}`, or `--var {var}=...`)"
+            );
+            if name == "sandbox" && !var.ends_with("_DIR") {
+                m.push_str(
+                    "; the sandbox keeps its data in SQLite unless it runs in its Postgres mode \
+                     (`flightdeck sandbox --db postgres://...`, as `make demo` starts it)",
+                );
+            }
+            Failure::new(super::FailureClass::SpawnError, m)
+        }
+        e => Failure::new(super::FailureClass::SpawnError, e.to_string()),
+    })
 }
 
 pub(crate) fn render(t: &Template, env: &ProbeEnv, used: &mut Vec<String>) -> Result<String, Failure> {

@@ -18,7 +18,9 @@ use super::cond::{Names, Value};
 use super::env::{ProbeEnv, Template};
 use super::kind::{Implicit, ProbeKind};
 use super::output::Stream;
-use super::pg_backup::{bin_of, default_dir, default_password, relative_to, render, with_progress};
+use super::pg_backup::{
+    bin_of, default_dir, default_password, relative_to, render, render_for, with_progress,
+};
 use super::{Ctx, Failure, Observation, MAX_DEADLINE};
 use crate::backup::{drill, DrillOpts, PgConn};
 use crate::runbook::Step;
@@ -192,13 +194,13 @@ impl ProbeKind for PgRestoreSpec {
 impl PgRestoreSpec {
     fn opts(&self, ctx: &Ctx<'_>) -> Result<DrillOpts, Failure> {
         let mut used = Vec::new();
-        let url = render(&self.url, ctx.env, &mut used)?;
+        let url = render_for(&self.url, ctx.env, &mut used, "no server to restore onto")?;
         let password = match &self.password {
             Some(p) => Some(render(p, ctx.env, &mut used)?),
             None => default_password(ctx.env)?,
         };
         let backup = match &self.backup {
-            Some(b) => PathBuf::from(render(b, ctx.env, &mut used)?),
+            Some(b) => PathBuf::from(render_for(b, ctx.env, &mut used, "no backups folder")?),
             None => default_dir(ctx.env),
         };
         let mut smoke = Vec::new();
