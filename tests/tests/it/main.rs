@@ -10,3 +10,4 @@ mod secrets;
 mod tamper;
 mod trust;
 mod watch;
+mod watch_report;
