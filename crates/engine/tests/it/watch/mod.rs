@@ -4,6 +4,7 @@
 mod alerts;
 mod loopback;
 mod plan;
+mod restart;
 mod sched;
 
 use std::collections::BTreeMap;
