@@ -6,6 +6,7 @@ mod loopback;
 mod plan;
 mod restart;
 mod sched;
+mod starttls;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
