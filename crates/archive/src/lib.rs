@@ -21,6 +21,7 @@ pub mod signals;
 mod timeline;
 pub mod trust;
 pub mod verify;
+pub mod watch_report;
 
 use flightdeck_engine::run::{fold, RunState};
 use flightdeck_engine::runbook::{self, Runbook};
@@ -36,6 +37,7 @@ pub use trust::{review, review_file, Anchors, Authenticity, Reviewed, TrustFile,
 pub use verify::{
     open, open_file, open_with, read_file, verify, Check, Contents, LimitError, Limits, Opened, Report,
 };
+pub use watch_report::{export_watch_report, WatchReport, REPORT_FORMAT};
 
 /// How to export.
 #[derive(Debug, Clone)]
@@ -53,7 +55,7 @@ pub fn export(store: &Store, run_ref: &str, signer: &Identity, opts: &ExportOpts
         "Flightdeck archive {} of run {} (release {})",
         record.manifest.archive_id, record.manifest.run_id, record.manifest.release
     );
-    sign::sign(pdf, signer, opts.now, &reason)
+    sign::sign(pdf, signer, opts.now, &reason, sign::ARCHIVE_FIELD)
 }
 
 /// Who signs when no identity is kept yet: the certificate made on first export names them.
@@ -118,7 +120,7 @@ pub fn export_run(
 }
 
 /// `report` when it holds; else the error that says which checks failed and why.
-fn verified(report: Report) -> Result<Report> {
+pub(crate) fn verified(report: Report) -> Result<Report> {
     if report.ok {
         return Ok(report);
     }

@@ -36,7 +36,7 @@ pub struct Attachment {
 }
 
 impl Attachment {
-    fn new(name: String, mime: &'static str, description: String, data: Vec<u8>) -> Attachment {
+    pub(crate) fn new(name: String, mime: &'static str, description: String, data: Vec<u8>) -> Attachment {
         let sha256 = sha256_hex(&data);
         Attachment {
             name,
@@ -70,6 +70,10 @@ pub struct Manifest {
     pub head_hash: String,
     pub exported_at: String,
     pub attachments: Vec<ManifestEntry>,
+    /// A D0–D7 watch report's: the archive it follows (format `flightdeck-watch-report/1`;
+    /// `archive_id` is then the report's own id). Absent from an archive's manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch_report_of: Option<crate::watch_report::ArchiveTie>,
 }
 
 /// A step's latest output, one excerpt per stream, with the attachment holding it.
@@ -150,6 +154,7 @@ impl Record {
             event_count: events.len() as u64,
             head_hash,
             exported_at: exported_at.to_string(),
+            watch_report_of: None,
             attachments: attachments
                 .iter()
                 .map(|a| ManifestEntry {
@@ -167,6 +172,45 @@ impl Record {
             manifest,
             signals,
         }
+    }
+
+    /// A D0–D7 watch report's record: the run's log and runbook as they stand, `report` (its
+    /// `watch-report.json`), a manifest of format `flightdeck-watch-report/1` naming `tie`.
+    pub(crate) fn for_watch_report(
+        run: LoadedRun,
+        events: Vec<StoredEvent>,
+        exported_at: &str,
+        report: Attachment,
+        tie: crate::watch_report::ArchiveTie,
+    ) -> Record {
+        let mut r = Self::from_parts(
+            run,
+            events,
+            exported_at,
+            Signals::Absent("not part of a watch report".into()),
+        );
+        r.attachments
+            .retain(|a| a.name == EVENTS_FILE || a.name == RUNBOOK_FILE);
+        r.attachments.push(report);
+        r.evidence.clear();
+        r.manifest.format = crate::watch_report::REPORT_FORMAT.into();
+        // Its own id, never an archive's (even one exported at the same second and head).
+        r.manifest.archive_id = archive_id(
+            &format!("watch-report {}", r.manifest.run_id),
+            &r.manifest.head_hash,
+            exported_at,
+        );
+        r.manifest.watch_report_of = Some(tie);
+        r.manifest.attachments = r
+            .attachments
+            .iter()
+            .map(|a| ManifestEntry {
+                name: a.name.clone(),
+                sha256: a.sha256.clone(),
+                bytes: a.data.len() as u64,
+            })
+            .collect();
+        r
     }
 
     /// The manifest as the attachment that carries it.

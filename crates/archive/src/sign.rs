@@ -25,8 +25,20 @@ fn fail(what: &str) -> impl Fn(lopdf::Error) -> Error + '_ {
     move |e| Error::Sign(format!("{what}: {e}"))
 }
 
-/// `pdf` signed by `identity` at `now`, with `reason` in the signature dictionary.
-pub fn sign(pdf: Vec<u8>, identity: &Identity, now: OffsetDateTime, reason: &str) -> Result<Vec<u8>> {
+/// The signature field's name in an archive.
+pub const ARCHIVE_FIELD: &str = "Flightdeck archive signature";
+/// The signature field's name in a D0–D7 watch report.
+pub const WATCH_REPORT_FIELD: &str = "Flightdeck watch report signature";
+
+/// `pdf` signed by `identity` at `now`, with `reason` in the signature dictionary and the field
+/// named `field`.
+pub fn sign(
+    pdf: Vec<u8>,
+    identity: &Identity,
+    now: OffsetDateTime,
+    reason: &str,
+    field: &str,
+) -> Result<Vec<u8>> {
     let prev = lopdf::Document::load_mem(&pdf).map_err(fail("reading the PDF to sign"))?;
     let catalog_id = prev
         .trailer
@@ -58,7 +70,7 @@ pub fn sign(pdf: Vec<u8>, identity: &Identity, now: OffsetDateTime, reason: &str
         "Type" => "Annot",
         "Subtype" => "Widget",
         "FT" => "Sig",
-        "T" => Object::string_literal("Flightdeck archive signature"),
+        "T" => Object::string_literal(field),
         "V" => sig_id,
         "Rect" => vec![0.into(), 0.into(), 0.into(), 0.into()],
         // Print + Locked: PDF/A wants printable annotations; nobody should move this one.

@@ -43,6 +43,10 @@ pub enum ArchiveCmd {
         file: PathBuf,
         #[command(flatten)]
         anchors: AnchorArgs,
+        /// Also verify this D0–D7 watch report (`watch report`): its own signature and contents,
+        /// and that it names this archive (id and bytes) and continues its event log.
+        #[arg(long, value_name = "REPORT.pdf")]
+        watch_report: Option<PathBuf>,
     },
     /// The verification, then the run read-only as the archive recorded it.
     Show {
@@ -109,7 +113,12 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
             };
             export(ctx, &run, &output, &choice)
         }
-        ArchiveCmd::Verify { file, anchors } => {
+        ArchiveCmd::Verify {
+            file,
+            anchors,
+            watch_report: Some(report),
+        } => crate::watch_report_cmd::verify_pair(ctx, &file, &report, &anchors_of(ctx, &anchors)?),
+        ArchiveCmd::Verify { file, anchors, .. } => {
             let reviewed = review(ctx, &file, &anchors)?;
             if ctx.json {
                 crate::render::json(&reviewed)?;
@@ -318,6 +327,15 @@ fn trust_cmd(ctx: &Ctx, cmd: TrustCmd) -> anyhow::Result<()> {
 
 /// Read and check `file` against what the reviewer trusts.
 fn review(ctx: &Ctx, file: &Path, args: &AnchorArgs) -> anyhow::Result<Reviewed> {
+    Ok(flightdeck_archive::review_file(
+        file,
+        &anchors_of(ctx, args)?,
+        &flightdeck_archive::Limits::default(),
+    )?)
+}
+
+/// What the reviewer trusts: `--cert`, `--ca` and the trusted signers.
+fn anchors_of(ctx: &Ctx, args: &AnchorArgs) -> anyhow::Result<Anchors> {
     let cert = |p: &PathBuf| -> anyhow::Result<Vec<u8>> {
         let raw = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
         identity::parse_certificate(&raw).with_context(|| p.display().to_string())
@@ -326,16 +344,11 @@ fn review(ctx: &Ctx, file: &Path, args: &AnchorArgs) -> anyhow::Result<Reviewed>
         Some(dir) => TrustFile::in_dir(&dir).load()?,
         None => Vec::new(),
     };
-    let anchors = Anchors {
+    Ok(Anchors {
         pinned: args.cert.as_ref().map(cert).transpose()?,
         signers,
         ca: args.ca.as_ref().map(cert).transpose()?,
-    };
-    Ok(flightdeck_archive::review_file(
-        file,
-        &anchors,
-        &flightdeck_archive::Limits::default(),
-    )?)
+    })
 }
 
 fn verdict(reviewed: &Reviewed, file: &Path) -> anyhow::Result<()> {
@@ -366,7 +379,7 @@ fn verdict(reviewed: &Reviewed, file: &Path) -> anyhow::Result<()> {
 }
 
 /// Every check, then integrity, the signer and authenticity, then the verdict.
-fn checks_text(r: &Reviewed) -> String {
+pub(crate) fn checks_text(r: &Reviewed) -> String {
     let report = &r.report;
     let mut text = String::new();
     for c in &report.checks {

@@ -21,6 +21,7 @@ mod signals_cmd;
 mod step_cmd;
 mod store_path;
 mod watch_cmd;
+mod watch_report_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

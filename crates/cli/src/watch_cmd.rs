@@ -73,6 +73,23 @@ enum WatchCmd {
     },
     /// The slots so far: passed, failed, missed, to come.
     Status { run: String },
+    /// Write the signed D0–D7 watch report of RUN, tied to its archive (a second signed PDF
+    /// naming the archive; `archive verify ARCHIVE --watch-report REPORT` checks both).
+    Report {
+        run: String,
+        /// The run's signed archive (`archive export`) the report follows.
+        #[arg(long, value_name = "ARCHIVE.pdf")]
+        archive: PathBuf,
+        /// The PDF to write.
+        #[arg(short, long, value_name = "FILE.pdf")]
+        output: PathBuf,
+        /// The certificate's name on first use [default: the run's release manager].
+        #[arg(long, value_name = "NAME")]
+        signer_name: Option<String>,
+        /// The certificate's organisation on first use.
+        #[arg(long, value_name = "ORG")]
+        signer_org: Option<String>,
+    },
     /// Write systemd user units that run the watch (`--systemd`).
     Export {
         run: String,
@@ -109,6 +126,19 @@ pub fn watch(ctx: &Ctx, args: WatchArgs) -> anyhow::Result<()> {
             plan(ctx, &run, edit, by)
         }
         Some(WatchCmd::Status { run }) => status(ctx, &run),
+        Some(WatchCmd::Report {
+            run,
+            archive,
+            output,
+            signer_name,
+            signer_org,
+        }) => {
+            let choice = flightdeck_archive::SignerChoice {
+                name: signer_name,
+                organisation: signer_org,
+            };
+            crate::watch_report_cmd::report(ctx, &run, &archive, &output, &choice)
+        }
         Some(WatchCmd::Export { run, dir, by, .. }) => export(ctx, &run, dir, &by),
         None => {
             let run = args.run.context("name the run to watch")?;

@@ -11,3 +11,4 @@ mod secrets;
 mod tamper;
 mod trust;
 mod watch;
+mod watch_report;

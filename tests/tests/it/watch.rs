@@ -251,3 +251,85 @@ fn alert_test_reaches_the_routes_receiver_with_its_keyring_secret() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("pd-routing-key-0123"));
 }
+
+/// Issue 15 point 1's "editable in the CLI": `watch plan` shows the plan read from the runbook,
+/// changes it (bands, checks, summaries, length; one `watch_plan_set` event by `--by`), shows the
+/// change, and refuses an edit without `--by`, a band that ends before it starts and a check
+/// that is no runnable step of the runbook, each saying what is wrong.
+#[test]
+fn watch_plan_is_shown_and_edited_from_the_cli() {
+    let cli = Cli::new();
+    let run = cli.new_run("bundled:m31", "sandbox");
+    let refused = |args: &[&str], want: &str| {
+        let out = cli.output(args);
+        assert!(!out.status.success(), "{args:?} is refused: {}", streams(&out));
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(err.contains(want), "{args:?}: `{want}` in {err}");
+    };
+    refused(&["watch", "plan", &run], "cutover-date");
+    cli.ok([
+        "run",
+        "meta",
+        &run,
+        "cutover-date",
+        "2026-12-04T09:00:00Z",
+        "--by",
+        "ana",
+    ]);
+    let shown = cli.ok(["watch", "plan", &run]);
+    assert!(
+        shown.contains("T-0 2026-12-04T09:00:00") && shown.contains("band 0m-2h/5m"),
+        "{shown}"
+    );
+
+    refused(&["watch", "plan", &run, "--band", "0h-4h/10m"], "--by NAME");
+    refused(
+        &["watch", "plan", &run, "--band", "4h-2h/10m", "--by", "ana"],
+        "4h-2h",
+    );
+    refused(
+        &["watch", "plan", &run, "--checks", "no-such-step", "--by", "ana"],
+        "no-such-step",
+    );
+
+    cli.ok([
+        "watch",
+        "plan",
+        &run,
+        "--band",
+        "0h-4h/10m",
+        "--band",
+        "4h-1d/1h",
+        "--checks",
+        CHECKS,
+        "--summary",
+        "off",
+        "--until",
+        "2d",
+        "--by",
+        "ana",
+    ]);
+    let p = cli.json(["watch", "plan", &run]);
+    let bands: Vec<(u64, u64, u64)> = p["bands"]
+        .as_array()
+        .expect("bands")
+        .iter()
+        .map(|b| {
+            let n = |k: &str| b[k].as_u64().expect("minutes");
+            (n("from_min"), n("to_min"), n("every_min"))
+        })
+        .collect();
+    assert_eq!(bands, vec![(0, 240, 10), (240, 1440, 60)], "{p:#}");
+    assert_eq!(p["end_min"], 2880);
+    assert_eq!(p["summary_every_min"], 0);
+    assert_eq!(p["checks"].as_array().map(Vec::len), Some(2), "{p:#}");
+    let events = cli.json(["run", "events", &run]);
+    let set: Vec<_> = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["kind"] == "watch_plan_set")
+        .collect();
+    assert_eq!(set.len(), 1, "one event for the edit");
+    assert_eq!(set[0]["actor"], "ana");
+}

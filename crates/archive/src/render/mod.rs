@@ -21,6 +21,7 @@ mod planned;
 mod signals;
 mod step;
 mod timing;
+mod watch;
 
 use time::OffsetDateTime;
 
@@ -35,6 +36,20 @@ pub fn render(record: &Record, signer: &str, now: OffsetDateTime) -> Result<Vec<
     let mut pages = Pages::new(metrics);
     let svgs = lay_out(&mut pages, record, signer)?;
     pdf::write(record, &pages, &fonts, &svgs, now)
+}
+
+/// The unsigned PDF/A-3b D0–D7 watch report of `record` (made by `Record::for_watch_report`).
+pub fn render_watch(
+    record: &Record,
+    report: &crate::watch_report::WatchReport,
+    signer: &str,
+    now: OffsetDateTime,
+) -> Result<Vec<u8>> {
+    let metrics = Metrics::new().ok_or_else(|| Error::Pdf("the bundled fonts do not parse".into()))?;
+    let fonts = Fonts::load().ok_or_else(|| Error::Pdf("the bundled fonts do not load".into()))?;
+    let mut pages = Pages::new(metrics);
+    watch::pages(&mut pages, record, report, signer);
+    pdf::write(record, &pages, &fonts, &[], now)
 }
 
 /// Every part of the document onto `pages`, in reading order; the charts they place come back.

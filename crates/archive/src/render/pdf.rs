@@ -44,14 +44,17 @@ pub(super) fn write(
     for a in record.attachments.iter().chain(std::iter::once(&manifest)) {
         embed(&mut doc, a, date)?;
     }
-    let archive_id = record.manifest.archive_id.clone();
-    let release = record.run.record.release.clone();
-    let footer = move |i: usize, n: usize| {
-        (
-            format!("Flightdeck archive {archive_id} · release {release}"),
-            format!("Page {i} of {n}"),
-        )
+    let left = match &record.manifest.watch_report_of {
+        Some(tie) => format!(
+            "Flightdeck D0–D7 watch report {} · archive {}",
+            record.manifest.archive_id, tie.archive_id
+        ),
+        None => format!(
+            "Flightdeck archive {} · release {}",
+            record.manifest.archive_id, record.run.record.release
+        ),
     };
+    let footer = move |i: usize, n: usize| (left.clone(), format!("Page {i} of {n}"));
     layout::draw(&mut doc, &pages.pages, fonts, &pages.metrics, svgs, &footer)
         .ok_or_else(|| Error::Pdf("a page could not be drawn".into()))?;
     doc.finish().map_err(|e| Error::Pdf(format!("{e:?}")))
@@ -59,8 +62,13 @@ pub(super) fn write(
 
 /// The document's title metadata: the runbook's title, the release and the environment.
 fn title(record: &Record) -> String {
+    let what = if record.manifest.watch_report_of.is_some() {
+        "D0–D7 watch report"
+    } else {
+        "Cutover record"
+    };
     format!(
-        "Cutover record: {} {} ({})",
+        "{what}: {} {} ({})",
         record
             .run
             .state

@@ -10,6 +10,7 @@ use lopdf::Document;
 use serde::de::DeserializeOwned;
 
 use crate::record::{Manifest, EVENTS_FILE, FORMAT, MANIFEST_FILE, RUNBOOK_FILE};
+use crate::watch_report::{ArchiveTie, WatchReport, REPORT_FILE, REPORT_FORMAT};
 
 use super::attachments::{self, Files};
 use super::limits::Budget;
@@ -50,6 +51,9 @@ pub(super) fn read(doc: &Document, budget: &mut Budget, checks: &mut Checks) -> 
         Err(e) => checks.add("event_chain", false, e.to_string()),
     };
     event_head(&events, &manifest, checks);
+    if let Some(tie) = &manifest.watch_report_of {
+        watch_report(&files, &manifest, tie, &events, &source, checks);
+    }
     Some(Contents {
         manifest,
         events,
@@ -72,14 +76,22 @@ fn manifest(files: &Files, checks: &mut Checks) -> Option<Manifest> {
             return None;
         }
     };
-    let ours = manifest.format == FORMAT;
+    let report = manifest.format == REPORT_FORMAT;
+    let ours = (manifest.format == FORMAT && manifest.watch_report_of.is_none())
+        || (report && manifest.watch_report_of.is_some());
     checks.add(
         "manifest",
         ours,
-        if ours {
-            format!("archive {} of run {}", manifest.archive_id, manifest.run_id)
-        } else {
-            format!("format `{}` is not {FORMAT}", manifest.format)
+        match &manifest.watch_report_of {
+            _ if !ours => format!(
+                "format `{}` is not {FORMAT} (or {REPORT_FORMAT} naming its archive)",
+                manifest.format
+            ),
+            Some(tie) => format!(
+                "D0–D7 watch report {} of run {}, naming archive {}",
+                manifest.archive_id, manifest.run_id, tie.archive_id
+            ),
+            None => format!("archive {} of run {}", manifest.archive_id, manifest.run_id),
         },
     );
     ours.then_some(manifest)
@@ -162,6 +174,51 @@ fn event_head(events: &[StoredEvent], manifest: &Manifest, checks: &mut Checks) 
                 manifest.event_count,
                 short(&manifest.head_hash)
             )
+        },
+    );
+}
+
+/// `watch_report` (a watch report's only): its `watch-report.json` is what its embedded log and
+/// runbook give, recomputed, and names the archive its manifest names.
+fn watch_report(
+    files: &Files,
+    manifest: &Manifest,
+    tie: &ArchiveTie,
+    events: &[StoredEvent],
+    source: &str,
+    checks: &mut Checks,
+) {
+    let stated: WatchReport = match json(files, REPORT_FILE) {
+        Ok(r) => r,
+        Err(e) => {
+            checks.add("watch_report", false, e.to_string());
+            return;
+        }
+    };
+    let book = match flightdeck_engine::runbook::parse(&manifest.runbook_name, source.as_bytes()) {
+        Ok(b) => b,
+        Err(e) => {
+            checks.add(
+                "watch_report",
+                false,
+                format!("the embedded runbook does not import: {e}"),
+            );
+            return;
+        }
+    };
+    let again = WatchReport::from_events(&manifest.run_id, tie.clone(), &book, events);
+    let ok = again == stated;
+    checks.add(
+        "watch_report",
+        ok,
+        if ok {
+            format!(
+                "{} slots, {} alerts, recomputed from the embedded log",
+                stated.counts.slots,
+                stated.alerts.len()
+            )
+        } else {
+            format!("{REPORT_FILE} is not what the embedded event log gives")
         },
     );
 }

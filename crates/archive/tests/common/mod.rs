@@ -305,7 +305,7 @@ fn sign_off_and_decide(store: &mut Store, id: &str, book: &runbook::Runbook) {
     .expect("decide");
 }
 
-fn append(store: &mut Store, run_id: &str, event: Event) {
+pub fn append(store: &mut Store, run_id: &str, event: Event) {
     let new = event.into_new("ana").expect("encodes");
     store
         .append(run_id, &new.actor, &new.kind, new.payload)

@@ -100,11 +100,14 @@ pub async fn watch(
         mut records,
         mut clean,
         mut schedule,
+        events,
     } = resume(store, &req.run)?;
+    // Rebuilt from what the log holds, so a restart neither pages again nor forgets to resolve.
     let mut alerter = req
         .alerts
         .as_ref()
-        .map(|(cfg, _)| Alerter::new(cfg.clone(), &run_id));
+        .map(|(cfg, _)| Alerter::resume(cfg.clone(), &run_id, &events));
+    drop(events);
     let append = |event: Event| -> Result<u64, Error> {
         let mut s = lock(store);
         let a = run::write(
@@ -171,6 +174,8 @@ struct Resumed {
     records: Vec<(u64, SlotRecord)>,
     clean: std::collections::BTreeSet<String>,
     schedule: Schedule,
+    /// The run's log as it stood (the alerter is rebuilt from it).
+    events: Vec<crate::store::StoredEvent>,
 }
 
 fn resume(store: &Mutex<Store>, run_ref: &str) -> Result<Resumed, Error> {
@@ -187,6 +192,7 @@ fn resume(store: &Mutex<Store>, run_ref: &str) -> Result<Resumed, Error> {
         schedule: Schedule::new(slots, settled),
         records,
         plan,
+        events,
     })
 }
 

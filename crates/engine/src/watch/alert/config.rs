@@ -85,6 +85,11 @@ pub enum Receiver {
         smtp_port: u16,
         #[serde(default)]
         starttls: bool,
+        /// With `starttls`: a PEM file of the CA (or CAs) that issued this server's certificate,
+        /// trusted for this receiver alone, besides the public roots (a company relay with a
+        /// private CA). The certificate is always checked: there is no switch to skip that.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ca_file: Option<String>,
         from: String,
         to: Vec<String>,
         #[serde(default)]
@@ -135,6 +140,7 @@ impl AlertConfig {
             smtp_host: "localhost".into(),
             smtp_port: 25,
             starttls: false,
+            ca_file: None,
             from: "flightdeck@localhost".into(),
             to: vec![to.into()],
             user: None,

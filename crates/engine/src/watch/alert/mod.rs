@@ -136,6 +136,43 @@ impl Alerter {
         }
     }
 
+    /// The alerter as a watch that recorded `events` (the run's log) left it: every recorded slot
+    /// observed again and every recorded notice marked sent, in log order, each at its event's
+    /// time. So a restarted `flightdeck watch` keeps its groups, when each was last told (the
+    /// repeat interval holds: no page again before it), the open alerts with their dedup keys
+    /// (a pass still resolves them) and the consecutive-failure counters. Test notices
+    /// (`alert test`) are not the watch's and change nothing.
+    pub fn resume(cfg: AlertConfig, run_id: &str, events: &[crate::store::StoredEvent]) -> Alerter {
+        use crate::run::Event;
+        let mut a = Alerter::new(cfg, run_id);
+        for e in events {
+            if e.kind != "watch_slot" && e.kind != "alert_notified" {
+                continue;
+            }
+            let Ok(at) = super::parse_time(&e.time) else {
+                continue;
+            };
+            match Event::decode(e) {
+                Ok(Event::WatchSlot(rec)) => a.observe(at, &rec),
+                Ok(Event::AlertNotified(rec)) if !rec.test => a.told(at, &rec.group),
+                _ => {}
+            }
+        }
+        a
+    }
+
+    /// The group `gkey`'s notice went out at `at` (as `flush` leaves it).
+    fn told(&mut self, at: OffsetDateTime, gkey: &str) {
+        if let Some(g) = self.groups.get_mut(gkey) {
+            g.last_sent = Some(at);
+            g.changed = false;
+            g.resolved.clear();
+            if g.firing.is_empty() {
+                self.groups.remove(gkey);
+            }
+        }
+    }
+
     /// A slot was recorded at `now`: a failed check fires a warning, the `critical_after`-th
     /// consecutive failure a critical; a pass resolves both. A budget over its threshold fires a
     /// `budget` warning. Missed slots and summaries change nothing.
@@ -290,15 +327,7 @@ impl Alerter {
             for name in &route.receivers {
                 out.push(deliver(&self.cfg, name, &n, notifier, clock, cancel).await);
             }
-            let sent_at = clock.now();
-            if let Some(g) = self.groups.get_mut(&gkey) {
-                g.last_sent = Some(sent_at);
-                g.changed = false;
-                g.resolved.clear();
-                if g.firing.is_empty() {
-                    self.groups.remove(&gkey);
-                }
-            }
+            self.told(clock.now(), &gkey);
         }
         out
     }

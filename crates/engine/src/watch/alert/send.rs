@@ -271,6 +271,7 @@ impl HttpNotifier {
             smtp_host,
             smtp_port,
             starttls,
+            ca_file,
             from,
             to,
             user,
@@ -305,8 +306,9 @@ impl HttpNotifier {
             .body(cut(&body, REQUEST_CAP))
             .map_err(|e| SendError::fatal(format!("the message: {e}")))?;
         let mut t = if *starttls {
-            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(smtp_host)
-                .map_err(|e| SendError::fatal(format!("SMTP {smtp_host}: {e}")))?
+            let tls = smtp_tls(smtp_host, *smtp_port, ca_file.as_deref())?;
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp_host)
+                .tls(lettre::transport::smtp::client::Tls::Required(tls))
         } else {
             AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp_host)
         }
@@ -325,6 +327,16 @@ impl HttpNotifier {
             Ok(Err(e)) if e.is_permanent() => {
                 Err(SendError::fatal(format!("SMTP {smtp_host}:{smtp_port}: {e}")))
             }
+            // A certificate that does not check out will not on the next try either.
+            Ok(Err(e)) if e.is_tls() || refused_certificate(&e).is_some() => Err(SendError::fatal(format!(
+                "SMTP {smtp_host}:{smtp_port}: STARTTLS failed, the server's certificate is not trusted or does not name {smtp_host} ({}){}",
+                refused_certificate(&e).unwrap_or_else(|| error_chain(&e)),
+                if ca_file.is_some() {
+                    ""
+                } else {
+                    "; for a private CA set `ca_file` on this receiver"
+                }
+            ))),
             Ok(Err(e)) => Err(SendError::retry(format!("SMTP {smtp_host}:{smtp_port}: {e}"))),
             Err(_) => Err(SendError::retry(format!(
                 "SMTP {smtp_host}:{smtp_port}: no answer within {} s",
@@ -332,4 +344,67 @@ impl HttpNotifier {
             ))),
         }
     }
+}
+
+/// STARTTLS parameters for `host`: the public roots, and the CA in `ca_file` (PEM) if given.
+fn smtp_tls(
+    host: &str,
+    port: u16,
+    ca_file: Option<&str>,
+) -> Result<lettre::transport::smtp::client::TlsParameters, SendError> {
+    use lettre::transport::smtp::client::{Certificate, TlsParameters};
+    let mut b = TlsParameters::builder(host.to_string());
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path).map_err(|e| {
+            SendError::fatal(format!("SMTP {host}:{port}: the receiver's ca_file {path}: {e}"))
+        })?;
+        if pem.len() > REQUEST_CAP * 4 {
+            return Err(SendError::fatal(format!(
+                "SMTP {host}:{port}: the receiver's ca_file {path} is over {} KiB",
+                REQUEST_CAP * 4 / 1024
+            )));
+        }
+        let cert = Certificate::from_pem(&pem).map_err(|e| {
+            SendError::fatal(format!(
+                "SMTP {host}:{port}: the receiver's ca_file {path} is not a PEM certificate: {e}"
+            ))
+        })?;
+        b = b.add_root_certificate(cert);
+    }
+    b.build_rustls()
+        .map_err(|e| SendError::fatal(format!("SMTP {host}:{port}: TLS settings: {e}")))
+}
+
+/// What rustls said when it refused the server's certificate, found among `e`'s sources (lettre
+/// reports it as a connection error).
+fn refused_certificate(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = src {
+        let tls = s.downcast_ref::<rustls::Error>().or_else(|| {
+            s.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|i| i.downcast_ref::<rustls::Error>())
+        });
+        if let Some(t @ (rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)) = tls
+        {
+            return Some(t.to_string());
+        }
+        src = s.source();
+    }
+    None
+}
+
+/// `e` and its sources, `: `-joined (lettre's own text leaves out what rustls said).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !out.contains(&t) {
+            out.push_str(": ");
+            out.push_str(&t);
+        }
+        src = s.source();
+    }
+    out
 }

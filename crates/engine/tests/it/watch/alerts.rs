@@ -36,6 +36,7 @@ fn config(pd: &Server, smtp_port: u16) -> AlertConfig {
             smtp_host: "127.0.0.1".into(),
             smtp_port,
             starttls: false,
+            ca_file: None,
             from: "flightdeck@example.com".into(),
             to: vec!["finance@example.com".into()],
             user: None,

@@ -4,7 +4,9 @@
 mod alerts;
 mod loopback;
 mod plan;
+mod restart;
 mod sched;
+mod starttls;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
