@@ -24,8 +24,9 @@ pub enum SlotStatus {
 }
 
 /// One line of a slot: a check (a step), a signal of the summary, a budget category.
+/// (`WatchLine` in TypeScript: the charts' series is `Line` there.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "WatchLine"))]
 pub struct Line {
     /// A step id, a signal name, a budget category.
     pub name: String,
@@ -202,4 +203,16 @@ pub fn newly_clean(
         }
     }
     out
+}
+
+/// The bands recorded clean, with their events' seqs, in log order.
+pub fn band_clean_records(events: &[StoredEvent]) -> Vec<(u64, BandClean)> {
+    events
+        .iter()
+        .filter(|e| e.kind == "watch_band_clean")
+        .filter_map(|e| match Event::decode(e) {
+            Ok(Event::WatchBandClean(b)) => Some((e.seq, *b)),
+            _ => None,
+        })
+        .collect()
 }

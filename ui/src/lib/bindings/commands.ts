@@ -32,6 +32,10 @@ export const COMMANDS = [
   "apply_control",
   "read_control",
   "watch_store",
+  "watch_view",
+  "start_watch",
+  "stop_watch",
+  "edit_watch_plan",
 ] as const;
 
 export type Command = (typeof COMMANDS)[number];
