@@ -14,7 +14,7 @@ use ts_rs::{Config, TS};
 use crate::commands::app::LaunchInfo;
 use crate::commands::archive::{ArchiveProgress, ArchiveReview, ExportArchiveReq, ExportedArchive};
 use crate::commands::controls::ApplyControlReq;
-use crate::commands::cutover_watch::{EditWatchPlanReq, WatchView};
+use crate::commands::cutover_watch::{EditWatchPlanReq, TestAlertReq, WatchView};
 use crate::commands::envs::{CreateEnvReq, RemoveSecretReq, SetSecretReq, SetVarReq};
 use crate::commands::runbooks::BundledRunbook;
 use crate::commands::steps::{CancelStepReq, StepOutput};
@@ -69,6 +69,8 @@ fn generate(dir: &Path) {
         flightdeck_engine::controls::ControlRecord,
         WatchView,
         EditWatchPlanReq,
+        TestAlertReq,
+        flightdeck_engine::watch::alert::AlertRecord,
     );
     std::fs::write(dir.join("commands.ts"), commands_ts()).expect("write commands.ts");
     let mut names: Vec<String> = files(dir)

@@ -2,8 +2,8 @@
 //! and, for alerts, a loopback HTTP receiver and the real OS keyring: the plan edited (bands
 //! keep their items; a bad band is refused), the watch run in the app on a clock 60 times
 //! faster (passes, then a failed check with its values once the sandbox is down, its warning
-//! alert sent to the receiver), Start twice refused, Stop; a band run clean checks §16's
-//! items.
+//! alert sent to the receiver), Start twice refused, Stop, and a route's Test recorded as an
+//! `alert_notified` event.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -109,6 +109,17 @@ fn the_plan_is_edited_in_the_app_and_a_bad_band_is_refused() {
             .as_str()
             .is_some_and(|m| m.contains("Cutover Date")),
         "{v}"
+    );
+    let routes: Vec<&str> = v["alert_config"]["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    assert_eq!(
+        routes,
+        ["critical", "warning", "budget", "security"],
+        "§15's routing"
     );
     assert_eq!(v["running"], false);
 
@@ -247,6 +258,80 @@ fn the_watch_runs_in_the_app_a_failed_check_shows_its_values_and_its_alert_goes_
     assert_eq!(call(&app, "stop_watch", json!({"run": run})).expect("stop"), true);
     until(&app, &run, 10, "the watch stopped", |v| v["running"] == false);
     assert_eq!(view(&app, &run)["failure"], Value::Null);
+}
+
+#[test]
+fn a_routes_test_from_the_app_reaches_its_receiver_and_is_recorded() {
+    if needs::keyring().is_none() {
+        return;
+    }
+    let (app, run) = named_app_with_run_at(60, "bundled:m31", "sandbox");
+    let hook = receiver();
+    let cfg = json!({
+        "routes": [{"name": "team", "severities": ["warning"], "receivers": ["hook", "gone"]}],
+        "receivers": [{"type": "slack", "name": "hook", "webhook_secret": "TEST_HOOK_URL"},
+                      {"type": "webhook", "name": "gone", "url_secret": "TEST_GONE_URL"}]
+    });
+    let dir = app._dir.path().join("config");
+    std::fs::create_dir_all(&dir).expect("config dir");
+    std::fs::write(dir.join("alerts.json"), cfg.to_string()).expect("alerts.json");
+    let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let gone = format!("http://{}/", closed.local_addr().expect("addr"));
+    drop(closed);
+    for (name, value) in [
+        ("TEST_HOOK_URL", hook.url.as_str()),
+        ("TEST_GONE_URL", gone.as_str()),
+    ] {
+        call(
+            &app,
+            "set_secret",
+            json!({"req": {"env": "sandbox", "name": name, "value": value}}),
+        )
+        .expect("secret");
+    }
+    let recs = call(
+        &app,
+        "test_alert_route",
+        json!({"req": {"run": run, "route": "team"}}),
+    )
+    .expect("tested");
+    assert_eq!(recs[0]["sent"], true, "{recs}");
+    assert_eq!(recs[0]["test"], true);
+    assert_eq!(
+        (recs[1]["sent"].clone(), recs[1]["attempts"].clone()),
+        (json!(false), json!(4)),
+        "a receiver that is down gets its retries: {recs}"
+    );
+    let got = hook.got.lock().expect("lock").clone();
+    assert!(
+        got.iter()
+            .any(|r| r.contains("\"text\"") && r.contains("test alert")),
+        "{got:?}"
+    );
+    let live = call(&app, "run_live", json!({"run": run})).expect("live");
+    let tests: Vec<&Value> = live["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["kind"] == "alert_notified")
+        .collect();
+    assert_eq!(tests.len(), 2, "one event per receiver");
+    assert_eq!(
+        (tests[0]["actor"].as_str(), tests[0]["payload"]["test"].as_bool()),
+        (Some("Riley"), Some(true))
+    );
+
+    let err = call(
+        &app,
+        "test_alert_route",
+        json!({"req": {"run": run, "route": "nope"}}),
+    )
+    .expect_err("no route");
+    assert_eq!(err["code"], "invalid", "{err}");
+    assert!(
+        err["message"].as_str().is_some_and(|m| m.contains("team")),
+        "names the routes: {err}"
+    );
 }
 
 #[test]

@@ -39,4 +39,5 @@ app_commands! {
     cutover_watch::start_watch,
     cutover_watch::stop_watch,
     cutover_watch::edit_watch_plan,
+    cutover_watch::test_alert_route,
 }

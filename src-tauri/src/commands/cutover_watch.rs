@@ -1,6 +1,6 @@
 //! The Watch tab: a run's D0–D7 watch as recorded (every slot, the failed ones and the
 //! summaries with their lines, the bands run clean with their evidence), the
-//! plan's bands edited in place, and Start / Stop of the
+//! alert routes with a Test button, the plan's bands edited in place, and Start / Stop of the
 //! watch in this app (`crate::cutover_watch`). One line each over `flightdeck_engine::watch`.
 
 use flightdeck_engine::run;
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tauri::State;
 use ts_rs::TS;
 
-use crate::cutover_watch::WatchJob;
+use crate::cutover_watch::{WatchJob, WatchTime};
 use crate::error::{ErrorCode, IpcError};
 use crate::host::Host;
 
@@ -37,6 +37,9 @@ pub struct WatchView {
     /// Slots with lines to show: every one not passed, and every summary and budget summary.
     pub details: Vec<SlotDetail>,
     pub clean: Vec<CleanBand>,
+    /// The routes in use (`alerts.json` in the config folder, else §15's); secrets by name only.
+    pub alert_config: Option<alert::AlertConfig>,
+    pub alert_config_error: Option<String>,
     /// The watch runs in this app now.
     pub running: bool,
     /// Why this app's last watch of the run stopped on its own, if it failed.
@@ -100,6 +103,13 @@ impl EditWatchPlanReq {
     }
 }
 
+/// Send a test notice to every receiver of `route`, recorded into `run`.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct TestAlertReq {
+    pub run: String,
+    pub route: String,
+}
+
 fn alerts_path(host: &Host) -> std::path::PathBuf {
     host.config_dir().join("alerts.json")
 }
@@ -108,6 +118,7 @@ fn view_of(
     store: &Store,
     run_ref: &str,
     host_bits: (bool, Option<String>, u32),
+    cfg: Result<alert::AlertConfig, String>,
 ) -> Result<WatchView, IpcError> {
     let (running, failure, speed) = host_bits;
     let record = store.resolve_run(run_ref)?;
@@ -122,6 +133,10 @@ fn view_of(
         .filter(|(_, r)| r.status != SlotStatus::Passed || r.kind != watch::SlotKind::Check)
         .map(|(seq, record)| SlotDetail { seq, record })
         .collect();
+    let (alert_config, alert_config_error) = match cfg {
+        Ok(c) => (Some(c), None),
+        Err(e) => (None, Some(e)),
+    };
     Ok(WatchView {
         status,
         plan_error,
@@ -130,6 +145,8 @@ fn view_of(
             .into_iter()
             .map(|(seq, band)| CleanBand { seq, band })
             .collect(),
+        alert_config,
+        alert_config_error,
         running,
         failure,
         speed,
@@ -149,7 +166,8 @@ async fn view(host: &Host, run: String) -> Result<WatchView, IpcError> {
         watches.failure(&run_id),
         host.launch().watch_speed,
     );
-    host.blocking(move |s| view_of(s, &run_id, bits)).await
+    let cfg = alert::AlertConfig::load(&alerts_path(host));
+    host.blocking(move |s| view_of(s, &run_id, bits, cfg)).await
 }
 
 /// The run's watch as recorded so far, and whether it runs in this app.
@@ -253,4 +271,53 @@ pub async fn edit_watch_plan(host: State<'_, Host>, req: EditWatchPlanReq) -> Re
         })
         .await?;
     view(&host, run_id).await
+}
+
+/// A test notice to every receiver of `route` (as `flightdeck alert test ROUTE`), with the run's
+/// environment's keyring secrets; each outcome recorded into the run as an `alert_notified`
+/// event (`test: true`) under the user's name. Answers the outcomes.
+#[tauri::command]
+pub async fn test_alert_route(
+    host: State<'_, Host>,
+    req: TestAlertReq,
+) -> Result<Vec<alert::AlertRecord>, IpcError> {
+    let by = host.user_name()?;
+    let cfg =
+        alert::AlertConfig::load(&alerts_path(&host)).map_err(|e| IpcError::new(ErrorCode::Invalid, e))?;
+    let (run_id, env_name) = host
+        .blocking({
+            let run = req.run.clone();
+            move |s| {
+                let r = s.resolve_run(&run)?;
+                Ok((r.id, r.env))
+            }
+        })
+        .await?;
+    let env = crate::commands::steps::probe_env(&host, env_name).await?;
+    let notifier =
+        alert::HttpNotifier::new(env.secrets.clone()).map_err(|e| IpcError::new(ErrorCode::Internal, e))?;
+    let speed = host.launch().watch_speed;
+    let route = req.route.clone();
+    let recs = tauri::async_runtime::spawn_blocking(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                IpcError::new(
+                    ErrorCode::Internal,
+                    format!("cannot start the alert runtime: {e}"),
+                )
+            })?;
+        rt.block_on(alert::test_route(&cfg, &route, &notifier, &WatchTime::new(speed)))
+            .map_err(|e| IpcError::new(ErrorCode::Invalid, e))
+    })
+    .await
+    .map_err(|e| IpcError::new(ErrorCode::Internal, format!("alert task failed: {e}")))??;
+    let recorded = recs.clone();
+    host.blocking(move |s| {
+        watch::record_alerts(s, &by, &run_id, &recorded)?;
+        Ok(())
+    })
+    .await?;
+    Ok(recs)
 }

@@ -205,6 +205,25 @@ pub fn newly_clean(
     out
 }
 
+/// Record notices that went out (or failed) outside a watch, e.g. a route's test from the
+/// window: one `alert_notified` event each, by `by`. Answers the last one written.
+pub fn record_alerts(
+    store: &mut Store,
+    by: &str,
+    run: &str,
+    recs: &[super::alert::AlertRecord],
+) -> Result<Option<Applied>, Error> {
+    let mut last = None;
+    for rec in recs {
+        let op = Record {
+            run: run.to_string(),
+            event: Event::AlertNotified(Box::new(rec.clone())),
+        };
+        last = Some(run::write(store, by, op)?);
+    }
+    Ok(last)
+}
+
 /// The bands recorded clean, with their events' seqs, in log order.
 pub fn band_clean_records(events: &[StoredEvent]) -> Vec<(u64, BandClean)> {
     events

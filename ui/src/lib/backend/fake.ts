@@ -62,6 +62,7 @@ export class FakeBackend implements Backend {
   startWatch: Backend["startWatch"] = (run) => this.answer("startWatch", run);
   stopWatch: Backend["stopWatch"] = (run) => this.answer("stopWatch", run);
   editWatchPlan: Backend["editWatchPlan"] = (req) => this.answer("editWatchPlan", req);
+  testAlertRoute: Backend["testAlertRoute"] = (req) => this.answer("testAlertRoute", req);
   watchStore = async (onChange: (heads: RunHead[]) => void) => {
     this.watchers.push(onChange);
   };

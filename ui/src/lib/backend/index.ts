@@ -39,7 +39,9 @@ import type {
   SloBadge,
   Setting,
   StepOutput,
+  AlertRecord,
   EditWatchPlanReq,
+  TestAlertReq,
   WatchView,
 } from "../bindings";
 
@@ -103,6 +105,8 @@ export interface Backend {
   stopWatch(run: string): Promise<boolean>;
   /** Change the run's watch plan (bands `0h-2h/5m`, checks, summaries, end); one event. */
   editWatchPlan(req: EditWatchPlanReq): Promise<WatchView>;
+  /** A test notice to every receiver of a route, each outcome recorded into the run. */
+  testAlertRoute(req: TestAlertReq): Promise<AlertRecord[]>;
   /** Every run's head now and whenever one moves, whoever wrote it (the CLI too). */
   watchStore(onChange: (heads: RunHead[]) => void): Promise<void>;
 }

@@ -57,6 +57,7 @@ export class TauriBackend implements Backend {
   startWatch: Backend["startWatch"] = (run) => call("start_watch", { run });
   stopWatch: Backend["stopWatch"] = (run) => call("stop_watch", { run });
   editWatchPlan: Backend["editWatchPlan"] = (req) => call("edit_watch_plan", { req });
+  testAlertRoute: Backend["testAlertRoute"] = (req) => call("test_alert_route", { req });
 
   exportArchive(req: ExportArchiveReq, onProgress: (p: ArchiveProgress) => void): Promise<ExportedArchive> {
     const channel = new Channel<ArchiveProgress>();

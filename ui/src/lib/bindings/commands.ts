@@ -36,6 +36,7 @@ export const COMMANDS = [
   "start_watch",
   "stop_watch",
   "edit_watch_plan",
+  "test_alert_route",
 ] as const;
 
 export type Command = (typeof COMMANDS)[number];

@@ -1,7 +1,7 @@
 // A run's watch as the engine would answer it, for the Watch tab's tests: a plan of two check
 // bands and hourly summaries, some slots recorded (passed, failed with its values, missed), a
-// band run clean.
-import type { WatchCell, WatchView } from "../bindings";
+// band run clean and the §15 routes.
+import type { AlertRecord, WatchCell, WatchView } from "../bindings";
 
 export const T0 = "2026-12-04T09:00:00Z";
 
@@ -15,6 +15,23 @@ const cell = (kind: "check" | "summary" | "budget", minute: number, status: Watc
   catch_up: false,
   failed: [],
   seq,
+  ...over,
+});
+
+export const alertRecord = (over: Partial<AlertRecord> = {}): AlertRecord => ({
+  route: "warning",
+  receiver: "team-chat",
+  receiver_kind: "slack",
+  group: "warning/warning/health",
+  severity: "warning",
+  category: "health",
+  firing: ["flightdeck/0193abcd/8.health-check-validation.step/warning"],
+  resolved: [],
+  repeat: false,
+  test: false,
+  sent: true,
+  attempts: 1,
+  delay_ms: 31_000,
   ...over,
 });
 
@@ -69,6 +86,21 @@ export function watchView(over: Partial<WatchView> = {}): WatchView {
       { seq: 14, record: { slot: "summary@+60", kind: "summary", minute: 60, due: cells[6].due, status: "passed", lines: [{ name: "Request rate", passed: true, values: { value: "12.5 req/s" } }] } },
     ],
     clean: [],
+    alert_config: {
+      routes: [
+        { name: "critical", severities: ["critical"], categories: ["health"], receivers: ["on-call"] },
+        { name: "warning", severities: ["warning"], categories: ["health"], receivers: ["team-chat"] },
+      ],
+      receivers: [
+        { type: "pagerduty", name: "on-call", routing_key_secret: "PAGERDUTY_ROUTING_KEY", url: null },
+        { type: "slack", name: "team-chat", webhook_secret: "SLACK_WEBHOOK_URL" },
+      ],
+      group_wait_s: 30,
+      group_interval_s: 300,
+      repeat_interval_s: 14400,
+      critical_after: 3,
+    },
+    alert_config_error: null,
     running: false,
     failure: null,
     speed: 1,

@@ -1,12 +1,13 @@
 // The Watch tab over a FakeBackend: the strip (a cell a slot, grouped, the failed one red with
 // its values on hover and on keyboard focus, arrows between cells), §16's items with their
-// evidence, the summaries, Start / Stop, and the plan's bands edited.
+// evidence, the summaries, Start / Stop, the plan's bands edited, and a route's Test with its
+// outcome.
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import { BackendError } from "../backend";
 import { FakeBackend } from "../backend/fake";
 import type { EditWatchPlanReq } from "../bindings";
-import { watchView } from "../testing/watch";
+import { alertRecord, watchView } from "../testing/watch";
 import { WatchSession } from "./session.svelte";
 import WatchView from "./WatchView.svelte";
 
@@ -102,6 +103,25 @@ describe("WatchView", () => {
     await fireEvent.input(screen.getAllByTestId("watch-band")[0], { target: { value: "0h-2h" } });
     await fireEvent.click(screen.getByTestId("watch-plan-save"));
     expect((await screen.findByTestId("watch-plan-error")).textContent).toContain("is not FROM-TO/EVERY");
+  });
+
+  it("sends a route's test and shows each receiver's outcome; the view is loaded again", async () => {
+    const failed = alertRecord({ route: "critical", receiver: "on-call", receiver_kind: "pagerduty", test: true, sent: false, attempts: 1, error: "secret `PAGERDUTY_ROUTING_KEY` is not set" });
+    const b = new FakeBackend({ watchView: watchView(), testAlertRoute: [failed] });
+    show(b);
+    await screen.findByTestId("alert-routes");
+    const route = document.querySelector('[data-route="critical"]')!;
+    await fireEvent.click(route.querySelector("[data-testid=alert-test]")!);
+    const outcome = await waitFor(() => {
+      const el = route.querySelector<HTMLElement>('[data-receiver="on-call"]');
+      expect(el).toBeTruthy();
+      return el!;
+    });
+    expect(outcome.dataset.sent).toBe("false");
+    expect(outcome.textContent).toContain("failed after 1 try: secret `PAGERDUTY_ROUTING_KEY` is not set");
+    expect(b.calls.find((c) => c.method === "testAlertRoute")!.arg).toEqual({ run: "run-1", route: "critical" });
+    // The view is loaded again: the test's records are the run's events.
+    expect(b.calls.filter((c) => c.method === "watchView").length).toBeGreaterThanOrEqual(2);
   });
 
   it("says why there is no plan yet", async () => {

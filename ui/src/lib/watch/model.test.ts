@@ -1,8 +1,9 @@
 // The Watch tab's pure shaping: the band grammar as the engine writes it, the strip's groups,
-// labels.
+// labels and alert outcomes.
 import { describe, expect, it } from "vitest";
 import { watchView } from "../testing/watch";
-import { bandText, cellLabel, minutesText, stripGroups, tPlus } from "./model";
+import { alertOutcome, bandText, cellLabel, minutesText, stripGroups, tPlus } from "./model";
+import { alertRecord } from "../testing/watch";
 
 describe("watch model", () => {
   it("writes minutes and bands as the engine and the CLI do", () => {
@@ -28,5 +29,10 @@ describe("watch model", () => {
     expect(cellLabel(missed)).toBe("check T+0:10: missed (suspended)");
     expect(cellLabel(failed)).toBe("check T+0:15: failed: 8.health-check-validation.step");
     expect(cellLabel(pending)).toBe("check T+0:20: to come");
+  });
+
+  it("says how a notice went", () => {
+    expect(alertOutcome(alertRecord())).toBe("sent");
+    expect(alertOutcome(alertRecord({ sent: false, attempts: 4, error: "connection refused" }))).toBe("failed after 4 tries: connection refused");
   });
 });

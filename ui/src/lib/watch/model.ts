@@ -1,7 +1,7 @@
 // The Watch tab's shaping of the engine's answer: the strip's groups (check slots by band,
 // summaries and budget summaries by day), labels, and the grammar of a band (`0h-2h/5m`) as the
 // engine and the CLI write it. Pure functions: tested in model.test.ts.
-import type { Band, SlotKind, WatchCell, WatchStatus } from "../bindings";
+import type { AlertRecord, Band, SlotKind, WatchCell, WatchStatus } from "../bindings";
 
 export const DAY_MIN = 1440;
 
@@ -77,4 +77,10 @@ export function cellLabel(c: WatchCell): string {
   if (st === "missed" && c.reason) what = `missed (${c.reason})`;
   if (st === "failed" && c.failed.length) what = `failed: ${c.failed.join(", ")}`;
   return `${c.kind} ${tPlus(c.minute)}${c.catch_up ? " (catch-up)" : ""}: ${what}`;
+}
+
+/** One alert log line's outcome. */
+export function alertOutcome(a: AlertRecord): string {
+  if (a.sent) return a.attempts > 1 ? `sent (try ${a.attempts})` : "sent";
+  return `failed after ${a.attempts} ${a.attempts === 1 ? "try" : "tries"}${a.error ? `: ${a.error}` : ""}`;
 }

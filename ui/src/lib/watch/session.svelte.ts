@@ -1,10 +1,13 @@
 // The Watch tab's state: the engine's view of the run's watch (loaded again whenever the run's
-// log moves, one load at a time), the slot under the pointer or the keyboard, Start / Stop, and the
-// plan's bands being edited. Nothing is guessed: every
+// log moves, one load at a time), the slot under the pointer or the keyboard, Start / Stop, the
+// plan's bands being edited, and each route's Test with its outcome. Nothing is guessed: every
 // figure is the engine's answer.
 import { type Backend, BackendError } from "../backend";
-import type { SlotDetail, WatchView } from "../bindings";
+import type { AlertRecord, SlotDetail, WatchView } from "../bindings";
 import { bandText } from "./model";
+
+/** A route's Test: in flight, its outcomes, or why it could not be sent. */
+export type TestState = { sending: true } | { sending: false; records: AlertRecord[] } | { sending: false; error: string };
 
 export class WatchSession {
   view = $state<WatchView | null>(null);
@@ -12,6 +15,7 @@ export class WatchSession {
   busy = $state(false);
   /** The slot shown in the detail (`check@+25`), by hover or focus. */
   selected = $state<string | null>(null);
+  tests = $state<Record<string, TestState>>({});
   /** The bands as typed in the plan editor (`0h-2h/5m`). */
   bands = $state<string[]>([]);
   planError = $state<string | null>(null);
@@ -100,5 +104,17 @@ export class WatchSession {
     } finally {
       this.busy = false;
     }
+  }
+
+  async test(route: string): Promise<void> {
+    this.tests = { ...this.tests, [route]: { sending: true } };
+    let t: TestState;
+    try {
+      t = { sending: false, records: await this.backend.testAlertRoute({ run: this.runId, route }) };
+    } catch (e) {
+      t = { sending: false, error: BackendError.from(e).message };
+    }
+    this.tests = { ...this.tests, [route]: t };
+    void this.load();
   }
 }
