@@ -2,7 +2,7 @@
 //! and, for alerts, a loopback HTTP receiver and the real OS keyring: the plan edited (bands
 //! keep their items; a bad band is refused), the watch run in the app on a clock 60 times
 //! faster (passes, then a failed check with its values once the sandbox is down, its warning
-//! alert sent to the receiver), Start twice refused, Stop, and a route's Test recorded as an
+//! alert sent and in the log), Start twice refused, Stop, and a route's Test recorded as an
 //! `alert_notified` event.
 
 use std::io::{Read, Write};
@@ -240,14 +240,17 @@ fn the_watch_runs_in_the_app_a_failed_check_shows_its_values_and_its_alert_goes_
     );
     assert_eq!(line["values"]["status"], "503", "its key values: {failed}");
     if keyring {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while hook.got.lock().expect("lock").is_empty() {
-            assert!(
-                Instant::now() < deadline,
-                "the warning reached the receiver within 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let v = until(&app, &run, 30, "the warning sent", |v| {
+            v["alerts"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|e| e["record"]["sent"] == true))
+        });
+        let a = &v["alerts"][0]["record"];
+        assert_eq!(
+            (a["severity"].as_str(), a["receiver"].as_str()),
+            (Some("warning"), Some("hook")),
+            "{a}"
+        );
         let got = hook.got.lock().expect("lock").clone();
         assert!(
             got.iter()
@@ -308,18 +311,14 @@ fn a_routes_test_from_the_app_reaches_its_receiver_and_is_recorded() {
             .any(|r| r.contains("\"text\"") && r.contains("test alert")),
         "{got:?}"
     );
-    let live = call(&app, "run_live", json!({"run": run})).expect("live");
-    let tests: Vec<&Value> = live["events"]
-        .as_array()
-        .expect("events")
-        .iter()
-        .filter(|e| e["kind"] == "alert_notified")
-        .collect();
-    assert_eq!(tests.len(), 2, "one event per receiver");
+    let v = view(&app, &run);
+    let log = v["alerts"].as_array().expect("alert log");
+    assert_eq!(log.len(), 2, "{v}");
     assert_eq!(
-        (tests[0]["actor"].as_str(), tests[0]["payload"]["test"].as_bool()),
+        (log[0]["actor"].as_str(), log[0]["record"]["test"].as_bool()),
         (Some("Riley"), Some(true))
     );
+    assert!(log[1]["record"]["error"].is_string());
 
     let err = call(
         &app,

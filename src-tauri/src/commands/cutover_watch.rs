@@ -1,5 +1,5 @@
 //! The Watch tab: a run's D0–D7 watch as recorded (every slot, the failed ones and the
-//! summaries with their lines, the bands run clean with their evidence), the
+//! summaries with their lines, the bands run clean with their evidence, the alert log), the
 //! alert routes with a Test button, the plan's bands edited in place, and Start / Stop of the
 //! watch in this app (`crate::cutover_watch`). One line each over `flightdeck_engine::watch`.
 
@@ -28,6 +28,15 @@ pub struct CleanBand {
     pub band: BandClean,
 }
 
+/// One line of the alert log: a notice sent or failed (a watch's or a Test's).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct AlertEntry {
+    pub seq: u64,
+    pub time: String,
+    pub actor: String,
+    pub record: alert::AlertRecord,
+}
+
 /// A run's watch as the Watch tab shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct WatchView {
@@ -37,6 +46,8 @@ pub struct WatchView {
     /// Slots with lines to show: every one not passed, and every summary and budget summary.
     pub details: Vec<SlotDetail>,
     pub clean: Vec<CleanBand>,
+    /// Newest last.
+    pub alerts: Vec<AlertEntry>,
     /// The routes in use (`alerts.json` in the config folder, else §15's); secrets by name only.
     pub alert_config: Option<alert::AlertConfig>,
     pub alert_config_error: Option<String>,
@@ -133,6 +144,17 @@ fn view_of(
         .filter(|(_, r)| r.status != SlotStatus::Passed || r.kind != watch::SlotKind::Check)
         .map(|(seq, record)| SlotDetail { seq, record })
         .collect();
+    let actors: std::collections::HashMap<u64, &str> =
+        events.iter().map(|e| (e.seq, e.actor.as_str())).collect();
+    let alerts = watch::alert_records(&events)
+        .into_iter()
+        .map(|(seq, time, record)| AlertEntry {
+            actor: actors.get(&seq).map(|a| a.to_string()).unwrap_or_default(),
+            seq,
+            time,
+            record,
+        })
+        .collect();
     let (alert_config, alert_config_error) = match cfg {
         Ok(c) => (Some(c), None),
         Err(e) => (None, Some(e)),
@@ -145,6 +167,7 @@ fn view_of(
             .into_iter()
             .map(|(seq, band)| CleanBand { seq, band })
             .collect(),
+        alerts,
         alert_config,
         alert_config_error,
         running,

@@ -30,8 +30,8 @@ pub use plan::{
     DAY_MIN, DEFAULT_END_MIN,
 };
 pub use record::{
-    band_clean_records, plan_of, record_alerts, set_plan, slot_records, BandClean, Line, SetWatchPlanReq,
-    SlotRecord, SlotStatus,
+    alert_records, band_clean_records, plan_of, record_alerts, set_plan, slot_records, BandClean, Line,
+    SetWatchPlanReq, SlotRecord, SlotStatus,
 };
 pub use runner::{ProbeRunner, BUDGET_BODY_CAP};
 pub use sched::{Action, Schedule, MAX_SLEEP, MISSED_NOT_RUNNING, MISSED_SUSPENDED, SUSPEND_GAP};

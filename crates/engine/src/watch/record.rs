@@ -224,6 +224,18 @@ pub fn record_alerts(
     Ok(last)
 }
 
+/// The run's alert log: every `alert_notified` event (seq, time, record), in log order.
+pub fn alert_records(events: &[StoredEvent]) -> Vec<(u64, String, super::alert::AlertRecord)> {
+    events
+        .iter()
+        .filter(|e| e.kind == "alert_notified")
+        .filter_map(|e| match Event::decode(e) {
+            Ok(Event::AlertNotified(a)) => Some((e.seq, e.time.clone(), *a)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The bands recorded clean, with their events' seqs, in log order.
 pub fn band_clean_records(events: &[StoredEvent]) -> Vec<(u64, BandClean)> {
     events

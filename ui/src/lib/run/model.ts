@@ -230,6 +230,8 @@ export function describeEvent(e: StoredEvent, rb: Runbook): string {
     }
     case "watch_band_clean":
       return `watch band ${s("band")} ran clean: checked ${Array.isArray(p.items) ? (p.items as string[]).map((i) => `“${itemText(i)}”`).join(", ") : ""}`;
+    case "alert_notified":
+      return `${p.test ? "test " : ""}alert ${s("severity")} ${s("group")} → ${s("receiver")} (${s("receiver_kind")}): ${p.sent ? "sent" : `failed after ${s("attempts")} tries: ${s("error")}`}`;
     default:
       return e.kind.replaceAll("_", " ");
   }

@@ -1,7 +1,7 @@
 // A run's watch as the engine would answer it, for the Watch tab's tests: a plan of two check
 // bands and hourly summaries, some slots recorded (passed, failed with its values, missed), a
-// band run clean and the §15 routes.
-import type { AlertRecord, WatchCell, WatchView } from "../bindings";
+// band run clean, the §15 routes and an alert log.
+import type { AlertEntry, AlertRecord, WatchCell, WatchView } from "../bindings";
 
 export const T0 = "2026-12-04T09:00:00Z";
 
@@ -45,6 +45,7 @@ export function watchView(over: Partial<WatchView> = {}): WatchView {
     cell("check", 30, null, null),
     cell("summary", 60, "passed", 14),
   ];
+  const alerts: AlertEntry[] = [{ seq: 15, time: "2026-12-04T09:16:00Z", actor: "Riley", record: alertRecord() }];
   return {
     status: {
       run_id: "0193abcd-run",
@@ -86,6 +87,7 @@ export function watchView(over: Partial<WatchView> = {}): WatchView {
       { seq: 14, record: { slot: "summary@+60", kind: "summary", minute: 60, due: cells[6].due, status: "passed", lines: [{ name: "Request rate", passed: true, values: { value: "12.5 req/s" } }] } },
     ],
     clean: [],
+    alerts,
     alert_config: {
       routes: [
         { name: "critical", severities: ["critical"], categories: ["health"], receivers: ["on-call"] },

@@ -1,7 +1,7 @@
 // The Watch tab over a FakeBackend: the strip (a cell a slot, grouped, the failed one red with
 // its values on hover and on keyboard focus, arrows between cells), §16's items with their
-// evidence, the summaries, Start / Stop, the plan's bands edited, and a route's Test with its
-// outcome.
+// evidence, the summaries, Start / Stop, the plan's bands edited, a route's Test with its
+// outcome, and the alert log.
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import { BackendError } from "../backend";
@@ -105,11 +105,13 @@ describe("WatchView", () => {
     expect((await screen.findByTestId("watch-plan-error")).textContent).toContain("is not FROM-TO/EVERY");
   });
 
-  it("sends a route's test and shows each receiver's outcome; the view is loaded again", async () => {
+  it("sends a route's test and shows each receiver's outcome; the alert log lists every notice", async () => {
     const failed = alertRecord({ route: "critical", receiver: "on-call", receiver_kind: "pagerduty", test: true, sent: false, attempts: 1, error: "secret `PAGERDUTY_ROUTING_KEY` is not set" });
     const b = new FakeBackend({ watchView: watchView(), testAlertRoute: [failed] });
     show(b);
-    await screen.findByTestId("alert-routes");
+    const log = await screen.findByTestId("alert-log");
+    expect(log.querySelectorAll("li")).toHaveLength(1);
+    expect(log.querySelector("li")!.textContent).toMatch(/warning.*warning\/warning\/health → team-chat.*\(slack\).*sent.*out after 31 s/s);
     const route = document.querySelector('[data-route="critical"]')!;
     await fireEvent.click(route.querySelector("[data-testid=alert-test]")!);
     const outcome = await waitFor(() => {
@@ -120,7 +122,7 @@ describe("WatchView", () => {
     expect(outcome.dataset.sent).toBe("false");
     expect(outcome.textContent).toContain("failed after 1 try: secret `PAGERDUTY_ROUTING_KEY` is not set");
     expect(b.calls.find((c) => c.method === "testAlertRoute")!.arg).toEqual({ run: "run-1", route: "critical" });
-    // The view is loaded again: the test's records are the run's events.
+    // The view is loaded again: the test's record is in the log.
     expect(b.calls.filter((c) => c.method === "watchView").length).toBeGreaterThanOrEqual(2);
   });
 

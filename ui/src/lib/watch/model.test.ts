@@ -2,7 +2,7 @@
 // labels and alert outcomes.
 import { describe, expect, it } from "vitest";
 import { watchView } from "../testing/watch";
-import { alertOutcome, bandText, cellLabel, minutesText, stripGroups, tPlus } from "./model";
+import { alertOutcome, bandText, cellLabel, delayText, minutesText, stripGroups, tPlus } from "./model";
 import { alertRecord } from "../testing/watch";
 
 describe("watch model", () => {
@@ -34,5 +34,6 @@ describe("watch model", () => {
   it("says how a notice went", () => {
     expect(alertOutcome(alertRecord())).toBe("sent");
     expect(alertOutcome(alertRecord({ sent: false, attempts: 4, error: "connection refused" }))).toBe("failed after 4 tries: connection refused");
+    expect([delayText(350), delayText(31_000), delayText(125_000)]).toEqual(["350 ms", "31 s", "2 min 5 s"]);
   });
 });

@@ -84,3 +84,10 @@ export function alertOutcome(a: AlertRecord): string {
   if (a.sent) return a.attempts > 1 ? `sent (try ${a.attempts})` : "sent";
   return `failed after ${a.attempts} ${a.attempts === 1 ? "try" : "tries"}${a.error ? `: ${a.error}` : ""}`;
 }
+
+/** `1 s`, `350 ms`, `2 min 5 s`: how long a notice took to go out. */
+export function delayText(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
