@@ -60,6 +60,8 @@ run_node "the window suite (tests/e2e/app.test.mjs)" 720 "about 2 minutes" app.t
 # waiting for the first scrapes and for the error SLO's fast burn pair to trip takes most of it.
 run_node "the Signals view (tests/e2e/signals.test.mjs)" 480 "about 2 minutes" signals.test.mjs || status=$?
 run_node "the Controls view in the window (tests/e2e/controls.test.mjs)" 300 "about 30 s" controls.test.mjs || status=$?
+# The D0–D7 watch on a clock 30 times faster: a dozen one-minute slots take about 25 s.
+run_node "the D0–D7 watch in the window (tests/e2e/watch.test.mjs)" 300 "about 1 minute" watch.test.mjs || status=$?
 echo "screenshots: $CARGO_TARGET_DIR/e2e-screenshots/; tauri-driver and WebKitWebDriver logs: $CARGO_TARGET_DIR/e2e-logs/"
 
 # Nothing may be left running: a leftover holding an output pipe is what hung CI (issue 9).
