@@ -14,6 +14,7 @@ use ts_rs::{Config, TS};
 use crate::commands::app::LaunchInfo;
 use crate::commands::archive::{ArchiveProgress, ArchiveReview, ExportArchiveReq, ExportedArchive};
 use crate::commands::controls::ApplyControlReq;
+use crate::commands::cutover_watch::{EditWatchPlanReq, TestAlertReq, WatchView};
 use crate::commands::envs::{CreateEnvReq, RemoveSecretReq, SetSecretReq, SetVarReq};
 use crate::commands::runbooks::BundledRunbook;
 use crate::commands::steps::{CancelStepReq, StepOutput};
@@ -66,6 +67,10 @@ fn generate(dir: &Path) {
         flightdeck_engine::controls::ops::ControlsOverview,
         flightdeck_engine::controls::Preview,
         flightdeck_engine::controls::ControlRecord,
+        WatchView,
+        EditWatchPlanReq,
+        TestAlertReq,
+        flightdeck_engine::watch::alert::AlertRecord,
     );
     std::fs::write(dir.join("commands.ts"), commands_ts()).expect("write commands.ts");
     let mut names: Vec<String> = files(dir)

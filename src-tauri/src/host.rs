@@ -16,6 +16,7 @@ use flightdeck_engine::secrets::{Keyring, KeyringError, OsStoreKeys};
 use flightdeck_engine::store::Store;
 use tokio_util::sync::CancellationToken;
 
+use crate::cutover_watch::Watches;
 use crate::error::{ErrorCode, IpcError};
 use crate::launch::Launch;
 use crate::settings::{Settings, SettingsFile};
@@ -33,6 +34,8 @@ pub struct Host {
     keyring: KeyringCell,
     /// Steps running now, by `run/step`, so Cancel can stop them.
     running: Mutex<HashMap<String, CancellationToken>>,
+    /// The D0–D7 watches running in this app, by run.
+    watches: Arc<Watches>,
 }
 
 impl Host {
@@ -61,12 +64,18 @@ impl Host {
             watch_generation: Arc::new(AtomicU64::new(0)),
             keyring: KeyringCell::default(),
             running: Mutex::new(HashMap::new()),
+            watches: Arc::new(Watches::default()),
         })
     }
 
     /// The shared store, for engine work that locks it only around each write (running steps).
     pub fn store(&self) -> Arc<Mutex<Store>> {
         Arc::clone(&self.store)
+    }
+
+    /// The D0–D7 watches running in this app.
+    pub fn watches(&self) -> Arc<Watches> {
+        Arc::clone(&self.watches)
     }
 
     pub fn launch(&self) -> &Launch {

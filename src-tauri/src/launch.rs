@@ -2,7 +2,8 @@
 //! `--config-dir DIR` (or `FLIGHTDECK_CONFIG_DIR`) for the settings file; `--view signals` opens
 //! the run with its Signals view showing, `--charts plotters|canvas` picks who draws the charts
 //! (plotters' SVG by default), and `--synthetic-signals N` makes the Signals view draw made-up
-//! samples, N per series (the chart benchmark, `tests/e2e/bench-charts.sh`).
+//! samples, N per series (the chart benchmark, `tests/e2e/bench-charts.sh`), and `--watch-speed N`
+//! runs the D0–D7 watch's clock N times faster (1–3600; the window test of the watch strip).
 //!
 //! Parsed by hand and leniently: WebDriver and desktop launchers may add arguments of their
 //! own, which are ignored. The default store is the CLI's (`store::default_path`), so the app
@@ -43,6 +44,9 @@ pub struct Launch {
     pub open_signals: bool,
     /// Made-up samples (this many per series) instead of the environment's sources.
     pub synthetic_signals: Option<usize>,
+    /// The D0–D7 watch's clock runs this many times faster than the wall clock from the moment
+    /// a watch starts (1: the wall clock); for tests and demos of a plan in seconds.
+    pub watch_speed: u32,
 }
 
 impl Launch {
@@ -64,6 +68,7 @@ impl Launch {
         let mut charts = ChartRender::Plotters;
         let mut open_signals = false;
         let mut synthetic_signals = None;
+        let mut watch_speed = 1;
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -104,6 +109,12 @@ impl Launch {
                     })?;
                     synthetic_signals = Some(n);
                 }
+                "--watch-speed" => {
+                    let usage = "--watch-speed N";
+                    watch_speed = one_of(value(usage)?, usage, |v| {
+                        v.parse::<u32>().ok().filter(|n| (1..=3600).contains(n))
+                    })?;
+                }
                 _ => {}
             }
         }
@@ -122,6 +133,7 @@ impl Launch {
             charts,
             open_signals,
             synthetic_signals,
+            watch_speed,
         })
     }
 }
@@ -215,6 +227,22 @@ mod tests {
             parse(&["--synthetic-signals", "1"], &[]).is_err(),
             "a line needs two samples"
         );
+    }
+
+    #[test]
+    fn the_watch_speed_is_one_unless_asked_and_bounded() {
+        assert_eq!(parse(&[], &[]).expect("parses").watch_speed, 1);
+        assert_eq!(
+            parse(&["--watch-speed", "30"], &[]).expect("parses").watch_speed,
+            30
+        );
+        for bad in ["0", "3601", "fast"] {
+            let err = parse(&["--watch-speed", bad], &[]).expect_err(bad);
+            assert_eq!(
+                err.to_string(),
+                format!("--watch-speed N: `{bad}` is not one of its values")
+            );
+        }
     }
 
     #[test]

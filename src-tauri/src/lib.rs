@@ -4,10 +4,11 @@
 //! It owns the window, the IPC surface and nothing else. `launch` reads the command line,
 //! `host` holds the open store and the user's settings, `commands` are thin adapters over
 //! `flightdeck_engine` (which holds all the logic and knows nothing of Tauri), `view` shapes
-//! what the UI is sent (`signals` the Signals view's charts and SLO badges), `watch` notices writes from other processes, and `error` is the one
+//! what the UI is sent (`signals` the Signals view's charts and SLO badges), `watch` notices writes from other processes, `cutover_watch` runs the D0–D7 watch while the app is open, and `error` is the one
 //! error type the UI ever sees.
 
 mod commands;
+mod cutover_watch;
 mod error;
 mod host;
 mod launch;
@@ -22,6 +23,8 @@ mod bindings;
 mod tests;
 #[cfg(test)]
 mod tests_controls;
+#[cfg(test)]
+mod tests_watch;
 
 use std::time::Instant;
 

@@ -19,6 +19,11 @@ pub(crate) struct App {
 }
 
 pub(crate) fn app() -> App {
+    app_with_speed(1)
+}
+
+/// An app whose D0–D7 watch clock runs `watch_speed` times faster (`--watch-speed`).
+pub(crate) fn app_with_speed(watch_speed: u32) -> App {
     let dir = tempfile::tempdir().expect("tempdir");
     let launch = Launch {
         store: dir.path().join("store.sqlite"),
@@ -27,6 +32,7 @@ pub(crate) fn app() -> App {
         charts: crate::signals::ChartRender::Plotters,
         open_signals: false,
         synthetic_signals: None,
+        watch_speed,
     };
     let host = Host::open(launch, Instant::now()).expect("host");
     let app = crate::with_host(mock_builder(), host)
@@ -128,7 +134,12 @@ fn a_run_is_created_checked_and_signed_under_the_app_users_name() {
 
 /// An app whose user is "Riley", with a new run of `source` on `env` (its id).
 pub(crate) fn named_app_with_run(source: &str, env: &str) -> (App, Value) {
-    let app = app();
+    named_app_with_run_at(1, source, env)
+}
+
+/// `named_app_with_run` on an app whose watch clock runs `watch_speed` times faster.
+pub(crate) fn named_app_with_run_at(watch_speed: u32, source: &str, env: &str) -> (App, Value) {
+    let app = app_with_speed(watch_speed);
     call(&app, "set_user_name", json!({"name": "Riley"})).expect("name");
     let id = call(
         &app,

@@ -9,7 +9,7 @@ use crate::tests::{call, named_app_with_run, App};
 
 /// A sandbox in this process (on tauri's runtime, so it keeps serving between calls) and the
 /// store's `env` pointed at it.
-fn sandbox_for(app: &App, env: &str) -> flightdeck_sandbox::Sandbox {
+pub(crate) fn sandbox_for(app: &App, env: &str) -> flightdeck_sandbox::Sandbox {
     let sb = tauri::async_runtime::block_on(flightdeck_testsupport::sandbox::start(false)).expect("sandbox");
     call(
         app,

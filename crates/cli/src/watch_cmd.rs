@@ -192,21 +192,13 @@ fn plan(ctx: &Ctx, run_ref: &str, e: PlanEdit, by: Option<String>) -> anyhow::Re
         plan.t0 = flightdeck_engine::store::format_time(watch::parse_time(t0)?);
     }
     if !e.bands.is_empty() {
-        let old = plan.bands.clone();
-        plan.bands = e
+        let bands = e
             .bands
             .iter()
             .map(|b| watch::parse_band(b))
             .collect::<Result<_, _>>()?;
         // A band with the same bounds keeps the runbook items it vouches for.
-        for b in &mut plan.bands {
-            if let Some(o) = old
-                .iter()
-                .find(|o| o.from_min == b.from_min && o.to_min == b.to_min)
-            {
-                b.items = o.items.clone();
-            }
-        }
+        plan.replace_bands(bands)?;
     }
     if let Some(c) = e.checks {
         plan.checks = c

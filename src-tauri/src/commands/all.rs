@@ -35,4 +35,9 @@ app_commands! {
     controls::apply_control,
     controls::read_control,
     watch::watch_store,
+    cutover_watch::watch_view,
+    cutover_watch::start_watch,
+    cutover_watch::stop_watch,
+    cutover_watch::edit_watch_plan,
+    cutover_watch::test_alert_route,
 }

@@ -12,6 +12,7 @@
 pub mod app;
 pub mod archive;
 pub mod controls;
+pub mod cutover_watch;
 pub mod envs;
 pub mod runbooks;
 pub mod runs;

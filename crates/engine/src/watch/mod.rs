@@ -29,7 +29,10 @@ pub use plan::{
     band_text, minutes_text, parse_band, parse_time, slot_key, Band, PlanError, Slot, SlotKind, WatchPlan,
     DAY_MIN, DEFAULT_END_MIN,
 };
-pub use record::{plan_of, set_plan, BandClean, Line, SetWatchPlanReq, SlotRecord, SlotStatus};
+pub use record::{
+    alert_records, band_clean_records, plan_of, record_alerts, set_plan, slot_records, BandClean, Line,
+    SetWatchPlanReq, SlotRecord, SlotStatus,
+};
 pub use runner::{ProbeRunner, BUDGET_BODY_CAP};
 pub use sched::{Action, Schedule, MAX_SLEEP, MISSED_NOT_RUNNING, MISSED_SUSPENDED, SUSPEND_GAP};
 pub use status::{status, WatchCell, WatchStatus};

@@ -195,6 +195,25 @@ impl WatchPlan {
         Ok(out)
     }
 
+    /// Replace the bands (the CLI's `--band`s, the window's plan editor): a new band with the
+    /// same bounds as an old one keeps the runbook items it vouches for. Checked as a whole.
+    pub fn replace_bands(&mut self, bands: Vec<Band>) -> Result<(), PlanError> {
+        let old = std::mem::replace(&mut self.bands, bands);
+        for b in &mut self.bands {
+            if let Some(o) = old
+                .iter()
+                .find(|o| o.from_min == b.from_min && o.to_min == b.to_min)
+            {
+                b.items = o.items.clone();
+            }
+        }
+        let checked = self.validate();
+        if checked.is_err() {
+            self.bands = old;
+        }
+        checked
+    }
+
     /// The band a check slot at `minute` belongs to.
     pub fn band_of(&self, minute: u32) -> Option<&Band> {
         self.bands

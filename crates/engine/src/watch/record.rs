@@ -24,8 +24,9 @@ pub enum SlotStatus {
 }
 
 /// One line of a slot: a check (a step), a signal of the summary, a budget category.
+/// (`WatchLine` in TypeScript: the charts' series is `Line` there.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "WatchLine"))]
 pub struct Line {
     /// A step id, a signal name, a budget category.
     pub name: String,
@@ -202,4 +203,47 @@ pub fn newly_clean(
         }
     }
     out
+}
+
+/// Record notices that went out (or failed) outside a watch, e.g. a route's test from the
+/// window: one `alert_notified` event each, by `by`. Answers the last one written.
+pub fn record_alerts(
+    store: &mut Store,
+    by: &str,
+    run: &str,
+    recs: &[super::alert::AlertRecord],
+) -> Result<Option<Applied>, Error> {
+    let mut last = None;
+    for rec in recs {
+        let op = Record {
+            run: run.to_string(),
+            event: Event::AlertNotified(Box::new(rec.clone())),
+        };
+        last = Some(run::write(store, by, op)?);
+    }
+    Ok(last)
+}
+
+/// The run's alert log: every `alert_notified` event (seq, time, record), in log order.
+pub fn alert_records(events: &[StoredEvent]) -> Vec<(u64, String, super::alert::AlertRecord)> {
+    events
+        .iter()
+        .filter(|e| e.kind == "alert_notified")
+        .filter_map(|e| match Event::decode(e) {
+            Ok(Event::AlertNotified(a)) => Some((e.seq, e.time.clone(), *a)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The bands recorded clean, with their events' seqs, in log order.
+pub fn band_clean_records(events: &[StoredEvent]) -> Vec<(u64, BandClean)> {
+    events
+        .iter()
+        .filter(|e| e.kind == "watch_band_clean")
+        .filter_map(|e| match Event::decode(e) {
+            Ok(Event::WatchBandClean(b)) => Some((e.seq, *b)),
+            _ => None,
+        })
+        .collect()
 }

@@ -58,6 +58,11 @@ export class FakeBackend implements Backend {
   previewControl: Backend["previewControl"] = (req) => this.answer("previewControl", req);
   applyControl: Backend["applyControl"] = (req) => this.answer("applyControl", req);
   readControl: Backend["readControl"] = (req) => this.answer("readControl", req);
+  watchView: Backend["watchView"] = (run) => this.answer("watchView", run);
+  startWatch: Backend["startWatch"] = (run) => this.answer("startWatch", run);
+  stopWatch: Backend["stopWatch"] = (run) => this.answer("stopWatch", run);
+  editWatchPlan: Backend["editWatchPlan"] = (req) => this.answer("editWatchPlan", req);
+  testAlertRoute: Backend["testAlertRoute"] = (req) => this.answer("testAlertRoute", req);
   watchStore = async (onChange: (heads: RunHead[]) => void) => {
     this.watchers.push(onChange);
   };

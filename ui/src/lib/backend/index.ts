@@ -39,6 +39,10 @@ import type {
   SloBadge,
   Setting,
   StepOutput,
+  AlertRecord,
+  EditWatchPlanReq,
+  TestAlertReq,
+  WatchView,
 } from "../bindings";
 
 export interface Backend {
@@ -92,6 +96,17 @@ export interface Backend {
   applyControl(req: ApplyControlReq): Promise<ControlRecord>;
   /** A control's state now. */
   readControl(req: ControlReq): Promise<Setting>;
+  /** The run's D0–D7 watch as recorded: every slot, the failed ones and the summaries with
+   * their lines, the bands run clean, the alert log, the routes, and whether it runs here. */
+  watchView(run: string): Promise<WatchView>;
+  /** Start the run's watch in the app (it runs while the app is open); `conflict` if it runs. */
+  startWatch(run: string): Promise<WatchView>;
+  /** Stop the run's watch in the app; false if it was not running. */
+  stopWatch(run: string): Promise<boolean>;
+  /** Change the run's watch plan (bands `0h-2h/5m`, checks, summaries, end); one event. */
+  editWatchPlan(req: EditWatchPlanReq): Promise<WatchView>;
+  /** A test notice to every receiver of a route, each outcome recorded into the run. */
+  testAlertRoute(req: TestAlertReq): Promise<AlertRecord[]>;
   /** Every run's head now and whenever one moves, whoever wrote it (the CLI too). */
   watchStore(onChange: (heads: RunHead[]) => void): Promise<void>;
 }

@@ -53,6 +53,11 @@ export class TauriBackend implements Backend {
   previewControl: Backend["previewControl"] = (req) => call("preview_control", { req });
   applyControl: Backend["applyControl"] = (req) => call("apply_control", { req });
   readControl: Backend["readControl"] = (req) => call("read_control", { req });
+  watchView: Backend["watchView"] = (run) => call("watch_view", { run });
+  startWatch: Backend["startWatch"] = (run) => call("start_watch", { run });
+  stopWatch: Backend["stopWatch"] = (run) => call("stop_watch", { run });
+  editWatchPlan: Backend["editWatchPlan"] = (req) => call("edit_watch_plan", { req });
+  testAlertRoute: Backend["testAlertRoute"] = (req) => call("test_alert_route", { req });
 
   exportArchive(req: ExportArchiveReq, onProgress: (p: ArchiveProgress) => void): Promise<ExportedArchive> {
     const channel = new Channel<ArchiveProgress>();

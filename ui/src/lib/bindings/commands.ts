@@ -32,6 +32,11 @@ export const COMMANDS = [
   "apply_control",
   "read_control",
   "watch_store",
+  "watch_view",
+  "start_watch",
+  "stop_watch",
+  "edit_watch_plan",
+  "test_alert_route",
 ] as const;
 
 export type Command = (typeof COMMANDS)[number];

@@ -221,6 +221,17 @@ export function describeEvent(e: StoredEvent, rb: Runbook): string {
     }
     case "control_action":
       return describeRecord(p as unknown as ControlRecord);
+    case "watch_plan_set":
+      return `set the watch plan: T-0 ${s("t0")}, ${Array.isArray(p.bands) ? p.bands.length : 0} bands`;
+    case "watch_slot": {
+      const failed = Array.isArray(p.lines) ? (p.lines as { name: string; passed: boolean }[]).filter((l) => !l.passed).map((l) => l.name) : [];
+      const how = s("status") === "missed" ? `missed (${s("reason")})` : s("status") === "failed" ? `failed: ${failed.join(", ")}` : s("status");
+      return `watch ${s("slot")}${p.catch_up ? " (catch-up)" : ""} ${how}`;
+    }
+    case "watch_band_clean":
+      return `watch band ${s("band")} ran clean: checked ${Array.isArray(p.items) ? (p.items as string[]).map((i) => `“${itemText(i)}”`).join(", ") : ""}`;
+    case "alert_notified":
+      return `${p.test ? "test " : ""}alert ${s("severity")} ${s("group")} → ${s("receiver")} (${s("receiver_kind")}): ${p.sent ? "sent" : `failed after ${s("attempts")} tries: ${s("error")}`}`;
     default:
       return e.kind.replaceAll("_", " ");
   }
