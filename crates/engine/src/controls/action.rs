@@ -283,7 +283,9 @@ async fn send(
             };
             adapter.set_flag(key, *te, *tr, &before).await
         }
-        (Target::Breaker { provider, action }, _, _) => adapter.act(provider, *action).await,
+        (Target::Breaker { provider, action }, Setting::Breaker { state }, _) => {
+            adapter.act(provider, *action, state).await
+        }
         _ => Err(ControlError::Invalid(
             "the target and its state do not match".into(),
         )),

@@ -154,3 +154,47 @@ async fn a_breaker_drill_step_records_its_trip_and_reset_as_they_happen() {
     assert!(first_action < finished, "{kinds:?}");
     sb.shutdown().await;
 }
+
+/// The HTTP admin adapter's write carries the state it was previewed from, and the API checks it
+/// with the write: a change landing between the read and the write is refused (`Changed`, naming
+/// both states), and the other change stands. Flags and breakers alike.
+#[tokio::test]
+async fn the_http_admin_write_is_refused_when_its_from_no_longer_holds_at_the_write() {
+    let sb = start(false).await.expect("sandbox");
+    let t = EnvTarget::new(
+        "sandbox",
+        false,
+        ProbeEnv::default().with_var("SANDBOX_URL", sb.base_url()),
+    );
+    let http = t.http().expect("http");
+    let seen = http.flag("community_enabled").await.expect("read");
+    // Someone else's change, after our read and before our write.
+    http.set_flag("community_enabled", true, 50, &seen)
+        .await
+        .expect("someone else's change");
+    let e = http
+        .set_flag("community_enabled", true, 30, &seen)
+        .await
+        .expect_err("a write from a stale state");
+    assert!(
+        matches!(&e, controls::ControlError::Changed { preview, now, .. } if preview == "OFF (0%)" && now == "ON (50%)"),
+        "{e}"
+    );
+    let now = http.flag("community_enabled").await.expect("read");
+    assert_eq!((now.enabled, now.rollout), (true, 50), "the other change stands");
+
+    let seen = http.breaker("stripe").await.expect("read").state;
+    assert_eq!(seen, "closed");
+    http.act("stripe", controls::BreakerAction::Trip, &seen)
+        .await
+        .expect("someone else trips it");
+    let e = http
+        .act("stripe", controls::BreakerAction::Trip, &seen)
+        .await
+        .expect_err("a trip from a stale `closed`");
+    assert!(
+        matches!(&e, controls::ControlError::Changed { preview, now, .. } if preview == "closed" && now == "open"),
+        "{e}"
+    );
+    sb.shutdown().await;
+}
