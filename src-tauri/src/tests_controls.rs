@@ -148,7 +148,11 @@ fn a_production_change_needs_a_confirmation_naming_production() {
     let done = apply(&app, change, &preview["from"], "go", Some("production")).expect("confirmed");
     assert_eq!(done["outcome"], "applied", "{done}");
     assert_eq!(done["confirmed_on"], "production");
-    assert_eq!(events(&app, &run).len(), before + 1);
+    assert_eq!(
+        events(&app, &run).len(),
+        before + 2,
+        "its intent, then its outcome"
+    );
 }
 
 #[test]
@@ -194,8 +198,8 @@ fn a_control_moved_since_its_preview_is_refused_recorded_and_nothing_is_sent() {
     );
     assert_eq!(
         events(&app, &run).len(),
-        before + 2,
-        "the change and the refusal are both in the log"
+        before + 3,
+        "the change (its intent and outcome) and the refusal (nothing sent: no intent) are in the log"
     );
 }
 

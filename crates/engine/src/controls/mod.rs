@@ -27,7 +27,7 @@ pub mod ops;
 pub mod revert;
 pub mod sql_table;
 
-pub use action::{apply, preview, ControlReq, Preview};
+pub use action::{apply, apply_noted, preview, ControlReq, OnIntent, Preview};
 pub use adapter::{Adapter, AdapterKind, EnvTarget};
 pub use expect::{drift, expectations, DriftRow, Expectation};
 pub use ops::{make_change, preview_change};
@@ -217,6 +217,32 @@ pub struct ControlRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revert: Option<String>,
     /// The production environment the user confirmed this on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_on: Option<String>,
+    /// The attempt this is the outcome of: its `control_attempted` event, recorded before
+    /// anything was sent, carries the same id. `None` when nothing was sent (refused,
+    /// unreadable) or for records made before attempts were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<String>,
+}
+
+/// An attempt about to be made, recorded before anything is sent (`control_attempted`): who
+/// (the event's actor), why, where, through which adapter, from, to and the inverse. Its outcome
+/// follows as a `control_action` with the same `attempt`; a log with the first and not the
+/// second means the process stopped in between: the outcome is unknown, and shown so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ControlIntent {
+    pub attempt: String,
+    pub env: String,
+    pub adapter: String,
+    pub target: Target,
+    pub reason: String,
+    pub from: Setting,
+    pub to: Setting,
+    pub inverse: Target,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmed_on: Option<String>,
 }

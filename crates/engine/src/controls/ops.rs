@@ -4,9 +4,9 @@
 
 use std::sync::Mutex;
 
-use super::action::{apply, preview, ControlReq, Preview};
+use super::action::{apply_noted, preview, ControlReq, Preview};
 use super::adapter::EnvTarget;
-use super::{ControlError, ControlRecord};
+use super::{ControlError, ControlIntent, ControlRecord};
 use crate::run;
 use crate::secrets::Keyring;
 use crate::store::Store;
@@ -56,17 +56,36 @@ pub async fn preview_change(store: &Mutex<Store>, req: &ControlReq) -> Result<Pr
 }
 
 /// Makes the change `req` asks for, reads it back, and records the attempt into `req.run` (as
-/// `by`). The store is locked only to read the environment and to record, never across a call
-/// to the target.
+/// `by`): its intent before anything is sent, its outcome after. The store is locked only to
+/// read the environment and to record, never across a call to the target.
 pub async fn make_change(
     store: &Mutex<Store>,
     by: &str,
     req: &ControlReq,
 ) -> Result<ControlRecord, ControlError> {
     let t = target_of(&*locked(store)?, req)?;
-    let done = apply(&t, req, None).await?;
-    record(store, by, req.run.as_deref(), &done)?;
+    let run_ref = req.run.as_deref();
+    let mut note = |i: &ControlIntent| record_intent(store, by, run_ref, i);
+    let done = apply_noted(&t, req, None, &mut note).await?;
+    record(store, by, run_ref, &done)?;
     Ok(done)
+}
+
+/// Records the intent `i` into `run_ref`, when there is one.
+pub fn record_intent(
+    store: &Mutex<Store>,
+    by: &str,
+    run_ref: Option<&str>,
+    i: &ControlIntent,
+) -> Result<(), ControlError> {
+    if let Some(r) = run_ref {
+        let req = run::RecordIntentReq {
+            run: r.to_string(),
+            intent: i.clone(),
+        };
+        run::record_intent(&mut *locked(store)?, by, req)?;
+    }
+    Ok(())
 }
 
 /// Records `done` into `run_ref`, when there is one.
@@ -135,8 +154,7 @@ pub async fn overview(store: &Mutex<Store>, run_ref: &str) -> Result<ControlsOve
     })
 }
 
-/// The state of the control `req` names, now (the read-back the app shows again after a
-/// breaker's open interval).
+/// The state of the control `req` names, now.
 pub async fn read_now(store: &Mutex<Store>, req: &ControlReq) -> Result<super::Setting, ControlError> {
     Ok(preview_change(store, req).await?.from)
 }

@@ -125,6 +125,10 @@ pub enum Event {
         value: String,
         step: String,
     },
+    /// A change to a flag or a breaker is about to be sent: recorded before anything is sent,
+    /// its outcome follows as a `control_action` with the same `attempt` id.
+    #[serde(rename = "control_attempted")]
+    ControlAttempted(Box<crate::controls::ControlIntent>),
     /// A change to a flag or breaker was attempted: who (the actor), why, where, from, to, the
     /// inverse, the outcome and the state read back (`controls::ControlRecord`).
     #[serde(rename = "control_action")]
@@ -160,6 +164,7 @@ impl Event {
             Event::StepOutput { .. } => "step_output",
             Event::StepFinished { .. } => "step_finished",
             Event::FieldCaptured { .. } => "field_captured",
+            Event::ControlAttempted(_) => "control_attempted",
             Event::ControlAction(_) => "control_action",
             Event::FlagsChecked { .. } => "flags_checked",
             Event::WatchPlanSet(_) => "watch_plan_set",

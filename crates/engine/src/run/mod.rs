@@ -28,7 +28,9 @@ mod state;
 mod step;
 
 pub use check::{check, CheckReq};
-pub use control::{record_control, record_drift, RecordControlReq, RecordDriftReq};
+pub use control::{
+    record_control, record_drift, record_intent, RecordControlReq, RecordDriftReq, RecordIntentReq,
+};
 pub use create::{create, CreateReq};
 pub use decide::{decide, DecideReq};
 pub use error::{nearest, Error, Incomplete};
@@ -38,8 +40,8 @@ pub use meta::{set_meta, SetMetaReq};
 pub use note::{note, NoteReq};
 pub use signoff::{resolve_signoff, signoff, SignOffReq};
 pub use state::{
-    fold, fold_from, DecisionState, FieldState, ItemState, MetaState, Note, Orphan, RunState, SignOffRecord,
-    SignOffState, StepState, StepStatus, StepSummary,
+    fold, fold_from, DecisionState, FieldState, ItemState, MetaState, Note, OpenAttempt, Orphan, RunState,
+    SignOffRecord, SignOffState, StepState, StepStatus, StepSummary,
 };
 pub use step::{
     builtin_vars, plan, run_as_step, run_steps, RunStepsReq, Scope, StepRun, DEFAULT_CONCURRENCY,

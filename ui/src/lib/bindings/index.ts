@@ -47,6 +47,7 @@ export type { MetaField } from "./MetaField";
 export type { MetaState } from "./MetaState";
 export type { Note } from "./Note";
 export type { NoteReq } from "./NoteReq";
+export type { OpenAttempt } from "./OpenAttempt";
 export type { Orphan } from "./Orphan";
 export type { Panel } from "./Panel";
 export type { Phase } from "./Phase";

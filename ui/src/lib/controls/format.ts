@@ -26,3 +26,9 @@ export function describeRecord(r: ControlRecord): string {
   const where = r.confirmed_on ? ` (confirmed on ${r.confirmed_on})` : ` in ${r.env}`;
   return `${target(r.target)}${where}: ${setting(r.from)} → ${setting(r.to)}, ${how}${r.error ? `: ${r.error}` : ""}${why}`;
 }
+
+/** The log's line for a `control_attempted` event (its outcome follows as a `control_action`). */
+export function describeAttempt(r: Pick<ControlRecord, "target" | "env" | "from" | "to" | "reason">): string {
+  const why = r.reason ? ` — ${r.reason}` : "";
+  return `${target(r.target)} in ${r.env}: ${setting(r.from)} → ${setting(r.to)}, about to be sent${why}`;
+}

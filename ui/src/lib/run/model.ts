@@ -1,6 +1,6 @@
 // Pure helpers over a runbook and its folded state: lookups, progress, validation, the
 // timeline scale and event descriptions. No IPC and no DOM here, so all of it is unit-tested.
-import { describeRecord } from "../controls/format";
+import { describeAttempt, describeRecord } from "../controls/format";
 import type {
   ControlRecord,
   Field,
@@ -219,6 +219,8 @@ export function describeEvent(e: StoredEvent, rb: Runbook): string {
       const f = field(s("field"));
       return `captured ${f ? describeIncomplete(rb, { kind: "field", id: f.id }) : s("field")} = ${s("value")}`;
     }
+    case "control_attempted":
+      return describeAttempt(p as unknown as ControlRecord);
     case "control_action":
       return describeRecord(p as unknown as ControlRecord);
     default:
