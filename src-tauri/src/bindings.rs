@@ -66,6 +66,8 @@ fn generate(dir: &Path) {
         flightdeck_engine::controls::ops::ControlsOverview,
         flightdeck_engine::controls::Preview,
         flightdeck_engine::controls::ControlRecord,
+        flightdeck_engine::controls::ops::ReadAgainReq,
+        flightdeck_engine::controls::ReadAgain,
     );
     std::fs::write(dir.join("commands.ts"), commands_ts()).expect("write commands.ts");
     let mut names: Vec<String> = files(dir)

@@ -165,6 +165,7 @@ fn pdftotext_shows_the_sections_and_the_decision() {
         "automatic revert (drill)",
         "OUTCOME UNKNOWN: breaker trip stripe",
         "no outcome was recorded after it",
+        "read again 30 s later: ON (100%), DID NOT HOLD OFF (0%)",
         "Flag drift at the decision",
         "DRIFT community_enabled: expected OFF (0%), actual ON (5%)",
         "Attachments",

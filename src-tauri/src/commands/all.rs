@@ -34,5 +34,6 @@ app_commands! {
     controls::preview_control,
     controls::apply_control,
     controls::read_control,
+    controls::read_again_control,
     watch::watch_store,
 }

@@ -2,7 +2,9 @@
 //! state read back, any revert), then the flag drift table as it stood at the decision (the last
 //! `flags_checked` before `decision_recorded`, else the last one).
 
-use flightdeck_engine::controls::{ControlIntent, ControlOutcome, ControlRecord, DriftRow, Target};
+use flightdeck_engine::controls::{
+    ControlIntent, ControlOutcome, ControlRecord, DriftRow, ReadAgain, Target,
+};
 use flightdeck_engine::run::Event;
 use flightdeck_engine::store::StoredEvent;
 
@@ -12,11 +14,13 @@ use crate::record::Record;
 pub(super) fn controls(p: &mut Pages, r: &Record) {
     let mut actions: Vec<(&StoredEvent, ControlRecord)> = Vec::new();
     let mut open: Vec<(&StoredEvent, ControlIntent)> = Vec::new();
+    let mut again: Vec<ReadAgain> = Vec::new();
     let mut drift: Option<(&StoredEvent, String, Vec<DriftRow>)> = None;
     let mut decided = false;
     for e in &r.events {
         match Event::decode(e) {
             Ok(Event::ControlAttempted(i)) => open.push((e, *i)),
+            Ok(Event::ControlReadAgain(a)) => again.push(*a),
             Ok(Event::ControlAction(rec)) => {
                 open.retain(|(_, i)| rec.attempt.as_deref() != Some(i.attempt.as_str()));
                 actions.push((e, *rec));
@@ -43,7 +47,11 @@ pub(super) fn controls(p: &mut Pages, r: &Record) {
         );
     }
     for (e, a) in &actions {
-        action(p, e, a);
+        let later: Vec<&ReadAgain> = again
+            .iter()
+            .filter(|r| r.attempt.is_some() && r.attempt == a.attempt)
+            .collect();
+        action(p, e, a, &later);
     }
     if let Some((e, env, rows)) = drift {
         let when = if decided {
@@ -73,7 +81,7 @@ pub(super) fn controls(p: &mut Pages, r: &Record) {
     }
 }
 
-fn action(p: &mut Pages, e: &StoredEvent, a: &ControlRecord) {
+fn action(p: &mut Pages, e: &StoredEvent, a: &ControlRecord, later: &[&ReadAgain]) {
     let (outcome, color) = match a.outcome {
         ControlOutcome::Applied => ("applied, verified", GREEN),
         ControlOutcome::Failed => ("FAILED", RED),
@@ -126,6 +134,21 @@ fn action(p: &mut Pages, e: &StoredEvent, a: &ControlRecord) {
     }
     if let Some(err) = &a.error {
         lines.push(format!("error: {err}"));
+    }
+    for r in later {
+        let now = r.state.as_ref().map_or_else(
+            || format!("unreadable ({})", r.error.as_deref().unwrap_or("no answer")),
+            ToString::to_string,
+        );
+        let held = if r.held {
+            "held".to_string()
+        } else {
+            format!("DID NOT HOLD {}", r.expected)
+        };
+        lines.push(format!(
+            "read again {} later: {now}, {held}",
+            flightdeck_engine::probe::human_duration(std::time::Duration::from_millis(r.after_ms))
+        ));
     }
     for l in lines {
         p.para(LEFT + 12.0, Face::Sans, 8.5, INK, &l);

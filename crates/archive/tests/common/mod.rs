@@ -298,6 +298,16 @@ fn controls(store: &mut Store, id: &str) {
         attempt: None,
         ..act.clone()
     };
+    let read = flightdeck_engine::controls::ReadAgain {
+        env: "sandbox".into(),
+        target: act.target.clone(),
+        attempt: act.attempt.clone(),
+        after_ms: 30_000,
+        expected: act.to.clone(),
+        state: Some(flag(true, 100)),
+        error: None,
+        held: false,
+    };
     for record in [act, undo] {
         let req = run::RecordControlReq {
             run: id.to_string(),
@@ -305,6 +315,11 @@ fn controls(store: &mut Store, id: &str) {
         };
         run::record_control(store, "ana", req).expect("control");
     }
+    let req = run::RecordReadAgainReq {
+        run: id.to_string(),
+        read,
+    };
+    run::record_read_again(store, "ana", req).expect("read again");
     let rows = vec![DriftRow {
         key: "community_enabled".into(),
         expected: "OFF (0%)".into(),

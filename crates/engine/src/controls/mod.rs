@@ -247,6 +247,30 @@ pub struct ControlIntent {
     pub confirmed_on: Option<String>,
 }
 
+/// A control read again some time after a change (a breaker after its open interval), when the
+/// change was recorded before that read (the app's, which answers at once); the CLI waits and
+/// keeps it in the change's own record instead (`ControlRecord::read_again`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ReadAgain {
+    pub env: String,
+    pub target: Target,
+    /// The attempt it follows (`ControlRecord::attempt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<String>,
+    /// How long after the change it was read, in milliseconds.
+    pub after_ms: u64,
+    /// What the change set.
+    pub expected: Setting,
+    /// The state read; `None` when it could not be read (see `error`).
+    pub state: Option<Setting>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// It still reads as the change left it; otherwise it drifted back on its own (or could
+    /// not be read).
+    pub held: bool,
+}
+
 /// Why a control could not be read or changed.
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {

@@ -7,7 +7,7 @@
 //! outcome is unknown (the process stopped in between): the state's `controls_open`.
 
 use super::{write, Applied, Error, Event, Op, RunState};
-use crate::controls::{ControlIntent, ControlRecord, DriftRow};
+use crate::controls::{ControlIntent, ControlRecord, DriftRow, ReadAgain};
 use crate::runbook::Runbook;
 use crate::store::Store;
 
@@ -23,6 +23,13 @@ pub struct RecordControlReq {
 pub struct RecordIntentReq {
     pub run: String,
     pub intent: ControlIntent,
+}
+
+/// Record a control read again after a change.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct RecordReadAgainReq {
+    pub run: String,
+    pub read: ReadAgain,
 }
 
 /// Record a check of the flags against the runbook's expectations.
@@ -43,6 +50,11 @@ pub fn record_control(store: &mut Store, by: &str, req: RecordControlReq) -> Res
 
 /// Append `intent` to the run as one `control_attempted` event by `by`.
 pub fn record_intent(store: &mut Store, by: &str, req: RecordIntentReq) -> Result<Applied, Error> {
+    write(store, by, req)
+}
+
+/// Append `read` to the run as one `control_read_again` event by `by`.
+pub fn record_read_again(store: &mut Store, by: &str, req: RecordReadAgainReq) -> Result<Applied, Error> {
     write(store, by, req)
 }
 
@@ -86,6 +98,22 @@ impl Op for RecordIntentReq {
             return Err(Error::Invalid("a control action needs a reason".into()));
         }
         Ok(Event::ControlAttempted(Box::new(self.intent.clone())))
+    }
+}
+
+impl Op for RecordReadAgainReq {
+    fn run(&self) -> &str {
+        &self.run
+    }
+
+    fn to_event(
+        &self,
+        _runbook: &Runbook,
+        _state: &RunState,
+        _by: &str,
+        _place: &str,
+    ) -> Result<Event, Error> {
+        Ok(Event::ControlReadAgain(Box::new(self.read.clone())))
     }
 }
 

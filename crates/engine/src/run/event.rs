@@ -133,6 +133,10 @@ pub enum Event {
     /// inverse, the outcome and the state read back (`controls::ControlRecord`).
     #[serde(rename = "control_action")]
     ControlAction(Box<crate::controls::ControlRecord>),
+    /// A control read again after a change (a breaker after its open interval), apart from the
+    /// change's own `control_action`.
+    #[serde(rename = "control_read_again")]
+    ControlReadAgain(Box<crate::controls::ReadAgain>),
     /// The flags were read and held against the runbook's expected state.
     FlagsChecked {
         env: String,
@@ -166,6 +170,7 @@ impl Event {
             Event::FieldCaptured { .. } => "field_captured",
             Event::ControlAttempted(_) => "control_attempted",
             Event::ControlAction(_) => "control_action",
+            Event::ControlReadAgain(_) => "control_read_again",
             Event::FlagsChecked { .. } => "flags_checked",
             Event::WatchPlanSet(_) => "watch_plan_set",
             Event::WatchSlot(_) => "watch_slot",

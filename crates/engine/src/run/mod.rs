@@ -29,7 +29,8 @@ mod step;
 
 pub use check::{check, CheckReq};
 pub use control::{
-    record_control, record_drift, record_intent, RecordControlReq, RecordDriftReq, RecordIntentReq,
+    record_control, record_drift, record_intent, record_read_again, RecordControlReq, RecordDriftReq,
+    RecordIntentReq, RecordReadAgainReq,
 };
 pub use create::{create, CreateReq};
 pub use decide::{decide, DecideReq};

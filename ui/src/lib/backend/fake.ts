@@ -58,6 +58,7 @@ export class FakeBackend implements Backend {
   previewControl: Backend["previewControl"] = (req) => this.answer("previewControl", req);
   applyControl: Backend["applyControl"] = (req) => this.answer("applyControl", req);
   readControl: Backend["readControl"] = (req) => this.answer("readControl", req);
+  readAgainControl: Backend["readAgainControl"] = (req) => this.answer("readAgainControl", req);
   watchStore = async (onChange: (heads: RunHead[]) => void) => {
     this.watchers.push(onChange);
   };

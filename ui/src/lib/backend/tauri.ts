@@ -53,6 +53,7 @@ export class TauriBackend implements Backend {
   previewControl: Backend["previewControl"] = (req) => call("preview_control", { req });
   applyControl: Backend["applyControl"] = (req) => call("apply_control", { req });
   readControl: Backend["readControl"] = (req) => call("read_control", { req });
+  readAgainControl: Backend["readAgainControl"] = (req) => call("read_again_control", { req });
 
   exportArchive(req: ExportArchiveReq, onProgress: (p: ArchiveProgress) => void): Promise<ExportedArchive> {
     const channel = new Channel<ArchiveProgress>();

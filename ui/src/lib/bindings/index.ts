@@ -52,6 +52,8 @@ export type { Orphan } from "./Orphan";
 export type { Panel } from "./Panel";
 export type { Phase } from "./Phase";
 export type { Preview } from "./Preview";
+export type { ReadAgain } from "./ReadAgain";
+export type { ReadAgainReq } from "./ReadAgainReq";
 export type { RemoveSecretReq } from "./RemoveSecretReq";
 export type { RunDoc } from "./RunDoc";
 export type { RunHead } from "./RunHead";

@@ -1,8 +1,9 @@
 // Pure helpers over a runbook and its folded state: lookups, progress, validation, the
 // timeline scale and event descriptions. No IPC and no DOM here, so all of it is unit-tested.
-import { describeAttempt, describeRecord } from "../controls/format";
+import { describeAttempt, describeReadAgain, describeRecord } from "../controls/format";
 import type {
   ControlRecord,
+  ReadAgain,
   Field,
   FieldState,
   Incomplete,
@@ -223,6 +224,8 @@ export function describeEvent(e: StoredEvent, rb: Runbook): string {
       return describeAttempt(p as unknown as ControlRecord);
     case "control_action":
       return describeRecord(p as unknown as ControlRecord);
+    case "control_read_again":
+      return describeReadAgain(p as unknown as ReadAgain);
     default:
       return e.kind.replaceAll("_", " ");
   }

@@ -159,7 +159,7 @@ fn apply(state: &mut RunState, ids: &Ids, e: &StoredEvent, event: Event) {
                 state.controls_open.retain(|o| &o.attempt != a);
             }
         }
-        Event::FlagsChecked { .. } => {}
+        Event::ControlReadAgain(_) | Event::FlagsChecked { .. } => {}
         // The watch's band run clean checks its items; its other events are read by `watch`.
         Event::WatchBandClean(b) => {
             for item in b.items {
