@@ -64,9 +64,10 @@ try {
   }
   console.log(`one letter of the view's heading changed, two animation frames: median ${median(relayout).toFixed(1)} ms`);
   const r = median(render);
-  console.log(`\nControls view, ${FLAGS} flags, median of ${N}: render ${r.toFixed(1)} ms (max ${Math.max(...render).toFixed(1)}), painted ${median(painted).toFixed(1)} ms, load ${median(load).toFixed(1)} ms (goal: render <= 100 ms)`);
-  console.log(r <= 100 ? "goal met" : "goal NOT met");
-  process.exitCode = r <= 100 ? 0 : 3;
+  const p = median(painted);
+  console.log(`\nControls view, ${FLAGS} flags, median of ${N}: render ${r.toFixed(1)} ms (max ${Math.max(...render).toFixed(1)}), painted ${p.toFixed(1)} ms, load ${median(load).toFixed(1)} ms (goals: render <= 100 ms, painted <= 100 ms)`);
+  console.log(`render goal ${r <= 100 ? "met" : "NOT met"}; painted goal ${p <= 100 ? "met" : "NOT met"}`);
+  process.exitCode = r <= 100 && p <= 100 ? 0 : 3;
 } finally {
   await d?.quit().catch((e) => console.error(`quit: ${e.message}`));
   await sandbox?.stop().catch((e) => console.error(`sandbox: ${e.message}`));
