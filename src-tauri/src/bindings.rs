@@ -71,6 +71,8 @@ fn generate(dir: &Path) {
         EditWatchPlanReq,
         TestAlertReq,
         flightdeck_engine::watch::alert::AlertRecord,
+        flightdeck_engine::controls::ops::ReadAgainReq,
+        flightdeck_engine::controls::ReadAgain,
     );
     std::fs::write(dir.join("commands.ts"), commands_ts()).expect("write commands.ts");
     let mut names: Vec<String> = files(dir)

@@ -148,7 +148,11 @@ fn a_production_change_needs_a_confirmation_naming_production() {
     let done = apply(&app, change, &preview["from"], "go", Some("production")).expect("confirmed");
     assert_eq!(done["outcome"], "applied", "{done}");
     assert_eq!(done["confirmed_on"], "production");
-    assert_eq!(events(&app, &run).len(), before + 1);
+    assert_eq!(
+        events(&app, &run).len(),
+        before + 2,
+        "its intent, then its outcome"
+    );
 }
 
 #[test]
@@ -194,8 +198,8 @@ fn a_control_moved_since_its_preview_is_refused_recorded_and_nothing_is_sent() {
     );
     assert_eq!(
         events(&app, &run).len(),
-        before + 2,
-        "the change and the refusal are both in the log"
+        before + 3,
+        "the change (its intent and outcome) and the refusal (nothing sent: no intent) are in the log"
     );
 }
 
@@ -216,6 +220,74 @@ fn a_breaker_is_tripped_and_read_back_open() {
         call(&app, "read_control", json!({"req": trip})).expect("read")["state"],
         "open"
     );
+}
+
+/// The window's breaker change is read again after its open interval, and that read is in the
+/// run's log next to the change (same attempt): held, then, after it moved back, not held.
+#[test]
+fn a_breaker_read_again_after_its_open_interval_is_recorded_in_the_run() {
+    let (app, run) = named_app_with_run("bundled:m31", "sandbox");
+    let _sb = sandbox_for(&app, "sandbox");
+    let req = |action: &str| {
+        json!({"env": "sandbox", "run": run, "reason": "", "adapter": null, "expect_from": null,
+        "confirmed": false, "deadline_ms": null, "recheck_ms": null,
+        "target": {"control": "breaker", "provider": "stripe", "action": action}})
+    };
+    let p = call(&app, "preview_control", json!({"req": req("trip")})).expect("preview");
+    let done = apply(&app, req("trip"), &p["from"], "drill", None).expect("tripped");
+    assert_eq!(done["outcome"], "applied", "{done}");
+    assert!(done["attempt"].is_string(), "{done}");
+    let mut change = req("trip");
+    change["reason"] = json!("drill");
+    let again = |app: &App| {
+        call(
+            app,
+            "read_again_control",
+            json!({"req": {"change": change, "attempt": done["attempt"], "expected": done["to"], "after_ms": 300}}),
+        )
+    };
+    let started = std::time::Instant::now();
+    let held = again(&app).expect("read again");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(300),
+        "it waits its interval"
+    );
+    assert_eq!(
+        (held["held"].clone(), held["state"]["state"].clone()),
+        (json!(true), json!("open")),
+        "{held}"
+    );
+    let log = events(&app, &run);
+    let last = log.last().expect("an event");
+    assert_eq!(
+        (last["kind"].clone(), last["actor"].clone()),
+        (json!("control_read_again"), json!("Riley")),
+        "{last}"
+    );
+    assert_eq!(last["payload"]["attempt"], done["attempt"], "{last}");
+    assert_eq!(last["payload"]["after_ms"], 300);
+
+    // It went back to closed on its own (here: someone reset it): not held, recorded so.
+    let p = call(&app, "preview_control", json!({"req": req("reset")})).expect("preview reset");
+    apply(&app, req("reset"), &p["from"], "someone else", None).expect("reset");
+    let drifted = again(&app).expect("read again");
+    assert_eq!(
+        (drifted["held"].clone(), drifted["state"]["state"].clone()),
+        (json!(false), json!("closed")),
+        "{drifted}"
+    );
+    let log = events(&app, &run);
+    assert_eq!(log.last().expect("an event")["payload"]["held"], false);
+
+    let mut no_run = change.clone();
+    no_run["run"] = Value::Null;
+    let err = call(
+        &app,
+        "read_again_control",
+        json!({"req": {"change": no_run, "attempt": null, "expected": done["to"], "after_ms": 0}}),
+    )
+    .expect_err("not recorded: refused");
+    assert_eq!(err["code"], "invalid", "{err}");
 }
 
 #[test]

@@ -50,10 +50,24 @@ try {
     console.log(`opening ${i}: render ${t.render.toFixed(1)} ms, painted ${t.painted.toFixed(1)} ms, load ${t.load.toFixed(1)} ms (${t.flags} flags read, ${t.rows} rows in the DOM)`);
   }
   console.log(`two idle animation frames in this window: median ${median(idle).toFixed(1)} ms`);
+  // And what any layout change in the rail costs to paint here, whatever the view: one letter
+  // added to the view's heading, then two animation frames (the same measure as "painted").
+  const relayout = [];
+  for (let i = 0; i < 7; i++) {
+    relayout.push(await d.executeAsyncScript((done) => {
+      const h = document.querySelector("[data-testid=controls-view] h4");
+      h.textContent = h.textContent.endsWith(".") ? "Controls" : "Controls.";
+      const t0 = performance.now();
+      requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
+    }));
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  console.log(`one letter of the view's heading changed, two animation frames: median ${median(relayout).toFixed(1)} ms`);
   const r = median(render);
-  console.log(`\nControls view, ${FLAGS} flags, median of ${N}: render ${r.toFixed(1)} ms (max ${Math.max(...render).toFixed(1)}), painted ${median(painted).toFixed(1)} ms, load ${median(load).toFixed(1)} ms (goal: render <= 100 ms)`);
-  console.log(r <= 100 ? "goal met" : "goal NOT met");
-  process.exitCode = r <= 100 ? 0 : 3;
+  const p = median(painted);
+  console.log(`\nControls view, ${FLAGS} flags, median of ${N}: render ${r.toFixed(1)} ms (max ${Math.max(...render).toFixed(1)}), painted ${p.toFixed(1)} ms, load ${median(load).toFixed(1)} ms (goals: render <= 100 ms, painted <= 100 ms)`);
+  console.log(`render goal ${r <= 100 ? "met" : "NOT met"}; painted goal ${p <= 100 ? "met" : "NOT met"}`);
+  process.exitCode = r <= 100 && p <= 100 ? 0 : 3;
 } finally {
   await d?.quit().catch((e) => console.error(`quit: ${e.message}`));
   await sandbox?.stop().catch((e) => console.error(`sandbox: ${e.message}`));

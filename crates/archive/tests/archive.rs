@@ -163,6 +163,9 @@ fn pdftotext_shows_the_sections_and_the_decision() {
         "Controls",
         "§13 emergency disable drill",
         "automatic revert (drill)",
+        "OUTCOME UNKNOWN: breaker trip stripe",
+        "no outcome was recorded after it",
+        "read again 30 s later: ON (100%), DID NOT HOLD OFF (0%)",
         "Flag drift at the decision",
         "DRIFT community_enabled: expected OFF (0%), actual ON (5%)",
         "Attachments",
@@ -171,6 +174,10 @@ fn pdftotext_shows_the_sections_and_the_decision() {
     ] {
         assert!(text.contains(want), "pdftotext shows `{want}`");
     }
+    assert!(
+        !text.contains("OUTCOME UNKNOWN: flag"),
+        "an attempt with its outcome recorded is not unknown"
+    );
     for title in exported().section_titles.iter() {
         let words: String = title.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
         assert!(text.contains(&words), "pdftotext shows section `{title}`");

@@ -322,8 +322,10 @@ fn change_cmd(
         return show_preview(ctx, &preview);
     }
     controls::ops::require_actor(o.by.as_deref().unwrap_or(""), &req)?;
-    let done = rt.block_on(controls::apply(&t, &req, None))?;
     let by = o.by.clone().unwrap_or_default();
+    // The attempt goes into the run before anything is sent, its outcome after.
+    let mut note = |i: &controls::ControlIntent| note_intent(store, &by, o.run.as_deref(), i);
+    let done = rt.block_on(controls::apply_noted(&t, &req, None, &mut note))?;
     record(ctx, store, &by, o.run.as_deref(), &done)?;
     report(ctx, &done)?;
     let policy = RevertPolicy {
@@ -340,7 +342,8 @@ fn change_cmd(
         },
         if_fails: o.revert_if_fails.clone(),
     };
-    if let Some(undo) = auto_revert(ctx, store, rt, &t, &done, &policy, o.run.as_deref(), o.yes) {
+    let watched = auto_revert(ctx, store, &by, rt, &t, &done, &policy, o.run.as_deref(), o.yes);
+    if let Some(undo) = watched {
         let undo = undo?;
         record(ctx, store, &by, o.run.as_deref(), &undo)?;
         report(ctx, &undo)?;
@@ -352,7 +355,8 @@ fn change_cmd(
 #[allow(clippy::too_many_arguments)]
 fn auto_revert(
     ctx: &Ctx,
-    store: &Store,
+    store: &mut Store,
+    by: &str,
     rt: &tokio::runtime::Runtime,
     t: &EnvTarget,
     done: &ControlRecord,
@@ -381,9 +385,12 @@ fn auto_revert(
         );
     }
     let started = flightdeck_engine::store::format_time(time::OffsetDateTime::now_utc());
+    // Read by the check, written by the revert's intent: never at once.
+    let store = std::sync::Mutex::new(store);
     let check = |step: &str| -> bool {
         let Some(r) = run_ref else { return false };
-        run::load(store, r).ok().is_some_and(|l| {
+        let Ok(s) = store.lock() else { return false };
+        run::load(&s, r).ok().is_some_and(|l| {
             l.state.steps.iter().any(|s| {
                 s.id == step
                     && s.status == StepStatus::Failed
@@ -392,8 +399,38 @@ fn auto_revert(
         })
     };
     let step = policy.if_fails.clone().unwrap_or_default();
-    rt.block_on(revert::watch(t, done, policy, || check(&step), confirmed))
-        .map(|r| r.map_err(anyhow::Error::from))
+    let mut note = |i: &controls::ControlIntent| {
+        let mut s = store
+            .lock()
+            .map_err(|_| controls::ControlError::Invalid("the store lock was poisoned".into()))?;
+        note_intent(&mut s, by, run_ref, i)
+    };
+    rt.block_on(revert::watch(
+        t,
+        done,
+        policy,
+        || check(&step),
+        confirmed,
+        &mut note,
+    ))
+    .map(|r| r.map_err(anyhow::Error::from))
+}
+
+/// Records an attempt's intent into `run_ref` (when given) before it is sent.
+fn note_intent(
+    store: &mut Store,
+    by: &str,
+    run_ref: Option<&str>,
+    i: &controls::ControlIntent,
+) -> Result<(), controls::ControlError> {
+    if let Some(r) = run_ref {
+        let req = run::RecordIntentReq {
+            run: r.to_string(),
+            intent: i.clone(),
+        };
+        run::record_intent(store, by, req)?;
+    }
+    Ok(())
 }
 
 fn record(

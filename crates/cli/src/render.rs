@@ -397,6 +397,19 @@ fn state_footer(o: &mut String, s: &RunState) {
             out!(o, "  {} {}{on}: {}", n.at, n.by, n.text);
         }
     }
+    for a in &s.controls_open {
+        out!(
+            o,
+            "control attempt at event {} by {} ({}): {} {} → {} in {}: OUTCOME UNKNOWN (recorded as about to be sent, no outcome after it)",
+            a.seq,
+            a.by,
+            a.at,
+            a.what,
+            a.from,
+            a.to,
+            a.env
+        );
+    }
     for orphan in &s.orphans {
         out!(
             o,

@@ -48,6 +48,16 @@ pub struct BreakerChange {
     pub after: BreakerSide,
 }
 
+/// What a conditional action came to.
+#[derive(Debug, Clone)]
+pub enum Applied {
+    /// The provider has no breaker row.
+    Unknown,
+    /// The breaker was not in the expected state (as it is): nothing changed.
+    Conflict(BreakerView),
+    Done(BreakerChange),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Trip,
@@ -193,10 +203,27 @@ impl Breakers {
 
     /// Applies one action; `None` when the provider has no breaker row.
     pub async fn apply(&self, provider: &str, action: Action) -> Result<Option<BreakerChange>, DbError> {
+        Ok(match self.apply_if(provider, action, None).await? {
+            Applied::Done(c) => Some(c),
+            Applied::Unknown | Applied::Conflict(_) => None,
+        })
+    }
+
+    /// Applies one action if the breaker is in state `expected` (any state when `None`), checked
+    /// under the same lock as the write, so no change can come in between.
+    pub async fn apply_if(
+        &self,
+        provider: &str,
+        action: Action,
+        expected: Option<&str>,
+    ) -> Result<Applied, DbError> {
         let _w = self.write.lock().await;
         let Some(before) = self.get_locked(provider).await? else {
-            return Ok(None);
+            return Ok(Applied::Unknown);
         };
+        if expected.is_some_and(|x| x != before.state) {
+            return Ok(Applied::Conflict(before));
+        }
         let threshold = i64::from(self.threshold);
         let (state, failures) = match (action, before.state.as_str()) {
             (Action::Trip, _) => ("open", before.failure_count),
@@ -216,7 +243,7 @@ impl Breakers {
             (_, _, "open") => self.remember_open(provider, false),
             _ => self.forget(provider),
         }
-        Ok(Some(BreakerChange {
+        Ok(Applied::Done(BreakerChange {
             provider: provider.to_owned(),
             action: action.name(),
             state: state.to_owned(),

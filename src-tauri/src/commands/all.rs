@@ -34,6 +34,7 @@ app_commands! {
     controls::preview_control,
     controls::apply_control,
     controls::read_control,
+    controls::read_again_control,
     watch::watch_store,
     cutover_watch::watch_view,
     cutover_watch::start_watch,

@@ -9,8 +9,8 @@
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use flightdeck_engine::controls::ops::{self, ControlsOverview};
-use flightdeck_engine::controls::{ControlError, ControlRecord, ControlReq, Preview, Setting};
+use flightdeck_engine::controls::ops::{self, ControlsOverview, ReadAgainReq};
+use flightdeck_engine::controls::{ControlError, ControlRecord, ControlReq, Preview, ReadAgain, Setting};
 use flightdeck_engine::store::Store;
 use serde::Deserialize;
 use tauri::State;
@@ -86,6 +86,25 @@ pub async fn apply_control(host: State<'_, Host>, req: ApplyControlReq) -> Resul
 #[tauri::command]
 pub async fn read_control(host: State<'_, Host>, req: ControlReq) -> Result<Setting, IpcError> {
     engine(&host, move |s| async move { ops::read_now(&s, &req).await }).await
+}
+
+/// A breaker changed from the window, read again after its open interval (`after_ms`, waited
+/// here) and the read recorded into the change's run under the user's name, next to the change:
+/// a forced state that drifted back on its own is `held: false`, in the answer and in the log.
+#[tauri::command]
+pub async fn read_again_control(host: State<'_, Host>, req: ReadAgainReq) -> Result<ReadAgain, IpcError> {
+    let by = host.user_name()?;
+    if req.change.run.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        return Err(IpcError::new(
+            ErrorCode::Invalid,
+            "a read again from the window is recorded into the open run: no run given",
+        ));
+    }
+    engine(
+        &host,
+        move |s| async move { ops::read_again(&s, &by, &req).await },
+    )
+    .await
 }
 
 /// The engine's request with `confirmed` set from the environment the user named, once the

@@ -219,9 +219,12 @@ fn check_and_fill(store: &mut Store, id: &str, book: &runbook::Runbook, state: &
     .expect("note");
 }
 
-/// A flag drill (act and revert) and a flags check with one drifting flag, before the decision.
+/// A flag drill (act, with its intent first, and revert), a breaker trip recorded as about to be
+/// sent with no outcome after it, and a flags check with one drifting flag, before the decision.
 fn controls(store: &mut Store, id: &str) {
-    use flightdeck_engine::controls::{ControlOutcome, ControlRecord, DriftRow, Setting, Target};
+    use flightdeck_engine::controls::{
+        BreakerAction, ControlIntent, ControlOutcome, ControlRecord, DriftRow, Setting, Target,
+    };
     let flag = |enabled: bool, rollout: u8| Setting::Flag { enabled, rollout };
     let target = |enabled: bool, rollout: u8| Target::Flag {
         key: "rate_limiting_enabled".into(),
@@ -244,7 +247,47 @@ fn controls(store: &mut Store, id: &str) {
         revert: None,
         confirmed_on: None,
         read_again: None,
+        attempt: Some("attempt-act".into()),
     };
+    let intent = |attempt: &str, target: Target, from: Setting, to: Setting, inverse: Target| ControlIntent {
+        attempt: attempt.into(),
+        env: "sandbox".into(),
+        adapter: "http".into(),
+        target,
+        reason: "§13 emergency disable drill".into(),
+        from,
+        to,
+        inverse,
+        step: None,
+        confirmed_on: None,
+    };
+    let breaker = |action| Target::Breaker {
+        provider: "stripe".into(),
+        action,
+    };
+    let state = |s: &str| Setting::Breaker { state: s.into() };
+    for i in [
+        intent(
+            "attempt-act",
+            target(false, 0),
+            flag(true, 100),
+            flag(false, 0),
+            target(true, 100),
+        ),
+        intent(
+            "attempt-lost",
+            breaker(BreakerAction::Trip),
+            state("closed"),
+            state("open"),
+            breaker(BreakerAction::Reset),
+        ),
+    ] {
+        let req = run::RecordIntentReq {
+            run: id.to_string(),
+            intent: i,
+        };
+        run::record_intent(store, "ana", req).expect("intent");
+    }
     let undo = ControlRecord {
         target: target(true, 100),
         from: Some(flag(false, 0)),
@@ -252,7 +295,18 @@ fn controls(store: &mut Store, id: &str) {
         inverse: Some(target(false, 0)),
         read_back: Some(flag(true, 100)),
         revert: Some("drill".into()),
+        attempt: None,
         ..act.clone()
+    };
+    let read = flightdeck_engine::controls::ReadAgain {
+        env: "sandbox".into(),
+        target: act.target.clone(),
+        attempt: act.attempt.clone(),
+        after_ms: 30_000,
+        expected: act.to.clone(),
+        state: Some(flag(true, 100)),
+        error: None,
+        held: false,
     };
     for record in [act, undo] {
         let req = run::RecordControlReq {
@@ -261,6 +315,11 @@ fn controls(store: &mut Store, id: &str) {
         };
         run::record_control(store, "ana", req).expect("control");
     }
+    let req = run::RecordReadAgainReq {
+        run: id.to_string(),
+        read,
+    };
+    run::record_read_again(store, "ana", req).expect("read again");
     let rows = vec![DriftRow {
         key: "community_enabled".into(),
         expected: "OFF (0%)".into(),

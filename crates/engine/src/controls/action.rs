@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::adapter::{AdapterKind, Controls, EnvTarget};
-use super::{BreakerAction, ControlError, ControlOutcome, ControlRecord, Setting, Target};
+use super::{BreakerAction, ControlError, ControlIntent, ControlOutcome, ControlRecord, Setting, Target};
 
 /// A change, as the CLI and the app ask for it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -150,13 +150,29 @@ pub async fn preview(
     })
 }
 
+/// Where an attempt is noted before anything is sent (the run's log): an error stops the
+/// attempt there, nothing sent, so no change is made that could not be recorded.
+pub type OnIntent<'a> = &'a mut (dyn FnMut(&ControlIntent) -> Result<(), ControlError> + Send);
+
 /// Makes the change `req` asks for and reads it back. `Err` only when nothing was attempted
 /// (no reason, production unconfirmed, an unknown flag or provider, the state unreadable);
-/// every attempt is an `Ok` record, whose outcome says how it went.
+/// every attempt is an `Ok` record, whose outcome says how it went. Nothing notes the attempt
+/// before it is sent: [`apply_noted`] does.
 pub async fn apply(
     t: &EnvTarget,
     req: &ControlReq,
     step: Option<&str>,
+) -> Result<ControlRecord, ControlError> {
+    apply_noted(t, req, step, &mut |_| Ok(())).await
+}
+
+/// [`apply`], with `intent` given the attempt (its id, from, to, inverse) after the state is
+/// read and checked and before anything is sent; the record it answers carries the same id.
+pub async fn apply_noted(
+    t: &EnvTarget,
+    req: &ControlReq,
+    step: Option<&str>,
+    intent: OnIntent<'_>,
 ) -> Result<ControlRecord, ControlError> {
     let reason = req.reason.trim();
     if reason.is_empty() {
@@ -180,24 +196,7 @@ pub async fn apply(
         // a failed attempt, with nothing sent and nothing claimed.
         Err(e) => return Ok(unreadable(t, req, &adapter, step, &e)),
     };
-    let (to, inverse) = plan(&req.target, &from)?;
-    let mut record = ControlRecord {
-        env: t.name.clone(),
-        adapter: adapter.kind().as_str().to_string(),
-        target: req.target.clone(),
-        reason: reason.to_string(),
-        from: Some(from.clone()),
-        to: to.clone(),
-        inverse: Some(inverse),
-        outcome: ControlOutcome::Refused,
-        error: None,
-        read_back: Some(from.clone()),
-        verified: false,
-        step: step.map(str::to_string),
-        revert: None,
-        confirmed_on: (t.production && req.confirmed).then(|| t.name.clone()),
-        read_again: None,
-    };
+    let mut record = refused(t, req, &adapter, step, from.clone())?;
     if let Some(expected) = &req.expect_from {
         if *expected != from {
             let e = ControlError::Changed {
@@ -209,7 +208,9 @@ pub async fn apply(
             return Ok(record);
         }
     }
-    let sent = send(&adapter, &req.target, &from, &to).await;
+    record.attempt = Some(uuid::Uuid::now_v7().to_string());
+    intent(&intent_of(&record, &from))?;
+    let sent = send(&adapter, &req.target, &from, &record.to).await;
     // Read back whatever happened: a failure is recorded with the state it left.
     let back = read(&adapter, &req.target).await;
     settle(t, &mut record, sent, back);
@@ -226,6 +227,52 @@ pub async fn apply(
         .await;
     }
     Ok(record)
+}
+
+/// The record of an attempt from `from`, before it is made (`refused`, nothing sent, until
+/// `settle` says otherwise).
+fn refused(
+    t: &EnvTarget,
+    req: &ControlReq,
+    adapter: &super::Adapter,
+    step: Option<&str>,
+    from: Setting,
+) -> Result<ControlRecord, ControlError> {
+    let (to, inverse) = plan(&req.target, &from)?;
+    Ok(ControlRecord {
+        env: t.name.clone(),
+        adapter: adapter.kind().as_str().to_string(),
+        target: req.target.clone(),
+        reason: req.reason.trim().to_string(),
+        from: Some(from.clone()),
+        to,
+        inverse: Some(inverse),
+        outcome: ControlOutcome::Refused,
+        error: None,
+        read_back: Some(from),
+        verified: false,
+        step: step.map(str::to_string),
+        revert: None,
+        confirmed_on: (t.production && req.confirmed).then(|| t.name.clone()),
+        read_again: None,
+        attempt: None,
+    })
+}
+
+/// The attempt `record` is about to make, as its `control_attempted` event says it.
+fn intent_of(record: &ControlRecord, from: &Setting) -> ControlIntent {
+    ControlIntent {
+        attempt: record.attempt.clone().unwrap_or_default(),
+        env: record.env.clone(),
+        adapter: record.adapter.clone(),
+        target: record.target.clone(),
+        reason: record.reason.clone(),
+        from: from.clone(),
+        to: record.to.clone(),
+        inverse: record.inverse.clone().unwrap_or_else(|| record.target.clone()),
+        step: record.step.clone(),
+        confirmed_on: record.confirmed_on.clone(),
+    }
 }
 
 /// Reads the breaker again after `wait`; drifted back from what was set, the attempt failed.
@@ -283,7 +330,9 @@ async fn send(
             };
             adapter.set_flag(key, *te, *tr, &before).await
         }
-        (Target::Breaker { provider, action }, _, _) => adapter.act(provider, *action).await,
+        (Target::Breaker { provider, action }, Setting::Breaker { state }, _) => {
+            adapter.act(provider, *action, state).await
+        }
         _ => Err(ControlError::Invalid(
             "the target and its state do not match".into(),
         )),
@@ -359,6 +408,7 @@ fn unreadable(
         revert: None,
         confirmed_on: (t.production && req.confirmed).then(|| t.name.clone()),
         read_again: None,
+        attempt: None,
     }
 }
 

@@ -30,8 +30,9 @@ pub trait Controls {
     fn flags(&self) -> impl Future<Output = Result<Vec<FlagState>, ControlError>> + Send;
     /// One flag; an unknown key is `UnknownFlag` listing the known ones.
     fn flag(&self, key: &str) -> impl Future<Output = Result<FlagState, ControlError>> + Send;
-    /// Sets a flag. `from` is the state the caller previewed: an adapter that can check it
-    /// atomically with the write (the SQL table, under a row lock) refuses with `Changed`.
+    /// Sets a flag. `from` is the state the caller previewed, checked atomically with the write
+    /// (the SQL table under a row lock, the HTTP admin API as the request's `expected`): a
+    /// flag no longer in it is refused with `Changed`, nothing written.
     fn set_flag(
         &self,
         key: &str,
@@ -42,10 +43,13 @@ pub trait Controls {
     fn breakers(&self) -> impl Future<Output = Result<Vec<BreakerState>, ControlError>> + Send;
     /// One breaker; an unknown provider is `UnknownProvider` listing the known ones.
     fn breaker(&self, provider: &str) -> impl Future<Output = Result<BreakerState, ControlError>> + Send;
+    /// Trips or resets a breaker that is in state `from` (as the caller read it), checked with
+    /// the write: otherwise `Changed`, nothing done.
     fn act(
         &self,
         provider: &str,
         action: BreakerAction,
+        from: &str,
     ) -> impl Future<Output = Result<(), ControlError>> + Send;
 }
 
@@ -252,8 +256,8 @@ impl Controls for Adapter {
         each!(self, a => a.breaker(provider).await)
     }
 
-    async fn act(&self, provider: &str, action: BreakerAction) -> Result<(), ControlError> {
-        each!(self, a => a.act(provider, action).await)
+    async fn act(&self, provider: &str, action: BreakerAction, from: &str) -> Result<(), ControlError> {
+        each!(self, a => a.act(provider, action, from).await)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::action::{apply, ControlReq};
+use super::action::{apply_noted, ControlReq};
 use super::adapter::{AdapterKind, EnvTarget};
 use super::revert::revert;
 use super::{ControlOutcome, ControlRecord, Target};
@@ -76,7 +76,11 @@ pub(crate) async fn drill(
         deadline_ms: None,
         recheck_ms: None,
     };
-    let first = match apply(t, &req, Some(step)).await {
+    let mut note = |i: &super::ControlIntent| {
+        let _ = sink.tx.send(ControlNote::Intent(Box::new(i.clone())));
+        Ok(())
+    };
+    let first = match apply_noted(t, &req, Some(step), &mut note).await {
         Ok(r) => r,
         Err(e) => {
             out.lines.push(format!(
@@ -100,7 +104,7 @@ pub(crate) async fn drill(
             .push(format!("wait {}", crate::probe::human_duration(hold)));
         tokio::time::sleep(hold).await;
     }
-    match revert(t, &first, "drill", true).await {
+    match revert(t, &first, "drill", true, &mut note).await {
         Ok(r) => {
             let _ = sink.tx.send(ControlNote::Action(Box::new(r.clone())));
             out.lines.push(line(&r, "revert"));

@@ -1,6 +1,9 @@
 //! The HTTP admin API adapter: `GET/POST /admin/feature-flags[/{key}]` and
 //! `/admin/circuit-breakers[/{provider}/{status,trip,reset}]`, as the sandbox serves them, with
 //! the environment's `ADMIN_TOKEN` as a bearer token.
+//!
+//! A change carries the state it was previewed from (`expected`), which the API checks with the
+//! write: its 409 is `Changed` (refused, preview again), never a lost update.
 
 use std::time::Duration;
 
@@ -8,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::adapter::{rollout_of, Controls};
 use super::net::{self, Answer};
-use super::{BreakerAction, BreakerState, ControlError, FlagState};
+use super::{BreakerAction, BreakerState, ControlError, FlagState, Setting};
 use crate::secrets::Sensitive;
 
 pub struct HttpAdmin {
@@ -76,6 +79,27 @@ impl HttpAdmin {
             provider: provider.to_string(),
             env: self.env.clone(),
             known,
+        }
+    }
+}
+
+impl HttpAdmin {
+    /// The API's 409: the control was no longer in the previewed state `from`; `now` reads the
+    /// state it is in from the answer's `current`.
+    fn changed(
+        &self,
+        what: &str,
+        from: Setting,
+        a: &Answer,
+        now: impl Fn(&Value) -> Option<Setting>,
+    ) -> ControlError {
+        let current = serde_json::from_slice::<Value>(&a.body)
+            .ok()
+            .and_then(|v| v.get("current").and_then(&now));
+        ControlError::Changed {
+            what: format!("{what} in {}", self.env),
+            preview: from.to_string(),
+            now: current.map_or_else(|| a.message(), |c| c.to_string()),
         }
     }
 }
@@ -156,10 +180,11 @@ impl Controls for HttpAdmin {
         key: &str,
         enabled: bool,
         rollout: u8,
-        _from: &FlagState,
+        from: &FlagState,
     ) -> Result<(), ControlError> {
         let what = format!("POST /admin/feature-flags/{key}");
-        let body = json!({"is_enabled": enabled, "rollout_percentage": rollout});
+        let body = json!({"is_enabled": enabled, "rollout_percentage": rollout,
+                          "expected": {"is_enabled": from.enabled, "rollout_percentage": from.rollout}});
         let a = self
             .call(
                 reqwest::Method::POST,
@@ -170,6 +195,13 @@ impl Controls for HttpAdmin {
             .await?;
         match a.status {
             404 => Err(self.unknown_flag(key).await),
+            409 => Err(
+                self.changed(&format!("flag {key}"), Setting::of_flag(from), &a, |c| {
+                    let enabled = c.get("is_enabled")?.as_bool()?;
+                    let rollout = u8::try_from(c.get("rollout_percentage")?.as_i64()?).ok()?;
+                    Some(Setting::Flag { enabled, rollout })
+                }),
+            ),
             _ if !a.ok() => Err(a.status_error(&what)),
             _ => Ok(()),
         }
@@ -203,18 +235,26 @@ impl Controls for HttpAdmin {
         }
     }
 
-    async fn act(&self, provider: &str, action: BreakerAction) -> Result<(), ControlError> {
+    async fn act(&self, provider: &str, action: BreakerAction, from: &str) -> Result<(), ControlError> {
         let what = format!("POST /admin/circuit-breakers/{provider}/{}", action.as_str());
         let a = self
             .call(
                 reqwest::Method::POST,
                 &["admin", "circuit-breakers", provider, action.as_str()],
-                None,
+                Some(json!({"expected": {"state": from}})),
                 &what,
             )
             .await?;
+        let was = Setting::Breaker {
+            state: from.to_string(),
+        };
         match a.status {
             404 => Err(self.unknown_provider(provider, &a).await),
+            409 => Err(self.changed(&format!("breaker {provider}"), was, &a, |c| {
+                Some(Setting::Breaker {
+                    state: c.get("state")?.as_str()?.to_string(),
+                })
+            })),
             _ if !a.ok() => Err(a.status_error(&what)),
             _ => Ok(()),
         }

@@ -27,7 +27,7 @@ pub mod ops;
 pub mod revert;
 pub mod sql_table;
 
-pub use action::{apply, preview, ControlReq, Preview};
+pub use action::{apply, apply_noted, preview, ControlReq, OnIntent, Preview};
 pub use adapter::{Adapter, AdapterKind, EnvTarget};
 pub use expect::{drift, expectations, DriftRow, Expectation};
 pub use ops::{make_change, preview_change};
@@ -219,6 +219,56 @@ pub struct ControlRecord {
     /// The production environment the user confirmed this on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmed_on: Option<String>,
+    /// The attempt this is the outcome of: its `control_attempted` event, recorded before
+    /// anything was sent, carries the same id. `None` when nothing was sent (refused,
+    /// unreadable) or for records made before attempts were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<String>,
+}
+
+/// An attempt about to be made, recorded before anything is sent (`control_attempted`): who
+/// (the event's actor), why, where, through which adapter, from, to and the inverse. Its outcome
+/// follows as a `control_action` with the same `attempt`; a log with the first and not the
+/// second means the process stopped in between: the outcome is unknown, and shown so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ControlIntent {
+    pub attempt: String,
+    pub env: String,
+    pub adapter: String,
+    pub target: Target,
+    pub reason: String,
+    pub from: Setting,
+    pub to: Setting,
+    pub inverse: Target,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_on: Option<String>,
+}
+
+/// A control read again some time after a change (a breaker after its open interval), when the
+/// change was recorded before that read (the app's, which answers at once); the CLI waits and
+/// keeps it in the change's own record instead (`ControlRecord::read_again`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ReadAgain {
+    pub env: String,
+    pub target: Target,
+    /// The attempt it follows (`ControlRecord::attempt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<String>,
+    /// How long after the change it was read, in milliseconds.
+    pub after_ms: u64,
+    /// What the change set.
+    pub expected: Setting,
+    /// The state read; `None` when it could not be read (see `error`).
+    pub state: Option<Setting>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// It still reads as the change left it; otherwise it drifted back on its own (or could
+    /// not be read).
+    pub held: bool,
 }
 
 /// Why a control could not be read or changed.

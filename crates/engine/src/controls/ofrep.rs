@@ -125,7 +125,7 @@ impl Controls for Ofrep {
         Err(ControlError::NoBreakers { adapter: "ofrep" })
     }
 
-    async fn act(&self, _provider: &str, _action: BreakerAction) -> Result<(), ControlError> {
+    async fn act(&self, _provider: &str, _action: BreakerAction, _from: &str) -> Result<(), ControlError> {
         Err(ControlError::NoBreakers { adapter: "ofrep" })
     }
 }

@@ -4,9 +4,9 @@
 
 use std::sync::Mutex;
 
-use super::action::{apply, preview, ControlReq, Preview};
+use super::action::{apply_noted, preview, ControlReq, Preview};
 use super::adapter::EnvTarget;
-use super::{ControlError, ControlRecord};
+use super::{ControlError, ControlIntent, ControlRecord};
 use crate::run;
 use crate::secrets::Keyring;
 use crate::store::Store;
@@ -56,17 +56,36 @@ pub async fn preview_change(store: &Mutex<Store>, req: &ControlReq) -> Result<Pr
 }
 
 /// Makes the change `req` asks for, reads it back, and records the attempt into `req.run` (as
-/// `by`). The store is locked only to read the environment and to record, never across a call
-/// to the target.
+/// `by`): its intent before anything is sent, its outcome after. The store is locked only to
+/// read the environment and to record, never across a call to the target.
 pub async fn make_change(
     store: &Mutex<Store>,
     by: &str,
     req: &ControlReq,
 ) -> Result<ControlRecord, ControlError> {
     let t = target_of(&*locked(store)?, req)?;
-    let done = apply(&t, req, None).await?;
-    record(store, by, req.run.as_deref(), &done)?;
+    let run_ref = req.run.as_deref();
+    let mut note = |i: &ControlIntent| record_intent(store, by, run_ref, i);
+    let done = apply_noted(&t, req, None, &mut note).await?;
+    record(store, by, run_ref, &done)?;
     Ok(done)
+}
+
+/// Records the intent `i` into `run_ref`, when there is one.
+pub fn record_intent(
+    store: &Mutex<Store>,
+    by: &str,
+    run_ref: Option<&str>,
+    i: &ControlIntent,
+) -> Result<(), ControlError> {
+    if let Some(r) = run_ref {
+        let req = run::RecordIntentReq {
+            run: r.to_string(),
+            intent: i.clone(),
+        };
+        run::record_intent(&mut *locked(store)?, by, req)?;
+    }
+    Ok(())
 }
 
 /// Records `done` into `run_ref`, when there is one.
@@ -135,8 +154,65 @@ pub async fn overview(store: &Mutex<Store>, run_ref: &str) -> Result<ControlsOve
     })
 }
 
-/// The state of the control `req` names, now (the read-back the app shows again after a
-/// breaker's open interval).
+/// The longest a read again waits (a breaker's open interval is seconds to minutes).
+pub const READ_AGAIN_MAX_MS: u64 = 600_000;
+
+/// A control to read again some time after a change, as the app asks for it.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ReadAgainReq {
+    /// The change as it was applied (its environment, target and run).
+    pub change: ControlReq,
+    /// The attempt it follows (`ControlRecord::attempt`).
+    #[serde(default)]
+    pub attempt: Option<String>,
+    /// What the change set (`ControlRecord::to`).
+    pub expected: super::Setting,
+    /// How long after the change to read it (a breaker's open interval), in milliseconds; at
+    /// most [`READ_AGAIN_MAX_MS`].
+    pub after_ms: u64,
+}
+
+/// Waits `req.after_ms`, reads the control again and records the read into the change's run (as
+/// `by`): a state that drifted back on its own, or one that cannot be read, is `held: false`.
+/// The store is not locked while waiting or reading.
+pub async fn read_again(
+    store: &Mutex<Store>,
+    by: &str,
+    req: &ReadAgainReq,
+) -> Result<super::ReadAgain, ControlError> {
+    if req.after_ms > READ_AGAIN_MAX_MS {
+        return Err(ControlError::Invalid(format!(
+            "read it again after at most {} s, not {} s",
+            READ_AGAIN_MAX_MS / 1000,
+            req.after_ms / 1000
+        )));
+    }
+    require_actor(by, &req.change)?;
+    let t = target_of(&*locked(store)?, &req.change)?;
+    tokio::time::sleep(std::time::Duration::from_millis(req.after_ms)).await;
+    let now = preview(&t, &req.change.target, req.change.adapter).await;
+    let read = super::ReadAgain {
+        env: t.name.clone(),
+        target: req.change.target.clone(),
+        attempt: req.attempt.clone(),
+        after_ms: req.after_ms,
+        expected: req.expected.clone(),
+        held: now.as_ref().is_ok_and(|p| p.from == req.expected),
+        error: now.as_ref().err().map(|e| t.redact(&e.to_string())),
+        state: now.ok().map(|p| p.from),
+    };
+    if let Some(r) = &req.change.run {
+        let rec = run::RecordReadAgainReq {
+            run: r.clone(),
+            read: read.clone(),
+        };
+        run::record_read_again(&mut *locked(store)?, by, rec)?;
+    }
+    Ok(read)
+}
+
+/// The state of the control `req` names, now.
 pub async fn read_now(store: &Mutex<Store>, req: &ControlReq) -> Result<super::Setting, ControlError> {
     Ok(preview_change(store, req).await?.from)
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::action::{apply, ControlReq};
+use super::action::{apply_noted, ControlReq, OnIntent};
 use super::adapter::EnvTarget;
 use super::{ControlError, ControlOutcome, ControlRecord};
 
@@ -67,12 +67,14 @@ where
     }
 }
 
-/// Undo `done` (an applied change): its inverse, expected to find what `done` left.
+/// Undo `done` (an applied change): its inverse, expected to find what `done` left; `intent`
+/// notes the attempt before it is sent.
 pub async fn revert(
     t: &EnvTarget,
     done: &ControlRecord,
     why: &str,
     confirmed: bool,
+    intent: OnIntent<'_>,
 ) -> Result<ControlRecord, ControlError> {
     let inverse = done.inverse.clone().ok_or_else(|| {
         ControlError::Invalid("nothing to revert: the state before the change is unknown".into())
@@ -88,7 +90,7 @@ pub async fn revert(
         deadline_ms: None,
         recheck_ms: None,
     };
-    let mut r = apply(t, &req, done.step.as_deref()).await?;
+    let mut r = apply_noted(t, &req, done.step.as_deref(), intent).await?;
     r.revert = Some(why.to_string());
     Ok(r)
 }
@@ -101,6 +103,7 @@ pub async fn watch<F>(
     policy: &RevertPolicy,
     failed: F,
     confirmed: bool,
+    intent: OnIntent<'_>,
 ) -> Option<Result<ControlRecord, ControlError>>
 where
     F: FnMut() -> bool,
@@ -109,5 +112,5 @@ where
         return None;
     }
     let why = wait_for_trigger(policy, failed, Duration::from_millis(500)).await?;
-    Some(revert(t, done, &why, confirmed).await)
+    Some(revert(t, done, &why, confirmed, intent).await)
 }

@@ -226,7 +226,7 @@ impl Controls for SqlTable {
         Err(ControlError::NoBreakers { adapter: "sql" })
     }
 
-    async fn act(&self, _provider: &str, _action: BreakerAction) -> Result<(), ControlError> {
+    async fn act(&self, _provider: &str, _action: BreakerAction, _from: &str) -> Result<(), ControlError> {
         Err(ControlError::NoBreakers { adapter: "sql" })
     }
 }

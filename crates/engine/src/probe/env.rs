@@ -95,6 +95,8 @@ pub struct ControlSink {
 /// What a control step reports.
 #[derive(Debug, Clone)]
 pub enum ControlNote {
+    /// An attempt about to be sent (before it is).
+    Intent(Box<crate::controls::ControlIntent>),
     Action(Box<crate::controls::ControlRecord>),
     Drift {
         adapter: String,

@@ -125,10 +125,18 @@ pub enum Event {
         value: String,
         step: String,
     },
+    /// A change to a flag or a breaker is about to be sent: recorded before anything is sent,
+    /// its outcome follows as a `control_action` with the same `attempt` id.
+    #[serde(rename = "control_attempted")]
+    ControlAttempted(Box<crate::controls::ControlIntent>),
     /// A change to a flag or breaker was attempted: who (the actor), why, where, from, to, the
     /// inverse, the outcome and the state read back (`controls::ControlRecord`).
     #[serde(rename = "control_action")]
     ControlAction(Box<crate::controls::ControlRecord>),
+    /// A control read again after a change (a breaker after its open interval), apart from the
+    /// change's own `control_action`.
+    #[serde(rename = "control_read_again")]
+    ControlReadAgain(Box<crate::controls::ReadAgain>),
     /// The flags were read and held against the runbook's expected state.
     FlagsChecked {
         env: String,
@@ -160,7 +168,9 @@ impl Event {
             Event::StepOutput { .. } => "step_output",
             Event::StepFinished { .. } => "step_finished",
             Event::FieldCaptured { .. } => "field_captured",
+            Event::ControlAttempted(_) => "control_attempted",
             Event::ControlAction(_) => "control_action",
+            Event::ControlReadAgain(_) => "control_read_again",
             Event::FlagsChecked { .. } => "flags_checked",
             Event::WatchPlanSet(_) => "watch_plan_set",
             Event::WatchSlot(_) => "watch_slot",

@@ -28,7 +28,10 @@ mod state;
 mod step;
 
 pub use check::{check, CheckReq};
-pub use control::{record_control, record_drift, RecordControlReq, RecordDriftReq};
+pub use control::{
+    record_control, record_drift, record_intent, record_read_again, RecordControlReq, RecordDriftReq,
+    RecordIntentReq, RecordReadAgainReq,
+};
 pub use create::{create, CreateReq};
 pub use decide::{decide, DecideReq};
 pub use error::{nearest, Error, Incomplete};
@@ -38,7 +41,7 @@ pub use meta::{set_meta, SetMetaReq};
 pub use note::{note, NoteReq};
 pub use signoff::{resolve_signoff, signoff, SignOffReq};
 pub use state::{
-    fold, fold_from, DecisionState, FieldState, ItemState, MetaState, Note, Orphan, RtoSummary, RunState,
+    fold, fold_from, DecisionState, FieldState, ItemState, MetaState, Note, OpenAttempt, Orphan, RtoSummary, RunState,
     SignOffRecord, SignOffState, StepState, StepStatus, StepSummary,
 };
 pub use step::{

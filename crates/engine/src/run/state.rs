@@ -38,6 +38,26 @@ pub struct RunState {
     pub event_count: u64,
     pub head_hash: Option<String>,
     pub orphans: Vec<Orphan>,
+    /// Flag and breaker attempts recorded as about to be sent with no outcome after them: the
+    /// process stopped in between, so whether the change was made is unknown.
+    #[serde(default)]
+    pub controls_open: Vec<OpenAttempt>,
+}
+
+/// A `control_attempted` with no `control_action` after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct OpenAttempt {
+    pub attempt: String,
+    /// The `control_attempted` event.
+    pub seq: u64,
+    pub by: String,
+    pub at: String,
+    pub env: String,
+    /// `flag community_enabled on --rollout 30`, `breaker trip stripe`.
+    pub what: String,
+    pub from: String,
+    pub to: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,7 +4,10 @@
 //! - `GET /admin/feature-flags/{key}` → 200 one flag, 404 when unknown
 //! - `POST /admin/feature-flags/{key}` with `{"is_enabled"?: bool, "rollout_percentage"?: 0..=100}` (at
 //!   least one) → 200 `{"flag_key","before":{"is_enabled","rollout_percentage"},"after":{...},"updated_at"}`;
-//!   400 for a bad body, 404 for an unknown key (flags are not created here).
+//!   400 for a bad body, 404 for an unknown key (flags are not created here). With
+//!   `"expected": {"is_enabled", "rollout_percentage"}` the change is made only if the flag is still
+//!   in that state, checked in the same statement as the write: 409 `{"error", "current": {...}}`
+//!   otherwise, nothing changed (a caller's preview that no longer holds, never a lost update).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -30,6 +33,16 @@ pub struct Flag {
 pub struct FlagUpdateReq {
     is_enabled: Option<bool>,
     rollout_percentage: Option<i64>,
+    /// The state the caller saw: the write happens only while the flag is still in it.
+    expected: Option<FlagSide>,
+}
+
+/// A flag's state, as a precondition.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlagSide {
+    is_enabled: bool,
+    rollout_percentage: i64,
 }
 
 const SELECT: &str = "SELECT flag_key, is_enabled, rollout_percentage, CAST(updated_at AS TEXT) AS updated_at
@@ -92,14 +105,20 @@ pub async fn update(
     let before = find(&state, &key).await?.ok_or_else(|| unknown(&key))?;
     let enabled = req.is_enabled.unwrap_or(before.is_enabled);
     let pct = req.rollout_percentage.unwrap_or(before.rollout_percentage);
-    state
-        .db
-        .execute(
-            "UPDATE feature_flags SET is_enabled = $2, rollout_percentage = $3, updated_at = CURRENT_TIMESTAMP
-             WHERE flag_key = $1",
-            &[key.clone().into(), enabled.into(), pct.into()],
-        )
-        .await?;
+    let before = match req.expected {
+        None => {
+            state
+                .db
+                .execute(
+                    "UPDATE feature_flags SET is_enabled = $2, rollout_percentage = $3, updated_at = CURRENT_TIMESTAMP
+                     WHERE flag_key = $1",
+                    &[key.clone().into(), enabled.into(), pct.into()],
+                )
+                .await?;
+            before
+        }
+        Some(x) => update_if(&state, &key, enabled, pct, x).await?,
+    };
     let after = find(&state, &key).await?.ok_or_else(|| unknown(&key))?;
     Ok(reply(
         StatusCode::OK,
@@ -109,5 +128,46 @@ pub async fn update(
             "after": {"is_enabled": after.is_enabled, "rollout_percentage": after.rollout_percentage},
             "updated_at": after.updated_at,
         }),
+    ))
+}
+
+/// The write with its precondition in the same statement: the row changes only while it is
+/// still `x` (atomic on SQLite and Postgres alike); otherwise 409 with the state it is in.
+async fn update_if(
+    state: &AppState,
+    key: &str,
+    enabled: bool,
+    pct: i64,
+    x: FlagSide,
+) -> Result<Flag, ApiError> {
+    let changed = state
+        .db
+        .execute(
+            "UPDATE feature_flags SET is_enabled = $2, rollout_percentage = $3, updated_at = CURRENT_TIMESTAMP
+             WHERE flag_key = $1 AND is_enabled = $4 AND rollout_percentage = $5",
+            &[key.into(), enabled.into(), pct.into(), x.is_enabled.into(), x.rollout_percentage.into()],
+        )
+        .await?;
+    if changed == 1 {
+        return Ok(Flag {
+            flag_key: key.to_owned(),
+            is_enabled: x.is_enabled,
+            rollout_percentage: x.rollout_percentage,
+            updated_at: String::new(),
+        });
+    }
+    let now = find(state, key).await?.ok_or_else(|| unknown(key))?;
+    let side = |e: bool, p: i64| format!("{} ({p}%)", if e { "ON" } else { "OFF" });
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        format!(
+            "feature flag `{key}` is {}, not the expected {}: nothing changed",
+            side(now.is_enabled, now.rollout_percentage),
+            side(x.is_enabled, x.rollout_percentage)
+        ),
+    )
+    .with(
+        "current",
+        json!({"is_enabled": now.is_enabled, "rollout_percentage": now.rollout_percentage}),
     ))
 }

@@ -48,6 +48,11 @@ async fn feature_flags_and_budgets_have_the_m31_expected_state() -> TestResult {
 }
 
 #[tokio::test]
+async fn admin_changes_hold_to_their_expected_state_or_answer_409() -> TestResult {
+    on_sqlite!(false, scenarios::preconditions)
+}
+
+#[tokio::test]
 async fn faults_switch_latency_errors_down_and_clear() -> TestResult {
     on_sqlite!(false, scenarios::faults)
 }

@@ -62,6 +62,7 @@ async fn postgres_backend_passes_every_scenario() -> TestResult {
     run!(&url, false, scenarios::register_orders_payments);
     run!(&url, false, scenarios::breakers);
     run!(&url, false, scenarios::flags_and_budgets);
+    run!(&url, false, scenarios::preconditions);
     run!(&url, false, scenarios::faults);
     run!(&url, true, scenarios::metrics_grow);
     Ok(())

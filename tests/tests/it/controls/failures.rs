@@ -128,3 +128,96 @@ fn a_change_between_preview_and_apply_is_refused() {
     assert_eq!(e.len(), 1);
     assert_eq!(e[0]["outcome"], "refused");
 }
+
+/// `flag set --run` writes the attempt's intent before sending and its outcome after (one attempt
+/// id); an intent left with no outcome (the process stopped in between) is `OUTCOME UNKNOWN` in
+/// `run show`, and no longer once an outcome names it.
+#[test]
+fn an_attempt_with_no_outcome_shows_as_outcome_unknown_in_run_show() {
+    use flightdeck_engine::controls::{ControlIntent, Setting, Target};
+    let sb = SandboxProcess::start(false);
+    let (cli, run) = setup(&sb);
+    cli.ok([
+        "flag",
+        "set",
+        "sandbox",
+        "community_enabled",
+        "on",
+        "--rollout",
+        "5",
+        "--reason",
+        "canary",
+        "--run",
+        &run,
+        "--by",
+        "rm",
+    ]);
+    let events = cli.json(["run", "events", &run]);
+    let kinds: Vec<(String, String)> = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["kind"].as_str().is_some_and(|k| k.starts_with("control_")))
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap_or("").to_string(),
+                e["payload"]["attempt"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    assert_eq!(
+        (kinds[0].0.as_str(), kinds[1].0.as_str()),
+        ("control_attempted", "control_action")
+    );
+    assert!(!kinds[0].1.is_empty() && kinds[0].1 == kinds[1].1, "{kinds:?}");
+    let show = String::from_utf8_lossy(&cli.output(["run", "show", &run]).stdout).to_string();
+    assert!(!show.contains("OUTCOME UNKNOWN"), "{show}");
+
+    // What a process stopping right after writing the intent leaves.
+    let mut store = flightdeck_engine::store::Store::open(cli.store()).expect("store");
+    let intent = ControlIntent {
+        attempt: "lost-1".into(),
+        env: "sandbox".into(),
+        adapter: "http".into(),
+        target: Target::Flag {
+            key: "community_enabled".into(),
+            enabled: false,
+            rollout: Some(0),
+        },
+        reason: "rollback".into(),
+        from: Setting::Flag {
+            enabled: true,
+            rollout: 5,
+        },
+        to: Setting::Flag {
+            enabled: false,
+            rollout: 0,
+        },
+        inverse: Target::Flag {
+            key: "community_enabled".into(),
+            enabled: true,
+            rollout: Some(5),
+        },
+        step: None,
+        confirmed_on: None,
+    };
+    flightdeck_engine::run::record_intent(
+        &mut store,
+        "rm",
+        flightdeck_engine::run::RecordIntentReq {
+            run: run.clone(),
+            intent,
+        },
+    )
+    .expect("intent");
+    drop(store);
+    let show = String::from_utf8_lossy(&cli.output(["run", "show", &run]).stdout).to_string();
+    assert!(
+        show.contains("by rm")
+            && show.contains(
+                "flag community_enabled off --rollout 0 ON (5%) → OFF (0%) in sandbox: OUTCOME UNKNOWN"
+            ),
+        "{show}"
+    );
+}

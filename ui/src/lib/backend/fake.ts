@@ -63,6 +63,7 @@ export class FakeBackend implements Backend {
   stopWatch: Backend["stopWatch"] = (run) => this.answer("stopWatch", run);
   editWatchPlan: Backend["editWatchPlan"] = (req) => this.answer("editWatchPlan", req);
   testAlertRoute: Backend["testAlertRoute"] = (req) => this.answer("testAlertRoute", req);
+  readAgainControl: Backend["readAgainControl"] = (req) => this.answer("readAgainControl", req);
   watchStore = async (onChange: (heads: RunHead[]) => void) => {
     this.watchers.push(onChange);
   };

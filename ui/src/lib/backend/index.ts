@@ -10,6 +10,8 @@ import type {
   ControlRecord,
   ControlReq,
   ControlsOverview,
+  ReadAgain,
+  ReadAgainReq,
   CreateReq,
   DecideReq,
   CreateEnvReq,
@@ -107,6 +109,9 @@ export interface Backend {
   editWatchPlan(req: EditWatchPlanReq): Promise<WatchView>;
   /** A test notice to every receiver of a route, each outcome recorded into the run. */
   testAlertRoute(req: TestAlertReq): Promise<AlertRecord[]>;
+  /** Wait `after_ms`, read a changed control again (a breaker after its open interval) and
+   * record the read into the change's run; `held: false` when it drifted back on its own. */
+  readAgainControl(req: ReadAgainReq): Promise<ReadAgain>;
   /** Every run's head now and whenever one moves, whoever wrote it (the CLI too). */
   watchStore(onChange: (heads: RunHead[]) => void): Promise<void>;
 }

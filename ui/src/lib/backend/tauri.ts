@@ -58,6 +58,7 @@ export class TauriBackend implements Backend {
   stopWatch: Backend["stopWatch"] = (run) => call("stop_watch", { run });
   editWatchPlan: Backend["editWatchPlan"] = (req) => call("edit_watch_plan", { req });
   testAlertRoute: Backend["testAlertRoute"] = (req) => call("test_alert_route", { req });
+  readAgainControl: Backend["readAgainControl"] = (req) => call("read_again_control", { req });
 
   exportArchive(req: ExportArchiveReq, onProgress: (p: ArchiveProgress) => void): Promise<ExportedArchive> {
     const channel = new Channel<ArchiveProgress>();

@@ -43,4 +43,10 @@ revert?: string | null,
 /**
  * The production environment the user confirmed this on.
  */
-confirmed_on?: string | null, };
+confirmed_on?: string | null, 
+/**
+ * The attempt this is the outcome of: its `control_attempted` event, recorded before
+ * anything was sent, carries the same id. `None` when nothing was sent (refused,
+ * unreadable) or for records made before attempts were recorded.
+ */
+attempt?: string | null, };

@@ -4,8 +4,14 @@ import type { FieldState } from "./FieldState";
 import type { ItemState } from "./ItemState";
 import type { MetaState } from "./MetaState";
 import type { Note } from "./Note";
+import type { OpenAttempt } from "./OpenAttempt";
 import type { Orphan } from "./Orphan";
 import type { SignOffState } from "./SignOffState";
 import type { StepState } from "./StepState";
 
-export type RunState = { run_id: string, runbook_name: string, runbook_title: string | null, runbook_sha256: string, env: string, release: string, created_at: string, created_by: string, metadata: Array<MetaState>, items: Array<ItemState>, fields: Array<FieldState>, notes: Array<Note>, signoffs: Array<SignOffState>, decision: DecisionState | null, steps: Array<StepState>, event_count: number, head_hash: string | null, orphans: Array<Orphan>, };
+export type RunState = { run_id: string, runbook_name: string, runbook_title: string | null, runbook_sha256: string, env: string, release: string, created_at: string, created_by: string, metadata: Array<MetaState>, items: Array<ItemState>, fields: Array<FieldState>, notes: Array<Note>, signoffs: Array<SignOffState>, decision: DecisionState | null, steps: Array<StepState>, event_count: number, head_hash: string | null, orphans: Array<Orphan>, 
+/**
+ * Flag and breaker attempts recorded as about to be sent with no outcome after them: the
+ * process stopped in between, so whether the change was made is unknown.
+ */
+controls_open: Array<OpenAttempt>, };

@@ -31,6 +31,7 @@ export const COMMANDS = [
   "preview_control",
   "apply_control",
   "read_control",
+  "read_again_control",
   "watch_store",
   "watch_view",
   "start_watch",

@@ -187,7 +187,7 @@ describe("ControlsView", () => {
       listControls: overview(),
       previewControl: trip,
       applyControl: record({ target: trip.target, from: trip.from, to: trip.to, inverse: trip.inverse, read_back: trip.to }),
-      readControl: { type: "breaker", state: "half_open" },
+      readAgainControl: { env: "sandbox", target: trip.target, after_ms: 50, expected: trip.to, state: { type: "breaker", state: "half_open" }, held: false },
     });
     show(b);
     await screen.findByTestId("controls-env");
@@ -199,6 +199,9 @@ describe("ControlsView", () => {
     await userEvent.type(screen.getByTestId("control-reason"), "drill{Enter}");
     await screen.findByTestId("control-verified");
     expect((await screen.findByTestId("control-recheck-drift")).textContent).toMatch(/reads half_open.*did not stay open/);
+    // The app waits and reads (and records the read in the run's log), told what the change set.
+    const again = b.calls.find((c) => c.method === "readAgainControl");
+    expect(again?.arg).toMatchObject({ after_ms: 50, expected: { type: "breaker", state: "open" }, change: { run: "run-1", reason: "drill", target: trip.target } });
   });
 
   it("a thousand flags: only the rows in sight are in the DOM, and scrolling brings the others", async () => {

@@ -83,18 +83,19 @@ export class Change {
       }
       this.record = r;
       this.stage = "done";
-      if (r.outcome === "applied" && this.req.target.control === "breaker" && this.recheckS > 0) void this.readAgain(this.recheckS);
+      if (r.outcome === "applied" && this.req.target.control === "breaker" && this.recheckS > 0) void this.readAgain(change, r, this.recheckS);
     } catch (e) {
       this.error = BackendError.from(e).message;
       this.stage = this.production ? "confirm" : "preview";
     }
   }
 
-  /** Read a breaker again after `s` seconds: a forced state drifting back shows as a failure. */
-  async readAgain(s: number): Promise<void> {
-    await new Promise((r) => setTimeout(r, s * 1000));
+  /** Read a breaker again after `s` seconds (the app waits, reads, and records the read in the
+   * run's log next to the change): a forced state drifting back shows as a failure. */
+  async readAgain(change: ControlReq, r: ControlRecord, s: number): Promise<void> {
     try {
-      this.again = { after_s: s, state: await this.backend.readControl(this.req), error: null };
+      const a = await this.backend.readAgainControl({ change, attempt: r.attempt ?? null, expected: r.to, after_ms: Math.round(s * 1000) });
+      this.again = { after_s: s, state: a.state, error: a.error ?? null };
     } catch (e) {
       this.again = { after_s: s, state: null, error: BackendError.from(e).message };
     }

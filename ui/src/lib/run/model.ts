@@ -1,8 +1,9 @@
 // Pure helpers over a runbook and its folded state: lookups, progress, validation, the
 // timeline scale and event descriptions. No IPC and no DOM here, so all of it is unit-tested.
-import { describeRecord } from "../controls/format";
+import { describeAttempt, describeReadAgain, describeRecord } from "../controls/format";
 import type {
   ControlRecord,
+  ReadAgain,
   Field,
   FieldState,
   Incomplete,
@@ -219,6 +220,8 @@ export function describeEvent(e: StoredEvent, rb: Runbook): string {
       const f = field(s("field"));
       return `captured ${f ? describeIncomplete(rb, { kind: "field", id: f.id }) : s("field")} = ${s("value")}`;
     }
+    case "control_attempted":
+      return describeAttempt(p as unknown as ControlRecord);
     case "control_action":
       return describeRecord(p as unknown as ControlRecord);
     case "watch_plan_set":
@@ -232,6 +235,8 @@ export function describeEvent(e: StoredEvent, rb: Runbook): string {
       return `watch band ${s("band")} ran clean: checked ${Array.isArray(p.items) ? (p.items as string[]).map((i) => `“${itemText(i)}”`).join(", ") : ""}`;
     case "alert_notified":
       return `${p.test ? "test " : ""}alert ${s("severity")} ${s("group")} → ${s("receiver")} (${s("receiver_kind")}): ${p.sent ? "sent" : `failed after ${s("attempts")} tries: ${s("error")}`}`;
+    case "control_read_again":
+      return describeReadAgain(p as unknown as ReadAgain);
     default:
       return e.kind.replaceAll("_", " ");
   }

@@ -146,6 +146,7 @@ export function state(over: Partial<RunState> = {}): RunState {
     event_count: 1,
     head_hash: created.hash,
     orphans: [],
+    controls_open: [],
     ...over,
   };
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::{
-    DecisionState, FieldState, ItemState, MetaState, Note, Orphan, RtoSummary, RunState, SignOffRecord,
+    DecisionState, FieldState, ItemState, MetaState, Note, OpenAttempt, Orphan, RtoSummary, RunState, SignOffRecord,
     SignOffState, StepState, StepStatus, StepSummary,
 };
 use crate::probe::ProbeResult;
@@ -61,6 +61,7 @@ fn initial(runbook: &Runbook) -> RunState {
         event_count: 0,
         head_hash: None,
         orphans: Vec::new(),
+        controls_open: Vec::new(),
     }
 }
 
@@ -141,8 +142,24 @@ fn apply(state: &mut RunState, ids: &Ids, e: &StoredEvent, event: Event) {
         } => step_started(state, ids, e, step, kind, what, confirmed_on),
         Event::StepOutput { step, stream, output } => step_output(state, ids, e, step, &stream, &output),
         Event::StepFinished { step, result } => step_finished(state, ids, e, step, &result),
-        // Kept in the log and read from it (the CLI, the archive's Controls section).
-        Event::ControlAction(_) | Event::FlagsChecked { .. } => {}
+        // An attempt is open from its intent until its outcome; both stay in the log, read from
+        // it by the CLI and the archive's Controls section.
+        Event::ControlAttempted(i) => state.controls_open.push(OpenAttempt {
+            attempt: i.attempt.clone(),
+            seq: e.seq,
+            by: e.actor.clone(),
+            at: e.time.clone(),
+            env: i.env.clone(),
+            what: i.target.describe(),
+            from: i.from.to_string(),
+            to: i.to.to_string(),
+        }),
+        Event::ControlAction(r) => {
+            if let Some(a) = &r.attempt {
+                state.controls_open.retain(|o| &o.attempt != a);
+            }
+        }
+        Event::ControlReadAgain(_) | Event::FlagsChecked { .. } => {}
         // The watch's band run clean checks its items; its other events are read by `watch`.
         Event::WatchBandClean(b) => {
             for item in b.items {

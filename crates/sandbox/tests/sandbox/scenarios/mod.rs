@@ -6,9 +6,11 @@ mod breakers;
 mod faults;
 mod health;
 mod metrics;
+mod preconditions;
 
 pub use accounts::register_orders_payments;
 pub use breakers::{breakers, flags_and_budgets};
 pub use faults::faults;
 pub use health::{health, rate_limit};
 pub use metrics::metrics_grow;
+pub use preconditions::preconditions;
