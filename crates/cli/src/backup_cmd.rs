@@ -71,7 +71,7 @@ pub struct Record {
     #[arg(long, value_name = "NAME", requires = "run")]
     by: Option<String>,
     /// A variable over the environment's (repeatable): DATABASE_URL, BACKUP_DIR, PG_BIN, ...
-    #[arg(long = "var", value_name = "NAME=VALUE")]
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::args::var)]
     vars: Vec<String>,
 }
 

@@ -122,7 +122,10 @@ pub fn fail(err: &anyhow::Error) -> ExitCode {
     ExitCode::from(exit_code(err))
 }
 
-/// Help and version go to stdout with 0; a usage error is one line on stderr with 2.
+/// Help and version go to stdout with 0. A usage error is clap's own message on stderr with 2:
+/// what is missing or wrong (named), a suggestion for a misspelt command or flag, the possible
+/// values, the command's usage, and a pointer to that command's `--help`. A command group given
+/// without its subcommand (`flightdeck run`) prints its help on stderr, also with 2.
 pub fn usage(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match e.kind() {
@@ -132,17 +135,43 @@ pub fn usage(e: clap::Error) -> ExitCode {
         }
         _ => {
             let rendered = e.render().to_string();
-            let first = rendered
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("error: bad arguments");
-            let first = if first.starts_with("error:") {
-                first.to_string()
-            } else {
-                format!("error: {first}")
-            };
-            let _ = writeln!(std::io::stderr(), "{first} (see `flightdeck --help`)");
+            let _ = std::io::stderr().write_all(own_help(&rendered).as_bytes());
             ExitCode::from(USAGE)
         }
     }
+}
+
+/// clap's "try '--help'" made to name the command the arguments reached
+/// (`try 'flightdeck run check --help'`).
+fn own_help(rendered: &str) -> String {
+    let path = command_path(std::env::args().skip(1));
+    rendered.replace("try '--help'", &format!("try '{path} --help'"))
+}
+
+/// `flightdeck` and the subcommands `args` name, in order (options and their values skipped).
+fn command_path(args: impl Iterator<Item = String>) -> String {
+    use clap::CommandFactory;
+    let mut cmd = crate::Cli::command();
+    let mut path = vec![cmd.get_name().to_string()];
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        if let Some(flag) = arg.strip_prefix("--") {
+            // A global option's value is the next argument unless given with `=`.
+            if !flag.contains('=') && matches!(flag, "store" | "config-dir") {
+                args.next();
+            }
+            continue;
+        }
+        if arg.starts_with('-') {
+            continue;
+        }
+        match cmd.find_subcommand(&arg) {
+            Some(sub) => {
+                path.push(sub.get_name().to_string());
+                cmd = sub.clone();
+            }
+            None => break,
+        }
+    }
+    path.join(" ")
 }

@@ -84,7 +84,8 @@ pub enum RecordCmd {
     /// --override REASON; a NO-GO never does.
     Decide {
         run: String,
-        #[arg(value_parser = ["go", "no-go"])]
+        /// `go` or `no-go` (any case: `GO`, as runbooks write it).
+        #[arg(value_parser = ["go", "no-go"], ignore_case = true)]
         decision: String,
         #[command(flatten)]
         by: By,

@@ -24,7 +24,7 @@ pub struct StepOpts {
     by: String,
     /// A variable for `${NAME}` in annotations and the shell's environment (repeatable), over the
     /// environment's own (sandbox: SANDBOX_URL, TEST_JWT).
-    #[arg(long = "var", value_name = "NAME=VALUE")]
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::args::var)]
     vars: Vec<String>,
     /// Steps run at once within a section or phase.
     #[arg(long, default_value_t = run::DEFAULT_CONCURRENCY)]

@@ -28,7 +28,7 @@ pub struct WatchArgs {
     #[arg(long, value_name = "NAME", default_value = "flightdeck-watch")]
     by: String,
     /// A variable for `${NAME}` in the checks (repeatable), over the environment's own.
-    #[arg(long = "var", value_name = "NAME=VALUE")]
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::args::var)]
     vars: Vec<String>,
     #[command(flatten)]
     alerts: AlertOpts,

@@ -2,7 +2,6 @@
 //! errors are one line with exit 2. (It also makes `cargo test --workspace` build the binary
 //! that `tests/tests/it/cli/` drives.)
 
-use flightdeck_testsupport::cli::exit::USAGE;
 use flightdeck_testsupport::cli::Cli;
 
 #[test]
@@ -32,5 +31,5 @@ fn help_documents_every_exit_code() {
 #[test]
 fn a_usage_error_is_one_line_and_exit_2() {
     // `fails` checks the documented shape: one `error: ` line on stderr, nothing on stdout.
-    Cli::new().fails(USAGE, ["fly"]);
+    Cli::new().usage_error(["fly"]);
 }

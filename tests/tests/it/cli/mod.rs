@@ -16,6 +16,7 @@ mod sandbox;
 mod signals;
 mod signoffs;
 mod store;
+mod usage;
 mod writes;
 
 use flightdeck_testsupport::cli::Cli;

@@ -1,7 +1,7 @@
 //! The writes on a run's items, fields, header and notes: `run check` (and `--uncheck`), `run set`
 //! validated by field kind, `run meta` and `run note`, with their refusals and suggestions.
 
-use flightdeck_testsupport::cli::exit::{NOT_FOUND, REFUSED, USAGE};
+use flightdeck_testsupport::cli::exit::{NOT_FOUND, REFUSED};
 use serde_json::{json, Value};
 
 use super::{env, find, new_run};
@@ -82,7 +82,7 @@ fn check_of_an_unknown_item_suggests_the_nearest_id() {
 fn a_missing_by_is_a_usage_error() {
     let env = env();
     let run = new_run(&env);
-    env.fails(USAGE, ["run", "check", &run, "1.database-migration-dry-run"]);
+    env.usage_error(["run", "check", &run, "1.database-migration-dry-run"]);
     env.fails(
         REFUSED,
         ["run", "check", &run, "1.database-migration-dry-run", "--by", " "],
