@@ -169,7 +169,7 @@ fn execute(ctx: &Ctx, store: Store, spec: Spec, penv: ProbeEnv, rec: &Record) ->
         let work = async {
             match &rec.run {
                 Some(run_ref) => {
-                    let by = rec.by.clone().unwrap_or_default();
+                    let by = crate::who::actor(ctx, rec.by.clone())?;
                     Ok(run::run_as_step(&store, &by, run_ref, spec, &penv, tx, cancel.clone()).await?)
                 }
                 None => {

@@ -22,6 +22,7 @@ mod signals_cmd;
 mod step_cmd;
 mod store_path;
 mod watch_cmd;
+mod who;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

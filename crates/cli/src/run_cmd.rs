@@ -13,6 +13,7 @@ use flightdeck_engine::run::{self, Applied, Verdict};
 use flightdeck_engine::store::{KeyedStatus, Store};
 
 use crate::exit::Failed;
+use crate::who::By;
 use crate::{render, step_cmd, store_path, Ctx};
 
 #[derive(Debug, Subcommand)]
@@ -143,16 +144,8 @@ pub struct NewArgs {
     /// The target environment.
     #[arg(long, default_value = "sandbox")]
     env: String,
-    /// Who starts the run [default: $USER].
-    #[arg(long)]
-    by: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct By {
-    /// Who does it (kept in the event).
-    #[arg(long, value_name = "NAME")]
-    by: String,
+    #[command(flatten)]
+    by: By,
 }
 
 pub fn run(ctx: &Ctx, cmd: RunCmd) -> anyhow::Result<()> {
@@ -192,7 +185,7 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
                 item,
                 checked: !uncheck,
             };
-            done(ctx, run::check(store, &by.by, req)?)
+            done(ctx, run::check(store, &by.name(ctx)?, req)?)
         }
         C::Set {
             run,
@@ -201,15 +194,16 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
             by,
         } => done(
             ctx,
-            run::set_field(store, &by.by, run::SetFieldReq { run, field, value })?,
+            run::set_field(store, &by.name(ctx)?, run::SetFieldReq { run, field, value })?,
         ),
         C::Meta { run, key, value, by } => done(
             ctx,
-            run::set_meta(store, &by.by, run::SetMetaReq { run, key, value })?,
+            run::set_meta(store, &by.name(ctx)?, run::SetMetaReq { run, key, value })?,
         ),
-        C::Note { run, text, by, item } => {
-            done(ctx, run::note(store, &by.by, run::NoteReq { run, text, item })?)
-        }
+        C::Note { run, text, by, item } => done(
+            ctx,
+            run::note(store, &by.name(ctx)?, run::NoteReq { run, text, item })?,
+        ),
         C::Signoff {
             run,
             section,
@@ -221,7 +215,7 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
                 signoff: section,
                 override_reason,
             };
-            done(ctx, run::signoff(store, &by.by, req)?)
+            done(ctx, run::signoff(store, &by.name(ctx)?, req)?)
         }
         C::Decide {
             run,
@@ -236,7 +230,7 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
                 rationale,
                 override_reason,
             };
-            done(ctx, run::decide(store, &by.by, req)?)
+            done(ctx, run::decide(store, &by.name(ctx)?, req)?)
         }
         C::Verify { run, require_keyed } => verify(ctx, store, &run, require_keyed),
         C::Events { run } => events(ctx, store, &run),
@@ -256,13 +250,10 @@ fn show<T: serde::Serialize + ?Sized>(
     }
 }
 
-/// A new run, started by `--by` or else `$USER`: its record with `--json`, else its id alone (for
-/// `RUN=$(flightdeck run new …)`).
+/// A new run, started by whoever `--by` and its defaults name (`who`): its record with `--json`,
+/// else its id alone (for `RUN=$(flightdeck run new …)`).
 fn new_run(ctx: &Ctx, store: &mut Store, args: NewArgs) -> anyhow::Result<()> {
-    let by = args
-        .by
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "unknown".into());
+    let by = args.by.name(ctx)?;
     let req = run::CreateReq {
         source: args.file,
         env: args.env,

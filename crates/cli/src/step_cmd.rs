@@ -19,9 +19,8 @@ use crate::Ctx;
 /// Options every step command takes.
 #[derive(Debug, clap::Args)]
 pub struct StepOpts {
-    /// Who runs it (kept in the events).
-    #[arg(long, value_name = "NAME")]
-    by: String,
+    #[command(flatten)]
+    by: crate::who::By,
     /// A variable for `${NAME}` in annotations and the shell's environment (repeatable), over the
     /// environment's own (sandbox: SANDBOX_URL, TEST_JWT).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::args::var)]
@@ -35,6 +34,7 @@ pub struct StepOpts {
 }
 
 pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts) -> anyhow::Result<()> {
+    let by = opts.by.name(ctx)?;
     let env_name = store.resolve_run(run_ref)?.env;
     // The environment's variables, its keyring secrets and a redactor of them all.
     let mut env = crate::env_cmd::probe_env(&store, &env_name)?;
@@ -99,7 +99,7 @@ pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts)
             concurrency: Some(opts.concurrency),
             confirmed: opts.yes,
         };
-        let work = run::run_steps(&store, &opts.by, &req, &env, tx, cancel.clone());
+        let work = run::run_steps(&store, &by, &req, &env, tx, cancel.clone());
         let (result, ()) = tokio::join!(work, progress);
         watcher.abort();
         result

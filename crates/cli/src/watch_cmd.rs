@@ -157,7 +157,7 @@ fn plan(ctx: &Ctx, run_ref: &str, e: PlanEdit, by: Option<String>) -> anyhow::Re
             render::print(&plan_text(&plan))
         };
     }
-    let by = by.context("--by NAME: who changes the plan")?;
+    let by = crate::who::actor(ctx, by)?;
     if let Some(t0) = &e.t0 {
         plan.t0 = flightdeck_engine::store::format_time(watch::parse_time(t0)?);
     }

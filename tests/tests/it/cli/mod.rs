@@ -17,6 +17,7 @@ mod signals;
 mod signoffs;
 mod store;
 mod usage;
+mod who;
 mod writes;
 
 use flightdeck_testsupport::cli::Cli;

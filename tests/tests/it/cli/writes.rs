@@ -79,10 +79,9 @@ fn check_of_an_unknown_item_suggests_the_nearest_id() {
 }
 
 #[test]
-fn a_missing_by_is_a_usage_error() {
+fn a_blank_by_is_refused() {
     let env = env();
     let run = new_run(&env);
-    env.usage_error(["run", "check", &run, "1.database-migration-dry-run"]);
     env.fails(
         REFUSED,
         ["run", "check", &run, "1.database-migration-dry-run", "--by", " "],
