@@ -21,6 +21,7 @@ mod secret_cmd;
 mod signals_cmd;
 mod step_cmd;
 mod store_path;
+mod vars;
 mod watch_cmd;
 mod who;
 
@@ -46,6 +47,11 @@ pub struct Cli {
     /// Print JSON for machines instead of text for people.
     #[arg(long, global = true)]
     json: bool,
+    /// Create the store file if --store names one that does not exist (`run new`, `env new`,
+    /// `env set-var` and `secret set` always may; any other command refuses a missing store
+    /// rather than read an empty one).
+    #[arg(long, global = true)]
+    create: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -98,6 +104,9 @@ pub struct Ctx {
     pub store: Option<PathBuf>,
     pub config_dir: Option<PathBuf>,
     pub json: bool,
+    /// The store may be created: `--create`, or a command that sets one up (`run new`, `env new`,
+    /// `env set-var`, `secret set`).
+    pub create: bool,
 }
 
 impl Ctx {
@@ -114,10 +123,18 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return exit::usage(e),
     };
+    let create = cli.create
+        || matches!(
+            cli.command,
+            Command::Run(run_cmd::RunCmd::Record(run_cmd::RecordCmd::New(_)))
+                | Command::Env(env_cmd::EnvCmd::New { .. } | env_cmd::EnvCmd::SetVar { .. })
+                | Command::Secret(secret_cmd::SecretCmd::Set { .. })
+        );
     let ctx = Ctx {
         store: cli.store,
         config_dir: cli.config_dir,
         json: cli.json,
+        create,
     };
     let result = match cli.command {
         Command::Runbook(cmd) => runbook_cmd::run(&ctx, cmd),

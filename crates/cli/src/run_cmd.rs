@@ -260,7 +260,34 @@ fn new_run(ctx: &Ctx, store: &mut Store, args: NewArgs) -> anyhow::Result<()> {
         release: args.release,
     };
     let record = run::create(store, &by, req)?;
+    warn_if_release_differs(store, &record);
     show(ctx, &record, |r| format!("{}\n", r.id))
+}
+
+/// A warning on stderr when the runbook's header names another release than `--release`.
+fn warn_if_release_differs(store: &Store, record: &flightdeck_engine::store::RunRecord) {
+    let Ok(loaded) = run::load(store, &record.id) else {
+        return;
+    };
+    let header = loaded
+        .state
+        .metadata
+        .iter()
+        .find(|m| m.key == "release-version")
+        .and_then(|m| m.value.as_deref())
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && !v.chars().all(|c| c == '_'));
+    if let Some(header) = header.filter(|h| !h.eq_ignore_ascii_case(record.release.trim())) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            render::esc(&format!(
+                "warning: --release {} but the runbook's header says Release Version {header}: the run records \
+                 both; check which one ships (`flightdeck run meta RUN release-version V` sets the header's)",
+                record.release
+            ))
+        );
+    }
 }
 
 /// The run's event log.

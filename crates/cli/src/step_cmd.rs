@@ -25,8 +25,8 @@ pub struct StepOpts {
     /// environment's own (sandbox: SANDBOX_URL, TEST_JWT).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::args::var)]
     vars: Vec<String>,
-    /// Steps run at once within a section or phase.
-    #[arg(long, default_value_t = run::DEFAULT_CONCURRENCY)]
+    /// Steps run at once within a section or phase (1 or more).
+    #[arg(long, default_value_t = run::DEFAULT_CONCURRENCY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     concurrency: usize,
     /// Confirm steps that change the target of a production environment (refused without it).
     #[arg(long)]
@@ -35,15 +35,10 @@ pub struct StepOpts {
 
 pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts) -> anyhow::Result<()> {
     let by = opts.by.name(ctx)?;
-    let env_name = store.resolve_run(run_ref)?.env;
+    let record = store.resolve_run(run_ref)?;
     // The environment's variables, its keyring secrets and a redactor of them all.
-    let mut env = crate::env_cmd::probe_env(&store, &env_name)?;
-    for v in &opts.vars {
-        let (k, val) = v
-            .split_once('=')
-            .with_context(|| format!("--var `{v}` is not NAME=VALUE"))?;
-        env.vars.insert(k.trim().to_string(), val.to_string());
-    }
+    let mut env = crate::env_cmd::probe_env(&store, &record.env)?;
+    crate::vars::apply(&mut env, &opts.vars, &record.runbook_source, &record.env)?;
     // One thread: steps are I/O-bound and run concurrently on it, and a probe's request never
     // waits on a hand-off between workers (on a multi-thread runtime that was a third of a
     // loopback request's latency; `cargo bench -p flightdeck-engine --bench probe`).
@@ -109,6 +104,20 @@ pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts)
     report(ctx, &runs)
 }
 
+/// ` [class]` after a failed step; a step that could not start is a configuration error (of the
+/// runbook, the environment or this machine), not a finding about the target.
+fn failure_label(f: flightdeck_engine::probe::FailureClass) -> String {
+    if f == flightdeck_engine::probe::FailureClass::SpawnError {
+        return " [configuration error: the step could not start, so it says nothing about the target]"
+            .into();
+    }
+    let name = serde_json::to_value(f)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    format!(" [{name}]")
+}
+
 pub(crate) fn report(ctx: &Ctx, runs: &[StepRun]) -> anyhow::Result<()> {
     let failed: Vec<&str> = runs
         .iter()
@@ -126,18 +135,7 @@ pub(crate) fn report(ctx: &Ctx, runs: &[StepRun]) -> anyhow::Result<()> {
         for r in runs {
             let res = &r.result;
             let mark = if res.passed() { "✓" } else { "✗" };
-            let failure = res
-                .failure
-                .map(|f| {
-                    format!(
-                        " [{}]",
-                        serde_json::to_value(f)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default()
-                    )
-                })
-                .unwrap_or_default();
+            let failure = res.failure.map(failure_label).unwrap_or_default();
             out!(text, "{mark} {} ({} ms){failure}", r.step, res.duration_ms);
             if let Some(m) = &res.message {
                 out!(text, "    {m}");

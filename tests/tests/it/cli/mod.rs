@@ -15,6 +15,7 @@ mod runs;
 mod sandbox;
 mod signals;
 mod signoffs;
+mod silent;
 mod store;
 mod usage;
 mod who;

@@ -51,6 +51,9 @@ fn signals_and_slo_status_over_a_scraped_sandbox_exit_8_while_an_slo_is_critical
     let cli = Cli::new();
     let var = format!("PROMETHEUS_URL={}", prometheus.url());
     let var = var.as_str();
+    // A new store: reads do not make one (`run new`, `env new`, `env set-var`, `secret set` or
+    // `--create` do).
+    cli.ok(["env", "list", "--create"]);
 
     let text = cli.ok(["signals", "list", "sandbox", "--var", var]);
     for name in [
