@@ -483,9 +483,8 @@ pub fn what_happened(stored: &StoredEvent) -> String {
     }
 }
 
-/// What a write command did.
-pub fn applied(what: &str, a: &Applied) -> String {
-    let run = a.run_id.get(..8).unwrap_or(&a.run_id);
+/// What a write command did; `run` is the run's shortest unique id prefix.
+pub fn applied(what: &str, a: &Applied, run: &str) -> String {
     let mut o = String::new();
     out!(
         o,

@@ -185,7 +185,7 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
                 item,
                 checked: !uncheck,
             };
-            done(ctx, run::check(store, &by.name(ctx)?, req)?)
+            done(ctx, run::check(store, &by.name(ctx)?, req)?, store)
         }
         C::Set {
             run,
@@ -195,14 +195,17 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
         } => done(
             ctx,
             run::set_field(store, &by.name(ctx)?, run::SetFieldReq { run, field, value })?,
+            store,
         ),
         C::Meta { run, key, value, by } => done(
             ctx,
             run::set_meta(store, &by.name(ctx)?, run::SetMetaReq { run, key, value })?,
+            store,
         ),
         C::Note { run, text, by, item } => done(
             ctx,
             run::note(store, &by.name(ctx)?, run::NoteReq { run, text, item })?,
+            store,
         ),
         C::Signoff {
             run,
@@ -215,7 +218,7 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
                 signoff: section,
                 override_reason,
             };
-            done(ctx, run::signoff(store, &by.name(ctx)?, req)?)
+            done(ctx, run::signoff(store, &by.name(ctx)?, req)?, store)
         }
         C::Decide {
             run,
@@ -230,7 +233,7 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
                 rationale,
                 override_reason,
             };
-            done(ctx, run::decide(store, &by.name(ctx)?, req)?)
+            done(ctx, run::decide(store, &by.name(ctx)?, req)?, store)
         }
         C::Verify { run, require_keyed } => verify(ctx, store, &run, require_keyed),
         C::Events { run } => events(ctx, store, &run),
@@ -297,9 +300,10 @@ fn events(ctx: &Ctx, store: &Store, run: &str) -> anyhow::Result<()> {
 }
 
 /// What a write appended: the event with `--json`, else one line saying what it did.
-fn done(ctx: &Ctx, applied: Applied) -> anyhow::Result<()> {
+fn done(ctx: &Ctx, applied: Applied, store: &Store) -> anyhow::Result<()> {
+    let run = store.short_id(&applied.run_id);
     show(ctx, &applied, |a| {
-        render::applied(&render::what_happened(&a.event), a)
+        render::applied(&render::what_happened(&a.event), a, &run)
     })
 }
 

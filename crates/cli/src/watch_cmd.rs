@@ -204,7 +204,7 @@ fn plan(ctx: &Ctx, run_ref: &str, e: PlanEdit, by: Option<String>) -> anyhow::Re
     }
     render::print(&format!(
         "{}{}",
-        render::applied("watch plan set", &applied),
+        render::applied("watch plan set", &applied, &store.short_id(&applied.run_id)),
         plan_text(&plan)
     ))
 }

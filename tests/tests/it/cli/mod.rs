@@ -10,6 +10,7 @@
 
 mod backup;
 mod decisions;
+mod ids;
 mod runbook;
 mod runs;
 mod sandbox;
