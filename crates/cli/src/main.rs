@@ -13,6 +13,7 @@ mod control_cmd;
 mod control_out;
 mod env_cmd;
 mod exit;
+mod output_cmd;
 mod render;
 mod run_cmd;
 mod runbook_cmd;

@@ -505,6 +505,17 @@ pub fn verified(v: &Verification) -> String {
     )
 }
 
+/// A duration in milliseconds for people: `807 ms`, `2.5 s`, `60 s`, `5 min`.
+pub fn millis(ms: u64) -> String {
+    match ms {
+        0..=999 => format!("{ms} ms"),
+        1_000..=59_999 if ms.is_multiple_of(1_000) => format!("{} s", ms / 1_000),
+        1_000..=59_999 => format!("{:.1} s", ms as f64 / 1_000.0),
+        _ if ms.is_multiple_of(60_000) => format!("{} min", ms / 60_000),
+        _ => format!("{} s", ms / 1_000),
+    }
+}
+
 pub fn short(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
 }

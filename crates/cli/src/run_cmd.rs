@@ -107,6 +107,16 @@ pub enum RecordCmd {
     },
     /// The run's event log.
     Events { run: String },
+    /// What a step printed, as its latest run recorded it (redacted, capped): stdout, stderr, an
+    /// HTTP body.
+    Output {
+        run: String,
+        /// The step id (`runbook inspect` lists them).
+        step: String,
+        /// Only this stream, its text alone (for scripts).
+        #[arg(long, value_parser = ["stdout", "stderr", "body"])]
+        stream: Option<String>,
+    },
 }
 
 /// The commands that run steps: concurrently, each writing its own events.
@@ -237,6 +247,9 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
         }
         C::Verify { run, require_keyed } => verify(ctx, store, &run, require_keyed),
         C::Events { run } => events(ctx, store, &run),
+        C::Output { run, step, stream } => {
+            crate::output_cmd::output(ctx, store, &run, &step, stream.as_deref())
+        }
     }
 }
 

@@ -31,6 +31,9 @@ pub struct StepOpts {
     /// Confirm steps that change the target of a production environment (refused without it).
     #[arg(long)]
     yes: bool,
+    /// Stream every line the steps print, live on stderr (redacted as recorded).
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts) -> anyhow::Result<()> {
@@ -61,31 +64,16 @@ pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts)
                 }
             })
         };
+        let verbose = opts.verbose;
         let progress = async move {
             let tty = std::io::stderr().is_terminal();
             while let Some((step, ev)) = rx.recv().await {
                 if json {
                     continue;
                 }
-                let line = match ev {
-                    ProbeEvent::Started { kind, what, .. } => format!("▶ {step} ({kind}): {what}"),
-                    ProbeEvent::Progress { done, total, message } => match total {
-                        Some(t) => format!("  {step}: {done}/{t} {message}"),
-                        None => format!("  {step}: {message}"),
-                    },
-                    ProbeEvent::Output { .. } if !tty => continue,
-                    ProbeEvent::Output { stream, text } => {
-                        let first = text
-                            .lines()
-                            .next()
-                            .unwrap_or("")
-                            .chars()
-                            .take(100)
-                            .collect::<String>();
-                        format!("  {step} {stream:?}: {first}")
-                    }
-                };
-                let _ = writeln!(std::io::stderr(), "{}", crate::render::esc(&line));
+                for line in progress_lines(&step, ev, verbose, tty) {
+                    let _ = writeln!(std::io::stderr(), "{}", crate::render::esc(&line));
+                }
             }
         };
         let req = run::RunStepsReq {
@@ -118,6 +106,72 @@ fn failure_label(f: flightdeck_engine::probe::FailureClass) -> String {
     format!(" [{name}]")
 }
 
+/// The stderr lines a live event makes: a step starting (with its deadline), progress, and its
+/// output: every line with `verbose`, else the first line of each read on a terminal only.
+fn progress_lines(step: &str, ev: ProbeEvent, verbose: bool, tty: bool) -> Vec<String> {
+    match ev {
+        ProbeEvent::Started {
+            kind,
+            what,
+            deadline_ms,
+        } => vec![format!(
+            "▶ {step} ({kind}, deadline {}): {}",
+            crate::render::millis(deadline_ms),
+            what.trim_end()
+        )],
+        ProbeEvent::Progress { done, total, message } => vec![match total {
+            Some(t) => format!("  {step}: {done}/{t} {message}"),
+            None => format!("  {step}: {message}"),
+        }],
+        ProbeEvent::Output { stream, text } if verbose => text
+            .lines()
+            .map(|l| format!("  {step} {}| {l}", stream_name(stream)))
+            .collect(),
+        ProbeEvent::Output { .. } if !tty => Vec::new(),
+        ProbeEvent::Output { stream, text } => {
+            let first: String = text.lines().next().unwrap_or("").chars().take(100).collect();
+            vec![format!("  {step} {}: {first}", stream_name(stream))]
+        }
+    }
+}
+
+fn stream_name(stream: flightdeck_engine::probe::Stream) -> &'static str {
+    use flightdeck_engine::probe::Stream;
+    match stream {
+        Stream::Stdout => "stdout",
+        Stream::Stderr => "stderr",
+        Stream::Body => "body",
+    }
+}
+
+/// Lines of a failed step's output shown under its verdict (stderr first: a tool's own error).
+const TAIL_LINES: usize = 10;
+
+/// The last `TAIL_LINES` lines of each stream a failed step printed, under a header.
+fn output_tail(text: &mut String, res: &flightdeck_engine::probe::ProbeResult) {
+    for (name, ex) in [
+        ("stderr", &res.stderr),
+        ("stdout", &res.stdout),
+        ("body", &res.body),
+    ] {
+        let Some(ex) = ex else { continue };
+        let lines: Vec<&str> = ex.text.lines().filter(|l| !l.trim().is_empty()).collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let from = lines.len().saturating_sub(TAIL_LINES);
+        let of = if from > 0 {
+            format!(", last {TAIL_LINES} of {} lines", lines.len())
+        } else {
+            String::new()
+        };
+        out!(text, "    {name}{of}:");
+        for l in &lines[from..] {
+            out!(text, "    │ {l}");
+        }
+    }
+}
+
 pub(crate) fn report(ctx: &Ctx, runs: &[StepRun]) -> anyhow::Result<()> {
     let failed: Vec<&str> = runs
         .iter()
@@ -139,6 +193,9 @@ pub(crate) fn report(ctx: &Ctx, runs: &[StepRun]) -> anyhow::Result<()> {
             out!(text, "{mark} {} ({} ms){failure}", r.step, res.duration_ms);
             if let Some(m) = &res.message {
                 out!(text, "    {m}");
+            }
+            if !res.passed() {
+                output_tail(&mut text, res);
             }
             for a in &res.assertions {
                 let v = if a.verdict == flightdeck_engine::probe::Verdict::Pass {

@@ -11,6 +11,7 @@
 mod backup;
 mod decisions;
 mod ids;
+mod output;
 mod runbook;
 mod runs;
 mod sandbox;
