@@ -65,6 +65,9 @@ pub enum Failed {
     /// The store file's place cannot be found or made (exit 7, like any store failure).
     #[error("{0}")]
     StoreDir(String),
+    /// A usage error found after parsing (`flightdeck help NOPE`): exit 2.
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// The exit code of an engine error's kind.
@@ -103,6 +106,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             Failed::Unauthenticated(_) => UNAUTHENTICATED,
             Failed::Steps(_) | Failed::SloCritical(_) => STEPS_FAILED,
             Failed::StoreDir(_) => STORE,
+            Failed::Usage(_) => USAGE,
         }
     } else if let Some(kind) = kind_of(err) {
         code_for(kind)
@@ -133,6 +137,12 @@ pub fn usage(e: clap::Error) -> ExitCode {
             let _ = e.print();
             ExitCode::from(OK)
         }
+        // `flightdeck run`: what the group can do, its help, on stderr.
+        ErrorKind::MissingSubcommand => {
+            let help = group_help(std::env::args().skip(1)).unwrap_or_else(|| e.render().to_string());
+            let _ = std::io::stderr().write_all(help.as_bytes());
+            ExitCode::from(USAGE)
+        }
         _ => {
             let rendered = e.render().to_string();
             let _ = std::io::stderr().write_all(own_help(&rendered).as_bytes());
@@ -148,10 +158,21 @@ fn own_help(rendered: &str) -> String {
     rendered.replace("try '--help'", &format!("try '{path} --help'"))
 }
 
+/// The long help of the command group `args` reach.
+fn group_help(args: impl Iterator<Item = String>) -> Option<String> {
+    let path = command_path(args);
+    let mut cmd = crate::help::command();
+    cmd.build();
+    let mut at = &cmd;
+    for name in path.split(' ').skip(1) {
+        at = at.find_subcommand(name)?;
+    }
+    Some(at.clone().render_long_help().to_string())
+}
+
 /// `flightdeck` and the subcommands `args` name, in order (options and their values skipped).
 fn command_path(args: impl Iterator<Item = String>) -> String {
-    use clap::CommandFactory;
-    let mut cmd = crate::Cli::command();
+    let mut cmd = crate::help::command();
     let mut path = vec![cmd.get_name().to_string()];
     let mut args = args.peekable();
     while let Some(arg) = args.next() {

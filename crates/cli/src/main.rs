@@ -13,6 +13,7 @@ mod control_cmd;
 mod control_out;
 mod env_cmd;
 mod exit;
+mod help;
 mod output_cmd;
 mod render;
 mod run_cmd;
@@ -36,7 +37,8 @@ use clap::{Parser, Subcommand};
     name = "flightdeck",
     version,
     about = "Executable, evidence-capturing cutover runbooks, kept as hash-chained event logs.",
-    after_help = exit::EXIT_CODES_HELP
+    after_help = "Exit codes: `flightdeck help exit-codes`. Help on a command: `flightdeck help run check`.",
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     /// The SQLite store file [default: the platform data directory's flightdeck/flightdeck.sqlite].
@@ -60,44 +62,56 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Read runbooks without running them.
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Runbook(runbook_cmd::RunbookCmd),
     /// Start, drive, show and verify runs.
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Run(run_cmd::RunCmd),
     /// Start the local sandbox target (the bundled runbook runs against it), or switch its faults.
-    #[command(after_help = exit::EXIT_CODES_HELP)]
     Sandbox(sandbox_cmd::SandboxCmd),
     /// Environments (sandbox, staging, production, your own): variables and the production flag.
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Env(env_cmd::EnvCmd),
     /// An environment's secrets, kept in the OS keyring only.
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Secret(secret_cmd::SecretCmd),
     /// The signed PDF archive of a run: export, verify offline, show.
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Archive(archive_cmd::ArchiveCmd),
     /// An environment's golden signals (latency, traffic, errors, saturation).
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Signals(signals_cmd::SignalsCmd),
     /// SLOs and their error budgets (multi-window, multi-burn-rate).
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Slo(signals_cmd::SloCmd),
     /// Feature flags: list, show, set (preview, reason, confirmation, read-back, evidence).
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Flag(control_cmd::FlagCmd),
     /// Circuit breakers: list, status, trip, reset (preview, reason, confirmation, read-back).
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Breaker(control_cmd::BreakerCmd),
     /// The D0–D7 watch of a run: run it (foreground), its plan, its status, systemd units.
-    #[command(after_help = exit::EXIT_CODES_HELP)]
     Watch(watch_cmd::WatchArgs),
     /// Alert routes and receivers (§15): list them, send a test alert.
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Alert(alert_cmd::AlertCmd),
     /// Backups with pg_dump, their manifests, and restore drills with a measured RTO.
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Backup(backup_cmd::BackupCmd),
+    /// Help on a command (`flightdeck help run check`), or a topic: `exit-codes`.
+    Help {
+        /// A command path (`run check`) or `exit-codes`.
+        #[arg(value_name = "COMMAND|TOPIC")]
+        topic: Vec<String>,
+    },
+    /// A shell completion script on stdout, e.g. `flightdeck completions bash >
+    /// ~/.local/share/bash-completion/completions/flightdeck`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// The man page (roff) on stdout: `flightdeck man > flightdeck.1`.
+    Man,
 }
 
 /// What every command gets besides its own arguments.
@@ -120,7 +134,11 @@ impl Ctx {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    use clap::FromArgMatches;
+    let cli = match help::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => return exit::usage(e),
     };
@@ -151,9 +169,40 @@ fn main() -> ExitCode {
         Command::Watch(args) => watch_cmd::watch(&ctx, args),
         Command::Alert(cmd) => alert_cmd::alert(&ctx, cmd),
         Command::Backup(cmd) => backup_cmd::run(&ctx, cmd),
+        Command::Help { topic } => help::help(&topic),
+        Command::Completions { shell } => help::completions(shell),
+        Command::Man => help::man(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => exit::fail(&err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every argument and option of every command, with the commands that lack a description.
+    fn undescribed(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if arg.get_help().is_none() && !matches!(id, "help" | "version") && !arg.is_hide_set() {
+                missing.push(format!("{path} {id}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_about().is_none() {
+                missing.push(format!("{path} {} (the command)", sub.get_name()));
+            }
+            undescribed(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+
+    #[test]
+    fn every_argument_and_option_has_a_description() {
+        let mut cmd = super::help::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        undescribed(&cmd, "flightdeck", &mut missing);
+        assert!(missing.is_empty(), "no description: {missing:#?}");
     }
 }

@@ -36,17 +36,20 @@ pub enum RecordCmd {
     /// Check an item (or uncheck it with --uncheck).
     Check {
         run: String,
+        /// The item id (`runbook inspect` lists them).
         item: String,
         #[command(flatten)]
         by: By,
+        /// Uncheck it instead.
         #[arg(long)]
         uncheck: bool,
     },
     /// Fill a field; the value must fit its kind (number, percent, duration, choice).
     Set {
         run: String,
+        /// The field id, or its label.
         field: String,
-        /// Negative numbers are taken as values, not flags.
+        /// The value; negative numbers are taken as values, not flags.
         #[arg(allow_hyphen_values = true)]
         value: String,
         #[command(flatten)]
@@ -55,7 +58,9 @@ pub enum RecordCmd {
     /// Set a header metadata value (key or label, e.g. release-manager).
     Meta {
         run: String,
+        /// The header key or label (`release-manager`, `Cutover Date`).
         key: String,
+        /// The value.
         #[arg(allow_hyphen_values = true)]
         value: String,
         #[command(flatten)]
@@ -64,20 +69,25 @@ pub enum RecordCmd {
     /// Add a note to the run, or to one of its items.
     Note {
         run: String,
+        /// The note.
         #[arg(allow_hyphen_values = true)]
         text: String,
         #[command(flatten)]
         by: By,
-        #[arg(long)]
+        /// The item it is about.
+        #[arg(long, value_name = "ITEM")]
         item: Option<String>,
     },
     /// Record a sign-off: a sign-off id, or a section/phase holding exactly one. Refused while
     /// its items are unchecked or its fields empty, unless --override gives a reason.
     Signoff {
         run: String,
+        /// The sign-off id (`pre-flight-gates`), or a section or phase holding exactly one.
+        #[arg(value_name = "SIGNOFF")]
         section: String,
         #[command(flatten)]
         by: By,
+        /// Sign off although items are unchecked or fields empty, for this reason (recorded).
         #[arg(long = "override", value_name = "REASON")]
         override_reason: Option<String>,
     },
@@ -90,8 +100,10 @@ pub enum RecordCmd {
         decision: String,
         #[command(flatten)]
         by: By,
-        #[arg(long)]
+        /// Why (recorded with the decision).
+        #[arg(long, value_name = "TEXT")]
         rationale: String,
+        /// GO although critical criteria are unchecked, for this reason (recorded).
         #[arg(long = "override", value_name = "REASON")]
         override_reason: Option<String>,
     },
@@ -132,21 +144,27 @@ pub enum StepCmd {
     /// Run a section's automatable steps (in parallel, bounded). Exit 8 if any fails.
     Section {
         run: String,
+        /// The section id (`1`, `pre-flight`; `runbook inspect` lists them).
         section: String,
         #[command(flatten)]
         opts: step_cmd::StepOpts,
+        #[command(flatten)]
+        at_once: step_cmd::Concurrency,
     },
     /// Run every automatable step, phase by phase. Exit 8 if any fails.
     All {
         run: String,
         #[command(flatten)]
         opts: step_cmd::StepOpts,
+        #[command(flatten)]
+        at_once: step_cmd::Concurrency,
     },
 }
 
 /// `run new`'s arguments.
 #[derive(Debug, Args)]
 pub struct NewArgs {
+    /// The runbook: a Markdown file, or `bundled:NAME` (`runbook list`).
     file: String,
     /// The release this cutover ships, e.g. v1.0.0.
     #[arg(long)]
@@ -168,12 +186,24 @@ pub fn run(ctx: &Ctx, cmd: RunCmd) -> anyhow::Result<()> {
         }
         // Steps run concurrently and take the store for their writes.
         RunCmd::Steps(StepCmd::Step { run, step, opts }) => {
-            step_cmd::run(ctx, store, &run, run::Scope::Step(step), opts)
+            step_cmd::run(ctx, store, &run, run::Scope::Step(step), opts, 1)
         }
-        RunCmd::Steps(StepCmd::Section { run, section, opts }) => {
-            step_cmd::run(ctx, store, &run, run::Scope::Section(section), opts)
+        RunCmd::Steps(StepCmd::Section {
+            run,
+            section,
+            opts,
+            at_once,
+        }) => step_cmd::run(
+            ctx,
+            store,
+            &run,
+            run::Scope::Section(section),
+            opts,
+            at_once.concurrency,
+        ),
+        RunCmd::Steps(StepCmd::All { run, opts, at_once }) => {
+            step_cmd::run(ctx, store, &run, run::Scope::All, opts, at_once.concurrency)
         }
-        RunCmd::Steps(StepCmd::All { run, opts }) => step_cmd::run(ctx, store, &run, run::Scope::All, opts),
     }
 }
 

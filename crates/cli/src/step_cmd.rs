@@ -25,9 +25,6 @@ pub struct StepOpts {
     /// environment's own (sandbox: SANDBOX_URL, TEST_JWT).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::args::var)]
     vars: Vec<String>,
-    /// Steps run at once within a section or phase (1 or more).
-    #[arg(long, default_value_t = run::DEFAULT_CONCURRENCY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
-    concurrency: usize,
     /// Confirm steps that change the target of a production environment (refused without it).
     #[arg(long)]
     yes: bool,
@@ -36,7 +33,22 @@ pub struct StepOpts {
     verbose: bool,
 }
 
-pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts) -> anyhow::Result<()> {
+/// `--concurrency`, on the commands that run more than one step.
+#[derive(Debug, clap::Args)]
+pub struct Concurrency {
+    /// Steps run at once within a section or phase (1 or more).
+    #[arg(long, default_value_t = run::DEFAULT_CONCURRENCY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub concurrency: usize,
+}
+
+pub fn run(
+    ctx: &Ctx,
+    store: Store,
+    run_ref: &str,
+    scope: Scope,
+    opts: StepOpts,
+    concurrency: usize,
+) -> anyhow::Result<()> {
     let by = opts.by.name(ctx)?;
     let record = store.resolve_run(run_ref)?;
     // The environment's variables, its keyring secrets and a redactor of them all.
@@ -79,7 +91,7 @@ pub fn run(ctx: &Ctx, store: Store, run_ref: &str, scope: Scope, opts: StepOpts)
         let req = run::RunStepsReq {
             run: run_ref.to_string(),
             scope,
-            concurrency: Some(opts.concurrency),
+            concurrency: Some(concurrency),
             confirmed: opts.yes,
         };
         let work = run::run_steps(&store, &by, &req, &env, tx, cancel.clone());

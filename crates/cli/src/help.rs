@@ -1,0 +1,145 @@
+//! The command line as clap builds it, with what derive cannot say: a description for the
+//! arguments every command group shares (`RUN`, `ENV`, ...) and for those of commands whose
+//! modules leave them bare; `flightdeck help [COMMAND…|exit-codes]`; shell completions
+//! (clap_complete) and the man page (clap_mangen).
+
+use std::io::Write;
+
+use clap::{Command, CommandFactory};
+
+use crate::exit;
+
+/// Arguments described the same wherever they appear, by id.
+const SHARED: &[(&str, &str)] = &[
+    (
+        "run",
+        "The run: its id, a unique prefix (4+ characters), @latest or @latest:ENV",
+    ),
+    ("env", "The environment (`flightdeck env list`)"),
+    (
+        "step",
+        "The step id (`flightdeck runbook inspect FILE` lists them)",
+    ),
+    ("provider", "The provider whose circuit breaker it is"),
+];
+
+/// Arguments described for one command (its name, the argument's id).
+const BY_COMMAND: &[(&str, &str, &str)] = &[
+    ("verify", "file", "The archive PDF to check"),
+    ("show", "file", "The archive PDF to show"),
+    ("import-identity", "key", "Your organisation's signing key (PEM)"),
+    ("import-identity", "cert", "The certificate of that key (PEM)"),
+    (
+        "rm",
+        "signer",
+        "A trusted signer's name, or a fingerprint prefix (8 hex digits at least)",
+    ),
+    ("show", "key", "The flag's key"),
+    ("set", "key", "The flag's key"),
+    (
+        "export",
+        "systemd",
+        "Write systemd user units (a .timer and a .service)",
+    ),
+    ("export", "by", "Who the units' watch records its events as"),
+    (
+        "test",
+        "route",
+        "The alert route to test (`flightdeck alert routes`)",
+    ),
+    (
+        "test",
+        "env",
+        "The environment whose keyring secrets the receivers use",
+    ),
+    ("run", "env", "The environment whose database to back up"),
+    (
+        "set-var",
+        "key",
+        "The variable's name (`${KEY}` in annotations, `$KEY` in shell steps)",
+    ),
+    ("set-var", "value", "Its value"),
+    (
+        "set",
+        "name",
+        "The secret's name (`${secret:NAME}` in annotations)",
+    ),
+    ("rm", "name", "The secret's name"),
+    (
+        "drill",
+        "backup",
+        "A backup manifest, a dump, or a folder (its newest backup)",
+    ),
+];
+
+/// The whole command line: `Cli` with its bare arguments described.
+pub fn command() -> Command {
+    describe(crate::Cli::command())
+}
+
+fn describe(cmd: Command) -> Command {
+    let name = cmd.get_name().to_string();
+    // A command group given alone (`flightdeck run`) shows its help: what it can do.
+    let group = cmd.has_subcommands();
+    cmd.arg_required_else_help(group)
+        .mut_args(|arg| {
+            if arg.get_help().is_some() {
+                return arg;
+            }
+            let id = arg.get_id().as_str().to_string();
+            let help = BY_COMMAND
+                .iter()
+                .find(|(c, a, _)| *c == name && *a == id)
+                .map(|(_, _, h)| *h)
+                .or_else(|| SHARED.iter().find(|(a, _)| *a == id).map(|(_, h)| *h));
+            match help {
+                Some(h) => arg.help(h),
+                None => arg,
+            }
+        })
+        .mut_subcommands(describe)
+}
+
+/// `flightdeck help exit-codes`, or the help of the command `path` names.
+pub fn help(path: &[String]) -> anyhow::Result<()> {
+    if path == ["exit-codes"] {
+        return crate::render::print(&format!("{}\n", exit::EXIT_CODES_HELP));
+    }
+    let mut cmd = command();
+    cmd.build();
+    let mut at = &cmd;
+    for name in path {
+        at = at.find_subcommand(name).ok_or_else(|| {
+            let mut known: Vec<&str> = at.get_subcommands().map(Command::get_name).collect();
+            known.push("exit-codes");
+            crate::exit::Failed::Usage(format!(
+                "no command or help topic `{name}` (known: {})",
+                known.join(", ")
+            ))
+        })?;
+    }
+    let text = at.clone().render_long_help().to_string();
+    crate::render::print(&text)
+}
+
+/// The completion script for `shell` on stdout.
+pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command(), "flightdeck", &mut out);
+    write_all(&out)
+}
+
+/// The man page (roff) on stdout: `flightdeck man > flightdeck.1`.
+pub fn man() -> anyhow::Result<()> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(command()).render(&mut out)?;
+    write_all(&out)
+}
+
+fn write_all(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
