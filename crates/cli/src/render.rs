@@ -96,13 +96,13 @@ pub fn runbook(book: &Runbook) -> String {
     out!(o, "file {}  sha256 {}", book.name, book.sha256);
     out!(
         o,
-        "{} phases, {} sections, {} items, {} steps, {} fields, {} sign-offs{}",
-        c.phases,
-        c.sections,
-        c.items,
-        c.steps,
-        c.fields,
-        c.signoffs,
+        "{}, {}, {}, {}, {}, {}{}",
+        count(c.phases, "phase", "phases"),
+        count(c.sections, "section", "sections"),
+        count(c.items, "item", "items"),
+        count(c.steps, "step", "steps"),
+        count(c.fields, "field", "fields"),
+        count(c.signoffs, "sign-off", "sign-offs"),
         if book.decision.is_some() {
             ", 1 decision"
         } else {
@@ -296,7 +296,7 @@ fn state_header(o: &mut String, s: &RunState) {
             o,
             "  {:<26} {}{}",
             m.key,
-            m.value.as_deref().unwrap_or("____"),
+            one_line(m.value.as_deref().unwrap_or("____")),
             stamp(&m.by, &m.at)
         );
     }
@@ -334,7 +334,7 @@ fn state_fields(o: &mut String, s: &RunState) {
             o,
             "  {:<40} {}{unit}{}",
             f.id,
-            f.value.as_deref().unwrap_or("____"),
+            one_line(f.value.as_deref().unwrap_or("____")),
             stamp(&f.by, &f.at)
         );
     }
@@ -513,6 +513,24 @@ pub fn millis(ms: u64) -> String {
         1_000..=59_999 => format!("{:.1} s", ms as f64 / 1_000.0),
         _ if ms.is_multiple_of(60_000) => format!("{} min", ms / 60_000),
         _ => format!("{} s", ms / 1_000),
+    }
+}
+
+/// `n` and the noun, singular for one: `1 step`, `3 steps`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A value on one line of a layout: a multi-line one shows its first line and how many follow
+/// (`first line … (+2 lines)`); `run output` and `--json` have the whole of it.
+pub fn one_line(value: &str) -> Cow<'_, str> {
+    let mut lines = value.lines();
+    let first = lines.next().unwrap_or("");
+    let more = lines.count();
+    if more == 0 {
+        Cow::Borrowed(value.trim_end_matches(['\r', '\n']))
+    } else {
+        Cow::Owned(format!("{first} … (+{})", count(more, "line", "lines")))
     }
 }
 

@@ -3,6 +3,7 @@
 //! Owns argument handling and the progress lines; which steps run, in what order, and the
 //! events they leave belong to `flightdeck_engine::run::run_steps`.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 
@@ -54,6 +55,12 @@ pub fn run(
     // The environment's variables, its keyring secrets and a redactor of them all.
     let mut env = crate::env_cmd::probe_env(&store, &record.env)?;
     crate::vars::apply(&mut env, &opts.vars, &record.runbook_source, &record.env)?;
+    // Each field's unit, for the captured values (`→ 3.size = 1.2 GB`).
+    let units: BTreeMap<String, String> = run::runbook_of(&record)?
+        .fields
+        .iter()
+        .filter_map(|f| Some((f.id.clone(), f.unit.clone()?)))
+        .collect();
     // One thread: steps are I/O-bound and run concurrently on it, and a probe's request never
     // waits on a hand-off between workers (on a multi-thread runtime that was a third of a
     // loopback request's latency; `cargo bench -p flightdeck-engine --bench probe`).
@@ -101,7 +108,7 @@ pub fn run(
     });
     crate::run_cmd::warn_if_unkeyed(&store.lock().unwrap_or_else(|p| p.into_inner()));
     let runs = result?;
-    report(ctx, &runs)
+    report_with_units(ctx, &runs, &units)
 }
 
 /// ` [class]` after a failed step; a step that could not start is a configuration error (of the
@@ -185,6 +192,12 @@ fn output_tail(text: &mut String, res: &flightdeck_engine::probe::ProbeResult) {
 }
 
 pub(crate) fn report(ctx: &Ctx, runs: &[StepRun]) -> anyhow::Result<()> {
+    report_with_units(ctx, runs, &BTreeMap::new())
+}
+
+/// What the steps did, each captured value with its field's unit from `units`; exit 8 (through
+/// `Failed::Steps`) when any failed.
+fn report_with_units(ctx: &Ctx, runs: &[StepRun], units: &BTreeMap<String, String>) -> anyhow::Result<()> {
     let failed: Vec<&str> = runs
         .iter()
         .filter(|r| !r.result.passed())
@@ -215,14 +228,16 @@ pub(crate) fn report(ctx: &Ctx, runs: &[StepRun]) -> anyhow::Result<()> {
                 } else {
                     "FAIL"
                 };
-                out!(text, "    {v}  {}  (actual: {})", a.expr, a.actual);
+                let actual = flightdeck_engine::probe::readable_actual(&a.expr, &a.actual);
+                out!(text, "    {v}  {}  (actual: {actual})", a.expr);
             }
             for c in &res.captures {
+                let field = c.field_id.as_deref().unwrap_or(&c.field);
+                let unit = units.get(field).map(|u| format!(" {u}")).unwrap_or_default();
                 out!(
                     text,
-                    "    → {} = {}",
-                    c.field_id.as_deref().unwrap_or(&c.field),
-                    c.value
+                    "    → {field} = {}{unit}",
+                    crate::render::one_line(&c.value)
                 );
             }
             for (field, why) in &r.rejected {
@@ -231,8 +246,8 @@ pub(crate) fn report(ctx: &Ctx, runs: &[StepRun]) -> anyhow::Result<()> {
         }
         out!(
             text,
-            "{} steps, {} passed, {} failed",
-            runs.len(),
+            "{}, {} passed, {} failed",
+            crate::render::count(runs.len(), "step", "steps"),
             runs.len() - failed.len(),
             failed.len()
         );
@@ -241,9 +256,11 @@ pub(crate) fn report(ctx: &Ctx, runs: &[StepRun]) -> anyhow::Result<()> {
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(
-            crate::exit::Failed::Steps(format!("{} step(s) failed: {}", failed.len(), failed.join(", ")))
-                .into(),
-        )
+        Err(crate::exit::Failed::Steps(format!(
+            "{} failed: {}",
+            crate::render::count(failed.len(), "step", "steps"),
+            failed.join(", ")
+        ))
+        .into())
     }
 }

@@ -174,7 +174,13 @@ impl Assertions {
         let n = failed().count();
         let first = failed()
             .next()
-            .map(|a| format!("{} (actual: {})", a.expr, a.actual))
+            .map(|a| {
+                format!(
+                    "{} (actual: {})",
+                    a.expr,
+                    cond::readable_actual(&a.expr, &a.actual)
+                )
+            })
             .unwrap_or_default();
         Some((
             FailureClass::Assertion,

@@ -12,6 +12,7 @@ mod backup;
 mod decisions;
 mod ids;
 mod output;
+mod readable;
 mod runbook;
 mod runs;
 mod sandbox;
