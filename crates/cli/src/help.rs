@@ -143,3 +143,74 @@ fn write_all(bytes: &[u8]) -> anyhow::Result<()> {
         other => Ok(other?),
     }
 }
+
+/// `docs/cli.md`: every command, its usage and each argument and option with its description,
+/// as `--help` says them (a test keeps the file equal to this).
+pub fn markdown() -> String {
+    let mut cmd = command();
+    cmd.build();
+    let mut o = String::from(
+        "# The `flightdeck` command line\n\n\
+         Generated from the CLI's own definition (`FLIGHTDECK_BLESS=1 cargo test -p flightdeck-cli \
+         docs_cli_md`); a test fails when it and `--help` differ. Exit codes: `flightdeck help exit-codes`.\n",
+    );
+    markdown_of(&cmd, "flightdeck", &mut o);
+    o
+}
+
+fn markdown_of(cmd: &Command, path: &str, o: &mut String) {
+    let top = path == "flightdeck";
+    let args: Vec<&clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| !a.is_hide_set() && !matches!(a.get_id().as_str(), "help" | "version"))
+        .filter(|a| top || !a.is_global_set())
+        .collect();
+    // A command of its own: a leaf, the top, or a group that also runs (`watch RUN`, `sandbox`).
+    if top || !cmd.has_subcommands() || !args.is_empty() {
+        o.push_str(&format!("\n## `{path}`\n\n"));
+        if let Some(about) = cmd.get_long_about().or(cmd.get_about()) {
+            o.push_str(&format!("{about}\n\n"));
+        }
+        let usage = cmd.clone().render_usage().to_string();
+        let usage = usage.trim_start_matches("Usage: ").trim();
+        o.push_str(&format!("```\n{usage}\n```\n"));
+        if !args.is_empty() {
+            o.push_str("\n| argument | description |\n|---|---|\n");
+            for a in args {
+                let help = a
+                    .get_long_help()
+                    .or(a.get_help())
+                    .map(|h| h.to_string())
+                    .unwrap_or_default();
+                o.push_str(&format!(
+                    "| `{}` | {} |\n",
+                    arg_name(a),
+                    help.replace('\n', " ").replace('|', "\\|")
+                ));
+            }
+        }
+    }
+    for sub in cmd.get_subcommands() {
+        markdown_of(sub, &format!("{path} {}", sub.get_name()), o);
+    }
+}
+
+/// `--by <NAME>`, `-v, --verbose`, `<RUN>`.
+fn arg_name(a: &clap::Arg) -> String {
+    let value = a
+        .get_value_names()
+        .map(|v| v.iter().map(|n| format!("<{n}>")).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| format!("<{}>", a.get_id().as_str().to_uppercase()));
+    let takes_value = a.get_action().takes_values();
+    match (a.get_short(), a.get_long()) {
+        (_, None) => value,
+        (short, Some(long)) => {
+            let short = short.map(|s| format!("-{s}, ")).unwrap_or_default();
+            if takes_value {
+                format!("{short}--{long} {value}")
+            } else {
+                format!("{short}--{long}")
+            }
+        }
+    }
+}

@@ -197,6 +197,41 @@ mod tests {
         }
     }
 
+    /// docs/cli.md is what `--help` says of every command, argument and option:
+    /// `FLIGHTDECK_BLESS=1` writes it anew after a change to the command line.
+    #[test]
+    fn docs_cli_md_matches_the_help() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cli.md");
+        let expected = super::help::markdown();
+        if std::env::var_os("FLIGHTDECK_BLESS").is_some() {
+            std::fs::write(path, &expected).expect("write docs/cli.md");
+        }
+        let documented = std::fs::read_to_string(path).unwrap_or_default();
+        let doc_commands = commands_in(&documented);
+        let help_commands = commands_in(&expected);
+        assert_eq!(
+            doc_commands, help_commands,
+            "docs/cli.md's commands are --help's (FLIGHTDECK_BLESS=1 to regenerate)"
+        );
+        assert!(
+            documented == expected,
+            "docs/cli.md differs from --help: FLIGHTDECK_BLESS=1 cargo test -p flightdeck-cli docs_cli_md"
+        );
+    }
+
+    /// Every `## `command`` heading and the options listed under it.
+    fn commands_in(md: &str) -> Vec<(String, Vec<String>)> {
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for line in md.lines() {
+            if let Some(h) = line.strip_prefix("## `").and_then(|h| h.strip_suffix('`')) {
+                out.push((h.to_string(), Vec::new()));
+            } else if let (Some(last), Some(arg)) = (out.last_mut(), line.strip_prefix("| `")) {
+                last.1.push(arg.split('`').next().unwrap_or("").to_string());
+            }
+        }
+        out
+    }
+
     #[test]
     fn every_argument_and_option_has_a_description() {
         let mut cmd = super::help::command();
