@@ -144,6 +144,7 @@ fn write_all(bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
+#[cfg(test)]
 /// `docs/cli.md`: every command, its usage and each argument and option with its description,
 /// as `--help` says them (a test keeps the file equal to this).
 pub fn markdown() -> String {
@@ -158,6 +159,7 @@ pub fn markdown() -> String {
     o
 }
 
+#[cfg(test)]
 fn markdown_of(cmd: &Command, path: &str, o: &mut String) {
     let top = path == "flightdeck";
     let args: Vec<&clap::Arg> = cmd
@@ -195,6 +197,7 @@ fn markdown_of(cmd: &Command, path: &str, o: &mut String) {
     }
 }
 
+#[cfg(test)]
 /// `--by <NAME>`, `-v, --verbose`, `<RUN>`.
 fn arg_name(a: &clap::Arg) -> String {
     let value = a
