@@ -220,6 +220,9 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
             by,
             uncheck,
         } => {
+            if already(ctx, store, &run, &item, !uncheck)? {
+                return Ok(());
+            }
             let req = run::CheckReq {
                 run,
                 item,
@@ -281,6 +284,42 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
             crate::output_cmd::output(ctx, store, &run, &step, stream.as_deref())
         }
     }
+}
+
+/// An item already as `checked` asks for: nothing to record, and scripts may re-run, so it says
+/// so and succeeds (`recorded: false` with `--json`). False when the check has work to do (or
+/// the item is not there: the engine names it, with a suggestion).
+fn already(ctx: &Ctx, store: &Store, run_ref: &str, item: &str, checked: bool) -> anyhow::Result<bool> {
+    let loaded = run::load(store, run_ref)?;
+    let Some(state) = loaded.state.items.iter().find(|i| i.id == item.trim()) else {
+        return Ok(false);
+    };
+    if state.checked != checked {
+        return Ok(false);
+    }
+    let how = if checked { "checked" } else { "unchecked" };
+    let short = store.short_id(&loaded.record.id);
+    if ctx.json {
+        render::json(&serde_json::json!({
+            "run_id": loaded.record.id,
+            "item": state.id,
+            "checked": checked,
+            "recorded": false,
+        }))?;
+    } else {
+        let mut o = String::new();
+        let who = match (&state.by, &state.at) {
+            (Some(by), Some(at)) => format!(" by {by} at {at}"),
+            _ => String::new(),
+        };
+        render::out!(
+            o,
+            "already {how}{who}: {} (run {short}; nothing recorded)",
+            state.id
+        );
+        render::print(&o)?;
+    }
+    Ok(true)
 }
 
 /// `value` as JSON with `--json`, else as `human` draws it.

@@ -9,6 +9,7 @@
 //! fixture, finding an entry in a JSON list).
 
 mod backup;
+mod corrections;
 mod decisions;
 mod ids;
 mod output;
