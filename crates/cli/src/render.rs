@@ -233,7 +233,19 @@ fn step(o: &mut String, book: &Runbook, id: &str, depth: usize) {
         .find(|l| !l.is_empty() && !l.starts_with('#'))
         .unwrap_or("");
     let lang = s.lang.as_deref().unwrap_or("shell");
-    out!(o, "{}step {} ({lang}): {first}", "  ".repeat(depth), s.id);
+    // What runs it: the probe kind and its target (variables as written), or `manual`.
+    let (how, what) = match flightdeck_engine::probe::Spec::from_step(s) {
+        // A shell step's target is its first command (past the comments).
+        Ok(Some(spec)) if spec.kind.name() == "shell" => ("shell".to_string(), first.to_string()),
+        Ok(Some(spec)) => {
+            let what = spec.kind.describe(&flightdeck_engine::probe::ProbeEnv::default());
+            let what = what.lines().next().unwrap_or("").to_string();
+            (spec.kind.name().to_string(), what)
+        }
+        Ok(None) => (format!("manual, {lang}"), first.to_string()),
+        Err(_) => (lang.to_string(), first.to_string()),
+    };
+    out!(o, "{}step {} ({how}): {what}", "  ".repeat(depth), s.id);
     for e in &s.expected {
         out!(o, "{}  expected: {e}", "  ".repeat(depth));
     }

@@ -55,8 +55,10 @@ pub fn run(
     // The environment's variables, its keyring secrets and a redactor of them all.
     let mut env = crate::env_cmd::probe_env(&store, &record.env)?;
     crate::vars::apply(&mut env, &opts.vars, &record.runbook_source, &record.env)?;
+    let runbook = run::runbook_of(&record)?;
+    let manual = manual_steps(&runbook, &scope);
     // Each field's unit, for the captured values (`→ 3.size = 1.2 GB`).
-    let units: BTreeMap<String, String> = run::runbook_of(&record)?
+    let units: BTreeMap<String, String> = runbook
         .fields
         .iter()
         .filter_map(|f| Some((f.id.clone(), f.unit.clone()?)))
@@ -108,7 +110,37 @@ pub fn run(
     });
     crate::run_cmd::warn_if_unkeyed(&store.lock().unwrap_or_else(|p| p.into_inner()));
     let runs = result?;
+    if !manual.is_empty() && !ctx.json {
+        let mut text = String::new();
+        out!(
+            text,
+            "{} left to people: {}",
+            crate::render::count(manual.len(), "manual step", "manual steps"),
+            manual.join(", ")
+        );
+        crate::render::print(&text)?;
+    }
     report_with_units(ctx, &runs, &units)
+}
+
+/// The manual steps (no probe annotation) of `scope`: what `run section | all` leaves to people.
+fn manual_steps(runbook: &flightdeck_engine::runbook::Runbook, scope: &Scope) -> Vec<String> {
+    let in_scope = |s: &flightdeck_engine::runbook::Step| match scope {
+        Scope::All => true,
+        Scope::Step(_) => false,
+        Scope::Section(id) => runbook
+            .sections
+            .iter()
+            .find(|sec| &sec.id == id || sec.number.as_deref() == Some(id.as_str()))
+            .is_some_and(|sec| s.section.as_deref() == Some(sec.id.as_str())),
+    };
+    runbook
+        .steps
+        .iter()
+        .filter(|s| in_scope(s))
+        .filter(|s| matches!(flightdeck_engine::probe::Spec::from_step(s), Ok(None)))
+        .map(|s| s.id.clone())
+        .collect()
 }
 
 /// ` [class]` after a failed step; a step that could not start is a configuration error (of the

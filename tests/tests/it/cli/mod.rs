@@ -13,6 +13,7 @@ mod corrections;
 mod decisions;
 mod ids;
 mod output;
+mod plan;
 mod readable;
 mod runbook;
 mod runs;
