@@ -428,24 +428,36 @@ fn state_footer(o: &mut String, s: &RunState) {
 }
 
 /// `run list`.
-pub fn run_list(runs: &[RunRecord]) -> String {
+/// `run list`: each run with its progress and decision (`status`, one per run, in order).
+pub fn run_list(runs: &[RunRecord], status: &[String]) -> String {
     if runs.is_empty() {
         return "no runs yet (start one with `flightdeck run new FILE --release V`)\n".into();
     }
     let mut o = String::new();
-    for r in runs {
+    for (r, st) in runs.iter().zip(status) {
         out!(
             o,
-            "{}  {}  {:<10} {:<12} {:>4} events  {}",
+            "{}  {}  {:<10} {:<12} {:<26} {:>4} events  {}",
             r.id,
             r.created_at,
             r.env,
             r.release,
+            st,
             r.head_seq,
             r.runbook_name
         );
     }
     o
+}
+
+/// A run's progress and decision for `run list`: `12/85 checked  GO`.
+pub fn progress(state: &RunState) -> String {
+    let done = state.items.iter().filter(|i| i.checked).count();
+    let decision = state
+        .decision
+        .as_ref()
+        .map_or_else(|| "undecided".to_string(), |d| d.decision.as_str().to_uppercase());
+    format!("{done}/{} checked  {decision}", state.items.len())
 }
 
 /// `run events`.

@@ -212,7 +212,7 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
     use RecordCmd as C;
     match cmd {
         C::New(args) => new_run(ctx, store, args),
-        C::List => show(ctx, &store.runs()?, |r| render::run_list(r)),
+        C::List => list(ctx, store),
         C::Show { run } => show(ctx, &run::load(store, &run)?.state, render::run_state),
         C::Check {
             run,
@@ -320,6 +320,23 @@ fn already(ctx: &Ctx, store: &Store, run_ref: &str, item: &str, checked: bool) -
         render::print(&o)?;
     }
     Ok(true)
+}
+
+/// Every run, newest first: the records with `--json`, else a line each with its progress and
+/// decision (a run whose log cannot be folded says why instead).
+fn list(ctx: &Ctx, store: &Store) -> anyhow::Result<()> {
+    let runs = store.runs()?;
+    if ctx.json {
+        return render::json(&runs);
+    }
+    let status: Vec<String> = runs
+        .iter()
+        .map(|r| match run::load(store, &r.id) {
+            Ok(loaded) => render::progress(&loaded.state),
+            Err(e) => format!("unreadable: {e}"),
+        })
+        .collect();
+    render::print(&render::run_list(&runs, &status))
 }
 
 /// `value` as JSON with `--json`, else as `human` draws it.

@@ -8,6 +8,7 @@
 //! One module per group of commands; this one holds what they share (the store, a new run, the
 //! fixture, finding an entry in a JSON list).
 
+mod agree;
 mod backup;
 mod corrections;
 mod decisions;
