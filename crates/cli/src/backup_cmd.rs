@@ -71,7 +71,7 @@ pub struct Record {
     #[arg(long, value_name = "NAME", requires = "run")]
     by: Option<String>,
     /// A variable over the environment's (repeatable): DATABASE_URL, BACKUP_DIR, PG_BIN, ...
-    #[arg(long = "var", value_name = "NAME=VALUE")]
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::args::var)]
     vars: Vec<String>,
 }
 
@@ -169,7 +169,7 @@ fn execute(ctx: &Ctx, store: Store, spec: Spec, penv: ProbeEnv, rec: &Record) ->
         let work = async {
             match &rec.run {
                 Some(run_ref) => {
-                    let by = rec.by.clone().unwrap_or_default();
+                    let by = crate::who::actor(ctx, rec.by.clone())?;
                     Ok(run::run_as_step(&store, &by, run_ref, spec, &penv, tx, cancel.clone()).await?)
                 }
                 None => {

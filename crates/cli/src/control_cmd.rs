@@ -103,8 +103,9 @@ pub struct ChangeOpts {
     /// Record the attempt into this run (its environment must be ENV).
     #[arg(long, value_name = "RUN")]
     run: Option<String>,
-    /// Who makes the change (kept in the event).
-    #[arg(long, env = "USER", value_name = "NAME")]
+    /// Who makes the change, kept in the event [default: $FLIGHTDECK_USER, else the app's user
+    /// name, else your login name].
+    #[arg(long, value_name = "NAME")]
     by: Option<String>,
     /// The state the preview showed (`on`, `off:25`, `open`, …): refused if it no longer holds.
     #[arg(long, value_name = "STATE")]
@@ -321,8 +322,8 @@ fn change_cmd(
         let preview = rt.block_on(controls::preview(&t, &what, kind))?;
         return show_preview(ctx, &preview);
     }
-    controls::ops::require_actor(o.by.as_deref().unwrap_or(""), &req)?;
-    let by = o.by.clone().unwrap_or_default();
+    let by = crate::who::actor(ctx, o.by.clone())?;
+    controls::ops::require_actor(&by, &req)?;
     // The attempt goes into the run before anything is sent, its outcome after.
     let mut note = |i: &controls::ControlIntent| note_intent(store, &by, o.run.as_deref(), i);
     let done = rt.block_on(controls::apply_noted(&t, &req, None, &mut note))?;

@@ -65,6 +65,9 @@ pub enum Failed {
     /// The store file's place cannot be found or made (exit 7, like any store failure).
     #[error("{0}")]
     StoreDir(String),
+    /// A usage error found after parsing (`flightdeck help NOPE`): exit 2.
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// The exit code of an engine error's kind.
@@ -103,6 +106,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             Failed::Unauthenticated(_) => UNAUTHENTICATED,
             Failed::Steps(_) | Failed::SloCritical(_) => STEPS_FAILED,
             Failed::StoreDir(_) => STORE,
+            Failed::Usage(_) => USAGE,
         }
     } else if let Some(kind) = kind_of(err) {
         code_for(kind)
@@ -122,7 +126,10 @@ pub fn fail(err: &anyhow::Error) -> ExitCode {
     ExitCode::from(exit_code(err))
 }
 
-/// Help and version go to stdout with 0; a usage error is one line on stderr with 2.
+/// Help and version go to stdout with 0. A usage error is clap's own message on stderr with 2:
+/// what is missing or wrong (named), a suggestion for a misspelt command or flag, the possible
+/// values, the command's usage, and a pointer to that command's `--help`. A command group given
+/// without its subcommand (`flightdeck run`) prints its help on stderr, also with 2.
 pub fn usage(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match e.kind() {
@@ -130,19 +137,62 @@ pub fn usage(e: clap::Error) -> ExitCode {
             let _ = e.print();
             ExitCode::from(OK)
         }
+        // `flightdeck run`: what the group can do, its help, on stderr.
+        ErrorKind::MissingSubcommand => {
+            let help = group_help(std::env::args().skip(1)).unwrap_or_else(|| e.render().to_string());
+            let _ = std::io::stderr().write_all(help.as_bytes());
+            ExitCode::from(USAGE)
+        }
         _ => {
             let rendered = e.render().to_string();
-            let first = rendered
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("error: bad arguments");
-            let first = if first.starts_with("error:") {
-                first.to_string()
-            } else {
-                format!("error: {first}")
-            };
-            let _ = writeln!(std::io::stderr(), "{first} (see `flightdeck --help`)");
+            let _ = std::io::stderr().write_all(own_help(&rendered).as_bytes());
             ExitCode::from(USAGE)
         }
     }
+}
+
+/// clap's "try '--help'" made to name the command the arguments reached
+/// (`try 'flightdeck run check --help'`).
+fn own_help(rendered: &str) -> String {
+    let path = command_path(std::env::args().skip(1));
+    rendered.replace("try '--help'", &format!("try '{path} --help'"))
+}
+
+/// The long help of the command group `args` reach.
+fn group_help(args: impl Iterator<Item = String>) -> Option<String> {
+    let path = command_path(args);
+    let mut cmd = crate::help::command();
+    cmd.build();
+    let mut at = &cmd;
+    for name in path.split(' ').skip(1) {
+        at = at.find_subcommand(name)?;
+    }
+    Some(at.clone().render_long_help().to_string())
+}
+
+/// `flightdeck` and the subcommands `args` name, in order (options and their values skipped).
+fn command_path(args: impl Iterator<Item = String>) -> String {
+    let mut cmd = crate::help::command();
+    let mut path = vec![cmd.get_name().to_string()];
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        if let Some(flag) = arg.strip_prefix("--") {
+            // A global option's value is the next argument unless given with `=`.
+            if !flag.contains('=') && matches!(flag, "store" | "config-dir") {
+                args.next();
+            }
+            continue;
+        }
+        if arg.starts_with('-') {
+            continue;
+        }
+        match cmd.find_subcommand(&arg) {
+            Some(sub) => {
+                path.push(sub.get_name().to_string());
+                cmd = sub.clone();
+            }
+            None => break,
+        }
+    }
+    path.join(" ")
 }

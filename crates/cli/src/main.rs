@@ -7,11 +7,14 @@
 
 mod alert_cmd;
 mod archive_cmd;
+mod args;
 mod backup_cmd;
 mod control_cmd;
 mod control_out;
 mod env_cmd;
 mod exit;
+mod help;
+mod output_cmd;
 mod render;
 mod run_cmd;
 mod runbook_cmd;
@@ -20,8 +23,10 @@ mod secret_cmd;
 mod signals_cmd;
 mod step_cmd;
 mod store_path;
+mod vars;
 mod watch_cmd;
 mod watch_report_cmd;
+mod who;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,7 +38,8 @@ use clap::{Parser, Subcommand};
     name = "flightdeck",
     version,
     about = "Executable, evidence-capturing cutover runbooks, kept as hash-chained event logs.",
-    after_help = exit::EXIT_CODES_HELP
+    after_help = "Exit codes: `flightdeck help exit-codes`. Help on a command: `flightdeck help run check`.",
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     /// The SQLite store file [default: the platform data directory's flightdeck/flightdeck.sqlite].
@@ -45,6 +51,11 @@ pub struct Cli {
     /// Print JSON for machines instead of text for people.
     #[arg(long, global = true)]
     json: bool,
+    /// Create the store file if --store names one that does not exist (`run new`, `env new`,
+    /// `env set-var` and `secret set` always may; any other command refuses a missing store
+    /// rather than read an empty one).
+    #[arg(long, global = true)]
+    create: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -52,44 +63,56 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Read runbooks without running them.
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Runbook(runbook_cmd::RunbookCmd),
     /// Start, drive, show and verify runs.
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Run(run_cmd::RunCmd),
     /// Start the local sandbox target (the bundled runbook runs against it), or switch its faults.
-    #[command(after_help = exit::EXIT_CODES_HELP)]
     Sandbox(sandbox_cmd::SandboxCmd),
     /// Environments (sandbox, staging, production, your own): variables and the production flag.
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Env(env_cmd::EnvCmd),
     /// An environment's secrets, kept in the OS keyring only.
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Secret(secret_cmd::SecretCmd),
     /// The signed PDF archive of a run: export, verify offline, show.
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Archive(archive_cmd::ArchiveCmd),
     /// An environment's golden signals (latency, traffic, errors, saturation).
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Signals(signals_cmd::SignalsCmd),
     /// SLOs and their error budgets (multi-window, multi-burn-rate).
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Slo(signals_cmd::SloCmd),
     /// Feature flags: list, show, set (preview, reason, confirmation, read-back, evidence).
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Flag(control_cmd::FlagCmd),
     /// Circuit breakers: list, status, trip, reset (preview, reason, confirmation, read-back).
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Breaker(control_cmd::BreakerCmd),
     /// The D0–D7 watch of a run: run it (foreground), its plan, its status, systemd units.
-    #[command(after_help = exit::EXIT_CODES_HELP)]
     Watch(watch_cmd::WatchArgs),
     /// Alert routes and receivers (§15): list them, send a test alert.
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Alert(alert_cmd::AlertCmd),
     /// Backups with pg_dump, their manifests, and restore drills with a measured RTO.
-    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    #[command(subcommand)]
     Backup(backup_cmd::BackupCmd),
+    /// Help on a command (`flightdeck help run check`), or a topic: `exit-codes`.
+    Help {
+        /// A command path (`run check`) or `exit-codes`.
+        #[arg(value_name = "COMMAND|TOPIC")]
+        topic: Vec<String>,
+    },
+    /// A shell completion script on stdout, e.g. `flightdeck completions bash >
+    /// ~/.local/share/bash-completion/completions/flightdeck`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// The man page (roff) on stdout: `flightdeck man > flightdeck.1`.
+    Man,
 }
 
 /// What every command gets besides its own arguments.
@@ -97,6 +120,9 @@ pub struct Ctx {
     pub store: Option<PathBuf>,
     pub config_dir: Option<PathBuf>,
     pub json: bool,
+    /// The store may be created: `--create`, or a command that sets one up (`run new`, `env new`,
+    /// `env set-var`, `secret set`).
+    pub create: bool,
 }
 
 impl Ctx {
@@ -109,14 +135,26 @@ impl Ctx {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    use clap::FromArgMatches;
+    let cli = match help::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => return exit::usage(e),
     };
+    let create = cli.create
+        || matches!(
+            cli.command,
+            Command::Run(run_cmd::RunCmd::Record(run_cmd::RecordCmd::New(_)))
+                | Command::Env(env_cmd::EnvCmd::New { .. } | env_cmd::EnvCmd::SetVar { .. })
+                | Command::Secret(secret_cmd::SecretCmd::Set { .. })
+        );
     let ctx = Ctx {
         store: cli.store,
         config_dir: cli.config_dir,
         json: cli.json,
+        create,
     };
     let result = match cli.command {
         Command::Runbook(cmd) => runbook_cmd::run(&ctx, cmd),
@@ -132,9 +170,75 @@ fn main() -> ExitCode {
         Command::Watch(args) => watch_cmd::watch(&ctx, args),
         Command::Alert(cmd) => alert_cmd::alert(&ctx, cmd),
         Command::Backup(cmd) => backup_cmd::run(&ctx, cmd),
+        Command::Help { topic } => help::help(&topic),
+        Command::Completions { shell } => help::completions(shell),
+        Command::Man => help::man(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => exit::fail(&err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every argument and option of every command, with the commands that lack a description.
+    fn undescribed(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if arg.get_help().is_none() && !matches!(id, "help" | "version") && !arg.is_hide_set() {
+                missing.push(format!("{path} {id}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_about().is_none() {
+                missing.push(format!("{path} {} (the command)", sub.get_name()));
+            }
+            undescribed(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+
+    /// docs/cli.md is what `--help` says of every command, argument and option:
+    /// `FLIGHTDECK_BLESS=1` writes it anew after a change to the command line.
+    #[test]
+    fn docs_cli_md_matches_the_help() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cli.md");
+        let expected = super::help::markdown();
+        if std::env::var_os("FLIGHTDECK_BLESS").is_some() {
+            std::fs::write(path, &expected).expect("write docs/cli.md");
+        }
+        let documented = std::fs::read_to_string(path).unwrap_or_default();
+        let doc_commands = commands_in(&documented);
+        let help_commands = commands_in(&expected);
+        assert_eq!(
+            doc_commands, help_commands,
+            "docs/cli.md's commands are --help's (FLIGHTDECK_BLESS=1 to regenerate)"
+        );
+        assert!(
+            documented == expected,
+            "docs/cli.md differs from --help: FLIGHTDECK_BLESS=1 cargo test -p flightdeck-cli docs_cli_md"
+        );
+    }
+
+    /// Every `## `command`` heading and the options listed under it.
+    fn commands_in(md: &str) -> Vec<(String, Vec<String>)> {
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for line in md.lines() {
+            if let Some(h) = line.strip_prefix("## `").and_then(|h| h.strip_suffix('`')) {
+                out.push((h.to_string(), Vec::new()));
+            } else if let (Some(last), Some(arg)) = (out.last_mut(), line.strip_prefix("| `")) {
+                last.1.push(arg.split('`').next().unwrap_or("").to_string());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_argument_and_option_has_a_description() {
+        let mut cmd = super::help::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        undescribed(&cmd, "flightdeck", &mut missing);
+        assert!(missing.is_empty(), "no description: {missing:#?}");
     }
 }

@@ -96,13 +96,13 @@ pub fn runbook(book: &Runbook) -> String {
     out!(o, "file {}  sha256 {}", book.name, book.sha256);
     out!(
         o,
-        "{} phases, {} sections, {} items, {} steps, {} fields, {} sign-offs{}",
-        c.phases,
-        c.sections,
-        c.items,
-        c.steps,
-        c.fields,
-        c.signoffs,
+        "{}, {}, {}, {}, {}, {}{}",
+        count(c.phases, "phase", "phases"),
+        count(c.sections, "section", "sections"),
+        count(c.items, "item", "items"),
+        count(c.steps, "step", "steps"),
+        count(c.fields, "field", "fields"),
+        count(c.signoffs, "sign-off", "sign-offs"),
         if book.decision.is_some() {
             ", 1 decision"
         } else {
@@ -233,7 +233,19 @@ fn step(o: &mut String, book: &Runbook, id: &str, depth: usize) {
         .find(|l| !l.is_empty() && !l.starts_with('#'))
         .unwrap_or("");
     let lang = s.lang.as_deref().unwrap_or("shell");
-    out!(o, "{}step {} ({lang}): {first}", "  ".repeat(depth), s.id);
+    // What runs it: the probe kind and its target (variables as written), or `manual`.
+    let (how, what) = match flightdeck_engine::probe::Spec::from_step(s) {
+        // A shell step's target is its first command (past the comments).
+        Ok(Some(spec)) if spec.kind.name() == "shell" => ("shell".to_string(), first.to_string()),
+        Ok(Some(spec)) => {
+            let what = spec.kind.describe(&flightdeck_engine::probe::ProbeEnv::default());
+            let what = what.lines().next().unwrap_or("").to_string();
+            (spec.kind.name().to_string(), what)
+        }
+        Ok(None) => (format!("manual, {lang}"), first.to_string()),
+        Err(_) => (lang.to_string(), first.to_string()),
+    };
+    out!(o, "{}step {} ({how}): {what}", "  ".repeat(depth), s.id);
     for e in &s.expected {
         out!(o, "{}  expected: {e}", "  ".repeat(depth));
     }
@@ -296,7 +308,7 @@ fn state_header(o: &mut String, s: &RunState) {
             o,
             "  {:<26} {}{}",
             m.key,
-            m.value.as_deref().unwrap_or("____"),
+            one_line(m.value.as_deref().unwrap_or("____")),
             stamp(&m.by, &m.at)
         );
     }
@@ -334,7 +346,7 @@ fn state_fields(o: &mut String, s: &RunState) {
             o,
             "  {:<40} {}{unit}{}",
             f.id,
-            f.value.as_deref().unwrap_or("____"),
+            one_line(f.value.as_deref().unwrap_or("____")),
             stamp(&f.by, &f.at)
         );
     }
@@ -429,24 +441,36 @@ fn state_footer(o: &mut String, s: &RunState) {
 }
 
 /// `run list`.
-pub fn run_list(runs: &[RunRecord]) -> String {
+/// `run list`: each run with its progress and decision (`status`, one per run, in order).
+pub fn run_list(runs: &[RunRecord], status: &[String]) -> String {
     if runs.is_empty() {
         return "no runs yet (start one with `flightdeck run new FILE --release V`)\n".into();
     }
     let mut o = String::new();
-    for r in runs {
+    for (r, st) in runs.iter().zip(status) {
         out!(
             o,
-            "{}  {}  {:<10} {:<12} {:>4} events  {}",
+            "{}  {}  {:<10} {:<12} {:<26} {:>4} events  {}",
             r.id,
             r.created_at,
             r.env,
             r.release,
+            st,
             r.head_seq,
             r.runbook_name
         );
     }
     o
+}
+
+/// A run's progress and decision for `run list`: `12/85 checked  GO`.
+pub fn progress(state: &RunState) -> String {
+    let done = state.items.iter().filter(|i| i.checked).count();
+    let decision = state
+        .decision
+        .as_ref()
+        .map_or_else(|| "undecided".to_string(), |d| d.decision.as_str().to_uppercase());
+    format!("{done}/{} checked  {decision}", state.items.len())
 }
 
 /// `run events`.
@@ -496,9 +520,8 @@ pub fn what_happened(stored: &StoredEvent) -> String {
     }
 }
 
-/// What a write command did.
-pub fn applied(what: &str, a: &Applied) -> String {
-    let run = a.run_id.get(..8).unwrap_or(&a.run_id);
+/// What a write command did; `run` is the run's shortest unique id prefix.
+pub fn applied(what: &str, a: &Applied, run: &str) -> String {
     let mut o = String::new();
     out!(
         o,
@@ -517,6 +540,35 @@ pub fn verified(v: &Verification) -> String {
         v.events,
         v.head_hash.as_deref().unwrap_or("-")
     )
+}
+
+/// A duration in milliseconds for people: `807 ms`, `2.5 s`, `60 s`, `5 min`.
+pub fn millis(ms: u64) -> String {
+    match ms {
+        0..=999 => format!("{ms} ms"),
+        1_000..=59_999 if ms.is_multiple_of(1_000) => format!("{} s", ms / 1_000),
+        1_000..=59_999 => format!("{:.1} s", ms as f64 / 1_000.0),
+        _ if ms.is_multiple_of(60_000) => format!("{} min", ms / 60_000),
+        _ => format!("{} s", ms / 1_000),
+    }
+}
+
+/// `n` and the noun, singular for one: `1 step`, `3 steps`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A value on one line of a layout: a multi-line one shows its first line and how many follow
+/// (`first line … (+2 lines)`); `run output` and `--json` have the whole of it.
+pub fn one_line(value: &str) -> Cow<'_, str> {
+    let mut lines = value.lines();
+    let first = lines.next().unwrap_or("");
+    let more = lines.count();
+    if more == 0 {
+        Cow::Borrowed(value.trim_end_matches(['\r', '\n']))
+    } else {
+        Cow::Owned(format!("{first} … (+{})", count(more, "line", "lines")))
+    }
 }
 
 pub fn short(hash: &str) -> &str {

@@ -13,6 +13,7 @@ use flightdeck_engine::run::{self, Applied, Verdict};
 use flightdeck_engine::store::{KeyedStatus, Store};
 
 use crate::exit::Failed;
+use crate::who::By;
 use crate::{render, step_cmd, store_path, Ctx};
 
 #[derive(Debug, Subcommand)]
@@ -35,17 +36,20 @@ pub enum RecordCmd {
     /// Check an item (or uncheck it with --uncheck).
     Check {
         run: String,
+        /// The item id (`runbook inspect` lists them).
         item: String,
         #[command(flatten)]
         by: By,
+        /// Uncheck it instead.
         #[arg(long)]
         uncheck: bool,
     },
     /// Fill a field; the value must fit its kind (number, percent, duration, choice).
     Set {
         run: String,
+        /// The field id, or its label.
         field: String,
-        /// Negative numbers are taken as values, not flags.
+        /// The value; negative numbers are taken as values, not flags.
         #[arg(allow_hyphen_values = true)]
         value: String,
         #[command(flatten)]
@@ -54,7 +58,9 @@ pub enum RecordCmd {
     /// Set a header metadata value (key or label, e.g. release-manager).
     Meta {
         run: String,
+        /// The header key or label (`release-manager`, `Cutover Date`).
         key: String,
+        /// The value.
         #[arg(allow_hyphen_values = true)]
         value: String,
         #[command(flatten)]
@@ -63,20 +69,25 @@ pub enum RecordCmd {
     /// Add a note to the run, or to one of its items.
     Note {
         run: String,
+        /// The note.
         #[arg(allow_hyphen_values = true)]
         text: String,
         #[command(flatten)]
         by: By,
-        #[arg(long)]
+        /// The item it is about.
+        #[arg(long, value_name = "ITEM")]
         item: Option<String>,
     },
     /// Record a sign-off: a sign-off id, or a section/phase holding exactly one. Refused while
     /// its items are unchecked or its fields empty, unless --override gives a reason.
     Signoff {
         run: String,
+        /// The sign-off id (`pre-flight-gates`), or a section or phase holding exactly one.
+        #[arg(value_name = "SIGNOFF")]
         section: String,
         #[command(flatten)]
         by: By,
+        /// Sign off although items are unchecked or fields empty, for this reason (recorded).
         #[arg(long = "override", value_name = "REASON")]
         override_reason: Option<String>,
     },
@@ -84,12 +95,15 @@ pub enum RecordCmd {
     /// --override REASON; a NO-GO never does.
     Decide {
         run: String,
-        #[arg(value_parser = ["go", "no-go"])]
+        /// `go` or `no-go` (any case: `GO`, as runbooks write it).
+        #[arg(value_parser = ["go", "no-go"], ignore_case = true)]
         decision: String,
         #[command(flatten)]
         by: By,
-        #[arg(long)]
+        /// Why (recorded with the decision).
+        #[arg(long, value_name = "TEXT")]
         rationale: String,
+        /// GO although critical criteria are unchecked, for this reason (recorded).
         #[arg(long = "override", value_name = "REASON")]
         override_reason: Option<String>,
     },
@@ -105,6 +119,16 @@ pub enum RecordCmd {
     },
     /// The run's event log.
     Events { run: String },
+    /// What a step printed, as its latest run recorded it (redacted, capped): stdout, stderr, an
+    /// HTTP body.
+    Output {
+        run: String,
+        /// The step id (`runbook inspect` lists them).
+        step: String,
+        /// Only this stream, its text alone (for scripts).
+        #[arg(long, value_parser = ["stdout", "stderr", "body"])]
+        stream: Option<String>,
+    },
 }
 
 /// The commands that run steps: concurrently, each writing its own events.
@@ -120,21 +144,27 @@ pub enum StepCmd {
     /// Run a section's automatable steps (in parallel, bounded). Exit 8 if any fails.
     Section {
         run: String,
+        /// The section id (`1`, `pre-flight`; `runbook inspect` lists them).
         section: String,
         #[command(flatten)]
         opts: step_cmd::StepOpts,
+        #[command(flatten)]
+        at_once: step_cmd::Concurrency,
     },
     /// Run every automatable step, phase by phase. Exit 8 if any fails.
     All {
         run: String,
         #[command(flatten)]
         opts: step_cmd::StepOpts,
+        #[command(flatten)]
+        at_once: step_cmd::Concurrency,
     },
 }
 
 /// `run new`'s arguments.
 #[derive(Debug, Args)]
 pub struct NewArgs {
+    /// The runbook: a Markdown file, or `bundled:NAME` (`runbook list`).
     file: String,
     /// The release this cutover ships, e.g. v1.0.0.
     #[arg(long)]
@@ -142,16 +172,8 @@ pub struct NewArgs {
     /// The target environment.
     #[arg(long, default_value = "sandbox")]
     env: String,
-    /// Who starts the run [default: $USER].
-    #[arg(long)]
-    by: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct By {
-    /// Who does it (kept in the event).
-    #[arg(long, value_name = "NAME")]
-    by: String,
+    #[command(flatten)]
+    by: By,
 }
 
 pub fn run(ctx: &Ctx, cmd: RunCmd) -> anyhow::Result<()> {
@@ -164,12 +186,24 @@ pub fn run(ctx: &Ctx, cmd: RunCmd) -> anyhow::Result<()> {
         }
         // Steps run concurrently and take the store for their writes.
         RunCmd::Steps(StepCmd::Step { run, step, opts }) => {
-            step_cmd::run(ctx, store, &run, run::Scope::Step(step), opts)
+            step_cmd::run(ctx, store, &run, run::Scope::Step(step), opts, 1)
         }
-        RunCmd::Steps(StepCmd::Section { run, section, opts }) => {
-            step_cmd::run(ctx, store, &run, run::Scope::Section(section), opts)
+        RunCmd::Steps(StepCmd::Section {
+            run,
+            section,
+            opts,
+            at_once,
+        }) => step_cmd::run(
+            ctx,
+            store,
+            &run,
+            run::Scope::Section(section),
+            opts,
+            at_once.concurrency,
+        ),
+        RunCmd::Steps(StepCmd::All { run, opts, at_once }) => {
+            step_cmd::run(ctx, store, &run, run::Scope::All, opts, at_once.concurrency)
         }
-        RunCmd::Steps(StepCmd::All { run, opts }) => step_cmd::run(ctx, store, &run, run::Scope::All, opts),
     }
 }
 
@@ -178,7 +212,7 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
     use RecordCmd as C;
     match cmd {
         C::New(args) => new_run(ctx, store, args),
-        C::List => show(ctx, &store.runs()?, |r| render::run_list(r)),
+        C::List => list(ctx, store),
         C::Show { run } => show(ctx, &run::load(store, &run)?.state, render::run_state),
         C::Check {
             run,
@@ -186,12 +220,15 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
             by,
             uncheck,
         } => {
+            if already(ctx, store, &run, &item, !uncheck)? {
+                return Ok(());
+            }
             let req = run::CheckReq {
                 run,
                 item,
                 checked: !uncheck,
             };
-            done(ctx, run::check(store, &by.by, req)?)
+            done(ctx, run::check(store, &by.name(ctx)?, req)?, store)
         }
         C::Set {
             run,
@@ -200,15 +237,19 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
             by,
         } => done(
             ctx,
-            run::set_field(store, &by.by, run::SetFieldReq { run, field, value })?,
+            run::set_field(store, &by.name(ctx)?, run::SetFieldReq { run, field, value })?,
+            store,
         ),
         C::Meta { run, key, value, by } => done(
             ctx,
-            run::set_meta(store, &by.by, run::SetMetaReq { run, key, value })?,
+            run::set_meta(store, &by.name(ctx)?, run::SetMetaReq { run, key, value })?,
+            store,
         ),
-        C::Note { run, text, by, item } => {
-            done(ctx, run::note(store, &by.by, run::NoteReq { run, text, item })?)
-        }
+        C::Note { run, text, by, item } => done(
+            ctx,
+            run::note(store, &by.name(ctx)?, run::NoteReq { run, text, item })?,
+            store,
+        ),
         C::Signoff {
             run,
             section,
@@ -220,7 +261,7 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
                 signoff: section,
                 override_reason,
             };
-            done(ctx, run::signoff(store, &by.by, req)?)
+            done(ctx, run::signoff(store, &by.name(ctx)?, req)?, store)
         }
         C::Decide {
             run,
@@ -235,11 +276,67 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
                 rationale,
                 override_reason,
             };
-            done(ctx, run::decide(store, &by.by, req)?)
+            done(ctx, run::decide(store, &by.name(ctx)?, req)?, store)
         }
         C::Verify { run, require_keyed } => verify(ctx, store, &run, require_keyed),
         C::Events { run } => events(ctx, store, &run),
+        C::Output { run, step, stream } => {
+            crate::output_cmd::output(ctx, store, &run, &step, stream.as_deref())
+        }
     }
+}
+
+/// An item already as `checked` asks for: nothing to record, and scripts may re-run, so it says
+/// so and succeeds (`recorded: false` with `--json`). False when the check has work to do (or
+/// the item is not there: the engine names it, with a suggestion).
+fn already(ctx: &Ctx, store: &Store, run_ref: &str, item: &str, checked: bool) -> anyhow::Result<bool> {
+    let loaded = run::load(store, run_ref)?;
+    let Some(state) = loaded.state.items.iter().find(|i| i.id == item.trim()) else {
+        return Ok(false);
+    };
+    if state.checked != checked {
+        return Ok(false);
+    }
+    let how = if checked { "checked" } else { "unchecked" };
+    let short = store.short_id(&loaded.record.id);
+    if ctx.json {
+        render::json(&serde_json::json!({
+            "run_id": loaded.record.id,
+            "item": state.id,
+            "checked": checked,
+            "recorded": false,
+        }))?;
+    } else {
+        let mut o = String::new();
+        let who = match (&state.by, &state.at) {
+            (Some(by), Some(at)) => format!(" by {by} at {at}"),
+            _ => String::new(),
+        };
+        render::out!(
+            o,
+            "already {how}{who}: {} (run {short}; nothing recorded)",
+            state.id
+        );
+        render::print(&o)?;
+    }
+    Ok(true)
+}
+
+/// Every run, newest first: the records with `--json`, else a line each with its progress and
+/// decision (a run whose log cannot be folded says why instead).
+fn list(ctx: &Ctx, store: &Store) -> anyhow::Result<()> {
+    let runs = store.runs()?;
+    if ctx.json {
+        return render::json(&runs);
+    }
+    let status: Vec<String> = runs
+        .iter()
+        .map(|r| match run::load(store, &r.id) {
+            Ok(loaded) => render::progress(&loaded.state),
+            Err(e) => format!("unreadable: {e}"),
+        })
+        .collect();
+    render::print(&render::run_list(&runs, &status))
 }
 
 /// `value` as JSON with `--json`, else as `human` draws it.
@@ -255,20 +352,44 @@ fn show<T: serde::Serialize + ?Sized>(
     }
 }
 
-/// A new run, started by `--by` or else `$USER`: its record with `--json`, else its id alone (for
-/// `RUN=$(flightdeck run new …)`).
+/// A new run, started by whoever `--by` and its defaults name (`who`): its record with `--json`,
+/// else its id alone (for `RUN=$(flightdeck run new …)`).
 fn new_run(ctx: &Ctx, store: &mut Store, args: NewArgs) -> anyhow::Result<()> {
-    let by = args
-        .by
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "unknown".into());
+    let by = args.by.name(ctx)?;
     let req = run::CreateReq {
         source: args.file,
         env: args.env,
         release: args.release,
     };
     let record = run::create(store, &by, req)?;
+    warn_if_release_differs(store, &record);
     show(ctx, &record, |r| format!("{}\n", r.id))
+}
+
+/// A warning on stderr when the runbook's header names another release than `--release`.
+fn warn_if_release_differs(store: &Store, record: &flightdeck_engine::store::RunRecord) {
+    let Ok(loaded) = run::load(store, &record.id) else {
+        return;
+    };
+    let header = loaded
+        .state
+        .metadata
+        .iter()
+        .find(|m| m.key == "release-version")
+        .and_then(|m| m.value.as_deref())
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && !v.chars().all(|c| c == '_'));
+    if let Some(header) = header.filter(|h| !h.eq_ignore_ascii_case(record.release.trim())) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            render::esc(&format!(
+                "warning: --release {} but the runbook's header says Release Version {header}: the run records \
+                 both; check which one ships (`flightdeck run meta RUN release-version V` sets the header's)",
+                record.release
+            ))
+        );
+    }
 }
 
 /// The run's event log.
@@ -278,9 +399,10 @@ fn events(ctx: &Ctx, store: &Store, run: &str) -> anyhow::Result<()> {
 }
 
 /// What a write appended: the event with `--json`, else one line saying what it did.
-fn done(ctx: &Ctx, applied: Applied) -> anyhow::Result<()> {
+fn done(ctx: &Ctx, applied: Applied, store: &Store) -> anyhow::Result<()> {
+    let run = store.short_id(&applied.run_id);
     show(ctx, &applied, |a| {
-        render::applied(&render::what_happened(&a.event), a)
+        render::applied(&render::what_happened(&a.event), a, &run)
     })
 }
 

@@ -55,7 +55,7 @@ pub enum SloCmd {
 #[derive(Debug, clap::Args)]
 pub struct Vars {
     /// A variable over the environment's (repeatable): PROMETHEUS_URL, SLO_PERIOD, SIGNAL_<NAME>, ...
-    #[arg(long = "var", value_name = "NAME=VALUE")]
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::args::var)]
     vars: Vec<String>,
 }
 

@@ -1,6 +1,9 @@
 //! Which store file a command uses: `--store`, `FLIGHTDECK_STORE`, or the platform data
-//! directory's `flightdeck/flightdeck.sqlite`, its directory created if missing; opened with its
-//! key in the OS keyring (asked only when a write or `run verify` needs it).
+//! directory's `flightdeck/flightdeck.sqlite` (its directory created if missing); opened with its
+//! key in the OS keyring (asked only when a write or `run verify` needs it). A store named by
+//! `--store`/`FLIGHTDECK_STORE` that does not exist is created only by a command that sets one up
+//! (`run new`, `env new`, `env set-var`, `secret set`) or with `--create`: any other command
+//! refuses it, so a mistyped path never reads as an empty store ("no runs yet").
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,6 +19,14 @@ pub fn open(ctx: &Ctx) -> anyhow::Result<Store> {
         Some(p) => p.clone(),
         None => default_path()?,
     };
+    if ctx.store.is_some() && !ctx.create && !path.exists() {
+        return Err(crate::exit::Failed::StoreDir(format!(
+            "no store at {}: `flightdeck run new` creates one there, or pass --create (a mistyped \
+             path is not read as an empty store)",
+            path.display()
+        ))
+        .into());
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| {
             crate::exit::Failed::StoreDir(format!(

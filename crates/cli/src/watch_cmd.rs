@@ -28,7 +28,7 @@ pub struct WatchArgs {
     #[arg(long, value_name = "NAME", default_value = "flightdeck-watch")]
     by: String,
     /// A variable for `${NAME}` in the checks (repeatable), over the environment's own.
-    #[arg(long = "var", value_name = "NAME=VALUE")]
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::args::var)]
     vars: Vec<String>,
     #[command(flatten)]
     alerts: AlertOpts,
@@ -187,7 +187,7 @@ fn plan(ctx: &Ctx, run_ref: &str, e: PlanEdit, by: Option<String>) -> anyhow::Re
             render::print(&plan_text(&plan))
         };
     }
-    let by = by.context("--by NAME: who changes the plan")?;
+    let by = crate::who::actor(ctx, by)?;
     if let Some(t0) = &e.t0 {
         plan.t0 = flightdeck_engine::store::format_time(watch::parse_time(t0)?);
     }
@@ -226,7 +226,7 @@ fn plan(ctx: &Ctx, run_ref: &str, e: PlanEdit, by: Option<String>) -> anyhow::Re
     }
     render::print(&format!(
         "{}{}",
-        render::applied("watch plan set", &applied),
+        render::applied("watch plan set", &applied, &store.short_id(&applied.run_id)),
         plan_text(&plan)
     ))
 }

@@ -152,6 +152,23 @@ impl Cli {
         stderr.trim_end().to_string()
     }
 
+    /// Runs `args`, which must be a usage error: exit 2, nothing on stdout, and clap's own message
+    /// on stderr (`error: ...` naming what is wrong, then the command's usage line). That stderr.
+    pub fn usage_error(&self, args: impl IntoIterator<Item = impl AsRef<OsStr>>) -> String {
+        let out = self.exits(exit::USAGE, args);
+        let stderr = String::from_utf8(out.stderr).expect("UTF-8 on stderr");
+        assert!(
+            stderr.starts_with("error: "),
+            "usage errors start with `error: `: {stderr}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "nothing on stdout on a usage error: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        stderr
+    }
+
     /// Starts a run of `source` (a file or `bundled:NAME`) on `env`, release `v1.0.0`, by `ana`;
     /// its id (`run new` prints the id alone).
     pub fn new_run(&self, source: impl AsRef<OsStr>, env: &str) -> String {

@@ -32,14 +32,29 @@ pub(super) fn finish(
     let stderr = streams.excerpt(Stream::Stderr);
     let body = streams.excerpt(Stream::Body);
 
-    let mut captures = capture_values(spec, streams, &mut obs);
-    let judged = judge_assertions(spec, streams, &obs);
+    // A step that could not start (a missing variable or secret, no such program, a bad URL)
+    // never reached the target: nothing it "observed" is evidence about it, so no capture, no
+    // assertion and no verdict field is recorded; a cancelled step fills no verdict field either.
+    let not_started = matches!(&obs.failure, Some(f) if f.class == FailureClass::SpawnError);
+    let cancelled = matches!(&obs.failure, Some(f) if f.class == FailureClass::Cancelled);
+    let mut captures = if not_started {
+        Vec::new()
+    } else {
+        capture_values(spec, streams, &mut obs)
+    };
+    let judged = if not_started {
+        Assertions::none()
+    } else {
+        judge_assertions(spec, streams, &obs)
+    };
     let failure = match obs.failure.take() {
         Some(f) => Some((f.class, f.message)),
         None => judged.failure(obs.http_status),
     };
     let passed = failure.is_none();
-    captures.extend(verdict_captures(spec, passed));
+    if !not_started && !cancelled {
+        captures.extend(verdict_captures(spec, passed));
+    }
     let (host, user) = host_user();
     ProbeResult {
         kind: spec.kind.name().to_owned(),
@@ -132,6 +147,14 @@ fn judge_assertions(spec: &Spec, streams: &Streams, obs: &Observation) -> Assert
 }
 
 impl Assertions {
+    fn none() -> Assertions {
+        Assertions {
+            assertions: Vec::new(),
+            failed_status: false,
+            failed_other: false,
+        }
+    }
+
     /// The failure the assertions make (when the kind itself did not fail): a rejected status
     /// first, else the first failed assertion and how many failed.
     fn failure(&self, http_status: Option<u16>) -> Option<(FailureClass, String)> {
@@ -151,7 +174,13 @@ impl Assertions {
         let n = failed().count();
         let first = failed()
             .next()
-            .map(|a| format!("{} (actual: {})", a.expr, a.actual))
+            .map(|a| {
+                format!(
+                    "{} (actual: {})",
+                    a.expr,
+                    cond::readable_actual(&a.expr, &a.actual)
+                )
+            })
             .unwrap_or_default();
         Some((
             FailureClass::Assertion,

@@ -73,7 +73,7 @@ kind::kinds! {
 }
 
 pub use annotation::AnnotationError;
-pub use cond::{mentions, Facts, Value};
+pub use cond::{mentions, readable_actual, Facts, Value};
 pub use env::{
     ControlNote, ControlSink, Identity, MapSecrets, NoSecrets, ProbeEnv, Redact, SecretError, SecretSource,
     Template,

@@ -21,6 +21,7 @@ pub fn create(store: &mut Store, by: &str, req: CreateReq) -> Result<RunRecord, 
     let actor = super::require("--by (who creates the run)", by)?;
     let env = super::require("--env", &req.env)?;
     let release = super::require("--release", &req.release)?;
+    known_env(store, &env)?;
     let (name, bytes) = runbook::read_source(req.source.trim())?;
     let book = runbook::parse(&name, &bytes)?;
     // The parser accepted the bytes, but the store keeps the source as text.
@@ -38,4 +39,25 @@ pub fn create(store: &mut Store, by: &str, req: CreateReq) -> Result<RunRecord, 
         release,
         actor,
     })?)
+}
+
+/// Refuses an environment the store does not have, naming the ones it has (a run against a
+/// mistyped environment would fail later, step by step, on variables it does not define).
+fn known_env(store: &Store, env: &str) -> Result<(), Error> {
+    let envs = crate::environments::Environments::open(store)
+        .and_then(|e| e.list())
+        .map_err(|e| Error::Invalid(e.to_string()))?;
+    if envs.iter().any(|e| e.name == env) {
+        return Ok(());
+    }
+    let names: Vec<&str> = envs.iter().map(|e| e.name.as_str()).collect();
+    Err(Error::not_found(
+        "environment",
+        env,
+        format!(
+            "this store (known: {}; `flightdeck env new {env}` makes it)",
+            names.join(", ")
+        ),
+        names.iter().copied(),
+    ))
 }

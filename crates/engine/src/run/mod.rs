@@ -114,7 +114,7 @@ where
     let actor = require("--by (who does it)", actor)?;
     let record = store.resolve_run(run_ref)?;
     let runbook = cache::runbook(store, &record)?;
-    let place = format!("run {}", short_id(&record.id));
+    let place = format!("run {}", store.short_id(&record.id));
     let event = store.append_folded(&record.id, &cache::RunFold::new(&runbook), |state| {
         decide(&runbook, state, &place)?.into_new(&actor)
     })?;
@@ -124,7 +124,8 @@ where
     })
 }
 
-/// The first 8 characters of a run id, as messages show it.
+/// The first 8 characters of a run id, where no store is at hand to find the shortest unique
+/// prefix (`Store::short_id`, what messages about a run print): unit and file names.
 pub fn short_id(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
 }

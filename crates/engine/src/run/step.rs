@@ -158,7 +158,7 @@ pub async fn run_steps(
     let concurrency = concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1);
     let by = super::require("--by (who runs it)", by)?;
     let (record, runbook, production) = load_target(store, run_ref)?;
-    let place = format!("run {}", short_id(&record.id));
+    let place = format!("run {}", short_of(store, &record.id));
     let planned = plan(&runbook, scope, &place)?;
     if production && !req.confirmed {
         if let Some((_, spec)) = planned.iter().find(|(_, s)| s.changes_target) {
@@ -224,7 +224,7 @@ pub async fn run_as_step(
 ) -> Result<StepRun, Error> {
     let by = super::require("--by (who runs it)", by)?;
     let (record, runbook, production) = load_target(store, run_ref)?;
-    let place = format!("run {}", short_id(&record.id));
+    let place = format!("run {}", short_of(store, &record.id));
     let kind = spec.kind.name();
     let mut target = plan(&runbook, &Scope::All, &place)?
         .into_iter()
@@ -263,6 +263,14 @@ fn step_env(env: &ProbeEnv, record: &RunRecord, production: bool) -> ProbeEnv {
             .insert(crate::probe::files::PRODUCTION_VAR.into(), "true".into());
     }
     env
+}
+
+/// The shortest unique prefix of run `id` (`Store::short_id`), or its first 8 characters.
+fn short_of(store: &Mutex<Store>, id: &str) -> String {
+    match store.lock() {
+        Ok(guard) => guard.short_id(id),
+        Err(_) => short_id(id).to_string(),
+    }
 }
 
 /// The run `run_ref` names, its runbook, and whether its environment is production.

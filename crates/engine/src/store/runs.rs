@@ -22,8 +22,12 @@ impl Store {
         rows.collect::<Result<Vec<_>, _>>().map_err(fail)
     }
 
-    /// The run whose id is `reference` or starts with it (at least `MIN_PREFIX` characters).
+    /// The run whose id is `reference` or starts with it (at least `MIN_PREFIX` characters);
+    /// `@latest` is the newest run, `@latest:ENV` the newest run on environment ENV.
     pub fn resolve_run(&self, reference: &str) -> Result<RunRecord, StoreError> {
+        if let Some(env) = reference.trim().strip_prefix(LATEST) {
+            return self.latest_run(reference, env);
+        }
         let prefix = reference.trim().to_ascii_lowercase();
         let fail = |e| StoreError::sqlite(format!("looking up run {prefix}"), e);
         if let Some(run) = self
@@ -65,6 +69,59 @@ impl Store {
                 Err(StoreError::AmbiguousRun { prefix, matches })
             }
         }
+    }
+}
+
+/// The run reference that names the newest run (`@latest`, `@latest:ENV`).
+pub const LATEST: &str = "@latest";
+
+impl Store {
+    /// The newest run (`env` empty), or the newest on environment `env` (`env` is `:ENV`).
+    fn latest_run(&self, reference: &str, env: &str) -> Result<RunRecord, StoreError> {
+        let fail = |e| StoreError::sqlite(format!("looking up {reference}"), e);
+        let not_found = || StoreError::RunNotFound {
+            reference: reference.trim().to_string(),
+        };
+        let env = match env {
+            "" => None,
+            e => Some(e.strip_prefix(':').ok_or_else(not_found)?),
+        };
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT {RUN_COLUMNS} FROM runs WHERE ?1 IS NULL OR env = ?1 \
+                     ORDER BY created_at DESC, id DESC LIMIT 1"
+                ),
+                [env],
+                run_from_row,
+            )
+            .optional()
+            .map_err(fail)?
+            .ok_or_else(not_found)
+    }
+
+    /// The shortest prefix of run `id` that names it alone, and at least 8 characters: what
+    /// messages print, so it can be pasted back (ids are time-ordered and share their start).
+    pub fn short_id(&self, id: &str) -> String {
+        const MIN_SHOWN: usize = 8;
+        let neighbour = |sql: &str| -> Option<String> {
+            self.conn
+                .query_row(sql, [id], |r| r.get::<_, String>(0))
+                .optional()
+                .ok()
+                .flatten()
+        };
+        let common = |other: Option<String>| {
+            other.map_or(0, |o| {
+                id.chars().zip(o.chars()).take_while(|(a, b)| a == b).count()
+            })
+        };
+        let before = common(neighbour(
+            "SELECT id FROM runs WHERE id < ?1 ORDER BY id DESC LIMIT 1",
+        ));
+        let after = common(neighbour("SELECT id FROM runs WHERE id > ?1 ORDER BY id LIMIT 1"));
+        let len = (before.max(after) + 1).max(MIN_SHOWN);
+        id.get(..len).unwrap_or(id).to_string()
     }
 }
 

@@ -1,7 +1,7 @@
 //! `run decide`: GO over unchecked criteria needs an override, NO-GO never does but always needs
 //! a rationale, and a decision is made once.
 
-use flightdeck_testsupport::cli::exit::{REFUSED, USAGE};
+use flightdeck_testsupport::cli::exit::REFUSED;
 use serde_json::{json, Value};
 
 use super::{env, new_run, M31};
@@ -69,10 +69,7 @@ fn no_go_never_needs_an_override_but_always_a_rationale() {
         REFUSED,
         ["run", "decide", &run, "no-go", "--by", "dana", "--rationale", " "],
     );
-    env.fails(
-        USAGE,
-        ["run", "decide", &run, "maybe", "--by", "dana", "--rationale", "x"],
-    );
+    env.usage_error(["run", "decide", &run, "maybe", "--by", "dana", "--rationale", "x"]);
     let out = env.ok([
         "run",
         "decide",

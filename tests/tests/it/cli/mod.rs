@@ -8,14 +8,23 @@
 //! One module per group of commands; this one holds what they share (the store, a new run, the
 //! fixture, finding an entry in a JSON list).
 
+mod agree;
 mod backup;
+mod corrections;
 mod decisions;
+mod ids;
+mod output;
+mod plan;
+mod readable;
 mod runbook;
 mod runs;
 mod sandbox;
 mod signals;
 mod signoffs;
+mod silent;
 mod store;
+mod usage;
+mod who;
 mod writes;
 
 use flightdeck_testsupport::cli::Cli;

@@ -87,8 +87,9 @@ fn inspect_human_shows_title_counts_and_the_tree() {
         "{out}"
     );
     assert!(out.contains("[ ] 1.database-migration-dry-run"), "{out}");
-    assert!(out
-        .contains("step 1.database-migration-dry-run.step (bash): python migrate.py up --dry-run --verbose"));
+    assert!(out.contains(
+        "step 1.database-migration-dry-run.step (shell): python migrate.py up --dry-run --verbose"
+    ));
     assert!(
         out.contains("field 3.rto-achieved: RTO Achieved (duration, minutes)"),
         "{out}"

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use flightdeck_testsupport::cli::exit::{NOT_FOUND, OK, STEPS_FAILED, USAGE};
+use flightdeck_testsupport::cli::exit::{NOT_FOUND, OK, STEPS_FAILED};
 use flightdeck_testsupport::cli::{json_of, streams, Cli};
 use flightdeck_testsupport::fake_prom::{matrix, Answer, FakeProm};
 use flightdeck_testsupport::needs;
@@ -51,6 +51,9 @@ fn signals_and_slo_status_over_a_scraped_sandbox_exit_8_while_an_slo_is_critical
     let cli = Cli::new();
     let var = format!("PROMETHEUS_URL={}", prometheus.url());
     let var = var.as_str();
+    // A new store: reads do not make one (`run new`, `env new`, `env set-var`, `secret set` or
+    // `--create` do).
+    cli.ok(["env", "list", "--create"]);
 
     let text = cli.ok(["signals", "list", "sandbox", "--var", var]);
     for name in [
@@ -79,12 +82,9 @@ fn signals_and_slo_status_over_a_scraped_sandbox_exit_8_while_an_slo_is_critical
         text.contains("Latency P95") && text.contains('▁'),
         "a sparkline per signal:\n{text}"
     );
-    cli.fails(
-        USAGE,
-        ["signals", "show", "sandbox", "--range", "soon", "--var", var],
-    );
+    cli.usage_error(["signals", "show", "sandbox", "--range", "soon", "--var", var]);
     cli.fails(NOT_FOUND, ["signals", "list", "nowhere"]);
-    cli.fails(USAGE, ["slo", "status"]);
+    cli.usage_error(["slo", "status"]);
 
     let env_args = ["slo", "status", "--env", "sandbox", "--var", var];
     let out = slo_until(&cli, &env_args, OK, FAST_PAIR);

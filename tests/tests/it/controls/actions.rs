@@ -219,10 +219,10 @@ fn unknown_flags_and_providers_list_the_known_ones() {
         control_events(&cli, &run).is_empty(),
         "naming nothing is not an attempt"
     );
-    // Nobody to record it under: refused before anything is sent.
+    // Nobody to record it under (a blank --by; without one, FLIGHTDECK_USER, the app's name or
+    // the login name is taken): refused before anything is sent.
     let out = cli
         .cmd()
-        .env_remove("USER")
         .args([
             "flag",
             "set",
@@ -233,6 +233,8 @@ fn unknown_flags_and_providers_list_the_known_ones() {
             "x",
             "--run",
             &run,
+            "--by",
+            " ",
         ])
         .output()
         .expect("runs");

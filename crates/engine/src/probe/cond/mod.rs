@@ -20,7 +20,7 @@ mod value;
 pub use eval::{Facts, Judged};
 pub use parse::{parse_cond, parse_duration, parse_source, Names, SyntaxError};
 pub use path::{parse_path, PathSeg};
-pub use value::{format_num, verdict_option, Value};
+pub use value::{format_num, readable_actual, verdict_option, Value};
 
 /// A value-producing expression.
 #[derive(Debug, Clone)]

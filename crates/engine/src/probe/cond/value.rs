@@ -85,3 +85,52 @@ pub fn verdict_option(options: &[String], passed: bool) -> String {
         fallback.cloned().unwrap_or_default()
     })
 }
+
+/// An assertion's actual value for people: when `expr` compares with a duration (`500ms`, `2s`),
+/// the actual value is milliseconds and reads as whole ones with the unit (`807 ms`, not
+/// `807.471127`); anything else as it is.
+pub fn readable_actual(expr: &str, actual: &str) -> String {
+    match actual.trim().parse::<f64>() {
+        Ok(ms) if ms.is_finite() && has_duration_literal(expr) => format!("{} ms", ms.round()),
+        _ => actual.to_owned(),
+    }
+}
+
+/// Whether `expr` holds a number written with a duration unit (`500ms`, `2s`, `1m`, `1h`).
+fn has_duration_literal(expr: &str) -> bool {
+    let chars: Vec<char> = expr.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_number = chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_alphanumeric());
+        if !starts_number {
+            i += 1;
+            continue;
+        }
+        while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+            i += 1;
+        }
+        let unit_start = i;
+        while i < chars.len() && chars[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let unit: String = chars[unit_start..i].iter().collect();
+        if matches!(unit.as_str(), "ms" | "s" | "m" | "h") {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod readable_tests {
+    use super::readable_actual;
+
+    #[test]
+    fn durations_read_in_whole_milliseconds() {
+        assert_eq!(readable_actual("latency < 500ms", "807.471127"), "807 ms");
+        assert_eq!(readable_actual("duration < 2s", "12"), "12 ms");
+        assert_eq!(readable_actual("status == 200", "503"), "503");
+        assert_eq!(readable_actual("latency < 500ms", "missing"), "missing");
+        assert_eq!(readable_actual("rows2s > 1", "3"), "3");
+    }
+}
