@@ -116,6 +116,12 @@ pub struct WatchJob {
 /// Run `job` on a thread of its own until its last slot or Stop; a second watch of the same
 /// run is refused with `conflict`.
 pub fn spawn(watches: Arc<Watches>, store: Arc<Mutex<Store>>, job: WatchJob) -> Result<(), IpcError> {
+    // Another process (`flightdeck watch`, another app) watching the run: say so now, not on
+    // the watch's thread (which takes the lease for itself and would be refused the same way).
+    {
+        let s = lock(&store);
+        drop(watch::acquire_lease(s.path(), &job.run_id).map_err(IpcError::from)?);
+    }
     let token = watches.begin(&job.run_id)?;
     let run_id = job.run_id.clone();
     let (thread_watches, thread_run) = (Arc::clone(&watches), run_id.clone());

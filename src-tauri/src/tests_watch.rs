@@ -382,3 +382,32 @@ fn a_band_run_clean_checks_its_section_16_items_with_its_slots_as_evidence() {
         assert_eq!(item["checked"], true, "{item}");
     }
 }
+
+#[test]
+fn a_run_watched_by_another_process_is_not_watched_again_from_the_app() {
+    let (app, run) = named_app_with_run_at(60, "bundled:m31", "sandbox");
+    let run_id = run.as_str().expect("run id").to_string();
+    call(
+        &app,
+        "edit_watch_plan",
+        json!({"req": {"run": run, "t0": now_rfc3339(), "bands": ["0m-40m/1m"], "checks": [HEALTH],
+                       "summary_every_min": 0, "budget_every_min": 0, "end_min": 40}}),
+    )
+    .expect("plan");
+    // `flightdeck watch RUN` in a terminal holds the run's lease (the engine's file lock).
+    let store = app._dir.path().join("store.sqlite");
+    let cli = flightdeck_engine::watch::acquire_lease(&store, &run_id).expect("the other watch");
+    let err = call(&app, "start_watch", json!({"run": run})).expect_err("refused");
+    assert_eq!(err["code"], "conflict", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("already being watched")),
+        "{err}"
+    );
+    assert_eq!(view(&app, &run)["running"], false, "nothing started");
+    drop(cli);
+    let v = call(&app, "start_watch", json!({"run": run})).expect("once the other watch ended");
+    assert_eq!(v["running"], true);
+    call(&app, "stop_watch", json!({"run": run})).expect("stop");
+}

@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
 pub mod alert;
+mod lease;
 mod plan;
 mod record;
 mod runner;
@@ -25,6 +26,7 @@ mod sched;
 mod status;
 pub mod systemd;
 
+pub use lease::{acquire as acquire_lease, lease_path, Lease};
 pub use plan::{
     band_text, minutes_text, parse_band, parse_time, slot_key, Band, PlanError, Slot, SlotKind, WatchPlan,
     DAY_MIN, DEFAULT_END_MIN,
@@ -97,6 +99,13 @@ pub async fn watch(
     cancel: CancellationToken,
 ) -> Result<(), Error> {
     let by = req.by.trim().to_string();
+    // Taken before anything is read, so what is read is what no other watch is changing.
+    let (leased, _lease) = {
+        let s = lock(store);
+        let id = s.resolve_run(&req.run)?.id;
+        let lease = acquire_lease(s.path(), &id)?;
+        (id, lease)
+    };
     let Resumed {
         run_id,
         plan,
@@ -104,7 +113,7 @@ pub async fn watch(
         mut clean,
         mut schedule,
         events,
-    } = resume(store, &req.run)?;
+    } = resume(store, &leased)?;
     // Rebuilt from what the log holds, so a restart neither pages again nor forgets to resolve.
     let mut alerter = req
         .alerts

@@ -2,6 +2,7 @@
 //! real receivers on loopback.
 
 mod alerts;
+mod lease;
 mod loopback;
 mod plan;
 mod restart;
