@@ -11,7 +11,8 @@
 # minute; opens (or creates) the demo run in the store (FLIGHTDECK_STORE, or the CLI's default),
 # and opens the app on it.
 # Without a display it runs under Xvfb for FLIGHTDECK_DEMO_SECONDS (default 8) and saves a
-# screenshot instead. Everything it started is stopped with SIGTERM when the app closes.
+# screenshot instead. Everything it started is stopped with SIGTERM when the app closes, and the
+# sandbox environment's variables it set are put back as they were.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${FLIGHTDECK_DEMO_DATABASE_URL:-}" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
@@ -27,7 +28,32 @@ store_args=()
 sandbox_pid=
 prom_pid=
 prom_dir=
+# Each sandbox variable the demo points at what it started is put back as it was (or removed
+# when it was not stored) as the demo ends, so the store is left as found: a later run does not
+# back up a throwaway cluster that is gone.
+restore=()
+demo_var() { # KEY VALUE
+  local prev
+  prev=$("$cli" "${store_args[@]}" --json env show sandbox 2>/dev/null | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      let v; try { v = (JSON.parse(s).vars || []).find((v) => v.key === process.argv[1] && v.source === "stored"); } catch {}
+      process.stdout.write(v ? "=" + v.value : "");
+    });' "$1") || prev=
+  restore+=("$1$prev")
+  "$cli" "${store_args[@]}" env set-var sandbox "$1" "$2" >/dev/null
+}
+put_back() {
+  local r
+  for r in "${restore[@]}"; do
+    if [[ $r == *=* ]]; then
+      "$cli" "${store_args[@]}" env set-var sandbox "${r%%=*}" "${r#*=}" >/dev/null 2>&1 || true
+    else
+      "$cli" "${store_args[@]}" env unset-var sandbox "$r" >/dev/null 2>&1 || true
+    fi
+  done
+}
 cleanup() {
+  put_back
   [ -n "$sandbox_pid" ] && kill -TERM "$sandbox_pid" 2>/dev/null || true
   if [ -n "$prom_pid" ]; then
     kill -TERM "$prom_pid" 2>/dev/null || true
@@ -68,7 +94,7 @@ else
   echo "prometheus: started on http://127.0.0.1:$prom_port scraping the sandbox every second" \
     "(pid $prom_pid, log $prom_dir/prometheus.log)"
   if [ "$prom_port" != 9090 ]; then
-    "$cli" "${store_args[@]}" env set-var sandbox PROMETHEUS_URL "http://127.0.0.1:$prom_port" >/dev/null
+    demo_var PROMETHEUS_URL "http://127.0.0.1:$prom_port"
   fi
 fi
 
@@ -76,9 +102,9 @@ fi
 # throwaway cluster's scratch database.
 if [ -n "${FLIGHTDECK_DEMO_DATABASE_URL:-}" ]; then
   data=$(dirname "${FLIGHTDECK_STORE:-${XDG_DATA_HOME:-$HOME/.local/share}/flightdeck/flightdeck.sqlite}")
-  "$cli" "${store_args[@]}" env set-var sandbox DATABASE_URL "$FLIGHTDECK_DEMO_DATABASE_URL" >/dev/null
-  "$cli" "${store_args[@]}" env set-var sandbox RESTORE_TARGET_URL "$FLIGHTDECK_DEMO_RESTORE_URL" >/dev/null
-  "$cli" "${store_args[@]}" env set-var sandbox BACKUP_DIR "$data/backups/sandbox" >/dev/null
+  demo_var DATABASE_URL "$FLIGHTDECK_DEMO_DATABASE_URL"
+  demo_var RESTORE_TARGET_URL "$FLIGHTDECK_DEMO_RESTORE_URL"
+  demo_var BACKUP_DIR "$data/backups/sandbox"
   echo "backups: the sandbox environment backs up $FLIGHTDECK_DEMO_DATABASE_URL into $data/backups/sandbox"
 else
   echo "postgres: not installed (.ci/deps.sh installs it); the sandbox runs on SQLite and M31's backup steps have no database"

@@ -1,4 +1,4 @@
-//! `flightdeck env list | show | new | set-var`: environments and their variables.
+//! `flightdeck env list | show | new | set-var | unset-var`: environments and their variables.
 //!
 //! Owns argument handling and output; environments themselves belong to
 //! `flightdeck_engine::environments`. Also builds the `ProbeEnv` the step commands run with.
@@ -26,6 +26,8 @@ pub enum EnvCmd {
     },
     /// Set a variable (`${KEY}` in annotations, `$KEY` in shell steps).
     SetVar { env: String, key: String, value: String },
+    /// Remove a stored variable (steps see its built-in default again, if it has one).
+    UnsetVar { env: String, key: String },
 }
 
 pub fn run(ctx: &Ctx, cmd: EnvCmd) -> anyhow::Result<()> {
@@ -85,6 +87,10 @@ pub fn run(ctx: &Ctx, cmd: EnvCmd) -> anyhow::Result<()> {
         EnvCmd::SetVar { env, key, value } => {
             envs.set_var(&env, &key, &value)?;
             crate::render::print(&format!("{env}: {key} set\n"))
+        }
+        EnvCmd::UnsetVar { env, key } => {
+            envs.unset_var(&env, &key)?;
+            crate::render::print(&format!("{env}: {key} removed\n"))
         }
     }
 }

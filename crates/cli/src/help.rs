@@ -59,6 +59,7 @@ const BY_COMMAND: &[(&str, &str, &str)] = &[
         "The variable's name (`${KEY}` in annotations, `$KEY` in shell steps)",
     ),
     ("set-var", "value", "Its value"),
+    ("unset-var", "key", "The stored variable's name"),
     (
         "set",
         "name",

@@ -31,6 +31,15 @@ pub enum EnvError {
     BadName { what: &'static str, name: String },
     #[error("no secret `{name}` in environment `{env}` (see `flightdeck secret list {env}`)")]
     NoSecret { env: String, name: String },
+    #[error(
+        "no variable `{key}` is stored in environment `{env}`{}",
+        if stored.is_empty() { " (it has none)".to_string() } else { format!(" (it has {})", stored.join(", ")) }
+    )]
+    NoVar {
+        env: String,
+        key: String,
+        stored: Vec<String>,
+    },
     #[error("store error while {context}: {source}")]
     Store {
         context: String,
@@ -44,7 +53,7 @@ impl crate::error::HasKind for EnvError {
     fn kind(&self) -> crate::error::ErrorKind {
         use crate::error::ErrorKind;
         match self {
-            EnvError::NotFound(_) | EnvError::NoSecret { .. } => ErrorKind::NotFound,
+            EnvError::NotFound(_) | EnvError::NoSecret { .. } | EnvError::NoVar { .. } => ErrorKind::NotFound,
             EnvError::Exists(_) => ErrorKind::Conflict,
             EnvError::BadName { .. } => ErrorKind::Invalid,
             EnvError::Store { .. } => ErrorKind::Store,
@@ -273,6 +282,26 @@ impl Environments {
                 params![env, key, value, self.now()],
             )
             .map_err(sql("setting a variable"))?;
+        Ok(())
+    }
+
+    /// Remove a stored variable; steps see its built-in default again, if it has one.
+    pub fn unset_var(&self, env: &str, key: &str) -> Result<(), EnvError> {
+        self.require(env)?;
+        let removed = self
+            .conn
+            .execute(
+                "DELETE FROM env_vars WHERE env = ?1 AND key = ?2",
+                params![env, key],
+            )
+            .map_err(sql("removing a variable"))?;
+        if removed == 0 {
+            return Err(EnvError::NoVar {
+                env: env.to_string(),
+                key: key.to_string(),
+                stored: self.stored_vars(env)?.into_iter().map(|(k, _)| k).collect(),
+            });
+        }
         Ok(())
     }
 

@@ -12,6 +12,7 @@ mod agree;
 mod backup;
 mod corrections;
 mod decisions;
+mod envs;
 mod ids;
 mod output;
 mod plan;
