@@ -254,7 +254,7 @@ fn alert_test_reaches_the_routes_receiver_with_its_keyring_secret() {
 
 /// Issue 15 point 1's "editable in the CLI": `watch plan` shows the plan read from the runbook,
 /// changes it (bands, checks, summaries, length; one `watch_plan_set` event by `--by`), shows the
-/// change, and refuses an edit without `--by`, a band that ends before it starts and a check
+/// change, and refuses an edit by a blank `--by`, a band that ends before it starts and a check
 /// that is no runnable step of the runbook, each saying what is wrong.
 #[test]
 fn watch_plan_is_shown_and_edited_from_the_cli() {
@@ -282,7 +282,11 @@ fn watch_plan_is_shown_and_edited_from_the_cli() {
         "{shown}"
     );
 
-    refused(&["watch", "plan", &run, "--band", "0h-4h/10m"], "--by NAME");
+    // --by defaults (FLIGHTDECK_USER, the app's name, the login): a blank one is refused.
+    refused(
+        &["watch", "plan", &run, "--band", "0h-4h/10m", "--by", " "],
+        "--by (who does it) must not be empty",
+    );
     refused(
         &["watch", "plan", &run, "--band", "4h-2h/10m", "--by", "ana"],
         "4h-2h",

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use flightdeck_testsupport::cli::exit::{NOT_FOUND, OK, STEPS_FAILED};
+use flightdeck_testsupport::cli::exit::{NOT_FOUND, STEPS_FAILED};
 use flightdeck_testsupport::cli::{json_of, streams, Cli};
 use flightdeck_testsupport::fake_prom::{matrix, Answer, FakeProm};
 use flightdeck_testsupport::needs;
@@ -19,21 +19,33 @@ use flightdeck_testsupport::sandbox::SandboxProcess;
 const FAST_PAIR: Duration = Duration::from_secs(150);
 
 /// Runs `slo status ARGS` every 2 s until it exits `code`; its output then. Fails after `limit`.
-fn slo_until(cli: &Cli, args: &[&str], code: i32, limit: Duration) -> std::process::Output {
+/// `args` run every 2 s until `done` holds of its output (`what` says what it waits for).
+fn slo_until(
+    cli: &Cli,
+    args: &[&str],
+    what: &str,
+    done: impl Fn(&std::process::Output, &str) -> bool,
+    limit: Duration,
+) -> std::process::Output {
     let t = Instant::now();
     loop {
         let out = cli.output(args);
-        if out.status.code() == Some(code) {
+        if done(&out, &String::from_utf8_lossy(&out.stdout)) {
             return out;
         }
         assert!(
             t.elapsed() < limit,
-            "`{}` did not exit {code} within {limit:?}; last:\n{}",
+            "`{}`: not {what} within {limit:?}; last:\n{}",
             args.join(" "),
             streams(&out)
         );
         std::thread::sleep(Duration::from_secs(2));
     }
+}
+
+/// The API latency SLO's line is not critical (ok, or a ticket still burning down).
+fn latency_not_critical(_: &std::process::Output, stdout: &str) -> bool {
+    stdout.contains("API latency P95 < 500ms") && !stdout.contains("CRITICAL  API latency P95")
 }
 
 #[test]
@@ -87,11 +99,28 @@ fn signals_and_slo_status_over_a_scraped_sandbox_exit_8_while_an_slo_is_critical
     cli.usage_error(["slo", "status"]);
 
     let env_args = ["slo", "status", "--env", "sandbox", "--var", var];
-    let out = slo_until(&cli, &env_args, OK, FAST_PAIR);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("API latency P95 < 500ms"));
+    // The API latency SLO is what the fault moves. The sandbox's other SLOs are measured for real
+    // too: on a loaded machine its own DB latency can burn (seen at load 13, making `slo status`
+    // exit 8 with the latency SLO ok), so the exit code is asserted where the latency SLO decides
+    // it (critical), and otherwise that line is read.
+    slo_until(
+        &cli,
+        &env_args,
+        "the latency SLO not critical",
+        latency_not_critical,
+        FAST_PAIR,
+    );
 
     sandbox.set_fault("latency=800ms");
-    let out = slo_until(&cli, &env_args, STEPS_FAILED, FAST_PAIR);
+    let out = slo_until(
+        &cli,
+        &env_args,
+        "the latency SLO critical, exit 8",
+        |out, stdout| {
+            out.status.code() == Some(STEPS_FAILED) && stdout.contains("CRITICAL  API latency P95 < 500ms")
+        },
+        FAST_PAIR,
+    );
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
@@ -114,7 +143,13 @@ fn signals_and_slo_status_over_a_scraped_sandbox_exit_8_while_an_slo_is_critical
     assert!(String::from_utf8_lossy(&out.stdout).contains("CRITICAL  API latency P95 < 500ms"));
 
     sandbox.set_fault("clear");
-    slo_until(&cli, &env_args, OK, FAST_PAIR);
+    slo_until(
+        &cli,
+        &env_args,
+        "the latency SLO not critical",
+        latency_not_critical,
+        FAST_PAIR,
+    );
 }
 
 /// `secret set ENV NAME` with the value on stdin.
