@@ -299,7 +299,7 @@ impl Environments {
             return Err(EnvError::NoVar {
                 env: env.to_string(),
                 key: key.to_string(),
-                stored: self.stored_vars(env)?.into_iter().map(|(k, _)| k).collect(),
+                stored: self.stored_vars(env)?.into_keys().collect(),
             });
         }
         Ok(())
