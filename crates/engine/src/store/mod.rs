@@ -41,6 +41,7 @@ pub use head::RunHead;
 pub use keyed::{KeyedStatus, MemoryKeys, StoreKey, StoreKeys};
 pub use location::{default_config_dir, default_path};
 pub use pg::{Followed, Follower};
+pub use transfer::Copied;
 pub use verify::{Problem, ProblemKind, Verification};
 
 use append::insert_event;

@@ -29,8 +29,8 @@ use sqlx::{ConnectOptions, Connection};
 
 pub(in crate::store) use fold::{events_after_seq, resume};
 pub use follow::{Followed, Follower};
-pub use target::is_postgres;
 pub(crate) use target::Target;
+pub use target::{is_postgres, password_account};
 pub use write::format_time_micros;
 
 use super::StoreError;

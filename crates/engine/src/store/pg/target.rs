@@ -47,32 +47,44 @@ fn bad(url: &str, why: impl Into<String>) -> StoreError {
     }
 }
 
+/// The keyring account that keeps the password of the store at `url` (`flightdeck store password`).
+pub fn password_account(url: &str) -> Result<String, StoreError> {
+    Ok(options(url)?.1)
+}
+
+/// `url`'s connect options (no password: one in the URL is refused) and its keyring account.
+fn options(url: &str) -> Result<(PgConnectOptions, String), StoreError> {
+    let url = url.trim();
+    let parsed = reqwest::Url::parse(url).map_err(|e| bad(url, e.to_string()))?;
+    if parsed.password().is_some() {
+        let shown = {
+            let mut u = parsed.clone();
+            let _ = u.set_password(None);
+            u.to_string()
+        };
+        return Err(bad(
+            &shown,
+            format!(
+                "it carries a password; Flightdeck keeps store passwords in the OS keyring, never in \
+                     a URL: run `flightdeck store password {shown}` and give the URL without it"
+            ),
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(bad(url, "it names no host"));
+    }
+    let opts = PgConnectOptions::from_str(url).map_err(|e| bad(url, e.to_string()))?;
+    let database = opts.get_database().unwrap_or(opts.get_username()).to_string();
+    let account = store_db_account(opts.get_username(), opts.get_host(), opts.get_port(), &database);
+    Ok((opts, account))
+}
+
 impl Target {
     /// The store at `url`; its password is read from the OS keyring (none there: the server may
     /// not ask for one, and if it does, the error names the keyring account to fill).
     pub(crate) fn parse(url: &str) -> Result<Target, StoreError> {
         let url = url.trim();
-        let parsed = reqwest::Url::parse(url).map_err(|e| bad(url, e.to_string()))?;
-        if parsed.password().is_some() {
-            let shown = {
-                let mut u = parsed.clone();
-                let _ = u.set_password(None);
-                u.to_string()
-            };
-            return Err(bad(
-                &shown,
-                format!(
-                    "it carries a password; Flightdeck keeps store passwords in the OS keyring, never in \
-                     a URL: run `flightdeck store password {shown}` and give the URL without it"
-                ),
-            ));
-        }
-        if parsed.host_str().is_none_or(str::is_empty) {
-            return Err(bad(url, "it names no host"));
-        }
-        let opts = PgConnectOptions::from_str(url).map_err(|e| bad(url, e.to_string()))?;
-        let database = opts.get_database().unwrap_or(opts.get_username()).to_string();
-        let account = store_db_account(opts.get_username(), opts.get_host(), opts.get_port(), &database);
+        let (opts, account) = options(url)?;
         let mut opts = opts
             .application_name("flightdeck-store")
             .options([("search_path", "flightdeck"), ("lock_timeout", "20s")]);
