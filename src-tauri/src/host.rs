@@ -41,7 +41,13 @@ pub struct Host {
 impl Host {
     /// Open (creating if needed) the store the app was started with, and read the settings.
     pub fn open(launch: Launch, started: Instant) -> Result<Host, IpcError> {
-        if let Some(dir) = launch.store.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // A shared Postgres store (`postgres://…`) is no file: no folder to make for it.
+        let file = !flightdeck_engine::store::pg::is_postgres(&launch.store);
+        if let Some(dir) = launch
+            .store
+            .parent()
+            .filter(|d| file && !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir).map_err(|e| {
                 IpcError::new(
                     ErrorCode::Store,

@@ -1,5 +1,8 @@
 //! Noticing writes made by other processes (the CLI, a second window): a thread polls the
 //! store's run heads every `INTERVAL` on its own connection and sends them whenever they move.
+//! On a shared Postgres store it does not poll: it follows the store's LISTEN/NOTIFY
+//! (`Store::follow`) and reads the heads again on each change, and on each resync after a
+//! reconnect (a notification sent while disconnected is never delivered).
 //!
 //! Owns only the polling; the UI decides what to reload. One watcher runs at a time: a newer
 //! `watch_store` (a reloaded page) bumps the generation and the older thread ends.
@@ -25,21 +28,38 @@ pub fn spawn(
 ) -> Result<(), IpcError> {
     let mine = generation.fetch_add(1, Ordering::SeqCst) + 1;
     let store = Store::open(&path)?;
+    let follower = store.follow()?;
     std::thread::Builder::new()
         .name("flightdeck-watch".into())
         .spawn(move || {
             let mut last: Option<Vec<RunHead>> = None;
+            let mut stale = true;
             while generation.load(Ordering::SeqCst) == mine {
-                // A failed read (the file busy past the timeout) is retried next tick.
-                if let Ok(heads) = store.heads() {
-                    if last.as_ref() != Some(&heads) {
-                        if !send(&heads) {
-                            break;
+                // A failed read (the file busy past the timeout, the server away) is retried.
+                if stale {
+                    if let Ok(heads) = store.heads() {
+                        stale = false;
+                        if last.as_ref() != Some(&heads) {
+                            if !send(&heads) {
+                                break;
+                            }
+                            last = Some(heads);
                         }
-                        last = Some(heads);
                     }
                 }
-                std::thread::sleep(INTERVAL);
+                match &follower {
+                    // Postgres: read again when something changed (or after a resync).
+                    Some(f) => {
+                        if f.recv_timeout(INTERVAL).is_some() {
+                            while f.try_recv().is_some() {}
+                            stale = true;
+                        }
+                    }
+                    None => {
+                        std::thread::sleep(INTERVAL);
+                        stale = true;
+                    }
+                }
             }
         })
         .map_err(|e| {

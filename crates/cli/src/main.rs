@@ -22,6 +22,7 @@ mod sandbox_cmd;
 mod secret_cmd;
 mod signals_cmd;
 mod step_cmd;
+mod store_cmd;
 mod store_path;
 mod vars;
 mod watch_cmd;
@@ -42,8 +43,10 @@ use clap::{Parser, Subcommand};
     disable_help_subcommand = true
 )]
 pub struct Cli {
-    /// The SQLite store file [default: the platform data directory's flightdeck/flightdeck.sqlite].
-    #[arg(long, global = true, env = "FLIGHTDECK_STORE", value_name = "PATH")]
+    /// The store: an SQLite file [default: the platform data directory's
+    /// flightdeck/flightdeck.sqlite], or a shared Postgres store `postgres://user@host/db`
+    /// (password from the OS keyring: `store password`; TLS as `?sslmode=` says).
+    #[arg(long, global = true, env = "FLIGHTDECK_STORE", value_name = "PATH|URL")]
     store: Option<PathBuf>,
     /// The config folder (the trusted archive signers) [default: $XDG_CONFIG_HOME/flightdeck].
     #[arg(long, global = true, env = "FLIGHTDECK_CONFIG_DIR", value_name = "DIR")]
@@ -99,6 +102,9 @@ enum Command {
     /// Backups with pg_dump, their manifests, and restore drills with a measured RTO.
     #[command(subcommand)]
     Backup(backup_cmd::BackupCmd),
+    /// The shared Postgres store: keep its password in the OS keyring.
+    #[command(subcommand)]
+    Store(store_cmd::StoreCmd),
     /// Help on a command (`flightdeck help run check`), or a topic: `exit-codes`.
     Help {
         /// A command path (`run check`) or `exit-codes`.
@@ -146,8 +152,9 @@ fn main() -> ExitCode {
     let create = cli.create
         || matches!(
             cli.command,
-            Command::Run(run_cmd::RunCmd::Record(run_cmd::RecordCmd::New(_)))
-                | Command::Env(env_cmd::EnvCmd::New { .. } | env_cmd::EnvCmd::SetVar { .. })
+            Command::Run(run_cmd::RunCmd::Record(
+                run_cmd::RecordCmd::New(_) | run_cmd::RecordCmd::Pull { .. }
+            )) | Command::Env(env_cmd::EnvCmd::New { .. } | env_cmd::EnvCmd::SetVar { .. })
                 | Command::Secret(secret_cmd::SecretCmd::Set { .. })
         );
     let ctx = Ctx {
@@ -170,6 +177,7 @@ fn main() -> ExitCode {
         Command::Watch(args) => watch_cmd::watch(&ctx, args),
         Command::Alert(cmd) => alert_cmd::alert(&ctx, cmd),
         Command::Backup(cmd) => backup_cmd::run(&ctx, cmd),
+        Command::Store(cmd) => store_cmd::run(&ctx, cmd),
         Command::Help { topic } => help::help(&topic),
         Command::Completions { shell } => help::completions(shell),
         Command::Man => help::man(),

@@ -119,6 +119,22 @@ pub enum RecordCmd {
     },
     /// The run's event log.
     Events { run: String },
+    /// Copy a run of this store, chain intact, to another store (a shared Postgres store:
+    /// `postgres://user@host/db`, its password from the OS keyring); both sides verify.
+    Push {
+        run: String,
+        /// Where to: `postgres://…` or a store file.
+        #[arg(long, value_name = "STORE")]
+        to: String,
+    },
+    /// Copy a run from another store (a shared Postgres store, for offline review) into this one
+    /// (--store, created if missing), chain intact; both sides verify.
+    Pull {
+        run: String,
+        /// Where from: `postgres://…` or a store file.
+        #[arg(long, value_name = "STORE")]
+        from: String,
+    },
     /// What a step printed, as its latest run recorded it (redacted, capped): stdout, stderr, an
     /// HTTP body.
     Output {
@@ -280,10 +296,43 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
         }
         C::Verify { run, require_keyed } => verify(ctx, store, &run, require_keyed),
         C::Events { run } => events(ctx, store, &run),
+        C::Push { run, to } => {
+            let mut there = store_path::open_other(&to)?;
+            moved(ctx, "pushed", store.copy_run(&run, &mut there)?, &there)
+        }
+        C::Pull { run, from } => {
+            let there = store_path::open_other(&from)?;
+            moved(ctx, "pulled", there.copy_run(&run, store)?, store)
+        }
         C::Output { run, step, stream } => {
             crate::output_cmd::output(ctx, store, &run, &step, stream.as_deref())
         }
     }
+}
+
+/// What `run push` / `run pull` copied, and that both sides verify.
+fn moved(ctx: &Ctx, how: &str, copied: flightdeck_engine::store::Copied, to: &Store) -> anyhow::Result<()> {
+    if ctx.json {
+        return render::json(&copied);
+    }
+    let what = if copied.written {
+        format!(
+            "{how} run {} ({} events) to {}",
+            copied.run_id,
+            copied.events,
+            to.path().display()
+        )
+    } else {
+        format!(
+            "{} already holds run {} at the same head: nothing to copy",
+            to.path().display(),
+            copied.run_id
+        )
+    };
+    let head = copied.head_hash.get(..12).unwrap_or(&copied.head_hash);
+    render::print(&format!(
+        "{what}\nhead {head}…; the chain verifies on both sides\n"
+    ))
 }
 
 /// An item already as `checked` asks for: nothing to record, and scripts may re-run, so it says

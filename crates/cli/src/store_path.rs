@@ -1,4 +1,5 @@
-//! Which store file a command uses: `--store`, `FLIGHTDECK_STORE`, or the platform data
+//! Which store a command uses: `--store`, `FLIGHTDECK_STORE` (a file, or a shared Postgres
+//! store's `postgres://…` URL, opened as it is), or the platform data
 //! directory's `flightdeck/flightdeck.sqlite` (its directory created if missing); opened with its
 //! key in the OS keyring (asked only when a write or `run verify` needs it). A store named by
 //! `--store`/`FLIGHTDECK_STORE` that does not exist is created only by a command that sets one up
@@ -19,6 +20,9 @@ pub fn open(ctx: &Ctx) -> anyhow::Result<Store> {
         Some(p) => p.clone(),
         None => default_path()?,
     };
+    if flightdeck_engine::store::pg::is_postgres(&path) {
+        return open_url(&path.to_string_lossy());
+    }
     if ctx.store.is_some() && !ctx.create && !path.exists() {
         return Err(crate::exit::Failed::StoreDir(format!(
             "no store at {}: `flightdeck run new` creates one there, or pass --create (a mistyped \
@@ -37,6 +41,21 @@ pub fn open(ctx: &Ctx) -> anyhow::Result<Store> {
     }
     // A store that cannot be written opens read-only (list, show and verify work; writes say why).
     Ok(Store::open(&path)?.with_keys(Arc::new(OsStoreKeys::new())))
+}
+
+/// The shared Postgres store at `url` (`postgres://user@host/db`, its password from the OS
+/// keyring), with this machine's default store file for environments and secret names.
+pub fn open_url(url: &str) -> anyhow::Result<Store> {
+    Ok(Store::open(url)?.with_keys(Arc::new(OsStoreKeys::new())))
+}
+
+/// The store `--to` / `--from` names: a Postgres URL, or a store file (created if missing).
+pub fn open_other(target: &str) -> anyhow::Result<Store> {
+    let path = std::path::Path::new(target);
+    if flightdeck_engine::store::pg::is_postgres(path) {
+        return open_url(target);
+    }
+    Ok(Store::open(path)?.with_keys(Arc::new(OsStoreKeys::new())))
 }
 
 fn default_path() -> anyhow::Result<PathBuf> {

@@ -8,6 +8,7 @@ mod keyed;
 mod m31_backups;
 mod m31_sandbox;
 mod secrets;
+mod shared_store;
 mod tamper;
 mod trust;
 mod watch;

@@ -10,9 +10,11 @@
 mod keyring;
 mod redact;
 mod sensitive;
+mod store_db;
 mod store_key;
 
 pub use self::keyring::{account, EnvSecrets, Keyring, KeyringError, CALL_TIMEOUT, SERVICE};
 pub use redact::Redactor;
 pub use sensitive::Sensitive;
+pub use store_db::{set_store_db_password, store_db_account, store_db_password};
 pub use store_key::{store_key_account, OsStoreKeys};

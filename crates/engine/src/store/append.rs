@@ -13,6 +13,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::keyed::{self, Keying};
+use super::pg;
 use super::{
     canonical_json, event_hash, format_time, read_events, sha256_hex, HashInput, NewEvent, NewRun, RunRecord,
     Store, StoreError, StoredEvent, GENESIS_HASH, RUN_CREATED,
@@ -22,6 +23,9 @@ use crate::clock::Clock;
 impl Store {
     /// Create a run and its `run_created` event (seq 1) in one transaction.
     pub fn create_run(&mut self, new: NewRun) -> Result<RunRecord, StoreError> {
+        if let Some(pg) = &self.pg {
+            return pg.create_run(&self.clock, new);
+        }
         let now = self.clock.now();
         let created_at = format_time(now);
         let id = new_run_id(now);
@@ -53,31 +57,12 @@ impl Store {
         };
         self.writable()?;
         self.keying.before_write(&self.conn);
-        let fail = |e| StoreError::sqlite(format!("creating run {id}"), e);
+        let fail = |e| StoreError::sqlite(format!("creating run {}", first.run_id), e);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(fail)?;
-        tx.execute(
-            "INSERT INTO runs (id, created_at, runbook_name, runbook_source, runbook_sha256, env, release,
-                               head_seq, head_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8)",
-            params![
-                id,
-                created_at,
-                new.runbook_name,
-                new.runbook_source,
-                sha,
-                new.env,
-                new.release,
-                hash
-            ],
-        )
-        .map_err(fail)?;
-        insert_row(&tx, &first)?;
-        keyed::seal(&tx, &self.keying, (0, GENESIS_HASH), &first)?;
-        tx.commit().map_err(fail)?;
-        Ok(RunRecord {
+        let run = RunRecord {
             id,
             created_at,
             runbook_name: new.runbook_name,
@@ -87,7 +72,12 @@ impl Store {
             head_seq: 1,
             head_hash: hash,
             runbook_source: new.runbook_source,
-        })
+        };
+        insert_run_row(&tx, &run)?;
+        insert_row(&tx, &first)?;
+        keyed::seal(&tx, &self.keying, (0, GENESIS_HASH), &first)?;
+        tx.commit().map_err(fail)?;
+        Ok(run)
     }
 
     /// Append one event. When this returns `Ok`, the event is committed with `synchronous=FULL`.
@@ -103,6 +93,9 @@ impl Store {
             kind: kind.to_string(),
             payload,
         };
+        if let Some(pg) = &self.pg {
+            return pg.append_with(&self.clock, run_id, |_| Ok(()), |()| Ok::<_, StoreError>(new));
+        }
         self.writable()?;
         self.keying.before_write(&self.conn);
         let tx = Self::begin(&mut self.conn, run_id)?;
@@ -120,6 +113,10 @@ impl Store {
         E: From<StoreError>,
         F: FnOnce(&[StoredEvent]) -> Result<NewEvent, E>,
     {
+        if let Some(pg) = &self.pg {
+            let read = |lease: &mut pg::Lease<'_>| pg::events_after_seq(lease, run_id, 0);
+            return pg.append_with(&self.clock, run_id, read, |events| decide(&events));
+        }
         self.writable()?;
         self.keying.before_write(&self.conn);
         let tx = Self::begin(&mut self.conn, run_id)?;
@@ -138,7 +135,7 @@ impl Store {
 }
 
 /// A UUID v7 whose timestamp comes from the store's clock.
-fn new_run_id(now: OffsetDateTime) -> String {
+pub(super) fn new_run_id(now: OffsetDateTime) -> String {
     let nanos = now.unix_timestamp_nanos().max(0);
     let secs = (nanos / 1_000_000_000) as u64;
     let subsec = (nanos % 1_000_000_000) as u32;
@@ -223,7 +220,29 @@ fn log_head(tx: &Transaction<'_>, run_id: &str) -> Result<(u64, String), StoreEr
     Ok((last_seq.max(0) as u64, last_hash))
 }
 
-fn insert_row(conn: &Connection, event: &StoredEvent) -> Result<(), StoreError> {
+/// Insert the `runs` row of `run`, its head checkpoint as `run` says.
+pub(super) fn insert_run_row(conn: &Connection, run: &RunRecord) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO runs (id, created_at, runbook_name, runbook_source, runbook_sha256, env, release,
+                           head_seq, head_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            run.id,
+            run.created_at,
+            run.runbook_name,
+            run.runbook_source,
+            run.runbook_sha256,
+            run.env,
+            run.release,
+            run.head_seq as i64,
+            run.head_hash
+        ],
+    )
+    .map_err(|e| StoreError::sqlite(format!("creating run {}", run.id), e))?;
+    Ok(())
+}
+
+pub(super) fn insert_row(conn: &Connection, event: &StoredEvent) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO events (run_id, seq, time, actor, kind, payload, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

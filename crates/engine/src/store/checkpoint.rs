@@ -46,13 +46,13 @@ pub const REFRESH_AFTER: u64 = 32;
 
 /// Where a folded state stands: the last event folded into it (seq 0: none yet).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct At {
-    seq: u64,
-    hash: String,
+pub(super) struct At {
+    pub(super) seq: u64,
+    pub(super) hash: String,
 }
 
 impl At {
-    fn of(event: &StoredEvent) -> At {
+    pub(super) fn of(event: &StoredEvent) -> At {
         At {
             seq: event.seq,
             hash: event.hash.clone(),
@@ -61,10 +61,10 @@ impl At {
 }
 
 /// A checkpoint in memory, keyed as the stored one is.
-struct Held<S> {
-    fold: String,
-    at: At,
-    state: S,
+pub(super) struct Held<S> {
+    pub(super) fold: String,
+    pub(super) at: At,
+    pub(super) state: S,
 }
 
 /// Where `resume` started from: what a test or a bench can tell apart.
@@ -78,7 +78,7 @@ pub enum Resumed {
     Log,
 }
 
-fn memo_key(run_id: &str) -> String {
+pub(super) fn memo_key(run_id: &str) -> String {
     format!("state checkpoint {run_id}")
 }
 
@@ -91,6 +91,11 @@ impl Store {
 
     /// `folded`, saying which checkpoint it resumed from.
     pub fn folded_from<F: Fold>(&self, run_id: &str, fold: &F) -> Result<(F::State, Resumed), StoreError> {
+        if let Some(pg) = &self.pg {
+            let (state, at, from) = pg.folded_from(&self.memo, run_id, fold)?;
+            self.hold(run_id, fold, at, state.clone());
+            return Ok((state, from));
+        }
         let fail = |e| StoreError::sqlite(format!("reading the state of run {run_id}"), e);
         // One read transaction: the checkpoint, its check and the events after it are one snapshot.
         let tx = self.conn.unchecked_transaction().map_err(fail)?;
@@ -111,6 +116,9 @@ impl Store {
         E: From<StoreError>,
         D: FnOnce(&F::State) -> Result<NewEvent, E>,
     {
+        if self.pg.is_some() {
+            return self.append_folded_pg(run_id, fold, decide);
+        }
         self.writable()?;
         self.keying.before_write(&self.conn);
         let tx = Self::begin(&mut self.conn, run_id)?;
@@ -144,8 +152,45 @@ impl Store {
         Ok(event)
     }
 
+    /// `append_folded` on a Postgres store: the state resumed inside the run's write transaction,
+    /// kept in memory only.
+    fn append_folded_pg<F, E, D>(&mut self, run_id: &str, fold: &F, decide: D) -> Result<StoredEvent, E>
+    where
+        F: Fold,
+        E: From<StoreError>,
+        D: FnOnce(&F::State) -> Result<NewEvent, E>,
+    {
+        let Some(pg) = &self.pg else {
+            return Err(E::from(StoreError::Corrupt {
+                run_id: run_id.to_string(),
+                message: "not a Postgres store".into(),
+            }));
+        };
+        let memo = &self.memo;
+        let mut reached = None;
+        let read = |lease: &mut super::pg::Lease<'_>| super::pg::resume(lease, memo, run_id, fold);
+        let decided = pg.append_with(&self.clock, run_id, read, |(state, at, _from)| {
+            let new = decide(&state);
+            reached = Some((state, at));
+            new
+        });
+        match (decided, reached) {
+            (Ok(event), Some((state, _))) => {
+                let state = fold.fold(Some(state), std::slice::from_ref(&event));
+                self.hold(run_id, fold, At::of(&event), state);
+                Ok(event)
+            }
+            // Refused: nothing was written, the state is still the log's; keep it.
+            (Err(e), Some((state, at))) => {
+                self.hold(run_id, fold, at, state);
+                Err(e)
+            }
+            (result, None) => result,
+        }
+    }
+
     /// Keep `state` as this `Store`'s in-memory checkpoint of the run.
-    fn hold<F: Fold>(&self, run_id: &str, fold: &F, at: At, state: F::State) {
+    pub(super) fn hold<F: Fold>(&self, run_id: &str, fold: &F, at: At, state: F::State) {
         let held = Held {
             fold: fold.key().to_string(),
             at,

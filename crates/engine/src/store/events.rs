@@ -69,7 +69,7 @@ pub(crate) fn read_events_after(
     decode_events(run_id, raw)
 }
 
-fn decode_events(run_id: &str, raw: Vec<RawEvent>) -> Result<Vec<StoredEvent>, StoreError> {
+pub(crate) fn decode_events(run_id: &str, raw: Vec<RawEvent>) -> Result<Vec<StoredEvent>, StoreError> {
     raw.into_iter()
         .map(|raw| {
             let payload = serde_json::from_str(&raw.payload).map_err(|e| StoreError::Corrupt {

@@ -21,6 +21,9 @@ pub struct RunHead {
 impl Store {
     /// Every run's head, in run id order.
     pub fn heads(&self) -> Result<Vec<RunHead>, StoreError> {
+        if let Some(pg) = &self.pg {
+            return pg.heads(None);
+        }
         let fail = |e| StoreError::sqlite("reading run heads", e);
         let mut stmt = self
             .conn
@@ -32,6 +35,9 @@ impl Store {
 
     /// The head of run `run_id` (a full id), or `None` when there is no such run.
     pub fn head(&self, run_id: &str) -> Result<Option<RunHead>, StoreError> {
+        if let Some(pg) = &self.pg {
+            return Ok(pg.heads(Some(run_id))?.pop());
+        }
         self.conn
             .prepare_cached("SELECT id, head_seq, head_hash FROM runs WHERE id = ?1")
             .and_then(|mut stmt| stmt.query_row([run_id], head_from_row).optional())

@@ -21,7 +21,9 @@ mod keyed;
 mod location;
 mod memo;
 mod migrate;
+pub mod pg;
 mod runs;
+mod transfer;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +40,8 @@ pub use checkpoint::{Fold, Resumed, REFRESH_AFTER};
 pub use head::RunHead;
 pub use keyed::{KeyedStatus, MemoryKeys, StoreKey, StoreKeys};
 pub use location::{default_config_dir, default_path};
+pub use pg::{Followed, Follower};
+pub use transfer::Copied;
 pub use verify::{Problem, ProblemKind, Verification};
 
 use append::insert_event;
@@ -83,6 +87,14 @@ pub enum StoreError {
          folder somewhere writable"
     )]
     ReadOnlyWal { path: PathBuf },
+    #[error("bad store URL `{url}`: {why}")]
+    PostgresUrl { url: String, why: String },
+    #[error("store {store}: {context}: {message}")]
+    Postgres {
+        store: String,
+        context: String,
+        message: String,
+    },
 }
 
 impl StoreError {
@@ -104,7 +116,9 @@ impl crate::error::HasKind for StoreError {
             | StoreError::Migration { .. }
             | StoreError::Sqlite { .. }
             | StoreError::ReadOnly { .. }
-            | StoreError::ReadOnlyWal { .. } => ErrorKind::Store,
+            | StoreError::ReadOnlyWal { .. }
+            | StoreError::Postgres { .. } => ErrorKind::Store,
+            StoreError::PostgresUrl { .. } => ErrorKind::Invalid,
             // The log does not hold together: not a store that cannot be read.
             StoreError::Corrupt { .. } => ErrorKind::Integrity,
         }
@@ -175,9 +189,13 @@ impl StoredEvent {
     }
 }
 
-/// An open store file.
+/// An open store: an SQLite file, or a shared Postgres store (`pg`, see `Store::open`).
 pub struct Store {
+    /// The SQLite file; with a Postgres store, the machine's own store, which keeps what is not
+    /// shared (environments, their variables and secret names).
     conn: Connection,
+    /// The shared Postgres store that holds the runs, when this is one.
+    pg: Option<pg::Pg>,
     clock: Arc<dyn Clock>,
     path: PathBuf,
     /// What this handle keeps in memory between calls (state checkpoints, parsed runbooks).
@@ -199,7 +217,8 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// RFC 3339 in UTC with millisecond precision: `2025-06-01T12:00:00.123Z`.
+/// RFC 3339 in UTC with millisecond precision: `2025-06-01T12:00:00.123Z` (a Postgres store's
+/// events carry microseconds: `pg::format_time_micros`).
 pub fn format_time(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     format!(
@@ -223,8 +242,23 @@ impl Store {
     /// Open the store at `path` with the given clock, applying any pending migrations. An existing
     /// file that cannot be written (no write permission on it or its folder, a read-only mount)
     /// opens read-only instead: it can be read and verified, and every write says why not.
+    ///
+    /// A `postgres://…` URL opens that shared store (`open_postgres`), with the machine's default
+    /// store file beside it for what is not shared.
     pub fn open_with_clock(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
         let path = path.as_ref();
+        if pg::is_postgres(path) {
+            let local = default_path().ok_or_else(|| StoreError::PostgresUrl {
+                url: path.display().to_string(),
+                why: "there is no home directory for this machine's own store (environments and secret \
+                      names stay on the machine)"
+                    .into(),
+            })?;
+            if let Some(dir) = local.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            return Self::open_postgres(&path.display().to_string(), &local, clock);
+        }
         let writable = Self::connect(path, Arc::clone(&clock)).and_then(|mut store| {
             if store.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
                 return Ok(None);
@@ -262,6 +296,35 @@ impl Store {
         self.keying.unkeyed_write()
     }
 
+    /// Open the shared store at `url` (`postgres://user@host[:port]/db[?sslmode=…]`, its password
+    /// from the OS keyring), bringing its schema up to date; `local` is this machine's own store
+    /// file, which keeps environments, their variables and secret names (secret values are in
+    /// this machine's keyring, so they stay with it).
+    pub fn open_postgres(url: &str, local: &Path, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
+        let target = pg::Target::parse(url)?;
+        let shown = target.shown.clone();
+        let pg = pg::Pg::open(target)?;
+        let mut store = Self::open_with_clock(local, clock)?;
+        store.path = PathBuf::from(shown);
+        store.pg = Some(pg);
+        store.read_only = None;
+        Ok(store)
+    }
+
+    /// Whether this is a shared Postgres store.
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// Follow this store's changes as they are committed, from any machine: a Postgres store's
+    /// LISTEN/NOTIFY (see [`Follower`]); `None` for an SQLite file, whose heads are polled.
+    pub fn follow(&self) -> Result<Option<Follower>, StoreError> {
+        self.pg
+            .as_ref()
+            .map(|pg| Follower::start(pg.target()))
+            .transpose()
+    }
+
     fn connect(path: &Path, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
         let open_err = |source| StoreError::Open {
             path: path.to_path_buf(),
@@ -283,6 +346,7 @@ impl Store {
     fn with_connection(conn: Connection, clock: Arc<dyn Clock>, path: &Path) -> Store {
         Store {
             conn,
+            pg: None,
             clock,
             path: path.to_path_buf(),
             memo: memo::Memo::default(),
@@ -302,17 +366,26 @@ impl Store {
 
     /// Schema versions applied to this file, oldest first.
     pub fn schema_versions(&self) -> Result<Vec<String>, StoreError> {
-        migrate::applied_versions(&self.conn)
+        match &self.pg {
+            Some(pg) => pg.schema_versions(),
+            None => migrate::applied_versions(&self.conn),
+        }
     }
 
     /// The run's events in seq order.
     pub fn events(&self, run_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
-        read_events(&self.conn, run_id)
+        match &self.pg {
+            Some(pg) => pg.events(run_id),
+            None => read_events(&self.conn, run_id),
+        }
     }
 
     /// Recompute the run's chain and check its keyed checkpoint (with the keys given by
     /// `with_keys`); report the first bad event, if any.
     pub fn verify(&self, run_id: &str) -> Result<Verification, StoreError> {
+        if let Some(pg) = &self.pg {
+            return pg.verify(run_id);
+        }
         verify::verify(&self.conn, &self.keying, self.tables.keyed, run_id)
     }
 }

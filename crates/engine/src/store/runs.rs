@@ -11,6 +11,9 @@ use super::{RunRecord, Store, StoreError, MIN_PREFIX};
 impl Store {
     /// All runs, newest first.
     pub fn runs(&self) -> Result<Vec<RunRecord>, StoreError> {
+        if let Some(pg) = &self.pg {
+            return pg.runs();
+        }
         let fail = |e| StoreError::sqlite("listing runs", e);
         let mut stmt = self
             .conn
@@ -29,6 +32,16 @@ impl Store {
             return self.latest_run(reference, env);
         }
         let prefix = reference.trim().to_ascii_lowercase();
+        if let Some(pg) = &self.pg {
+            if let Some(run) = pg.run(&prefix)? {
+                return Ok(run);
+            }
+            if prefix.chars().count() < MIN_PREFIX {
+                return Err(StoreError::PrefixTooShort { prefix });
+            }
+            let runs = pg.runs_with_prefix(&prefix)?;
+            return pick(reference, prefix, runs);
+        }
         let fail = |e| StoreError::sqlite(format!("looking up run {prefix}"), e);
         if let Some(run) = self
             .conn
@@ -51,11 +64,18 @@ impl Store {
                 "SELECT {RUN_COLUMNS} FROM runs WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 6"
             ))
             .map_err(fail)?;
-        let mut runs = stmt
+        let runs = stmt
             .query_map([&prefix], run_from_row)
             .map_err(fail)?
             .collect::<Result<Vec<_>, _>>()
             .map_err(fail)?;
+        pick(reference, prefix, runs)
+    }
+}
+
+/// The one run of `runs` (those whose id starts with `prefix`, at most 6), or why not.
+fn pick(reference: &str, prefix: String, mut runs: Vec<RunRecord>) -> Result<RunRecord, StoreError> {
+    {
         match runs.len() {
             0 => Err(StoreError::RunNotFound {
                 reference: reference.to_string(),
@@ -86,6 +106,9 @@ impl Store {
             "" => None,
             e => Some(e.strip_prefix(':').ok_or_else(not_found)?),
         };
+        if let Some(pg) = &self.pg {
+            return pg.latest(env)?.ok_or_else(not_found);
+        }
         self.conn
             .query_row(
                 &format!(
@@ -104,6 +127,10 @@ impl Store {
     /// messages print, so it can be pasted back (ids are time-ordered and share their start).
     pub fn short_id(&self, id: &str) -> String {
         const MIN_SHOWN: usize = 8;
+        if let Some(pg) = &self.pg {
+            let (before, after) = pg.neighbours(id).unwrap_or((None, None));
+            return shortest(id, before, after, MIN_SHOWN);
+        }
         let neighbour = |sql: &str| -> Option<String> {
             self.conn
                 .query_row(sql, [id], |r| r.get::<_, String>(0))
@@ -111,18 +138,21 @@ impl Store {
                 .ok()
                 .flatten()
         };
-        let common = |other: Option<String>| {
-            other.map_or(0, |o| {
-                id.chars().zip(o.chars()).take_while(|(a, b)| a == b).count()
-            })
-        };
-        let before = common(neighbour(
-            "SELECT id FROM runs WHERE id < ?1 ORDER BY id DESC LIMIT 1",
-        ));
-        let after = common(neighbour("SELECT id FROM runs WHERE id > ?1 ORDER BY id LIMIT 1"));
-        let len = (before.max(after) + 1).max(MIN_SHOWN);
-        id.get(..len).unwrap_or(id).to_string()
+        let before = neighbour("SELECT id FROM runs WHERE id < ?1 ORDER BY id DESC LIMIT 1");
+        let after = neighbour("SELECT id FROM runs WHERE id > ?1 ORDER BY id LIMIT 1");
+        shortest(id, before, after, MIN_SHOWN)
     }
+}
+
+/// The shortest prefix of `id` that its neighbours `before` / `after` do not share, at least `min`.
+fn shortest(id: &str, before: Option<String>, after: Option<String>, min: usize) -> String {
+    let common = |other: Option<String>| {
+        other.map_or(0, |o| {
+            id.chars().zip(o.chars()).take_while(|(a, b)| a == b).count()
+        })
+    };
+    let len = (common(before).max(common(after)) + 1).max(min);
+    id.get(..len).unwrap_or(id).to_string()
 }
 
 const RUN_COLUMNS: &str =

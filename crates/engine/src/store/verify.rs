@@ -121,7 +121,7 @@ pub(crate) fn verify(
     })
 }
 
-fn walk(
+pub(crate) fn walk(
     rows: &[RawEvent],
     head_seq: i64,
     head_hash: &str,

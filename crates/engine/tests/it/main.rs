@@ -4,6 +4,7 @@
 mod backup;
 mod controls;
 mod keyed;
+mod pg_store;
 mod probe;
 mod probe_annotation;
 mod read_only;
