@@ -6,7 +6,7 @@
 //! - a role line of the runbook's header: a `**Label**: Name` whose label names a role
 //!   (`Release Manager`, `On-Call Engineer`, `Rollback Decision Maker`, any label ending in
 //!   manager, engineer, maker, owner, lead, approver, reviewer, officer or commander), as written
-//!   in the runbook or as set since with `metadata_set` (`run meta set RUN release-manager NAME`);
+//!   in the runbook or as set since with `metadata_set` (`run meta RUN release-manager NAME`);
 //! - a `person_added` event (`run people add RUN NAME --role ROLE`), made by someone known.
 //!
 //! Every write to a run is refused (rule `known-person`) when its actor is none of these; the
@@ -114,7 +114,7 @@ pub fn require_known(state: &RunState, actor: &str, place: &str) -> Result<(), E
         message: format!(
             "`{}` is not a person known to {place}; known: {}. Add them with `flightdeck run people \
              add RUN \"NAME\" --role ROLE` (as someone known), or name them in a role line of the header \
-             (`flightdeck run meta set RUN release-manager \"NAME\"`)",
+             (`flightdeck run meta RUN release-manager \"NAME\"`)",
             actor.trim(),
             if known.is_empty() {
                 "nobody".to_string()
