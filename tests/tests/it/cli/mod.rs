@@ -16,6 +16,7 @@ mod ids;
 mod output;
 mod plan;
 mod readable;
+mod roles;
 mod runbook;
 mod runs;
 mod sandbox;
