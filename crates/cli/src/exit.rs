@@ -34,7 +34,10 @@ Exit codes:
   2  usage error (unknown command, missing or bad argument)
   3  not found (run, item, field, metadata key, sign-off)
   4  invalid or refused (bad value, ambiguous run id, incomplete sign-off, GO over an unchecked
-     criterion, already recorded, unknown sandbox fault)
+     criterion, already recorded, unknown sandbox fault); refused by a rule of who may do what,
+     named in the message: known-person (the actor is not known to the run),
+     approver-not-executor, signer-not-checker (four-eyes; --solo --reason overrides),
+     distinct-approvers (one person says GO once)
   5  verification failed (`run verify` found an altered, missing or reordered event, or a keyed
      checkpoint that does not match; with --require-keyed, a run not keyed here; a log that does
      not hold together; an archive that does not verify)

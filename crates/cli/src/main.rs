@@ -15,6 +15,7 @@ mod env_cmd;
 mod exit;
 mod help;
 mod output_cmd;
+mod people_cmd;
 mod render;
 mod run_cmd;
 mod runbook_cmd;

@@ -363,7 +363,12 @@ fn state_signoffs(o: &mut String, s: &RunState) {
                     .as_deref()
                     .map(|x| format!("  override: {x}"))
                     .unwrap_or_default();
-                out!(o, "  {:<26} signed by {} at {}{over}", so.id, r.by, r.at);
+                let solo = r
+                    .solo_reason
+                    .as_deref()
+                    .map(|x| format!("  SOLO override (one-person team): {x}"))
+                    .unwrap_or_default();
+                out!(o, "  {:<26} signed by {} at {}{over}{solo}", so.id, r.by, r.at);
             }
             None => {
                 out!(o, "  {:<26} open", so.id);
@@ -373,17 +378,52 @@ fn state_signoffs(o: &mut String, s: &RunState) {
 }
 
 fn state_decision(o: &mut String, s: &RunState) {
+    o.push('\n');
+    if !s.people.is_empty() {
+        out!(o, "people");
+        for p in &s.people {
+            out!(o, "  {}", flightdeck_engine::run::people::describe(p));
+        }
+        o.push('\n');
+    }
+    if s.min_approvers > 1 {
+        out!(o, "GO needs {} distinct approvers", s.min_approvers);
+    }
+    for v in s.votes.iter().filter(|v| v.stale.is_none()) {
+        out!(
+            o,
+            "vote GO by {} at {} (event {}): {}",
+            v.maker,
+            v.at,
+            v.seq,
+            v.rationale
+        );
+    }
     match &s.decision {
         Some(d) => {
-            o.push('\n');
+            if let Some(st) = &d.stale {
+                out!(
+                    o,
+                    "STALE DECISION: {} by {} no longer stands: {} (event {} by {} at {}); make it again",
+                    d.decision.as_str().to_uppercase(),
+                    d.approvers.join(", "),
+                    st.reason,
+                    st.seq,
+                    st.by,
+                    st.at
+                );
+            }
             out!(
                 o,
                 "decision {} by {} at {}: {}",
                 d.decision.as_str().to_uppercase(),
-                d.maker,
+                d.approvers.join(", "),
                 d.at,
                 d.rationale
             );
+            if let (Some(seq), Some(hash)) = (d.head_seq, &d.head_hash) {
+                out!(o, "  made on event {seq} (head {})", short(hash));
+            }
             if let Some(r) = &d.override_reason {
                 out!(
                     o,
@@ -391,9 +431,11 @@ fn state_decision(o: &mut String, s: &RunState) {
                     d.unchecked_criteria.join(", ")
                 );
             }
+            if let Some(r) = &d.solo_reason {
+                out!(o, "  SOLO override (one-person team): {r}");
+            }
         }
         None => {
-            o.push('\n');
             out!(o, "decision: not made");
         }
     }
@@ -466,10 +508,16 @@ pub fn run_list(runs: &[RunRecord], status: &[String]) -> String {
 /// A run's progress and decision for `run list`: `12/85 checked  GO`.
 pub fn progress(state: &RunState) -> String {
     let done = state.items.iter().filter(|i| i.checked).count();
-    let decision = state
-        .decision
-        .as_ref()
-        .map_or_else(|| "undecided".to_string(), |d| d.decision.as_str().to_uppercase());
+    let decision = state.decision.as_ref().map_or_else(
+        || "undecided".to_string(),
+        |d| {
+            let verdict = d.decision.as_str().to_uppercase();
+            match &d.stale {
+                Some(st) => format!("{verdict} (STALE: {})", st.reason),
+                None => verdict,
+            }
+        },
+    );
     format!("{done}/{} checked  {decision}", state.items.len())
 }
 
@@ -503,6 +551,7 @@ pub fn what_happened(stored: &StoredEvent) -> String {
         Ok(E::SignoffRecorded {
             signoff,
             override_reason,
+            solo_reason,
             ..
         }) => {
             let with = if override_reason.is_some() {
@@ -510,11 +559,27 @@ pub fn what_happened(stored: &StoredEvent) -> String {
             } else {
                 ""
             };
-            format!("signed off {signoff}{with}")
+            let solo = if solo_reason.is_some() {
+                " (solo override)"
+            } else {
+                ""
+            };
+            format!("signed off {signoff}{with}{solo}")
         }
-        Ok(E::DecisionRecorded { decision, .. }) => {
-            format!("decided {}", decision.as_str().to_uppercase())
+        Ok(E::DecisionRecorded {
+            decision,
+            solo_reason,
+            ..
+        }) => {
+            let solo = if solo_reason.is_some() {
+                " (solo override)"
+            } else {
+                ""
+            };
+            format!("decided {}{solo}", decision.as_str().to_uppercase())
         }
+        Ok(E::PersonAdded { name, role }) => format!("added {name} as {role}"),
+        Ok(E::ApproversSet { min }) => format!("GO now needs {min} distinct approvers"),
         // Events a single write never appends (run_created, steps) say their kind.
         Ok(_) | Err(_) => format!("recorded {}", stored.kind),
     }

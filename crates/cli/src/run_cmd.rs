@@ -22,6 +22,11 @@ pub enum RunCmd {
     Record(RecordCmd),
     #[command(flatten)]
     Steps(StepCmd),
+    /// Who is known to a run and with which roles; add a person; how many must say GO.
+    People {
+        #[command(subcommand)]
+        cmd: crate::people_cmd::PeopleCmd,
+    },
 }
 
 /// The commands that read a run or record one event on it.
@@ -79,7 +84,9 @@ pub enum RecordCmd {
         item: Option<String>,
     },
     /// Record a sign-off: a sign-off id, or a section/phase holding exactly one. Refused while
-    /// its items are unchecked or its fields empty, unless --override gives a reason.
+    /// its items are unchecked or its fields empty, unless --override gives a reason; refused
+    /// (exit 4, rule signer-not-checker) when you checked its items or ran their steps, unless
+    /// --solo --reason.
     Signoff {
         run: String,
         /// The sign-off id (`pre-flight-gates`), or a section or phase holding exactly one.
@@ -90,9 +97,15 @@ pub enum RecordCmd {
         /// Sign off although items are unchecked or fields empty, for this reason (recorded).
         #[arg(long = "override", value_name = "REASON")]
         override_reason: Option<String>,
+        #[command(flatten)]
+        solo: Solo,
     },
     /// Record the GO / NO-GO decision. A GO over an unchecked critical criterion needs
-    /// --override REASON; a NO-GO never does.
+    /// --override REASON; a NO-GO never does. Refused (exit 4, rule approver-not-executor) when
+    /// you ran a step or checked a criterion it rests on, unless --solo --reason. With `run people
+    /// approvers N`, GO takes N distinct people (each runs this); one NO-GO ends the vote. The
+    /// decision records the run's head and evidence; a later change to it makes the decision
+    /// stale, and it can then be made again.
     Decide {
         run: String,
         /// `go` or `no-go` (any case: `GO`, as runbooks write it).
@@ -106,6 +119,8 @@ pub enum RecordCmd {
         /// GO although critical criteria are unchecked, for this reason (recorded).
         #[arg(long = "override", value_name = "REASON")]
         override_reason: Option<String>,
+        #[command(flatten)]
+        solo: Solo,
     },
     /// Recompute the hash chain and check the run's keyed checkpoint (its head MACed with this
     /// store's key in the OS keyring); exit 5 naming the first altered, missing or reordered
@@ -177,6 +192,24 @@ pub enum StepCmd {
     },
 }
 
+/// A solo override of the four-eyes rules, for a one-person team.
+#[derive(Debug, Clone, Args)]
+pub struct Solo {
+    /// Solo override: you did the work you sign off or decide on (a one-person team). Needs
+    /// --reason; recorded, and shown as such in the run and the archive.
+    #[arg(long, requires = "reason")]
+    pub solo: bool,
+    /// Why the solo override.
+    #[arg(long, value_name = "TEXT", requires = "solo")]
+    pub reason: Option<String>,
+}
+
+impl Solo {
+    fn reason(self) -> Option<String> {
+        self.reason.filter(|_| self.solo)
+    }
+}
+
 /// `run new`'s arguments.
 #[derive(Debug, Args)]
 pub struct NewArgs {
@@ -219,6 +252,11 @@ pub fn run(ctx: &Ctx, cmd: RunCmd) -> anyhow::Result<()> {
         ),
         RunCmd::Steps(StepCmd::All { run, opts, at_once }) => {
             step_cmd::run(ctx, store, &run, run::Scope::All, opts, at_once.concurrency)
+        }
+        RunCmd::People { cmd } => {
+            let done = crate::people_cmd::people(ctx, &mut store, cmd);
+            warn_if_unkeyed(&store);
+            done
         }
     }
 }
@@ -271,11 +309,13 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
             section,
             by,
             override_reason,
+            solo,
         } => {
             let req = run::SignOffReq {
                 run,
                 signoff: section,
                 override_reason,
+                solo_reason: solo.reason(),
             };
             done(ctx, run::signoff(store, &by.name(ctx)?, req)?, store)
         }
@@ -285,12 +325,14 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
             by,
             rationale,
             override_reason,
+            solo,
         } => {
             let req = run::DecideReq {
                 run,
                 decision: decision.parse::<Verdict>()?,
                 rationale,
                 override_reason,
+                solo_reason: solo.reason(),
             };
             done(ctx, run::decide(store, &by.name(ctx)?, req)?, store)
         }
@@ -375,13 +417,38 @@ fn already(ctx: &Ctx, store: &Store, run_ref: &str, item: &str, checked: bool) -
 /// decision (a run whose log cannot be folded says why instead).
 fn list(ctx: &Ctx, store: &Store) -> anyhow::Result<()> {
     let runs = store.runs()?;
-    if ctx.json {
-        return render::json(&runs);
-    }
-    let status: Vec<String> = runs
+    let states: Vec<Result<run::RunState, String>> = runs
         .iter()
-        .map(|r| match run::load(store, &r.id) {
-            Ok(loaded) => render::progress(&loaded.state),
+        .map(|r| {
+            run::load(store, &r.id)
+                .map(|l| l.state)
+                .map_err(|e| e.to_string())
+        })
+        .collect();
+    if ctx.json {
+        // Each record, with its decision and whether it is stale (null when undecided).
+        let rows: Vec<serde_json::Value> = runs
+            .iter()
+            .zip(&states)
+            .map(|(r, st)| {
+                let mut row = serde_json::to_value(r).unwrap_or_default();
+                let d = st.as_ref().ok().and_then(|s| s.decision.as_ref());
+                if let Some(obj) = row.as_object_mut() {
+                    obj.insert("decision".into(), serde_json::json!(d.map(|d| d.decision)));
+                    obj.insert(
+                        "decision_stale".into(),
+                        serde_json::json!(d.and_then(|d| d.stale.clone())),
+                    );
+                }
+                row
+            })
+            .collect();
+        return render::json(&rows);
+    }
+    let status: Vec<String> = states
+        .iter()
+        .map(|st| match st {
+            Ok(state) => render::progress(state),
             Err(e) => format!("unreadable: {e}"),
         })
         .collect();
@@ -448,7 +515,7 @@ fn events(ctx: &Ctx, store: &Store, run: &str) -> anyhow::Result<()> {
 }
 
 /// What a write appended: the event with `--json`, else one line saying what it did.
-fn done(ctx: &Ctx, applied: Applied, store: &Store) -> anyhow::Result<()> {
+pub(crate) fn done(ctx: &Ctx, applied: Applied, store: &Store) -> anyhow::Result<()> {
     let run = store.short_id(&applied.run_id);
     show(ctx, &applied, |a| {
         render::applied(&render::what_happened(&a.event), a, &run)

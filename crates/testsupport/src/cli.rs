@@ -30,6 +30,16 @@ pub mod exit {
     pub const UNAUTHENTICATED: i32 = 10;
 }
 
+/// Who [`Cli::new_run`] makes known to its run besides `ana`, with their roles: the names the
+/// CLI tests act as (ben checks, eve signs off, dana decides, rm and zoe run steps).
+pub const CREW: [(&str, &str); 5] = [
+    ("ben", "on-call-engineer"),
+    ("dana", "decision-maker"),
+    ("eve", "pre-flight-gates-signoff"),
+    ("rm", "release-manager"),
+    ("zoe", "engineer"),
+];
+
 /// The built `flightdeck` binary.
 pub fn binary() -> PathBuf {
     assert_cmd::cargo::cargo_bin("flightdeck")
@@ -169,9 +179,20 @@ impl Cli {
         stderr
     }
 
-    /// Starts a run of `source` (a file or `bundled:NAME`) on `env`, release `v1.0.0`, by `ana`;
-    /// its id (`run new` prints the id alone).
+    /// Starts a run of `source` (a file or `bundled:NAME`) on `env`, release `v1.0.0`, by `ana`,
+    /// with [`CREW`] made known to it (`run people add`, by `ana`: every write needs a person
+    /// known to the run); its id (`run new` prints the id alone).
     pub fn new_run(&self, source: impl AsRef<OsStr>, env: &str) -> String {
+        let run = self.new_run_alone(source, env);
+        for (name, role) in CREW {
+            self.ok(["run", "people", "add", &run, name, "--role", role, "--by", "ana"]);
+        }
+        run
+    }
+
+    /// [`Cli::new_run`] without the crew: `ana` alone is known to it (its only event is
+    /// `run_created`).
+    pub fn new_run_alone(&self, source: impl AsRef<OsStr>, env: &str) -> String {
         let mut args: Vec<OsString> = vec!["run".into(), "new".into(), source.as_ref().into()];
         args.extend(["--release", "v1.0.0", "--env", env, "--by", "ana"].map(OsString::from));
         self.ok(args).trim().to_string()

@@ -42,10 +42,15 @@ pub fn started_run(path: &Path, notes: u64) -> String {
     run.id
 }
 
+/// Who [`started_bundled`] makes known to its run besides its creator `ana` (every write to a
+/// run must be by a person known to it: `run::people`), as `run people add` would.
+pub const CREW: &[&str] = &["rm", "bench", "watch", "watcher"];
+
 /// Starts a run of the bundled runbook `name` (`m31`) in `store` through `run::create`, as
-/// `flightdeck run new bundled:NAME` does: env `sandbox`, release `v1.0.0`, by `ana`. Its id.
+/// `flightdeck run new bundled:NAME` does: env `sandbox`, release `v1.0.0`, by `ana`, with
+/// [`CREW`] added as people (`person_added`, by `ana`). Its id.
 pub fn started_bundled(store: &mut Store, name: &str) -> String {
-    run::create(
+    let id = run::create(
         store,
         "ana",
         run::CreateReq {
@@ -55,5 +60,14 @@ pub fn started_bundled(store: &mut Store, name: &str) -> String {
         },
     )
     .unwrap_or_else(|e| panic!("start a run of bundled:{name}: {e}"))
-    .id
+    .id;
+    for who in CREW {
+        let req = run::AddPersonReq {
+            run: id.clone(),
+            name: (*who).to_string(),
+            role: "engineer".into(),
+        };
+        run::add_person(store, "ana", req).unwrap_or_else(|e| panic!("add {who} to the run: {e}"));
+    }
+    id
 }

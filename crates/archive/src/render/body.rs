@@ -173,6 +173,15 @@ fn signoff(p: &mut Pages, r: &Record, id: &str, x: f32) {
                 GREEN,
                 &format!("✔ {} sign-off: {} at {}", s.name, rec.by, rec.at),
             );
+            if let Some(reason) = &rec.solo_reason {
+                p.para(
+                    x + 12.0,
+                    Face::Sans,
+                    9.0,
+                    RED,
+                    &format!("Solo override (one-person team): {reason}"),
+                );
+            }
             if let Some(reason) = &rec.override_reason {
                 let open: Vec<String> = rec.incomplete.iter().map(ToString::to_string).collect();
                 p.para(

@@ -64,6 +64,13 @@ pub(super) fn cover(p: &mut Pages, r: &Record, signer: &str) {
             INK,
         );
     }
+    if !s.people.is_empty() {
+        p.heading(13.0, "People known to the run", 30.0);
+        for person in &s.people {
+            let roles: Vec<&str> = person.roles.iter().map(|x| x.role.as_str()).collect();
+            p.field(LEFT, w, &person.name, &roles.join(", "), 10.0, INK);
+        }
+    }
     p.space(8.0);
     p.heading(13.0, "Decision", 60.0);
     decision(p, r);
@@ -79,7 +86,48 @@ pub(super) fn decision(p: &mut Pages, r: &Record) {
                 flightdeck_engine::run::Verdict::NoGo => ("NO-GO", RED),
             };
             p.text_line(LEFT, Face::Bold, 20.0, color, &format!("Decision: {text}"));
+            if let Some(st) = &d.stale {
+                p.text_line(
+                    LEFT,
+                    Face::Bold,
+                    14.0,
+                    RED,
+                    "STALE: this decision no longer stands on its evidence",
+                );
+                p.field(LEFT, w, "Stale because", &st.reason, 10.0, RED);
+                p.field(
+                    LEFT,
+                    w,
+                    "Changed by",
+                    &format!("event #{} by {} at {}", st.seq, st.by, st.at),
+                    10.0,
+                    RED,
+                );
+            }
             p.field(LEFT, w, "Decision maker", &d.maker, 10.0, INK);
+            if d.approvers.len() > 1 {
+                p.field(LEFT, w, "Approvers", &d.approvers.join(", "), 10.0, INK);
+            }
+            if let Some(reason) = &d.solo_reason {
+                p.field(
+                    LEFT,
+                    w,
+                    "Solo override",
+                    &format!("one-person team: {reason}"),
+                    10.0,
+                    RED,
+                );
+            }
+            if let (Some(seq), Some(hash)) = (d.head_seq, &d.head_hash) {
+                p.field(
+                    LEFT,
+                    w,
+                    "Made on",
+                    &format!("event #{seq}, head {hash}"),
+                    10.0,
+                    MUTED,
+                );
+            }
             p.field(LEFT, w, "Time", &d.at, 10.0, INK);
             p.field(LEFT, w, "Rationale", &d.rationale, 10.0, INK);
             if let Some(reason) = &d.override_reason {

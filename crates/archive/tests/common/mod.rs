@@ -64,6 +64,19 @@ pub fn m31_run_of_release(release: &str) -> Fixture {
 }
 
 fn fill_header(store: &mut Store, id: &str, state: &run::RunState) {
+    // Who signs off and who decides, made known to the run by its creator.
+    for (name, role) in [
+        ("ben", "engineer"),
+        ("carol", "signoff"),
+        ("dana", "decision-maker"),
+    ] {
+        let req = run::AddPersonReq {
+            run: id.to_string(),
+            name: name.into(),
+            role: role.into(),
+        };
+        run::add_person(store, "ana", req).expect("add a person");
+    }
     for (key, value) in [
         ("release-manager", "Ana Ruiz"),
         ("cutover-date", "2025-06-01"),
@@ -347,6 +360,7 @@ fn sign_off_and_decide(store: &mut Store, id: &str, book: &runbook::Runbook) {
                 run: id.to_string(),
                 signoff: s.id.clone(),
                 override_reason: Some("accepted by the change board".into()),
+                solo_reason: None,
             },
         )
         .expect("signoff");
@@ -359,6 +373,7 @@ fn sign_off_and_decide(store: &mut Store, id: &str, book: &runbook::Runbook) {
             decision: Verdict::Go,
             rationale: "All gates green except the load test, re-run scheduled at D+1.".into(),
             override_reason: Some("load test environment down; risk accepted by VP Eng".into()),
+            solo_reason: None,
         },
     )
     .expect("decide");

@@ -64,6 +64,12 @@ pub enum Error {
     /// Refused because it would contradict what the log already holds.
     #[error("{0}")]
     Conflict(String),
+    /// Refused by one of the run's rules of who may do what (`run::rules`), named in the message.
+    #[error("refused by rule {rule}: {message}")]
+    Rule {
+        rule: super::rules::Rule,
+        message: String,
+    },
     /// A step that changes the target of a production environment, not confirmed: the CLI's
     /// `--yes` or the app's dialog (which names the step and the environment) confirms it.
     #[error(
@@ -92,7 +98,7 @@ impl HasKind for Error {
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Invalid(_) => ErrorKind::Invalid,
             Error::Incomplete { .. } => ErrorKind::Incomplete,
-            Error::Conflict(_) => ErrorKind::Conflict,
+            Error::Conflict(_) | Error::Rule { .. } => ErrorKind::Conflict,
             Error::NeedsConfirmation { .. } => ErrorKind::Confirm,
             Error::Store(e) => e.kind(),
             Error::Encode(_) => ErrorKind::Store,

@@ -86,6 +86,9 @@ pub enum Event {
         /// What was not done when it was signed (non-empty only with an override).
         #[serde(default)]
         incomplete: Vec<Incomplete>,
+        /// A solo override (the signer did the section's work: a one-person team), and why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        solo_reason: Option<String>,
     },
     DecisionRecorded {
         decision: Verdict,
@@ -96,6 +99,28 @@ pub enum Event {
         /// Critical success criteria unchecked at the moment of decision.
         #[serde(default)]
         unchecked_criteria: Vec<String>,
+        /// A solo override (the maker executed what they decide on: a one-person team), and why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        solo_reason: Option<String>,
+        /// The run's head it was made on (absent in events written before it was recorded; the
+        /// fold then takes the event's own `prev_hash`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        head_seq: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        head_hash: Option<String>,
+        /// The criteria, sign-offs and step verdicts it was made on (absent in older events; the
+        /// fold then takes them from the state just before it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<Box<super::evidence::Evidence>>,
+    },
+    /// A person made known to the run, with a role (`run::people`).
+    PersonAdded {
+        name: String,
+        role: String,
+    },
+    /// How many distinct people must say GO (`run::rules`).
+    ApproversSet {
+        min: u32,
     },
     /// A step's probe started (`what`: the command, request or query, secrets as references).
     StepStarted {
@@ -164,6 +189,8 @@ impl Event {
             Event::NoteAdded { .. } => "note_added",
             Event::SignoffRecorded { .. } => "signoff_recorded",
             Event::DecisionRecorded { .. } => "decision_recorded",
+            Event::PersonAdded { .. } => "person_added",
+            Event::ApproversSet { .. } => "approvers_set",
             Event::StepStarted { .. } => "step_started",
             Event::StepOutput { .. } => "step_output",
             Event::StepFinished { .. } => "step_finished",
@@ -225,6 +252,10 @@ mod tests {
             rationale: "p99 too high".into(),
             override_reason: None,
             unchecked_criteria: vec!["c1".into()],
+            solo_reason: None,
+            head_seq: None,
+            head_hash: None,
+            evidence: None,
         };
         let new = e.clone().into_new("dana").expect("encodes");
         assert_eq!(new.kind, "decision_recorded");

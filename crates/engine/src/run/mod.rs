@@ -20,9 +20,12 @@ mod create;
 mod decide;
 mod error;
 mod event;
+pub mod evidence;
 mod field;
 mod meta;
 mod note;
+pub mod people;
+pub mod rules;
 mod signoff;
 mod state;
 mod step;
@@ -39,10 +42,11 @@ pub use event::{Event, Verdict};
 pub use field::{normalize_value, set_field, SetFieldReq};
 pub use meta::{set_meta, SetMetaReq};
 pub use note::{note, NoteReq};
+pub use people::{add_person, set_approvers, AddPersonReq, SetApproversReq};
 pub use signoff::{resolve_signoff, signoff, SignOffReq};
 pub use state::{
-    fold, fold_from, DecisionState, FieldState, ItemState, MetaState, Note, OpenAttempt, Orphan, RtoSummary,
-    RunState, SignOffRecord, SignOffState, StepState, StepStatus, StepSummary,
+    fold, fold_from, DecisionState, FieldState, ItemState, MetaState, Note, OpenAttempt, Orphan, Person,
+    PersonRole, RtoSummary, RunState, SignOffRecord, SignOffState, StepState, StepStatus, StepSummary,
 };
 pub use step::{
     builtin_vars, plan, run_as_step, run_steps, RunStepsReq, Scope, StepRun, DEFAULT_CONCURRENCY,
@@ -116,6 +120,7 @@ where
     let runbook = cache::runbook(store, &record)?;
     let place = format!("run {}", store.short_id(&record.id));
     let event = store.append_folded(&record.id, &cache::RunFold::new(&runbook), |state| {
+        people::require_known(state, &actor, &place)?;
         decide(&runbook, state, &place)?.into_new(&actor)
     })?;
     Ok(Applied {

@@ -2,7 +2,8 @@
 //!
 //! A sign-off vouches for its scope (`SignOff::items` / `fields`, computed by the parser). Any
 //! unchecked item or empty field there refuses it, unless an override reason is given; the
-//! reason and what was incomplete are then kept in the event. A slot is signed once.
+//! reason and what was incomplete are then kept in the event. A slot is signed once, and not by
+//! who did its work (`rules::signer_not_checker`) unless a solo override is recorded.
 
 use super::{reason, write, Applied, Error, Event, Incomplete, Op, RunState};
 use crate::runbook::{slug, Runbook, SignOff};
@@ -15,6 +16,10 @@ pub struct SignOffReq {
     /// A sign-off id, or a section or phase id (or section number) holding exactly one sign-off.
     pub signoff: String,
     pub override_reason: Option<String>,
+    /// A solo override's reason: the signer did the section's work themselves (a one-person
+    /// team). Without it, rule `signer-not-checker` refuses such a signer.
+    #[serde(default)]
+    pub solo_reason: Option<String>,
 }
 
 /// `req` checked against the runbook and the run's state, appended as one event by `by`.
@@ -47,6 +52,8 @@ pub(crate) fn to_event(
             slot.id, r.by, r.at, r.seq
         )));
     }
+    let solo_reason = reason(req.solo_reason.as_deref());
+    super::rules::signer_not_checker(state, slot, by, solo_reason.as_deref(), place)?;
     let incomplete = incomplete(slot, state);
     let override_reason = reason(req.override_reason.as_deref());
     if !incomplete.is_empty() && override_reason.is_none() {
@@ -66,6 +73,7 @@ pub(crate) fn to_event(
         by: by.to_string(),
         override_reason,
         incomplete,
+        solo_reason,
     })
 }
 

@@ -11,8 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use super::error::Incomplete;
 use super::event::Verdict;
+use super::evidence::{Evidence, Staleness};
 use crate::runbook::FieldKind;
 
+mod decision;
 mod fold;
 
 pub use fold::{fold, fold_from};
@@ -42,6 +44,44 @@ pub struct RunState {
     /// process stopped in between, so whether the change was made is unknown.
     #[serde(default)]
     pub controls_open: Vec<OpenAttempt>,
+    /// The critical success criteria a GO vouches for (the runbook's decision block).
+    #[serde(default)]
+    pub decision_criteria: Vec<String>,
+    /// The people known to the run (`run::people`): who may act on it, with their roles.
+    #[serde(default)]
+    pub people: Vec<Person>,
+    /// How many distinct people must say GO before the decision is GO (`approvers_set`; 1
+    /// unless set). One NO-GO ends the vote.
+    #[serde(default = "one")]
+    pub min_approvers: u32,
+    /// GO votes toward `min_approvers`, not yet enough (each a decision of one person).
+    #[serde(default)]
+    pub votes: Vec<DecisionState>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A person known to the run and the roles they hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Person {
+    pub name: String,
+    pub roles: Vec<PersonRole>,
+}
+
+/// One role of a person, and where it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PersonRole {
+    /// `release-manager`, `rollback-decision-maker`, `pre-flight-gates-signoff`, `run-creator`...
+    pub role: String,
+    /// `header` (a role line of the runbook's header, as written or as set since), `added`
+    /// (`person_added`) or `creator` (who created the run).
+    pub source: String,
+    /// The event that gave it (none for a header value written in the runbook).
+    pub seq: Option<u64>,
 }
 
 /// A `control_attempted` with no `control_action` after it.
@@ -129,6 +169,9 @@ pub struct SignOffRecord {
     pub at: String,
     pub override_reason: Option<String>,
     pub incomplete: Vec<Incomplete>,
+    /// A solo override: the signer also did the section's work (a one-person team), and why.
+    #[serde(default)]
+    pub solo_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,6 +184,24 @@ pub struct DecisionState {
     pub at: String,
     pub override_reason: Option<String>,
     pub unchecked_criteria: Vec<String>,
+    /// Who said GO toward it (distinct people, `min_approvers` of them), or the one NO-GO.
+    #[serde(default)]
+    pub approvers: Vec<String>,
+    /// A solo override: the maker also executed what they decide on (a one-person team), and why.
+    #[serde(default)]
+    pub solo_reason: Option<String>,
+    /// The run's head it was made on.
+    #[serde(default)]
+    pub head_seq: Option<u64>,
+    #[serde(default)]
+    pub head_hash: Option<String>,
+    /// The criteria, sign-offs and step verdicts it was made on.
+    #[serde(default)]
+    pub evidence: Option<Evidence>,
+    /// Set by the first later event that changed that evidence: the decision no longer stands
+    /// until it is made again.
+    #[serde(default)]
+    pub stale: Option<Staleness>,
 }
 
 /// An event the current runbook cannot place.
@@ -167,6 +228,14 @@ impl RunState {
 
     pub fn signoff(&self, id: &str) -> Option<&SignOffState> {
         self.signoffs.iter().find(|s| s.id == id)
+    }
+
+    /// The person named `name` (trimmed, case and inner spaces forgiven), when known to the run.
+    pub fn person(&self, name: &str) -> Option<&Person> {
+        let want = super::people::normal(name);
+        self.people
+            .iter()
+            .find(|p| super::people::normal(&p.name) == want)
     }
 }
 

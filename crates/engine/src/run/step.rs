@@ -157,7 +157,7 @@ pub async fn run_steps(
     } = req;
     let concurrency = concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1);
     let by = super::require("--by (who runs it)", by)?;
-    let (record, runbook, production) = load_target(store, run_ref)?;
+    let (record, runbook, production) = load_target(store, run_ref, &by)?;
     let place = format!("run {}", short_of(store, &record.id));
     let planned = plan(&runbook, scope, &place)?;
     if production && !req.confirmed {
@@ -223,7 +223,7 @@ pub async fn run_as_step(
     cancel: CancellationToken,
 ) -> Result<StepRun, Error> {
     let by = super::require("--by (who runs it)", by)?;
-    let (record, runbook, production) = load_target(store, run_ref)?;
+    let (record, runbook, production) = load_target(store, run_ref, &by)?;
     let place = format!("run {}", short_of(store, &record.id));
     let kind = spec.kind.name();
     let mut target = plan(&runbook, &Scope::All, &place)?
@@ -273,13 +273,17 @@ fn short_of(store: &Mutex<Store>, id: &str) -> String {
     }
 }
 
-/// The run `run_ref` names, its runbook, and whether its environment is production.
-fn load_target(store: &Mutex<Store>, run_ref: &str) -> Result<(RunRecord, Runbook, bool), Error> {
+/// The run `run_ref` names, its runbook, and whether its environment is production; refused
+/// when `by` is not a person known to the run (rule `known-person`).
+fn load_target(store: &Mutex<Store>, run_ref: &str, by: &str) -> Result<(RunRecord, Runbook, bool), Error> {
     let guard = store
         .lock()
         .map_err(|_| Error::Invalid("the store lock was poisoned".into()))?;
     let record = guard.resolve_run(run_ref)?;
     let runbook = runbook_of(&record)?;
+    let state = guard.folded(&record.id, &super::cache::RunFold::new(&runbook))?;
+    let place = format!("run {}", guard.short_id(&record.id));
+    super::people::require_known(&state, by, &place)?;
     let production = crate::environments::Environments::open(&guard)
         .and_then(|envs| envs.production(&record.env))
         .map_err(|e| Error::Invalid(e.to_string()))?

@@ -17,6 +17,7 @@ mod ids;
 mod output;
 mod plan;
 mod readable;
+mod roles;
 mod runbook;
 mod runs;
 mod sandbox;

@@ -71,7 +71,17 @@ fn run_show_json_has_the_whole_state() {
     assert_eq!(s["run_id"], json!(run));
     assert_eq!(s["items"].as_array().expect("items").len(), 85);
     assert_eq!(s["signoffs"].as_array().expect("sign-offs").len(), 5);
-    assert_eq!(s["event_count"], json!(1));
+    assert_eq!(
+        s["event_count"],
+        json!(1 + flightdeck_testsupport::cli::CREW.len()),
+        "run_created and the crew"
+    );
+    assert_eq!(
+        s["people"].as_array().map(Vec::len),
+        Some(1 + flightdeck_testsupport::cli::CREW.len()),
+        "ana and the crew: {s}"
+    );
+    assert_eq!(s["min_approvers"], json!(1));
     assert_eq!(s["decision"], Value::Null);
     assert_eq!(
         find(&s["metadata"], "key", "release-version")["value"],
@@ -107,13 +117,23 @@ fn run_show_human_lists_items_fields_signoffs_and_the_head() {
     assert!(out.contains("[x] 1.database-migration-dry-run  (ben, "), "{out}");
     assert!(out.contains("pre-flight-gates           open"), "{out}");
     assert!(out.contains("decision: not made"), "{out}");
-    assert!(out.contains("events 2  head "), "{out}");
+    assert!(
+        out.contains(&format!(
+            "events {}  head ",
+            2 + flightdeck_testsupport::cli::CREW.len()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("people\n  ana (run-creator)\n  ben (on-call-engineer)"),
+        "{out}"
+    );
 }
 
 #[test]
 fn run_events_lists_the_log_in_order() {
     let env = env();
-    let run = new_run(&env);
+    let run = env.new_run_alone(super::M31, "sandbox");
     env.ok(["run", "note", &run, "window opened", "--by", "ana"]);
     let events = env.json(["run", "events", &run]);
     let kinds: Vec<&str> = events

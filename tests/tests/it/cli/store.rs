@@ -36,7 +36,11 @@ fn verify_passes_on_a_run_driven_through_every_command() {
         "demo",
     ]);
     let out = env.ok(["run", "verify", &run]);
-    assert!(out.contains("ok, 7 events, chain intact"), "{out}");
+    let events = 7 + flightdeck_testsupport::cli::CREW.len();
+    assert!(
+        out.contains(&format!("ok, {events} events, chain intact")),
+        "{out}"
+    );
     let v = env.json(["run", "verify", &run]);
     assert_eq!(
         (v["ok"].clone(), v["events"].clone(), v["first_bad"].clone()),

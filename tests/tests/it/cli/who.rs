@@ -48,6 +48,12 @@ fn by_then_flightdeck_user_then_the_apps_setting_then_the_login_name() {
         }
         a
     };
+    // Everyone this test acts as must be known to the run.
+    for name in ["Ana Lima".to_string(), login_name()] {
+        env.ok([
+            "run", "people", "add", &run, &name, "--role", "engineer", "--by", "ana",
+        ]);
+    }
     let mut args = check(false);
     args.extend(["--by", "ben"]);
     assert_eq!(actor(&env, &[("FLIGHTDECK_USER", "zoe")], &args), "ben");
@@ -79,7 +85,11 @@ fn run_new_and_the_step_commands_take_the_same_default_and_never_say_unknown() {
     let events = env.json(["run", "events", &rec]);
     assert_eq!(events[0]["actor"].as_str(), Some(login_name().as_str()));
     assert_ne!(events[0]["actor"].as_str(), Some("unknown"));
-    // every other recording command takes the default too: a note, a step
+    // every other recording command takes the default too: a note, a step (by zoe, known)
+    let creator = login_name();
+    env.ok([
+        "run", "people", "add", &rec, "zoe", "--role", "engineer", "--by", &creator,
+    ]);
     assert_eq!(
         actor(&env, &[("FLIGHTDECK_USER", "zoe")], &["run", "note", &rec, "hi"]),
         "zoe"

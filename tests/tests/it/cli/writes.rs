@@ -44,6 +44,9 @@ fn check_and_uncheck_record_who_and_when() {
         "ben",
     ]);
     assert!(again.contains("already checked by ben"), "{again}");
+    env.ok([
+        "run", "people", "add", &run, "cy", "--role", "engineer", "--by", "ana",
+    ]);
     let applied = env.json([
         "run",
         "check",

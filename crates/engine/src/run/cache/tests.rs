@@ -138,6 +138,7 @@ fn person_event(ids: &Ids, what: u8, n: usize, stray: bool) -> Event {
             by: "dana".into(),
             override_reason: stray.then(|| "late".to_string()),
             incomplete: vec![],
+            solo_reason: None,
         },
         _ => Event::DecisionRecorded {
             decision: if stray { Verdict::NoGo } else { Verdict::Go },
@@ -145,6 +146,10 @@ fn person_event(ids: &Ids, what: u8, n: usize, stray: bool) -> Event {
             rationale: "r".into(),
             override_reason: None,
             unchecked_criteria: vec![],
+            solo_reason: None,
+            head_seq: None,
+            head_hash: None,
+            evidence: None,
         },
     }
 }
@@ -280,6 +285,18 @@ fn m31_run(store: &mut Store) -> String {
     .id
 }
 
+/// The M31 run, with `ben` known to it besides its creator `ana`.
+fn m31_run_with_ben(store: &mut Store) -> String {
+    let run = m31_run(store);
+    let ben = super::super::AddPersonReq {
+        run: run.clone(),
+        name: "ben".into(),
+        role: "on-call-engineer".into(),
+    };
+    super::super::add_person(store, "ana", ben).expect("ben joins the run");
+    run
+}
+
 fn temp_store() -> (tempfile::TempDir, std::path::PathBuf, Store) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("s.sqlite");
@@ -326,7 +343,7 @@ fn resumed(store: &Store, run: &str) -> (RunState, Resumed) {
 #[test]
 fn every_write_resumes_from_a_checkpoint_and_leaves_it_at_the_head() {
     let (_dir, path, mut store) = temp_store();
-    let run = m31_run(&mut store);
+    let run = m31_run_with_ben(&mut store);
     let items: Vec<String> = m31().items.iter().map(|i| i.id.clone()).take(10).collect();
     for round in 0..6 {
         for item in &items {
@@ -562,7 +579,7 @@ fn run_with_fresh_checkpoint(path: &std::path::Path, run: &str) {
 #[test]
 fn two_writers_never_decide_on_a_stale_checkpoint() {
     let (_dir, path, mut a) = temp_store();
-    let run = m31_run(&mut a);
+    let run = m31_run_with_ben(&mut a);
     let mut b = Store::open(&path).expect("second handle");
     let item = m31().items[0].id.clone();
     load(&b, &run).expect("b holds a checkpoint where the item is unchecked");

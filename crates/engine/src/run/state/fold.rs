@@ -35,7 +35,9 @@ pub fn fold_from(mut state: RunState, events: &[StoredEvent]) -> RunState {
             Ok(event) => apply(&mut state, &ids, e, event),
             Err(err) => state.orphan(e, format!("not understood by this version: {err}")),
         }
+        super::decision::check_stale(&mut state, e);
     }
+    crate::run::people::refresh(&mut state);
     state
 }
 
@@ -62,6 +64,14 @@ fn initial(runbook: &Runbook) -> RunState {
         head_hash: None,
         orphans: Vec::new(),
         controls_open: Vec::new(),
+        decision_criteria: runbook
+            .decision
+            .as_ref()
+            .map(|d| d.criteria.clone())
+            .unwrap_or_default(),
+        people: Vec::new(),
+        min_approvers: 1,
+        votes: Vec::new(),
     }
 }
 
@@ -106,6 +116,7 @@ fn apply(state: &mut RunState, ids: &Ids, e: &StoredEvent, event: Event) {
             by,
             override_reason,
             incomplete,
+            solo_reason,
         } => {
             let record = SignOffRecord {
                 seq: e.seq,
@@ -113,6 +124,7 @@ fn apply(state: &mut RunState, ids: &Ids, e: &StoredEvent, event: Event) {
                 at: e.time.clone(),
                 override_reason,
                 incomplete,
+                solo_reason,
             };
             signoff_recorded(state, ids, e, signoff, record);
         }
@@ -122,6 +134,10 @@ fn apply(state: &mut RunState, ids: &Ids, e: &StoredEvent, event: Event) {
             rationale,
             override_reason,
             unchecked_criteria,
+            solo_reason,
+            head_seq,
+            head_hash,
+            evidence,
         } => {
             let decision = DecisionState {
                 seq: e.seq,
@@ -131,8 +147,21 @@ fn apply(state: &mut RunState, ids: &Ids, e: &StoredEvent, event: Event) {
                 at: e.time.clone(),
                 override_reason,
                 unchecked_criteria,
+                approvers: Vec::new(),
+                solo_reason,
+                head_seq,
+                head_hash,
+                evidence: evidence.map(|b| *b),
+                stale: None,
             };
-            decision_recorded(state, e, decision);
+            super::decision::recorded(state, e, decision);
+        }
+        Event::PersonAdded { name, role } => {
+            crate::run::people::grant(state, &name, &role, "added", Some(e.seq));
+        }
+        Event::ApproversSet { min } => {
+            state.min_approvers = min.max(1);
+            super::decision::quorum(state);
         }
         Event::StepStarted {
             step,
@@ -176,6 +205,7 @@ fn run_created(state: &mut RunState, e: &StoredEvent, runbook_sha256: String, en
     state.release = release;
     state.created_at = e.time.clone();
     state.created_by = e.actor.clone();
+    crate::run::people::grant(state, &e.actor, "run-creator", "creator", Some(e.seq));
 }
 
 fn metadata_set(state: &mut RunState, ids: &Ids, e: &StoredEvent, key: String, value: String) {
@@ -252,14 +282,6 @@ fn signoff_recorded(
         Some(&i) if state.signoffs[i].recorded.is_none() => state.signoffs[i].recorded = Some(record),
         Some(_) => state.orphan(e, format!("sign-off `{signoff}` was already recorded")),
         None => state.orphan(e, format!("sign-off `{signoff}` is not in the runbook")),
-    }
-}
-
-fn decision_recorded(state: &mut RunState, e: &StoredEvent, decision: DecisionState) {
-    if state.decision.is_some() {
-        state.orphan(e, "the decision was already recorded".into());
-    } else {
-        state.decision = Some(decision);
     }
 }
 
@@ -390,7 +412,7 @@ impl SignOffState {
 
 impl RunState {
     /// Keeps an event the runbook cannot place, with why.
-    fn orphan(&mut self, e: &StoredEvent, reason: String) {
+    pub(super) fn orphan(&mut self, e: &StoredEvent, reason: String) {
         self.orphans.push(Orphan {
             seq: e.seq,
             kind: e.kind.clone(),

@@ -9,6 +9,7 @@ fn decide_on(s: &RunState, verdict: &str, rationale: &str, over: Option<&str>) -
         decision: verdict.parse().expect("verdict"),
         rationale: rationale.into(),
         override_reason: over.map(str::to_string),
+        solo_reason: None,
     };
     decide::to_event(&runbook(), s, &req, "fay", PLACE)
 }
@@ -24,16 +25,35 @@ fn go_needs_an_override_while_a_criterion_is_unchecked() {
         "{e}"
     );
     let event = decide_on(&s, "go", "all green", Some("crit-2 verified by phone")).expect("overridden");
+    let Event::DecisionRecorded {
+        decision,
+        maker,
+        rationale,
+        override_reason,
+        unchecked_criteria,
+        solo_reason,
+        head_seq,
+        head_hash,
+        evidence,
+    } = event
+    else {
+        panic!("a decision: {event:?}");
+    };
     assert_eq!(
-        event,
-        Event::DecisionRecorded {
-            decision: Verdict::Go,
-            maker: "fay".into(),
-            rationale: "all green".into(),
-            override_reason: Some("crit-2 verified by phone".into()),
-            unchecked_criteria: vec!["2.crit-2".into()],
-        }
+        (decision, maker.as_str(), rationale.as_str()),
+        (Verdict::Go, "fay", "all green")
     );
+    assert_eq!(override_reason.as_deref(), Some("crit-2 verified by phone"));
+    assert_eq!(unchecked_criteria, vec!["2.crit-2".to_string()]);
+    assert_eq!(solo_reason, None);
+    assert_eq!(
+        (head_seq, head_hash.as_deref()),
+        (Some(2), Some("h2")),
+        "made on the head"
+    );
+    let evidence = evidence.expect("the evidence is frozen in the event");
+    assert_eq!(evidence.criteria.len(), 2);
+    assert!(evidence.criteria[0].checked && !evidence.criteria[1].checked);
 }
 
 #[test]
@@ -86,6 +106,7 @@ fn a_runbook_without_a_decision_block_cannot_be_decided() {
         decision: Verdict::NoGo,
         rationale: "r".into(),
         override_reason: None,
+        solo_reason: None,
     };
     assert_eq!(
         decide::to_event(&rb, &fold(&rb, &log(&[])), &req, "fay", PLACE)

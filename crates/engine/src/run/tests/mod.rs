@@ -8,6 +8,7 @@ mod decisions;
 mod fields;
 mod fold;
 mod items;
+mod rules;
 mod signoffs;
 
 use serde_json::{json, Value};

@@ -8,6 +8,7 @@ fn sign(s: &RunState, target: &str, over: Option<&str>) -> Result<Event, Error> 
         run: "r".into(),
         signoff: target.into(),
         override_reason: over.map(str::to_string),
+        solo_reason: None,
     };
     signoff::to_event(&runbook(), s, &req, "eve", PLACE)
 }
@@ -50,6 +51,7 @@ fn signoff_with_an_override_keeps_the_reason_and_what_was_incomplete() {
                 Incomplete::field("1.count"),
                 Incomplete::field("1.result")
             ],
+            solo_reason: None,
         }
     );
 }
