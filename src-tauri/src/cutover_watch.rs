@@ -120,7 +120,7 @@ pub fn spawn(watches: Arc<Watches>, store: Arc<Mutex<Store>>, job: WatchJob) -> 
     // the watch's thread (which takes the lease for itself and would be refused the same way).
     {
         let s = lock(&store);
-        drop(watch::acquire_lease(s.path(), &job.run_id).map_err(IpcError::from)?);
+        drop(watch::acquire_lease(&s.local_path(), &job.run_id).map_err(IpcError::from)?);
     }
     let token = watches.begin(&job.run_id)?;
     let run_id = job.run_id.clone();

@@ -140,7 +140,7 @@ impl Environments {
     /// The environments of `store`'s file (its migrations are applied by `Store::open`).
     pub fn open(store: &Store) -> Result<Environments, EnvError> {
         let fail = sql("opening the store for environments");
-        let conn = Connection::open(store.path()).map_err(&fail)?;
+        let conn = Connection::open(store.local_path()).map_err(&fail)?;
         conn.busy_timeout(Duration::from_secs(5)).map_err(&fail)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(&fail)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(&fail)?;

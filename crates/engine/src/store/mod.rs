@@ -360,6 +360,15 @@ impl Store {
         &self.path
     }
 
+    /// This machine's own SQLite file: the store itself, or beside a shared Postgres store the
+    /// file that keeps what is not shared (environments, variable and secret names, locks).
+    pub fn local_path(&self) -> PathBuf {
+        match self.conn.path() {
+            Some(p) if !p.is_empty() => PathBuf::from(p),
+            _ => self.path.clone(),
+        }
+    }
+
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
     }

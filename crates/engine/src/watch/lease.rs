@@ -3,6 +3,8 @@
 //! on its run for as long as it runs: an OS file lock on a file beside the store, named after the
 //! run. The OS drops the lock when the process ends however it ends (a crash, a kill, a laptop
 //! shut), so there is nothing stale to clean up and a restarted watch takes the run over.
+//! The file is beside this machine's own store file; with a shared Postgres store that makes it
+//! one watch per run per machine (a Postgres advisory lock would be the cross-machine lease).
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};

@@ -103,7 +103,7 @@ pub async fn watch(
     let (leased, _lease) = {
         let s = lock(store);
         let id = s.resolve_run(&req.run)?.id;
-        let lease = acquire_lease(s.path(), &id)?;
+        let lease = acquire_lease(&s.local_path(), &id)?;
         (id, lease)
     };
     let Resumed {
