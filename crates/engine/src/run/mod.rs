@@ -41,8 +41,8 @@ pub use meta::{set_meta, SetMetaReq};
 pub use note::{note, NoteReq};
 pub use signoff::{resolve_signoff, signoff, SignOffReq};
 pub use state::{
-    fold, fold_from, DecisionState, FieldState, ItemState, MetaState, Note, OpenAttempt, Orphan, RtoSummary, RunState,
-    SignOffRecord, SignOffState, StepState, StepStatus, StepSummary,
+    fold, fold_from, DecisionState, FieldState, ItemState, MetaState, Note, OpenAttempt, Orphan, RtoSummary,
+    RunState, SignOffRecord, SignOffState, StepState, StepStatus, StepSummary,
 };
 pub use step::{
     builtin_vars, plan, run_as_step, run_steps, RunStepsReq, Scope, StepRun, DEFAULT_CONCURRENCY,

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use super::{
-    DecisionState, FieldState, ItemState, MetaState, Note, OpenAttempt, Orphan, RtoSummary, RunState, SignOffRecord,
-    SignOffState, StepState, StepStatus, StepSummary,
+    DecisionState, FieldState, ItemState, MetaState, Note, OpenAttempt, Orphan, RtoSummary, RunState,
+    SignOffRecord, SignOffState, StepState, StepStatus, StepSummary,
 };
 use crate::probe::ProbeResult;
 use crate::run::event::Event;
