@@ -128,7 +128,7 @@ fn two_signatures_both_hold_in_verify_and_each_signer_is_named_with_the_reason()
         (2, Some("Dana Decision"), true)
     );
     assert_eq!(two.reason.as_deref(), Some("GO approved"));
-    assert_eq!(two.signed_at.as_deref(), Some("D:20250602101500Z"));
+    assert_eq!(two.signed_at.as_deref(), Some("2025-06-02T10:15:00Z"));
     assert_eq!(two.field, "Flightdeck co-signature 2");
     assert_eq!(two.cert_der.as_deref(), Some(f.dana.certificate_der()));
     assert_eq!(

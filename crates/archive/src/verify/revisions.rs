@@ -35,7 +35,8 @@ pub struct SignatureInfo {
     /// The certificate's common name: the signer's name.
     pub name: Option<String>,
     pub cert_sha256: Option<String>,
-    /// The signature dictionary's `/M` and `/Reason`, as written.
+    /// The signature dictionary's `/M` (RFC 3339 when it is a UTC PDF date, as Flightdeck
+    /// writes it; else as written) and `/Reason`.
     pub signed_at: Option<String>,
     pub reason: Option<String>,
     /// Where the revision it signs ends (the bytes its ByteRange reaches), when it could be read.
@@ -219,11 +220,28 @@ fn info(
                 .and_then(|c| crate::identity::common_name(&c))
         }),
         cert_sha256: checked.map(|c| flightdeck_engine::store::sha256_hex(&c.cert_der)),
-        signed_at: field.signed_at.clone(),
+        signed_at: field.signed_at.as_deref().map(readable_date),
         reason: field.reason.clone(),
         revision_end,
         ok,
         cert_der: checked.map(|c| c.cert_der.clone()),
+    }
+}
+
+/// `D:20250602101500Z` as `2025-06-02T10:15:00Z`; any other form as it is.
+fn readable_date(d: &str) -> String {
+    let digits = d.strip_prefix("D:").and_then(|r| r.strip_suffix('Z'));
+    match digits {
+        Some(n) if n.len() == 14 && n.bytes().all(|b| b.is_ascii_digit()) => format!(
+            "{}-{}-{}T{}:{}:{}Z",
+            &n[..4],
+            &n[4..6],
+            &n[6..8],
+            &n[8..10],
+            &n[10..12],
+            &n[12..]
+        ),
+        _ => d.to_string(),
     }
 }
 
