@@ -36,7 +36,7 @@ pub use file::{check_target, write_archive};
 pub use identity::{Identity, IdentityStore, KeyringIdentityStore, MemoryIdentityStore, PemPair, Subject};
 pub use record::{Manifest, Record};
 pub use timeline::parse_t0;
-pub use trust::{review, review_file, Anchors, Authenticity, Reviewed, TrustFile, Verdict};
+pub use trust::{review, review_file, Anchors, Authenticity, CosignerTrust, Reviewed, TrustFile, Verdict};
 pub use verify::{
     open, open_file, open_with, read_file, verify, Check, Contents, LimitError, Limits, Opened, Report,
     SignatureInfo,

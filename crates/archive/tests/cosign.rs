@@ -159,6 +159,52 @@ fn pdfsig_says_both_signatures_are_valid_and_the_last_covers_the_whole_document(
     );
 }
 
+fn trusted(name: &str, who: &Identity) -> flightdeck_archive::trust::TrustedSigner {
+    flightdeck_archive::trust::TrustedSigner {
+        name: name.into(),
+        fingerprint: flightdeck_engine::store::sha256_hex(who.certificate_der()),
+        subject: who.subject(),
+        added_at: "2025-06-01T00:00:00Z".into(),
+        certificate: String::new(),
+    }
+}
+
+#[test]
+fn each_co_signer_is_judged_and_an_impostor_co_signer_fails_the_verdict() {
+    use flightdeck_archive::{Anchors, Authenticity, Verdict};
+    let f = fixture();
+    let anchors = Anchors {
+        signers: vec![trusted("Ana", &f.ana), trusted("Dana", &f.dana)],
+        ..Anchors::default()
+    };
+    let r = flightdeck_archive::review(&f.cosigned, &anchors);
+    assert_eq!(r.verdict, Verdict::Verified);
+    assert_eq!(r.cosigners.len(), 1);
+    assert_eq!(
+        r.cosigners[0].authenticity.text(),
+        "trusted: Dana (your trusted signers)"
+    );
+    // Only the archive's signer trusted: the co-signer is shown unauthenticated, the verdict holds.
+    let only_ana = Anchors {
+        signers: vec![trusted("Ana", &f.ana)],
+        ..Anchors::default()
+    };
+    let r = flightdeck_archive::review(&f.cosigned, &only_ana);
+    assert_eq!(r.verdict, Verdict::Verified);
+    assert_eq!(r.cosigners[0].authenticity, Authenticity::Unauthenticated);
+    // Someone else signing as "Dana Decision" under another key: rejected, and the file fails.
+    let impostor = person("Dana Decision");
+    let forged = cosign(&f.archive, &impostor, &opts(None)).expect("co-signed").pdf;
+    let r = flightdeck_archive::review(&forged, &anchors);
+    assert!(r.report.ok, "intact: the forgery is in who signed");
+    assert!(
+        matches!(r.cosigners[0].authenticity, Authenticity::Rejected { .. }),
+        "{:?}",
+        r.cosigners
+    );
+    assert_eq!(r.verdict, Verdict::Failed);
+}
+
 #[test]
 fn a_third_signature_by_another_identity_also_holds() {
     let f = fixture();

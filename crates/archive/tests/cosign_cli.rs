@@ -129,6 +129,17 @@ fn the_decision_maker_co_signs_with_a_second_key_and_both_signatures_verify() {
     );
     assert_eq!(json["signatures"][1]["reason"], "GO approved");
 
+    // The co-signer is named and judged: unauthenticated until the reviewer trusts them.
+    assert!(text.contains("co-signer signer not authenticated"), "{text}");
+    let dana_pem = cli.dir().join("dana.pem");
+    cli.ok(["archive", "cert", "--identity", &dana, "-o", path(&dana_pem)]);
+    cli.ok(["archive", "trust", "add", path(&dana_pem), "--name", "Dana"]);
+    let text = cli.ok(["archive", "verify", path(&archive), "--cert", path(&ana_pem)]);
+    assert!(
+        text.contains("co-signer trusted: Dana (your trusted signers)"),
+        "{text}"
+    );
+
     let sig = Command::new("pdfsig")
         .arg(&archive)
         .output()

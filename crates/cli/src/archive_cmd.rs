@@ -395,6 +395,13 @@ fn verdict(reviewed: &Reviewed, file: &Path) -> anyhow::Result<()> {
             ) {
                 failed.push("signer rejected");
             }
+            if reviewed
+                .cosigners
+                .iter()
+                .any(|c| matches!(c.authenticity, flightdeck_archive::Authenticity::Rejected { .. }))
+            {
+                failed.push("co-signer rejected");
+            }
             Err(Failed::Verify(format!("{file}: archive does not verify ({})", failed.join(", "))).into())
         }
     }
@@ -430,6 +437,13 @@ pub(crate) fn checks_text(r: &Reviewed) -> String {
         out!(text, "signatures: {}", report.signatures.len());
         for s in &report.signatures {
             out!(text, "  {}", signature_line(s));
+            if let Some(c) = r.cosigners.iter().find(|c| c.index == s.index) {
+                out!(
+                    text,
+                    "     co-signer {}",
+                    crate::render::esc(&c.authenticity.text())
+                );
+            }
         }
     }
     if let Some(h) = &report.signer_cert_sha256 {

@@ -109,6 +109,8 @@ pub struct ArchiveSignature {
     pub reason: Option<String>,
     /// It holds over what it covers and, after the first, its revision only adds it.
     pub ok: bool,
+    /// A co-signer's authenticity (the archive's signer's is the review's `trust`).
+    pub trust: Option<ArchiveTrust>,
 }
 
 /// The identity this machine signs with (the OS keyring's), for the Co-sign confirmation.
@@ -303,20 +305,21 @@ pub(crate) fn review(path: &Path, trusted: &TrustFile) -> Result<ArchiveReview, 
         None => None,
     };
     let report = opened.report;
-    let state = match &opened.authenticity {
-        Authenticity::Trusted { .. } => TrustState::Trusted,
-        Authenticity::Unauthenticated => TrustState::Unauthenticated,
-        Authenticity::Rejected { .. } => TrustState::Rejected,
-        Authenticity::Unknown => TrustState::Unknown,
+    let trust_of = |a: &Authenticity| ArchiveTrust {
+        state: match a {
+            Authenticity::Trusted { .. } => TrustState::Trusted,
+            Authenticity::Unauthenticated => TrustState::Unauthenticated,
+            Authenticity::Rejected { .. } => TrustState::Rejected,
+            Authenticity::Unknown => TrustState::Unknown,
+        },
+        text: a.text(),
     };
+    let cosigners = opened.cosigners;
     Ok(ArchiveReview {
         path: path.to_string_lossy().into_owned(),
         bytes,
         ok: report.ok,
-        trust: ArchiveTrust {
-            state,
-            text: opened.authenticity.text(),
-        },
+        trust: trust_of(&opened.authenticity),
         verdict: match opened.verdict {
             Verdict::Verified => ArchiveVerdict::Verified,
             Verdict::IntactUnauthenticated => ArchiveVerdict::IntactUnauthenticated,
@@ -345,6 +348,10 @@ pub(crate) fn review(path: &Path, trusted: &TrustFile) -> Result<ArchiveReview, 
                 signed_at: s.signed_at,
                 reason: s.reason,
                 ok: s.ok,
+                trust: cosigners
+                    .iter()
+                    .find(|c| c.index == s.index)
+                    .map(|c| trust_of(&c.authenticity)),
             })
             .collect(),
         doc,

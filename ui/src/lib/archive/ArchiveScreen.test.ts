@@ -22,7 +22,7 @@ const good: ArchiveReview = {
   signer: "Riley (ACME)",
   signer_cert_sha256: "c0ffee".repeat(10) + "abcd",
   signatures: [
-    { index: 1, field: "Flightdeck archive signature", signer: "CN=Riley,O=ACME", name: "Riley", cert_sha256: "c0ffee".repeat(10) + "abcd", signed_at: "2026-12-03T22:00:00Z", reason: null, ok: true },
+    { index: 1, field: "Flightdeck archive signature", signer: "CN=Riley,O=ACME", name: "Riley", cert_sha256: "c0ffee".repeat(10) + "abcd", signed_at: "2026-12-03T22:00:00Z", reason: null, ok: true, trust: null },
   ],
   trust: { state: "trusted", text: "trusted: Riley (your trusted signers)" },
   verdict: "verified",
@@ -121,7 +121,7 @@ describe("ArchiveScreen", () => {
   });
 
   it("co-signs after a confirmation naming the identity and the file, then shows both signers", async () => {
-    const dana = { index: 2, field: "Flightdeck co-signature 2", signer: "CN=Dana Decision", name: "Dana Decision", cert_sha256: "d".repeat(64), signed_at: "2026-12-03T23:00:00Z", reason: "GO approved", ok: true };
+    const dana = { index: 2, field: "Flightdeck co-signature 2", signer: "CN=Dana Decision", name: "Dana Decision", cert_sha256: "d".repeat(64), signed_at: "2026-12-03T23:00:00Z", reason: "GO approved", ok: true, trust: { state: "unauthenticated" as const, text: "signer not authenticated" } };
     const after: ArchiveReview = { ...good, signatures: [...good.signatures, dana] };
     const b = new FakeBackend({ openArchive: good, signingIdentity: { subject: "CN=Dana Decision", cert_sha256: "d".repeat(64) }, cosignArchive: after });
     show(b);
@@ -141,6 +141,8 @@ describe("ArchiveScreen", () => {
     expect(sigs.map((s) => [s.dataset.index, s.dataset.ok])).toEqual([["1", "true"], ["2", "true"]]);
     expect(sigs[1].textContent).toContain("Dana Decision");
     expect(sigs[1].textContent).toContain("GO approved");
+    expect(sigs[1].querySelector<HTMLElement>('[data-testid="archive-signature-trust"]')!.dataset.state).toBe("unauthenticated");
+    expect(sigs[1].textContent).toContain("co-signer signer not authenticated");
     expect(screen.getByTestId("cosign-done").textContent).toBe("Co-signed: signature 2 of 2, by CN=Dana Decision.");
   });
 
