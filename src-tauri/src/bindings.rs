@@ -12,7 +12,9 @@ use flightdeck_engine::store::RunHead;
 use ts_rs::{Config, TS};
 
 use crate::commands::app::LaunchInfo;
-use crate::commands::archive::{ArchiveProgress, ArchiveReview, ExportArchiveReq, ExportedArchive};
+use crate::commands::archive::{
+    ArchiveProgress, ArchiveReview, CosignArchiveReq, ExportArchiveReq, ExportedArchive, SigningIdentity,
+};
 use crate::commands::controls::ApplyControlReq;
 use crate::commands::cutover_watch::{EditWatchPlanReq, TestAlertReq, WatchView};
 use crate::commands::envs::{CreateEnvReq, RemoveSecretReq, SetSecretReq, SetVarReq};
@@ -60,6 +62,8 @@ fn generate(dir: &Path) {
         ArchiveProgress,
         ExportedArchive,
         ArchiveReview,
+        SigningIdentity,
+        CosignArchiveReq,
         SignalsReq,
         SignalsView,
         SloBadge,

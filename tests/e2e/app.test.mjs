@@ -337,6 +337,46 @@ describe("the desktop app", () => {
     assert.match(await trustedVerdict.getText(), /Archive verified/);
     await shot(d, "17b-archive-trusted");
 
+    // Co-signing in the window: the release manager signed with their own key (a second, named
+    // identity in this one test keyring, from the CLI); the window's own identity co-signs after
+    // a confirmation naming it and the file, and the review lists both signers.
+    const rmPdf = join(S.dir, "m31-for-cosign.pdf");
+    await cli(S.store, "--config-dir", S.config, "archive", "export", runId, "-o", rmPdf, "--identity", "e2e-release-manager", "--signer-name", "Rae Release");
+    await click("[data-testid=home]");
+    await click("[data-testid=open-archive]");
+    await typeInto("[data-testid=archive-path]", rmPdf);
+    await click("[data-testid=archive-open]");
+    await $(d, "[data-testid=archive-verdict]", 15_000);
+    await click("[data-testid=archive-cosign]");
+    await $(d, "[data-testid=cosign-confirm]", 15_000);
+    assert.match(await (await $(d, "[data-testid=cosign-file]")).getText(), /m31-for-cosign\.pdf$/);
+    assert.match(await (await $(d, "[data-testid=cosign-identity]", 15_000)).getText(), new RegExp(`CN=${USER}`), "the window's identity is named");
+    await typeInto("[data-testid=cosign-reason]", "GO approved");
+    await shot(d, "17c-cosign-confirm");
+    await click("[data-testid=cosign-go]");
+    await waitFor(d, () => document.querySelectorAll("[data-testid=archive-signature]").length === 2, null, 30_000, "two signatures listed");
+    const sigs = await d.executeScript(() => [...document.querySelectorAll("[data-testid=archive-signature]")].map((s) => [s.dataset.ok, s.textContent]));
+    assert.ok(sigs.every(([ok]) => ok === "true"), JSON.stringify(sigs));
+    assert.match(sigs[0][1], /Rae Release/);
+    assert.match(sigs[1][1], /GO approved/);
+    assert.match(await (await $(d, "[data-testid=cosign-done]")).getText(), /signature 2 of 2/);
+    // Two frames painted before the picture, so it shows the list and not the closing dialog.
+    await scrollTo("[data-testid=archive-signatures]");
+    await d.executeAsyncScript("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));");
+    await shot(d, "17d-cosigned");
+    const { stdout: both } = await exec("pdfsig", [rmPdf]);
+    assert.equal(both.match(/Signature is Valid\./g)?.length, 2, both);
+    // Rae is not trusted here (exit 10), but the CLI sees both signatures hold and names them; the
+    // window's signer, trusted above as "E2E signer", is a trusted co-signer.
+    await assert.rejects(
+      cli(S.store, "--config-dir", S.config, "archive", "verify", rmPdf),
+      (e) =>
+        e.code === 10 &&
+        /ok   only_signatures_added/.test(e.stdout) &&
+        new RegExp(`2\\. ok   .*CN=${USER}.*reason "GO approved"`).test(e.stdout) &&
+        /co-signer trusted: E2E signer/.test(e.stdout),
+    );
+
     // One changed byte: the review says the archive does not verify, and which checks fail.
     const bytes = readFileSync(pdf);
     bytes[Math.floor(bytes.length / 3)] ^= 0x20;

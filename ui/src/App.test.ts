@@ -73,7 +73,7 @@ describe("App", () => {
   });
 
   it("opens an archive from the start screen onto the review screen, with a breadcrumb back", async () => {
-    const review: ArchiveReview = { path: "/tmp/a.pdf", bytes: 2048, ok: true, checks: [{ name: "signature", ok: true, detail: "ok" }], signer: "Dana", signer_cert_sha256: "ab".repeat(32), trust: { state: "trusted", text: "trusted: Dana (your trusted signers)" }, verdict: "verified", doc };
+    const review: ArchiveReview = { path: "/tmp/a.pdf", bytes: 2048, ok: true, checks: [{ name: "signature", ok: true, detail: "ok" }], signer: "Dana", signer_cert_sha256: "ab".repeat(32), signatures: [], trust: { state: "trusted", text: "trusted: Dana (your trusted signers)" }, verdict: "verified", doc };
     let asked = "";
     const backend = backendWith({ open_archive: ({ path }) => ((asked = path), review) });
     render(App, { props: { backend } });

@@ -32,6 +32,12 @@ pub enum Error {
         path: std::path::PathBuf,
         source: crate::verify::LimitError,
     },
+    /// An archive to co-sign that does not verify as it stands: nothing is signed.
+    #[error("not co-signed: {0}")]
+    CosignRefused(String),
+    /// The identity already signed this file.
+    #[error("not co-signed: {0}")]
+    AlreadySigned(String),
     /// An archive just made that does not verify: nothing is written.
     #[error("the archive just made does not verify ({0}); nothing was written")]
     ExportDoesNotVerify(String),
@@ -52,7 +58,8 @@ impl HasKind for Error {
             Error::Identity(_) => ErrorKind::Invalid,
             // Drawing and signing are ours: a failure there is not the user's input.
             Error::Pdf(_) | Error::Sign(_) => ErrorKind::Internal,
-            Error::NotAnArchive(_) | Error::TooLarge { .. } => ErrorKind::Integrity,
+            Error::NotAnArchive(_) | Error::TooLarge { .. } | Error::CosignRefused(_) => ErrorKind::Integrity,
+            Error::AlreadySigned(_) => ErrorKind::Conflict,
             // What Flightdeck wrote and cannot check back is Flightdeck's failure.
             Error::ExportDoesNotVerify(_) => ErrorKind::Internal,
             Error::Path(_) | Error::Trust(_) => ErrorKind::Invalid,

@@ -192,9 +192,14 @@ pub fn import(store: &dyn IdentityStore, pair: PemPair) -> Result<Identity> {
 
 /// The identity in the OS keyring, through the engine's secrets module, under the reserved
 /// namespace `.archive` (accounts `.archive/SIGNING_KEY_PEM` and `.archive/SIGNING_CERT_PEM`).
+/// A named identity (`--identity NAME`: a second person's key on a shared machine, the decision
+/// maker's beside the release manager's) is kept beside it as `SIGNING_KEY_PEM.NAME` and
+/// `SIGNING_CERT_PEM.NAME`.
 #[derive(Debug, Clone)]
 pub struct KeyringIdentityStore {
     keyring: Keyring,
+    key: String,
+    cert: String,
 }
 
 const NAMESPACE: &str = ".archive";
@@ -202,15 +207,42 @@ const KEY: &str = "SIGNING_KEY_PEM";
 const CERT: &str = "SIGNING_CERT_PEM";
 
 impl KeyringIdentityStore {
+    /// This machine's default signing identity.
     pub fn new(keyring: Keyring) -> Self {
-        KeyringIdentityStore { keyring }
+        KeyringIdentityStore {
+            keyring,
+            key: KEY.into(),
+            cert: CERT.into(),
+        }
+    }
+
+    /// The identity called `name` (letters, digits, `_`, `-`, `.`), or the default one.
+    pub fn named(keyring: Keyring, name: Option<&str>) -> Result<Self> {
+        let Some(name) = name else {
+            return Ok(Self::new(keyring));
+        };
+        let plain = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !plain {
+            return Err(Error::Identity(format!(
+                "identity name {name:?}: use 1 to 64 letters, digits, `_`, `-` and `.` (it names a keyring entry)"
+            )));
+        }
+        Ok(KeyringIdentityStore {
+            keyring,
+            key: format!("{KEY}.{name}"),
+            cert: format!("{CERT}.{name}"),
+        })
     }
 }
 
 impl IdentityStore for KeyringIdentityStore {
     fn load(&self) -> Result<Option<PemPair>> {
-        let key = self.keyring.get(NAMESPACE, KEY)?;
-        let cert = self.keyring.get(NAMESPACE, CERT)?;
+        let key = self.keyring.get(NAMESPACE, &self.key)?;
+        let cert = self.keyring.get(NAMESPACE, &self.cert)?;
         Ok(match (key, cert) {
             (Some(key), Some(cert)) => Some(PemPair {
                 key_pem: key.into_inner(),
@@ -222,11 +254,11 @@ impl IdentityStore for KeyringIdentityStore {
 
     fn save(&self, pair: &PemPair) -> Result<()> {
         // The certificate last: a half-written pair (key without certificate) reads as none.
-        self.keyring.delete(NAMESPACE, CERT)?;
+        self.keyring.delete(NAMESPACE, &self.cert)?;
         self.keyring
-            .set(NAMESPACE, KEY, &Sensitive::new(pair.key_pem.clone()))?;
+            .set(NAMESPACE, &self.key, &Sensitive::new(pair.key_pem.clone()))?;
         self.keyring
-            .set(NAMESPACE, CERT, &Sensitive::new(pair.cert_pem.clone()))?;
+            .set(NAMESPACE, &self.cert, &Sensitive::new(pair.cert_pem.clone()))?;
         Ok(())
     }
 }

@@ -2,13 +2,15 @@
 //!
 //! `export` gathers the run from the store (`record`) with its golden signals (`signals`), draws the document (`render`, `layout`,
 //! `chart`, `timeline`), embeds the event log, the runbook source and the evidence, and signs the whole
-//! file by incremental update (`sign`, `cades`: PAdES B-B, ECDSA P-256). `verify` checks a file
+//! file by incremental update (`sign`, `cades`: PAdES B-B, ECDSA P-256); `cosign` adds a further
+//! signature (the decision maker's) by one more incremental update. `verify` checks a file
 //! alone, offline; `open` also hands back what it carries so `rebuild` can fold the run again.
 //! Keys and certificates come through `identity`; where they are kept is not this crate's
 //! business. The run's data and its hashing belong to `flightdeck_engine`.
 
 mod cades;
 mod chart;
+pub mod cosign;
 mod error;
 mod file;
 pub mod identity;
@@ -16,7 +18,7 @@ mod layout;
 pub mod pem;
 pub mod record;
 mod render;
-mod sign;
+pub mod sign;
 pub mod signals;
 mod timeline;
 pub mod trust;
@@ -28,14 +30,16 @@ use flightdeck_engine::runbook::{self, Runbook};
 use flightdeck_engine::store::Store;
 use time::OffsetDateTime;
 
+pub use cosign::{cosign, CosignOpts, Cosigned};
 pub use error::{Error, Result};
 pub use file::{check_target, write_archive};
 pub use identity::{Identity, IdentityStore, KeyringIdentityStore, MemoryIdentityStore, PemPair, Subject};
 pub use record::{Manifest, Record};
 pub use timeline::parse_t0;
-pub use trust::{review, review_file, Anchors, Authenticity, Reviewed, TrustFile, Verdict};
+pub use trust::{review, review_file, Anchors, Authenticity, CosignerTrust, Reviewed, TrustFile, Verdict};
 pub use verify::{
     open, open_file, open_with, read_file, verify, Check, Contents, LimitError, Limits, Opened, Report,
+    SignatureInfo,
 };
 pub use watch_report::{export_watch_report, WatchReport, REPORT_FORMAT};
 

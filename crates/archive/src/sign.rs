@@ -1,12 +1,12 @@
 //! The PAdES B-B signature, added to a finished PDF by an incremental update.
 //!
 //! Owns the update (a signature dictionary, an invisible signature field on page 1, the
-//! catalog's `/AcroForm`), the `/ByteRange` that covers the whole file but the `/Contents`
+//! catalog's `/AcroForm`; for a co-signature, one more field in that form), the `/ByteRange` that covers the whole file but the `/Contents`
 //! hex, and filling that hex with the CMS from `cades`. The placeholders are looked for from
 //! where the cross-reference table puts the signature dictionary, whose ByteRange and Contents
 //! come before any text (signer name, reason), so nothing a user typed can be taken for them.
-//! Nothing may be appended afterwards: `verify` refuses a file whose signature does not reach
-//! its end.
+//! Nothing may be appended afterwards but a further signature (`add_signature`, by the same
+//! code): `verify` refuses a file whose last signature does not reach its end.
 
 use lopdf::{dictionary, IncrementalDocument, Object, StringFormat};
 use sha2::{Digest, Sha256};
@@ -30,14 +30,85 @@ pub const ARCHIVE_FIELD: &str = "Flightdeck archive signature";
 /// The signature field's name in a D0–D7 watch report.
 pub const WATCH_REPORT_FIELD: &str = "Flightdeck watch report signature";
 
+/// The signature field's name of the `n`th signature (2 and up) added by `cosign`.
+pub fn cosign_field(n: usize) -> String {
+    format!("Flightdeck co-signature {n}")
+}
+
+/// What the signature dictionary says besides the signature itself.
+struct SigText<'a> {
+    now: OffsetDateTime,
+    reason: Option<&'a str>,
+    field: &'a str,
+}
+
 /// `pdf` signed by `identity` at `now`, with `reason` in the signature dictionary and the field
-/// named `field`.
+/// named `field`: the first signature, which makes the form (a PDF that has one is refused).
 pub fn sign(
     pdf: Vec<u8>,
     identity: &Identity,
     now: OffsetDateTime,
     reason: &str,
     field: &str,
+) -> Result<Vec<u8>> {
+    let text = SigText {
+        now,
+        reason: Some(reason),
+        field,
+    };
+    append(pdf, identity, &text, |catalog, field_id| {
+        if catalog.has(b"AcroForm") {
+            return Err(Error::Sign(
+                "the PDF already has a form; an archive is signed once (add a signature with `archive cosign`)".into(),
+            ));
+        }
+        catalog.set(
+            "AcroForm",
+            dictionary! { "Fields" => vec![field_id.into()], "SigFlags" => 3 },
+        );
+        Ok(())
+    })
+}
+
+/// `pdf`, already signed, with a further signature by `identity` in a new field `field` added by
+/// one more incremental update: the new signature dictionary and field, the field appended to
+/// the form's `/Fields` and to page 1's `/Annots`, nothing else. The earlier signatures are
+/// untouched and stay valid (none is a certification signature: no DocMDP forbids this). No
+/// check of what is signed: `cosign::cosign` is the checked way in.
+pub fn add_signature(
+    pdf: Vec<u8>,
+    identity: &Identity,
+    now: OffsetDateTime,
+    reason: Option<&str>,
+    field: &str,
+) -> Result<Vec<u8>> {
+    let text = SigText { now, reason, field };
+    append(pdf, identity, &text, |catalog, field_id| {
+        let form = match catalog.get_mut(b"AcroForm") {
+            Ok(Object::Dictionary(form)) => form,
+            Ok(_) => {
+                return Err(Error::Sign(
+                    "the form is not a direct dictionary in the catalog".into(),
+                ))
+            }
+            Err(_) => return Err(Error::Sign("the PDF has no form: it is not signed yet".into())),
+        };
+        match form.get_mut(b"Fields") {
+            Ok(Object::Array(fields)) => fields.push(field_id.into()),
+            _ => return Err(Error::Sign("the form's /Fields is not a direct array".into())),
+        }
+        Ok(())
+    })
+}
+
+/// Append one incremental update to `pdf`: a signature dictionary (placeholders), an invisible
+/// signature widget on page 1 named `text.field`, page 1's `/Annots` and the catalog as `form`
+/// edits it (given the catalog and the new field); then fill in the ByteRange and the CMS.
+fn append(
+    pdf: Vec<u8>,
+    identity: &Identity,
+    text: &SigText<'_>,
+    form: impl FnOnce(&mut lopdf::Dictionary, lopdf::ObjectId) -> Result<()>,
 ) -> Result<Vec<u8>> {
     let prev = lopdf::Document::load_mem(&pdf).map_err(fail("reading the PDF to sign"))?;
     let catalog_id = prev
@@ -56,21 +127,24 @@ pub fn sign(
         .map_err(fail("copying page 1"))?;
     let doc = &mut inc.new_document;
     let name = identity.common_name().unwrap_or_else(|| identity.subject());
-    let sig_id = doc.add_object(dictionary! {
+    let mut sig = dictionary! {
         "Type" => "Sig",
         "Filter" => "Adobe.PPKLite",
         "SubFilter" => "ETSI.CAdES.detached",
         "ByteRange" => vec![0.into(), PLACEHOLDER.into(), PLACEHOLDER.into(), PLACEHOLDER.into()],
         "Contents" => Object::String(vec![0u8; CONTENTS_LEN], StringFormat::Hexadecimal),
-        "M" => Object::string_literal(pdf_date(now)),
+        "M" => Object::string_literal(pdf_date(text.now)),
         "Name" => Object::string_literal(name),
-        "Reason" => Object::string_literal(reason),
-    });
+    };
+    if let Some(reason) = text.reason {
+        sig.set("Reason", Object::string_literal(reason));
+    }
+    let sig_id = doc.add_object(sig);
     let field_id = doc.add_object(dictionary! {
         "Type" => "Annot",
         "Subtype" => "Widget",
         "FT" => "Sig",
-        "T" => Object::string_literal(field),
+        "T" => Object::string_literal(text.field),
         "V" => sig_id,
         "Rect" => vec![0.into(), 0.into(), 0.into(), 0.into()],
         // Print + Locked: PDF/A wants printable annotations; nobody should move this one.
@@ -90,15 +164,7 @@ pub fn sign(
         .get_object_mut(catalog_id)
         .and_then(Object::as_dict_mut)
         .map_err(fail("the catalog is not a dictionary"))?;
-    if catalog.has(b"AcroForm") {
-        return Err(Error::Sign(
-            "the PDF already has a form; an archive is signed once".into(),
-        ));
-    }
-    catalog.set(
-        "AcroForm",
-        dictionary! { "Fields" => vec![field_id.into()], "SigFlags" => 3 },
-    );
+    form(catalog, field_id)?;
     let mut out = Vec::new();
     inc.save_to(&mut out)
         .map_err(|e| Error::Sign(format!("writing the update: {e}")))?;

@@ -1,10 +1,10 @@
 //! The D0–D7 watch report: the week of watching after the cutover (slots, failures, alerts and
 //! how long each took to go out), as a second signed PDF that names the archive it follows.
 //!
-//! Why a second file and not a new revision of the archive: an archive is signed once and
-//! `verify` refuses any byte after its signed revision (`no_later_revision`), which is what makes
-//! an appended page or a swapped attachment fail; a second signature on the same file would undo
-//! that rule. So the report is a file of its own, built and signed by the same code as the
+//! Why a second file and not a new revision of the archive: `verify` refuses any byte after the
+//! last signed revision (`no_later_revision`) and any revision that does more than add a
+//! signature (`only_signatures_added`, for co-signatures), which is what makes an appended page
+//! or a swapped attachment fail; a report added to the archive would undo that rule. So the report is a file of its own, built and signed by the same code as the
 //! archive (PAdES B-B, P-256), with the run's event log as of the report embedded and chained,
 //! and its manifest (format [`REPORT_FORMAT`]) names the archive: its id, the sha256 of its
 //! bytes, and the event count and head its log ended at. `tie` holds a report against an
@@ -309,10 +309,13 @@ fn short(h: &str) -> &str {
 /// The checks that tie a report (its manifest and embedded log) to the archive file whose bytes
 /// hash to `archive_sha256` and whose manifest is `archive`: `report_names_archive` (that
 /// archive id, those bytes, the same run) and `report_continues_archive` (the archive's head is
-/// in the report's log at the same place).
+/// in the report's log at the same place). `earlier` holds the sha256 of the archive's earlier
+/// signed revisions (the file before each co-signature `verify` found to add a signature and
+/// nothing else): a report made before the archive was co-signed still names it.
 pub fn tie(
     archive: &Manifest,
     archive_sha256: &str,
+    earlier: &[String],
     report: &Manifest,
     report_events: &[StoredEvent],
 ) -> Vec<Check> {
@@ -333,7 +336,7 @@ pub fn tie(
             "the watch report names archive {}, not this archive {}",
             named.archive_id, archive.archive_id
         ))
-    } else if named.archive_sha256 != archive_sha256 {
+    } else if named.archive_sha256 != archive_sha256 && !earlier.contains(&named.archive_sha256) {
         Some(format!(
             "the watch report names archive {} with sha256 {}, this file hashes to {}: not the file the report was made from",
             named.archive_id, named.archive_sha256, archive_sha256
@@ -403,8 +406,17 @@ pub fn review_pair(
     let r = crate::review_file(report, anchors, limits)?;
     let tie = match (&a.contents, &r.contents) {
         (Some(ac), Some(rc)) => {
-            let sha = sha256_hex(&crate::read_file(archive, limits)?);
-            let mut checks = tie(&ac.manifest, &sha, &rc.manifest, &rc.events);
+            let bytes = crate::read_file(archive, limits)?;
+            let sha = sha256_hex(&bytes);
+            let earlier: Vec<String> = a
+                .report
+                .signatures
+                .iter()
+                .filter_map(|s| s.revision_end)
+                .filter(|&end| end < bytes.len())
+                .map(|end| sha256_hex(&bytes[..end]))
+                .collect();
+            let mut checks = tie(&ac.manifest, &sha, &earlier, &rc.manifest, &rc.events);
             if ac.manifest.watch_report_of.is_some() {
                 checks.insert(
                     0,

@@ -335,3 +335,37 @@ fn a_report_naming_another_archive_or_other_bytes_fails_saying_which() {
     .expect_err("another run");
     assert!(e.to_string().contains("is of run"), "{e}");
 }
+
+#[test]
+fn a_report_made_before_the_archive_was_co_signed_still_ties_to_it() {
+    let w = watched();
+    let pdf = report_of(&w, &w.archive);
+    let (dana, _) = Identity::self_signed(
+        &Subject {
+            name: "Dana Decision".into(),
+            organisation: None,
+        },
+        datetime!(2025-01-01 00:00 UTC),
+    )
+    .expect("identity");
+    let cosigned = flightdeck_archive::cosign(
+        &w.archive,
+        &dana,
+        &flightdeck_archive::CosignOpts {
+            now: REPORT_AT,
+            reason: Some("GO approved".into()),
+        },
+    )
+    .expect("co-signed")
+    .pdf;
+    let dir = tempfile::tempdir().expect("dir");
+    let (a, r) = (temp(&dir, "a.pdf", &cosigned), temp(&dir, "r.pdf", &pdf));
+    let pair = review_pair(&a, &r, &pinned(&w), &Limits::default()).expect("review");
+    assert_eq!(pair.verdict, Verdict::Verified, "{:#?}", pair.tie);
+    // A later unsigned change to the archive is no earlier signed revision: the pair fails.
+    let mut tampered = cosigned.clone();
+    tampered.extend_from_slice(b"\n%%EOF");
+    let a2 = temp(&dir, "a2.pdf", &tampered);
+    let pair = review_pair(&a2, &r, &pinned(&w), &Limits::default()).expect("review");
+    assert_eq!(pair.verdict, Verdict::Failed);
+}

@@ -1,5 +1,5 @@
-//! `flightdeck archive export | verify | show | cert | import-identity | trust`: the signed PDF
-//! of a run.
+//! `flightdeck archive export | cosign | verify | show | cert | import-identity | trust`: the
+//! signed PDF of a run (`cosign` lives in `cosign_cmd`).
 //!
 //! Owns argument handling and output; the archive itself belongs to `flightdeck_archive`. The
 //! signing key and certificate live in the OS keyring (made on first export, or imported). A
@@ -36,7 +36,13 @@ pub enum ArchiveCmd {
         /// The certificate's organisation on first use.
         #[arg(long, value_name = "ORG")]
         signer_org: Option<String>,
+        /// Which signing identity of this keyring [default: this machine's own].
+        #[arg(long, value_name = "NAME")]
+        identity: Option<String>,
     },
+    /// Add your own signature (the decision maker's) to a signed archive, with your own key from
+    /// your keyring, as a further incremental update: every earlier signature stays valid.
+    Cosign(crate::cosign_cmd::CosignArgs),
     /// Check an archive offline: integrity (signature over the whole file, event chain, every
     /// attachment) and authenticity (a signer you trust).
     Verify {
@@ -59,6 +65,9 @@ pub enum ArchiveCmd {
         /// Write it to FILE instead of printing it.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Which signing identity of this keyring [default: this machine's own].
+        #[arg(long, value_name = "NAME")]
+        identity: Option<String>,
     },
     /// Sign archives with your organisation's own key and certificate (PEM) from now on.
     ImportIdentity {
@@ -66,6 +75,9 @@ pub enum ArchiveCmd {
         key: PathBuf,
         #[arg(long, value_name = "CERT.pem")]
         cert: PathBuf,
+        /// Which signing identity of this keyring [default: this machine's own].
+        #[arg(long, value_name = "NAME")]
+        identity: Option<String>,
     },
     /// The signers whose archives you trust (kept in the config folder).
     #[command(subcommand)]
@@ -106,12 +118,13 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
             output,
             signer_name,
             signer_org,
+            identity,
         } => {
             let choice = SignerChoice {
                 name: signer_name,
                 organisation: signer_org,
             };
-            export(ctx, &run, &output, &choice)
+            export(ctx, &run, &output, &choice, identity.as_deref())
         }
         ArchiveCmd::Verify {
             file,
@@ -128,14 +141,23 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
             verdict(&reviewed, &file)
         }
         ArchiveCmd::Show { file, anchors } => show(ctx, &file, &anchors),
-        ArchiveCmd::Cert { output } => cert(ctx, output.as_deref()),
-        ArchiveCmd::ImportIdentity { key, cert } => import_identity(&key, &cert),
+        ArchiveCmd::Cosign(args) => crate::cosign_cmd::run(ctx, args),
+        ArchiveCmd::Cert { output, identity } => cert(ctx, output.as_deref(), identity.as_deref()),
+        ArchiveCmd::ImportIdentity { key, cert, identity } => {
+            import_identity(&key, &cert, identity.as_deref())
+        }
         ArchiveCmd::Trust(cmd) => trust_cmd(ctx, cmd),
     }
 }
 
 /// `archive export`: sign the run into `output`, written atomically.
-fn export(ctx: &Ctx, run: &str, output: &Path, choice: &SignerChoice) -> anyhow::Result<()> {
+fn export(
+    ctx: &Ctx,
+    run: &str,
+    output: &Path,
+    choice: &SignerChoice,
+    identity: Option<&str>,
+) -> anyhow::Result<()> {
     // Relative to where the command runs; checked before any work is done.
     let output =
         std::path::absolute(output).with_context(|| format!("cannot resolve {}", output.display()))?;
@@ -143,7 +165,7 @@ fn export(ctx: &Ctx, run: &str, output: &Path, choice: &SignerChoice) -> anyhow:
     let store = crate::store_path::open(ctx)?;
     // The run first: a mistyped id is "not found" even where the keyring is locked.
     store.resolve_run(run)?;
-    let ids = KeyringIdentityStore::new(Keyring::open()?);
+    let ids = KeyringIdentityStore::named(Keyring::open()?, identity)?;
     let first_signature = ids.load()?.is_none();
     let opts = flightdeck_archive::ExportOpts {
         now: OffsetDateTime::now_utc(),
@@ -216,8 +238,8 @@ fn show(ctx: &Ctx, file: &Path, anchors: &AnchorArgs) -> anyhow::Result<()> {
 }
 
 /// `archive cert`: this machine's signing certificate, PEM.
-fn cert(ctx: &Ctx, output: Option<&Path>) -> anyhow::Result<()> {
-    let ids = KeyringIdentityStore::new(Keyring::open()?);
+fn cert(ctx: &Ctx, output: Option<&Path>, identity: Option<&str>) -> anyhow::Result<()> {
+    let ids = KeyringIdentityStore::named(Keyring::open()?, identity)?;
     let pair = ids.load()?.ok_or_else(|| {
         flightdeck_archive::Error::TrustNotFound(
             "no signing identity on this machine yet: the first `archive export` makes one \
@@ -242,13 +264,13 @@ fn cert(ctx: &Ctx, output: Option<&Path>) -> anyhow::Result<()> {
 }
 
 /// `archive import-identity`: the organisation's key and certificate into the keyring.
-fn import_identity(key: &Path, cert: &Path) -> anyhow::Result<()> {
+fn import_identity(key: &Path, cert: &Path, identity: Option<&str>) -> anyhow::Result<()> {
     let read = |p: &Path| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()));
     let pair = PemPair {
         key_pem: read(key)?,
         cert_pem: read(cert)?,
     };
-    let ids = KeyringIdentityStore::new(Keyring::open()?);
+    let ids = KeyringIdentityStore::named(Keyring::open()?, identity)?;
     let identity = identity::import(&ids as &dyn IdentityStore, pair)?;
     let mut text = String::new();
     out!(text, "archives are now signed as {}", identity.subject());
@@ -373,6 +395,13 @@ fn verdict(reviewed: &Reviewed, file: &Path) -> anyhow::Result<()> {
             ) {
                 failed.push("signer rejected");
             }
+            if reviewed
+                .cosigners
+                .iter()
+                .any(|c| matches!(c.authenticity, flightdeck_archive::Authenticity::Rejected { .. }))
+            {
+                failed.push("co-signer rejected");
+            }
             Err(Failed::Verify(format!("{file}: archive does not verify ({})", failed.join(", "))).into())
         }
     }
@@ -404,6 +433,19 @@ pub(crate) fn checks_text(r: &Reviewed) -> String {
     if let Some(s) = &report.signer {
         out!(text, "signer: {s}");
     }
+    if report.signatures.len() > 1 {
+        out!(text, "signatures: {}", report.signatures.len());
+        for s in &report.signatures {
+            out!(text, "  {}", signature_line(s));
+            if let Some(c) = r.cosigners.iter().find(|c| c.index == s.index) {
+                out!(
+                    text,
+                    "     co-signer {}",
+                    crate::render::esc(&c.authenticity.text())
+                );
+            }
+        }
+    }
     if let Some(h) = &report.signer_cert_sha256 {
         out!(text, "signer certificate sha256: {h}");
     }
@@ -418,6 +460,25 @@ pub(crate) fn checks_text(r: &Reviewed) -> String {
     }
     out!(text, "{}", r.verdict.text());
     text
+}
+
+/// One signature for a person: its place, its signer, when, why, and whether it holds.
+pub(crate) fn signature_line(s: &flightdeck_archive::SignatureInfo) -> String {
+    let who = s.signer.as_deref().unwrap_or("(unreadable signer)");
+    let mut line = format!(
+        "{}. {} {}",
+        s.index,
+        if s.ok { "ok  " } else { "FAIL" },
+        crate::render::esc(who)
+    );
+    if let Some(at) = &s.signed_at {
+        line.push_str(&format!(" at {}", crate::render::esc(at)));
+    }
+    if let Some(r) = &s.reason {
+        line.push_str(&format!(", reason \"{}\"", crate::render::esc(r)));
+    }
+    line.push_str(&format!(" (field \"{}\")", crate::render::esc(&s.field)));
+    line
 }
 
 fn run_text(s: &flightdeck_engine::run::RunState) -> String {

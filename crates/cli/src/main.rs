@@ -11,6 +11,7 @@ mod args;
 mod backup_cmd;
 mod control_cmd;
 mod control_out;
+mod cosign_cmd;
 mod env_cmd;
 mod exit;
 mod help;

@@ -28,6 +28,8 @@ app_commands! {
     archive::suggest_archive_path,
     archive::export_archive,
     archive::open_archive,
+    archive::signing_identity,
+    archive::cosign_archive,
     signals::signal_panels,
     signals::slo_status,
     controls::list_controls,

@@ -4,6 +4,9 @@
 //! in the config folder, the list `flightdeck archive trust` keeps), then the run read-only,
 //! folded again from what the file carries.
 //!
+//! Co-signing (`cosign_archive`) adds this machine's signature to an archive under review, the
+//! same `flightdeck_archive::cosign` as the CLI's `archive cosign`, and reviews it again.
+//!
 //! Files are read and written here, in Rust, at a path the user typed; the window has no
 //! filesystem access of its own. PDF work runs on the blocking pool.
 
@@ -90,6 +93,44 @@ pub struct ArchiveCheck {
     pub detail: String,
 }
 
+/// One signature of an archive: the archive's own (index 1), then each co-signature.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ArchiveSignature {
+    pub index: u32,
+    /// The signature field's name.
+    pub field: String,
+    /// The signer's certificate subject, when the signature could be read.
+    pub signer: Option<String>,
+    /// The certificate's common name.
+    pub name: Option<String>,
+    pub cert_sha256: Option<String>,
+    /// When it was signed (RFC 3339), as the signature states.
+    pub signed_at: Option<String>,
+    pub reason: Option<String>,
+    /// It holds over what it covers and, after the first, its revision only adds it.
+    pub ok: bool,
+    /// A co-signer's authenticity (the archive's signer's is the review's `trust`).
+    pub trust: Option<ArchiveTrust>,
+}
+
+/// The identity this machine signs with (the OS keyring's), for the Co-sign confirmation.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct SigningIdentity {
+    /// Its certificate's subject; `None` when none is kept yet (co-signing makes one).
+    pub subject: Option<String>,
+    pub cert_sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct CosignArchiveReq {
+    /// The archive to co-sign, replaced by the co-signed file.
+    pub path: String,
+    /// Written as the signature's `/Reason` when given.
+    pub reason: Option<String>,
+    /// The certificate's name when no signing identity is kept yet.
+    pub signer_name: Option<String>,
+}
+
 /// An archive opened for review: every check, then the run as the file recorded it.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ArchiveReview {
@@ -102,6 +143,8 @@ pub struct ArchiveReview {
     pub verdict: ArchiveVerdict,
     pub signer: Option<String>,
     pub signer_cert_sha256: Option<String>,
+    /// Every signature, the archive's first, each signer named.
+    pub signatures: Vec<ArchiveSignature>,
     /// The run rebuilt from the embedded runbook and event log; `None` when the file does not
     /// carry them in a readable form.
     pub doc: Option<RunDoc>,
@@ -262,20 +305,21 @@ pub(crate) fn review(path: &Path, trusted: &TrustFile) -> Result<ArchiveReview, 
         None => None,
     };
     let report = opened.report;
-    let state = match &opened.authenticity {
-        Authenticity::Trusted { .. } => TrustState::Trusted,
-        Authenticity::Unauthenticated => TrustState::Unauthenticated,
-        Authenticity::Rejected { .. } => TrustState::Rejected,
-        Authenticity::Unknown => TrustState::Unknown,
+    let trust_of = |a: &Authenticity| ArchiveTrust {
+        state: match a {
+            Authenticity::Trusted { .. } => TrustState::Trusted,
+            Authenticity::Unauthenticated => TrustState::Unauthenticated,
+            Authenticity::Rejected { .. } => TrustState::Rejected,
+            Authenticity::Unknown => TrustState::Unknown,
+        },
+        text: a.text(),
     };
+    let cosigners = opened.cosigners;
     Ok(ArchiveReview {
         path: path.to_string_lossy().into_owned(),
         bytes,
         ok: report.ok,
-        trust: ArchiveTrust {
-            state,
-            text: opened.authenticity.text(),
-        },
+        trust: trust_of(&opened.authenticity),
         verdict: match opened.verdict {
             Verdict::Verified => ArchiveVerdict::Verified,
             Verdict::IntactUnauthenticated => ArchiveVerdict::IntactUnauthenticated,
@@ -292,6 +336,87 @@ pub(crate) fn review(path: &Path, trusted: &TrustFile) -> Result<ArchiveReview, 
             .collect(),
         signer: report.signer,
         signer_cert_sha256: report.signer_cert_sha256,
+        signatures: report
+            .signatures
+            .into_iter()
+            .map(|s| ArchiveSignature {
+                index: u32::try_from(s.index).unwrap_or(u32::MAX),
+                field: s.field,
+                signer: s.signer,
+                name: s.name,
+                cert_sha256: s.cert_sha256,
+                signed_at: s.signed_at,
+                reason: s.reason,
+                ok: s.ok,
+                trust: cosigners
+                    .iter()
+                    .find(|c| c.index == s.index)
+                    .map(|c| trust_of(&c.authenticity)),
+            })
+            .collect(),
         doc,
     })
+}
+
+/// Who would co-sign on this machine: the keyring's signing identity, if one is kept.
+#[tauri::command]
+pub async fn signing_identity(host: State<'_, Host>) -> Result<SigningIdentity, IpcError> {
+    let keyring = host.keyring();
+    tauri::async_runtime::spawn_blocking(move || {
+        let ids = KeyringIdentityStore::new(keyring.get()?);
+        let Some(pair) = ids.load().map_err(IpcError::from)? else {
+            return Ok(SigningIdentity {
+                subject: None,
+                cert_sha256: None,
+            });
+        };
+        let identity = flightdeck_archive::Identity::from_pem(&pair).map_err(IpcError::from)?;
+        Ok(SigningIdentity {
+            subject: Some(identity.subject()),
+            cert_sha256: Some(flightdeck_engine::store::sha256_hex(identity.certificate_der())),
+        })
+    })
+    .await
+    .map_err(|e| IpcError::new(ErrorCode::Internal, format!("keyring task failed: {e}")))?
+}
+
+/// Add this machine's signature to the archive at `req.path` (the same `cosign` as the CLI's
+/// `archive cosign`), replace the file with the co-signed one, and review it again.
+#[tauri::command]
+pub async fn cosign_archive(host: State<'_, Host>, req: CosignArchiveReq) -> Result<ArchiveReview, IpcError> {
+    let path = expand(&req.path)?;
+    let keyring = host.keyring();
+    let trusted = TrustFile::in_dir(&host.config_dir());
+    tauri::async_runtime::spawn_blocking(move || {
+        flightdeck_archive::check_target(&path).map_err(IpcError::from)?;
+        let pdf = flightdeck_archive::read_file(&path, &flightdeck_archive::Limits::default())
+            .map_err(IpcError::from)?;
+        let ids = KeyringIdentityStore::new(keyring.get()?);
+        let now = OffsetDateTime::now_utc();
+        let signer = match ids.load().map_err(IpcError::from)? {
+            Some(pair) => flightdeck_archive::Identity::from_pem(&pair).map_err(IpcError::from)?,
+            None => {
+                let name = req.signer_name.filter(|n| !n.trim().is_empty()).ok_or_else(|| {
+                    IpcError::new(
+                        ErrorCode::Invalid,
+                        "no signing identity here yet: give the name to sign as",
+                    )
+                })?;
+                let subject = flightdeck_archive::Subject {
+                    name,
+                    organisation: None,
+                };
+                flightdeck_archive::identity::obtain(&ids, &subject, now).map_err(IpcError::from)?
+            }
+        };
+        let opts = flightdeck_archive::CosignOpts {
+            now,
+            reason: req.reason,
+        };
+        let cosigned = flightdeck_archive::cosign(&pdf, &signer, &opts).map_err(IpcError::from)?;
+        flightdeck_archive::write_archive(&path, &cosigned.pdf).map_err(IpcError::from)?;
+        review(&path, &trusted)
+    })
+    .await
+    .map_err(|e| IpcError::new(ErrorCode::Internal, format!("co-sign task failed: {e}")))?
 }

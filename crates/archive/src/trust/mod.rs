@@ -81,13 +81,25 @@ impl Verdict {
     }
 }
 
+/// Whether a co-signer (signature `index`, 2 and up) is someone the reviewer trusts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CosignerTrust {
+    pub index: usize,
+    pub authenticity: Authenticity,
+}
+
 /// A verification with its authenticity: what `archive verify`, `archive show` and the window's
 /// review screen report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Reviewed {
     #[serde(flatten)]
     pub report: Report,
+    /// The archive's signer (the first signature).
     pub authenticity: Authenticity,
+    /// Each co-signer, judged by the trusted signers and `--ca` (a pinned certificate names the
+    /// archive's signer alone). A rejected co-signer fails the verdict; an unauthenticated one
+    /// is shown as such and does not.
+    pub cosigners: Vec<CosignerTrust>,
     pub verdict: Verdict,
     #[serde(skip)]
     pub contents: Option<Contents>,
@@ -141,7 +153,25 @@ fn judge(opened: crate::Opened, anchors: &Anchors) -> Reviewed {
         .as_deref()
         .filter(|_| signature_holds(&opened.report));
     let authenticity = authenticate(signer, at, anchors);
+    let unpinned = Anchors {
+        pinned: None,
+        ..anchors.clone()
+    };
+    let cosigners: Vec<CosignerTrust> = opened
+        .report
+        .signatures
+        .iter()
+        .skip(1)
+        .map(|s| CosignerTrust {
+            index: s.index,
+            authenticity: authenticate(s.cert_der.as_deref().filter(|_| s.ok), at, &unpinned),
+        })
+        .collect();
+    let cosigner_rejected = cosigners
+        .iter()
+        .any(|c| matches!(c.authenticity, Authenticity::Rejected { .. }));
     let verdict = match (&authenticity, opened.report.ok) {
+        _ if cosigner_rejected => Verdict::Failed,
         (_, false) | (Authenticity::Rejected { .. } | Authenticity::Unknown, _) => Verdict::Failed,
         (Authenticity::Trusted { .. }, true) => Verdict::Verified,
         (Authenticity::Unauthenticated, true) => Verdict::IntactUnauthenticated,
@@ -149,6 +179,7 @@ fn judge(opened: crate::Opened, anchors: &Anchors) -> Reviewed {
     Reviewed {
         report: opened.report,
         authenticity,
+        cosigners,
         verdict,
         contents: opened.contents,
     }

@@ -1,7 +1,7 @@
 //! The signature the signature field states, held against the raw bytes: its `/ByteRange`
 //! covers the whole file but one gap, and that gap is exactly the signature dictionary's
-//! `/Contents` hex (lowercase, a DER structure then zero padding). Checks `byte_range` and
-//! `no_later_revision`.
+//! `/Contents` hex (lowercase, a DER structure then zero padding). Checks `byte_range` for the
+//! archive's signature; `revisions` reads each co-signature with the same `read`.
 //!
 //! The range and the Contents come from the signature dictionary the field points at
 //! (`structure`), never from a scan of the raw bytes, so text anywhere in the file (a release
@@ -10,7 +10,7 @@
 
 use crate::cades;
 
-use super::structure::{PdfError, SigField};
+use super::structure::SigField;
 use super::Checks;
 
 /// The signature as the raw bytes hold it.
@@ -20,6 +20,13 @@ pub(super) struct RawSignature {
     pub c: usize,
     /// The CMS alone, without the padding.
     pub cms: Vec<u8>,
+}
+
+impl RawSignature {
+    /// Where the signed range ends: the end of the revision this signature signed.
+    pub fn end(&self) -> usize {
+        self.b + self.c
+    }
 }
 
 /// Why the bytes hold no signature `verify` can check.
@@ -49,16 +56,16 @@ pub(super) enum ByteRangeError {
     BytesAfterSignature,
 }
 
-/// `byte_range` and `no_later_revision` for the signature `field` states in `bytes`; the
-/// signature when it could be read.
+/// `byte_range` for the archive's signature `field` (the first) in `bytes`; the signature when it
+/// could be read. Whether anything follows it is `revisions`'.
 pub(super) fn check(
     bytes: &[u8],
-    field: &Result<SigField, PdfError>,
+    field: Result<&SigField, String>,
     checks: &mut Checks,
 ) -> Option<RawSignature> {
     let sig = match field {
         Ok(f) => read(bytes, f),
-        Err(e) => Err(ByteRangeError::NoField(e.to_string())),
+        Err(e) => Err(ByteRangeError::NoField(e)),
     };
     match &sig {
         Err(e) => checks.add("byte_range", false, e.to_string()),
@@ -68,25 +75,11 @@ pub(super) fn check(
             format!("[0 {} {} {}]: everything but the /Contents hex", s.a, s.b, s.c),
         ),
     };
-    let end = sig.as_ref().ok().map(|s| s.b + s.c);
-    let whole = end == Some(bytes.len());
-    checks.add(
-        "no_later_revision",
-        whole,
-        match end {
-            Some(_) if whole => "the signature covers the file to its last byte".to_string(),
-            Some(end) => format!(
-                "the signed range ends at byte {end} but the file has {} bytes: something was added or cut after signing",
-                bytes.len()
-            ),
-            None => "no valid ByteRange to compare with the file's length".to_string(),
-        },
-    );
     sig.ok()
 }
 
 /// The signature `field` states, found in `bytes` where it says.
-fn read(bytes: &[u8], field: &SigField) -> Result<RawSignature, ByteRangeError> {
+pub(super) fn read(bytes: &[u8], field: &SigField) -> Result<RawSignature, ByteRangeError> {
     let range = field.range;
     if range[0] != 0 {
         return Err(ByteRangeError::NotFromZero(range[0]));

@@ -3,10 +3,11 @@
 //! Owns the checks and their report, in this order. First what verifying may cost (`limits`,
 //! `tokens`): a file over the size cap is refused by its length unread (`open_file`), one not
 //! ending in `%%EOF` fails from its last bytes, one with more tokens than lopdf should turn into
-//! objects fails before it is parsed. Then the signature the form's one signature field points
-//! at, read through the PDF parser (`structure`), held against the raw bytes: its ByteRange
-//! covers the whole file but its `/Contents` hex and reaches the end of the file, no later
-//! revision (`byte_range`); the CMS signature, its signed attributes, that the container is
+//! objects fails before it is parsed. Then the archive's signature (the form's first signature
+//! field), read through the PDF parser (`structure`), held against the raw bytes: its ByteRange
+//! covers its revision but its `/Contents` hex (`byte_range`); any co-signatures, each over
+//! every earlier revision, each revision adding its signature and nothing else, and the last
+//! signature reaching the end of the file, no later revision (`revisions`); the CMS signature, its signed attributes, that the container is
 //! exactly what Flightdeck writes, and an optional pinned certificate (`signature`); the
 //! signature field itself; the attachments, got out of the PDF within the limits
 //! (`attachments`), the manifest and each attachment's sha256 (`contents`); and the embedded
@@ -18,6 +19,7 @@ mod byte_range;
 mod chain;
 mod contents;
 mod limits;
+mod revisions;
 mod signature;
 mod structure;
 mod tokens;
@@ -33,6 +35,7 @@ use limits::Budget;
 pub(crate) use attachments::plain_name;
 pub use chain::{chain, ChainError};
 pub use limits::{read_file, LimitError, Limits};
+pub use revisions::SignatureInfo;
 
 /// One named check and its result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,6 +58,8 @@ pub struct Report {
     /// The signer's certificate (DER), for `trust` to judge.
     #[serde(skip)]
     pub signer_cert_der: Option<Vec<u8>>,
+    /// Every signature: the archive's (the signer above), then each co-signature.
+    pub signatures: Vec<SignatureInfo>,
 }
 
 /// What the archive carries, read back from its attachments.
@@ -105,7 +110,7 @@ pub fn open_with(bytes: &[u8], pinned_cert: Option<&[u8]>, limits: &Limits) -> O
             limit: limits.max_file_bytes,
         };
         checks.add("limits", false, e.to_string());
-        return finish(checks, None, None);
+        return finish(checks, None, Vec::new(), None);
     }
     if !bytes.ends_with(EOF) {
         // Where the signed revision ends, as Flightdeck writes it; checked first, so trailing
@@ -114,16 +119,43 @@ pub fn open_with(bytes: &[u8], pinned_cert: Option<&[u8]>, limits: &Limits) -> O
     }
     if let Err(e) = tokens::within(bytes, limits.max_tokens) {
         checks.add("limits", false, e.to_string());
-        return finish(checks, None, None);
+        return finish(checks, None, Vec::new(), None);
     }
     let doc = structure::load(bytes, limits);
-    let field = match &doc {
-        Ok(doc) => structure::signature_field(doc),
+    let fields = match &doc {
+        Ok(doc) => structure::signature_fields(doc),
         Err(e) => Err(structure::PdfError::NotLoaded(e.to_string())),
     };
-    let sig = byte_range::check(bytes, &field, &mut checks);
+    let first = match &fields {
+        Ok(f) => Ok(&f[0]),
+        Err(e) => Err(e.to_string()),
+    };
+    let sig = byte_range::check(bytes, first.clone(), &mut checks);
+    let at = checks.0.len();
     let signed = signature::check(bytes, sig.as_ref(), pinned_cert, &mut checks);
-    structure::check_field(&field, &mut checks);
+    let first_ok = sig.is_some()
+        && checks.0[at..]
+            .iter()
+            .all(|c| c.ok || c.name == "pinned_certificate");
+    let mut later = Checks(Vec::new());
+    let signatures = revisions::check(
+        bytes,
+        fields.as_deref().unwrap_or_default(),
+        first.ok().map(|field| revisions::First {
+            field,
+            raw: sig.as_ref(),
+            checked: signed.as_ref(),
+            ok: first_ok,
+        }),
+        limits,
+        &mut later,
+    );
+    // `no_later_revision` right after `byte_range`, as before co-signatures; the rest after the CMS checks.
+    let (eof, rest): (Vec<Check>, Vec<Check>) =
+        later.0.into_iter().partition(|c| c.name == "no_later_revision");
+    checks.0.splice(at..at, eof);
+    checks.0.extend(rest);
+    structure::check_field(&fields, &mut checks);
     let contents = match &doc {
         Err(e) => {
             checks.add("manifest", false, e.to_string());
@@ -131,7 +163,7 @@ pub fn open_with(bytes: &[u8], pinned_cert: Option<&[u8]>, limits: &Limits) -> O
         }
         Ok(doc) => contents::read(doc, &mut Budget::new(limits), &mut checks),
     };
-    finish(checks, signed, contents)
+    finish(checks, signed, signatures, contents)
 }
 
 /// The file at `path`, verified within `limits` (`archive verify` and `show`): refused by its
@@ -160,7 +192,7 @@ pub fn open_file(path: &Path, pinned_cert: Option<&[u8]>, limits: &Limits) -> cr
             false,
             format!("not a PDF revision as a signed archive ends: {why}"),
         );
-        return Ok(finish(checks, None, None));
+        return Ok(finish(checks, None, Vec::new(), None));
     }
     Ok(open_with(&read_file(path, limits)?, pinned_cert, limits))
 }
@@ -224,11 +256,16 @@ fn not_at_eof() -> Opened {
         false,
         "the file does not end with %%EOF as a signed archive does: bytes were added after the signed revision, or it was cut",
     );
-    finish(checks, None, None)
+    finish(checks, None, Vec::new(), None)
 }
 
 /// The report over `checks`: `ok` only when every check holds.
-fn finish(checks: Checks, signed: Option<crate::cades::Checked>, contents: Option<Contents>) -> Opened {
+fn finish(
+    checks: Checks,
+    signed: Option<crate::cades::Checked>,
+    signatures: Vec<SignatureInfo>,
+    contents: Option<Contents>,
+) -> Opened {
     let ok = checks.0.iter().all(|c| c.ok);
     Opened {
         report: Report {
@@ -237,6 +274,7 @@ fn finish(checks: Checks, signed: Option<crate::cades::Checked>, contents: Optio
             signer: signed.as_ref().map(|c| c.subject.clone()),
             signer_cert_sha256: signed.as_ref().map(|c| sha256_hex(&c.cert_der)),
             signer_cert_der: signed.map(|c| c.cert_der),
+            signatures,
         },
         contents,
     }

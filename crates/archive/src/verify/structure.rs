@@ -1,6 +1,7 @@
 //! The archive read through a PDF parser (lopdf): the file loaded within its `Limits`, and the
-//! form's one signature field with the signature dictionary its `/V` points at (check
-//! `signature_field`), whose `/ByteRange` and `/Contents` are the signature `verify` checks.
+//! form's signature fields with the signature dictionaries their `/V` point at (check
+//! `signature_field`), in the order they were signed: the archive's, then any co-signatures.
+//! Their `/ByteRange` and `/Contents` are the signatures `verify` checks.
 //!
 //! Owns loading, dereferencing objects, the field and what goes wrong there (`PdfError`). What
 //! the raw bytes must say about that signature is `byte_range`'s; the embedded files are
@@ -36,7 +37,7 @@ pub(super) enum PdfError {
     NoFields,
     #[error("the form's fields are not an array")]
     FieldsNotAnArray,
-    #[error("{0} signature fields, expected exactly 1")]
+    #[error("{0} signature fields, expected at least 1")]
     SignatureFields(usize),
     #[error("the signature field has no value")]
     NoValue,
@@ -55,9 +56,17 @@ pub(super) enum PdfError {
 }
 
 /// The signature as the signature field's dictionary states it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct SigField {
+    /// The signature dictionary.
     pub id: ObjectId,
+    /// The signature field (when the form refers to it, as Flightdeck writes it).
+    pub field_id: Option<ObjectId>,
+    /// The field's name (`/T`).
+    pub name: String,
+    /// The signature dictionary's `/M` and `/Reason`, as written.
+    pub signed_at: Option<String>,
+    pub reason: Option<String>,
     pub range: [i64; 4],
     /// The `/Contents` string as the parser decoded it.
     pub contents: Vec<u8>,
@@ -88,16 +97,25 @@ pub(super) fn load(bytes: &[u8], limits: &Limits) -> Result<Document, PdfError> 
     Ok(doc)
 }
 
-/// `signature_field`: the form's only signature field points at a CAdES signature dictionary.
-pub(super) fn check_field(field: &Result<SigField, PdfError>, checks: &mut Checks) {
-    match field {
+/// `signature_field`: each of the form's signature fields points at a CAdES signature
+/// dictionary; the first (the archive's) is named.
+pub(super) fn check_field(fields: &Result<Vec<SigField>, PdfError>, checks: &mut Checks) {
+    match fields {
         Ok(f) => checks.add(
             "signature_field",
             true,
-            format!(
-                "the form's only signature field points at the signature (object {} {})",
-                f.id.0, f.id.1
-            ),
+            match f.as_slice() {
+                [one] => format!(
+                    "the form's only signature field points at the signature (object {} {})",
+                    one.id.0, one.id.1
+                ),
+                _ => format!(
+                    "the form's {} signature fields each point at a signature; the archive's is object {} {}",
+                    f.len(),
+                    f[0].id.0,
+                    f[0].id.1
+                ),
+            },
         ),
         Err(e) => checks.add("signature_field", false, e.to_string()),
     };
@@ -113,8 +131,9 @@ pub(super) fn dict<'a>(doc: &'a Document, obj: &'a Object) -> Result<&'a Diction
     deref(doc, obj)?.as_dict().map_err(|_| PdfError::NotADictionary)
 }
 
-/// The one signature field's signature dictionary: its ByteRange and Contents, and where it is.
-pub(super) fn signature_field(doc: &Document) -> Result<SigField, PdfError> {
+/// Every signature field's signature dictionary, in the order the signatures were made (by
+/// where their ByteRange ends): the archive's first, then each co-signature.
+pub(super) fn signature_fields(doc: &Document) -> Result<Vec<SigField>, PdfError> {
     let catalog = doc.catalog().map_err(PdfError::NoCatalog)?;
     let form = catalog.get(b"AcroForm").map_err(|_| PdfError::NoForm)?;
     let fields = dict(doc, form)?
@@ -123,14 +142,26 @@ pub(super) fn signature_field(doc: &Document) -> Result<SigField, PdfError> {
         .and_then(|f| deref(doc, f))?
         .as_array()
         .map_err(|_| PdfError::FieldsNotAnArray)?;
-    let sigs: Vec<&Dictionary> = fields
-        .iter()
-        .filter_map(|f| dict(doc, f).ok())
-        .filter(|d| d.get(b"FT").and_then(Object::as_name).is_ok_and(|n| n == b"Sig"))
-        .collect();
-    let [field] = sigs.as_slice() else {
-        return Err(PdfError::SignatureFields(sigs.len()));
-    };
+    let mut out = Vec::new();
+    for f in fields {
+        let Ok(d) = dict(doc, f) else { continue };
+        if d.get(b"FT").and_then(Object::as_name).is_ok_and(|n| n == b"Sig") {
+            out.push(signature_dict(doc, d, f.as_reference().ok())?);
+        }
+    }
+    if out.is_empty() {
+        return Err(PdfError::SignatureFields(0));
+    }
+    out.sort_by_key(|f| f.range[2].saturating_add(f.range[3]));
+    Ok(out)
+}
+
+/// The signature dictionary the signature field `field` (object `field_id`) points at.
+fn signature_dict(
+    doc: &Document,
+    field: &Dictionary,
+    field_id: Option<ObjectId>,
+) -> Result<SigField, PdfError> {
     let id = field
         .get(b"V")
         .map_err(|_| PdfError::NoValue)?
@@ -163,8 +194,13 @@ pub(super) fn signature_field(doc: &Document) -> Result<SigField, PdfError> {
         Ok(Object::String(bytes, _)) => bytes.clone(),
         _ => return Err(PdfError::NoContents),
     };
+    let text = |d: &Dictionary, key: &[u8]| d.get(key).ok().and_then(|o| lopdf::decode_text_string(o).ok());
     Ok(SigField {
         id,
+        field_id,
+        name: text(field, b"T").unwrap_or_default(),
+        signed_at: text(v, b"M"),
+        reason: text(v, b"Reason"),
         range,
         contents,
         offset,

@@ -1,6 +1,6 @@
 // The archive review screen over the FakeBackend: the verification first and in full, then the
 // run rebuilt from the file, read-only; a file that does not verify or carries no run says so.
-import { render, screen } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import { BackendError } from "../backend";
 import { FakeBackend } from "../backend/fake";
@@ -21,6 +21,9 @@ const good: ArchiveReview = {
   ],
   signer: "Riley (ACME)",
   signer_cert_sha256: "c0ffee".repeat(10) + "abcd",
+  signatures: [
+    { index: 1, field: "Flightdeck archive signature", signer: "CN=Riley,O=ACME", name: "Riley", cert_sha256: "c0ffee".repeat(10) + "abcd", signed_at: "2026-12-03T22:00:00Z", reason: null, ok: true, trust: null },
+  ],
   trust: { state: "trusted", text: "trusted: Riley (your trusted signers)" },
   verdict: "verified",
   doc,
@@ -115,5 +118,62 @@ describe("ArchiveScreen", () => {
     expect(verdict.textContent).toContain("ARCHIVE DOES NOT VERIFY");
     expect(verdict.textContent).toContain("its signer is rejected");
     expect(screen.getByTestId("archive-trust").textContent).toContain(reason);
+  });
+
+  it("co-signs after a confirmation naming the identity and the file, then shows both signers", async () => {
+    const dana = { index: 2, field: "Flightdeck co-signature 2", signer: "CN=Dana Decision", name: "Dana Decision", cert_sha256: "d".repeat(64), signed_at: "2026-12-03T23:00:00Z", reason: "GO approved", ok: true, trust: { state: "unauthenticated" as const, text: "signer not authenticated" } };
+    const after: ArchiveReview = { ...good, signatures: [...good.signatures, dana] };
+    const b = new FakeBackend({ openArchive: good, signingIdentity: { subject: "CN=Dana Decision", cert_sha256: "d".repeat(64) }, cosignArchive: after });
+    show(b);
+    await screen.findByTestId("archive-verdict");
+    expect(screen.queryByTestId("archive-signatures")).toBeNull();
+    await fireEvent.click(screen.getByTestId("archive-cosign"));
+    const confirm = await screen.findByTestId("cosign-confirm");
+    expect(screen.getByTestId("cosign-identity").textContent).toBe("CN=Dana Decision");
+    expect(screen.getByTestId("cosign-file").textContent).toBe(PATH);
+    expect(confirm.textContent).toContain("every earlier signature stays valid");
+    expect(b.calls.map((c) => c.method)).toEqual(["openArchive", "signingIdentity"]);
+    await fireEvent.input(screen.getByTestId("cosign-reason"), { target: { value: "GO approved" } });
+    await fireEvent.click(screen.getByTestId("cosign-go"));
+    await waitFor(() => expect(screen.queryByTestId("cosign-dialog")).toBeNull());
+    expect(b.calls[2]).toEqual({ method: "cosignArchive", arg: { path: PATH, reason: "GO approved", signer_name: null } });
+    const sigs = [...document.querySelectorAll<HTMLElement>('[data-testid="archive-signature"]')];
+    expect(sigs.map((s) => [s.dataset.index, s.dataset.ok])).toEqual([["1", "true"], ["2", "true"]]);
+    expect(sigs[1].textContent).toContain("Dana Decision");
+    expect(sigs[1].textContent).toContain("GO approved");
+    expect(sigs[1].querySelector<HTMLElement>('[data-testid="archive-signature-trust"]')!.dataset.state).toBe("unauthenticated");
+    expect(sigs[1].textContent).toContain("co-signer signer not authenticated");
+    expect(screen.getByTestId("cosign-done").textContent).toBe("Co-signed: signature 2 of 2, by CN=Dana Decision.");
+  });
+
+  it("cancelling the confirmation signs nothing; a refusal is shown; no identity yet asks the name, proposing the decision maker", async () => {
+    const refused = new BackendError({ code: "conflict", message: "not co-signed: CN=Dana Decision already signed this file (signature 2 of 2)", missing: [] });
+    const b = new FakeBackend({ openArchive: good, signingIdentity: { subject: null, cert_sha256: null }, cosignArchive: refused });
+    show(b);
+    await screen.findByTestId("archive-verdict");
+    await fireEvent.click(screen.getByTestId("archive-cosign"));
+    await screen.findByTestId("cosign-confirm");
+    await fireEvent.click(screen.getByTestId("cosign-cancel"));
+    expect(screen.queryByTestId("cosign-dialog")).toBeNull();
+    expect(b.calls.some((c) => c.method === "cosignArchive")).toBe(false);
+
+    await fireEvent.click(screen.getByTestId("archive-cosign"));
+    const confirm = await screen.findByTestId("cosign-confirm");
+    expect(confirm.textContent).toContain("A new signing identity");
+    const name = screen.getByTestId<HTMLInputElement>("cosign-name");
+    const maker = doc.live.state.metadata.find((m) => m.key === "rollback-decision-maker")?.value ?? doc.live.state.decision?.maker ?? "";
+    expect(name.value).toBe(maker);
+    await fireEvent.input(name, { target: { value: "Dana Decision" } });
+    await fireEvent.click(screen.getByTestId("cosign-go"));
+    const err = await screen.findByTestId("cosign-error");
+    expect(err.dataset.code).toBe("conflict");
+    expect(err.textContent).toContain("already signed this file");
+    expect(b.calls.at(-1)).toEqual({ method: "cosignArchive", arg: { path: PATH, reason: null, signer_name: "Dana Decision" } });
+  });
+
+  it("offers no co-signing for a file that does not verify", async () => {
+    show(new FakeBackend({ openArchive: { ...good, ok: false, verdict: "failed" } }));
+    await screen.findByTestId("archive-verdict");
+    expect(screen.queryByTestId("archive-cosign")).toBeNull();
   });
 });

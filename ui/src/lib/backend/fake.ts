@@ -52,6 +52,8 @@ export class FakeBackend implements Backend {
   suggestArchivePath: Backend["suggestArchivePath"] = (run) => this.answer("suggestArchivePath", run);
   exportArchive: Backend["exportArchive"] = (req) => this.answer("exportArchive", req);
   openArchive: Backend["openArchive"] = (path) => this.answer("openArchive", path);
+  signingIdentity = () => this.answer("signingIdentity");
+  cosignArchive: Backend["cosignArchive"] = (req) => this.answer("cosignArchive", req);
   signalPanels: Backend["signalPanels"] = (req) => this.answer("signalPanels", req);
   sloStatus: Backend["sloStatus"] = (run) => this.answer("sloStatus", run);
   listControls: Backend["listControls"] = (run) => this.answer("listControls", run);

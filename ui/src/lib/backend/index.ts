@@ -7,6 +7,7 @@ import type {
   BundledRunbook,
   CancelStepReq,
   CheckReq,
+  CosignArchiveReq,
   ControlRecord,
   ControlReq,
   ControlsOverview,
@@ -30,6 +31,7 @@ import type {
   SetFieldReq,
   SetMetaReq,
   SignOffReq,
+  SigningIdentity,
   NoteReq,
   Preview,
   RemoveSecretReq,
@@ -83,6 +85,11 @@ export interface Backend {
   exportArchive(req: ExportArchiveReq, onProgress: (p: ArchiveProgress) => void): Promise<ExportedArchive>;
   /** Verify an archive file offline and rebuild the run it carries, read-only. */
   openArchive(path: string): Promise<ArchiveReview>;
+  /** The identity this machine signs with (`subject` null: none kept yet, co-signing makes one). */
+  signingIdentity(): Promise<SigningIdentity>;
+  /** Add this machine's signature to the archive at `req.path` (the file is replaced by the
+   * co-signed one) and verify it again. */
+  cosignArchive(req: CosignArchiveReq): Promise<ArchiveReview>;
   /** The Signals view of a run: its environment's golden signals and its SLOs' burn rates over
    * `range`, each panel drawn (plotters SVG) or as points (the canvas chart), and the SLOs' states. */
   signalPanels(req: SignalsReq): Promise<SignalsView>;

@@ -47,6 +47,8 @@ export class TauriBackend implements Backend {
   removeSecret: Backend["removeSecret"] = (req) => call("remove_secret", { req });
   suggestArchivePath: Backend["suggestArchivePath"] = (run) => call("suggest_archive_path", { run });
   openArchive: Backend["openArchive"] = (path) => call("open_archive", { path });
+  signingIdentity: Backend["signingIdentity"] = () => call("signing_identity");
+  cosignArchive: Backend["cosignArchive"] = (req) => call("cosign_archive", { req });
   signalPanels: Backend["signalPanels"] = (req) => call("signal_panels", { req });
   sloStatus: Backend["sloStatus"] = (run) => call("slo_status", { run });
   listControls: Backend["listControls"] = (run) => call("list_controls", { run });

@@ -25,6 +25,8 @@ export const COMMANDS = [
   "suggest_archive_path",
   "export_archive",
   "open_archive",
+  "signing_identity",
+  "cosign_archive",
   "signal_panels",
   "slo_status",
   "list_controls",
