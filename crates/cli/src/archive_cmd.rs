@@ -200,10 +200,11 @@ fn show(ctx: &Ctx, file: &Path, anchors: &AnchorArgs) -> anyhow::Result<()> {
         .map(flightdeck_archive::rebuild)
         .transpose()?;
     if ctx.json {
-        crate::render::json(&serde_json::json!({
-            "verification": reviewed,
-            "run": rebuilt.as_ref().map(|(_, state)| state),
-        }))?;
+        let run = rebuilt
+            .as_ref()
+            .map(|(_, state)| crate::json_out::run_state(state))
+            .transpose()?;
+        crate::render::json(&serde_json::json!({"verification": reviewed, "run": run}))?;
     } else {
         let mut text = checks_text(&reviewed);
         if let Some((_, s)) = &rebuilt {

@@ -14,6 +14,7 @@ mod control_out;
 mod env_cmd;
 mod exit;
 mod help;
+mod json_out;
 mod output_cmd;
 mod render;
 mod run_cmd;
@@ -176,7 +177,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => exit::fail(&err),
+        Err(err) => exit::fail(&err, ctx.json),
     }
 }
 

@@ -456,7 +456,11 @@ fn watch_env(
 
 fn writeln_json(u: &WatchUpdate) -> anyhow::Result<()> {
     let mut o = std::io::stdout().lock();
-    writeln!(o, "{}", serde_json::to_string(u)?)?;
+    writeln!(
+        o,
+        "{}",
+        serde_json::to_string(&crate::json_out::watch_update(u)?)?
+    )?;
     Ok(o.flush()?)
 }
 
