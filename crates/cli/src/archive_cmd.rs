@@ -129,7 +129,7 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
         }
         ArchiveCmd::Show { file, anchors } => show(ctx, &file, &anchors),
         ArchiveCmd::Cert { output } => cert(ctx, output.as_deref()),
-        ArchiveCmd::ImportIdentity { key, cert } => import_identity(&key, &cert),
+        ArchiveCmd::ImportIdentity { key, cert } => import_identity(ctx, &key, &cert),
         ArchiveCmd::Trust(cmd) => trust_cmd(ctx, cmd),
     }
 }
@@ -243,7 +243,7 @@ fn cert(ctx: &Ctx, output: Option<&Path>) -> anyhow::Result<()> {
 }
 
 /// `archive import-identity`: the organisation's key and certificate into the keyring.
-fn import_identity(key: &Path, cert: &Path) -> anyhow::Result<()> {
+fn import_identity(ctx: &Ctx, key: &Path, cert: &Path) -> anyhow::Result<()> {
     let read = |p: &Path| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()));
     let pair = PemPair {
         key_pem: read(key)?,
@@ -251,6 +251,9 @@ fn import_identity(key: &Path, cert: &Path) -> anyhow::Result<()> {
     };
     let ids = KeyringIdentityStore::new(Keyring::open()?);
     let identity = identity::import(&ids as &dyn IdentityStore, pair)?;
+    if ctx.json {
+        return crate::render::json(&serde_json::json!({"signer": identity.subject()}));
+    }
     let mut text = String::new();
     out!(text, "archives are now signed as {}", identity.subject());
     crate::render::print(&text)

@@ -222,7 +222,7 @@ fn plan(ctx: &Ctx, run_ref: &str, e: PlanEdit, by: Option<String>) -> anyhow::Re
     };
     let applied = watch::set_plan(&mut store, &by, req)?;
     if ctx.json {
-        return render::json(&applied);
+        return render::json(&crate::json_out::applied(&applied));
     }
     render::print(&format!(
         "{}{}",
