@@ -13,6 +13,7 @@ mod backup;
 mod corrections;
 mod decisions;
 mod ids;
+mod json;
 mod output;
 mod plan;
 mod readable;
