@@ -1,8 +1,10 @@
 //! Exit codes and the one-line error report.
 //!
 //! Owns the documented codes and the mapping from the engine's `ErrorKind` to them (an
-//! exhaustive match: a new kind does not compile until it has an exit code). Errors are printed
-//! as one `error: ...` line on stderr; anything else goes to stdout.
+//! exhaustive match: a new kind does not compile until it has an exit code), and with it each
+//! error's `--json` code (`classify`: the kind's own name, as the app's IPC codes are). Errors
+//! are printed as one `error: ...` line on stderr, or with `--json` as one JSON object
+//! (docs/json/error.schema.json); anything else goes to stdout.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -178,7 +180,7 @@ pub fn json_error(err: &anyhow::Error) -> serde_json::Value {
         }
         _ => {}
     }
-    let import = err.downcast_ref::<ImportError>().or_else(|| match run_err {
+    let import = err.downcast_ref::<ImportError>().or(match run_err {
         Some(run::Error::Import(e)) => Some(e),
         _ => None,
     });
@@ -186,7 +188,7 @@ pub fn json_error(err: &anyhow::Error) -> serde_json::Value {
         add("file", json!(i.file));
         add("line", json!(i.line));
     }
-    let store_err = err.downcast_ref::<StoreError>().or_else(|| match run_err {
+    let store_err = err.downcast_ref::<StoreError>().or(match run_err {
         Some(run::Error::Store(e)) => Some(e),
         _ => None,
     });

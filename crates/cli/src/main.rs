@@ -49,7 +49,8 @@ pub struct Cli {
     /// The config folder (the trusted archive signers) [default: $XDG_CONFIG_HOME/flightdeck].
     #[arg(long, global = true, env = "FLIGHTDECK_CONFIG_DIR", value_name = "DIR")]
     config_dir: Option<PathBuf>,
-    /// Print JSON for machines instead of text for people.
+    /// Print JSON for machines instead of text for people (a schema per command in docs/json/);
+    /// an error is then one JSON object on stderr, `{"error": {"code", "message", "exit", ...}}`.
     #[arg(long, global = true)]
     json: bool,
     /// Create the store file if --store names one that does not exist (`run new`, `env new`,
