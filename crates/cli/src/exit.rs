@@ -293,3 +293,62 @@ fn command_path(args: impl Iterator<Item = String>) -> String {
     }
     path.join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The codes `--json` errors may carry: docs/json/error.schema.json's `code` enum.
+    fn documented_codes() -> Vec<String> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/json/error.schema.json");
+        let text = std::fs::read_to_string(path).expect("docs/json/error.schema.json");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        v["properties"]["error"]["properties"]["code"]["enum"]
+            .as_array()
+            .expect("a code enum")
+            .iter()
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// Every engine kind's name (the app's IPC codes) and every CLI failure's code is documented
+    /// in the error schema, and each keeps its exit code.
+    #[test]
+    fn every_error_code_is_documented_and_keeps_its_exit_code() {
+        let documented = documented_codes();
+        for kind in ErrorKind::ALL {
+            assert!(
+                documented.iter().any(|c| c == kind.as_str()),
+                "{kind} not in error.schema.json"
+            );
+        }
+        let failed = [
+            (Failed::Verify(String::new()), "integrity", VERIFY_FAILED),
+            (
+                Failed::Unauthenticated(String::new()),
+                "unauthenticated",
+                UNAUTHENTICATED,
+            ),
+            (Failed::Steps(String::new()), "steps_failed", STEPS_FAILED),
+            (Failed::SloCritical(String::new()), "slo_critical", STEPS_FAILED),
+            (Failed::StoreDir(String::new()), "store", STORE),
+            (Failed::Usage(String::new()), "usage", USAGE),
+        ];
+        for (f, code, exit) in failed {
+            let (c, e) = classify(&anyhow::Error::from(f));
+            assert_eq!((c, e), (code, exit));
+            assert!(documented.iter().any(|d| d == c), "{c} not in error.schema.json");
+        }
+        let (c, e) = classify(&anyhow::anyhow!("something else"));
+        assert_eq!((c, e), ("internal", UNEXPECTED));
+        let e = json_error(&anyhow::Error::from(run::Error::NotFound {
+            what: "item",
+            id: "1.x".into(),
+            place: "run 0123".into(),
+            suggestion: Some("1.y".into()),
+        }));
+        assert_eq!(e["error"]["code"], "not_found");
+        assert_eq!(e["error"]["exit"], NOT_FOUND);
+        assert_eq!(e["error"]["suggestion"], "1.y");
+    }
+}

@@ -3,8 +3,9 @@
 //! codes, and the schemas in docs/json/ that every `--json` output of these tests is checked
 //! against (`flightdeck_testsupport::schema`, called by every `Cli` command with `--json`).
 
-use flightdeck_testsupport::cli::exit::{IMPORT, NOT_FOUND, REFUSED, STEPS_FAILED, USAGE};
+use flightdeck_testsupport::cli::exit::{IMPORT, NOT_FOUND, OK, REFUSED, STEPS_FAILED, USAGE};
 use flightdeck_testsupport::cli::{json_error, Cli};
+use flightdeck_testsupport::sandbox::SandboxProcess;
 use flightdeck_testsupport::schema;
 use serde_json::{json, Value};
 
@@ -254,4 +255,64 @@ fn an_output_that_drifts_from_its_schema_fails_and_a_command_without_one_is_name
 
 fn new_run_of(env: &Cli) -> String {
     env.new_run(M31, "sandbox")
+}
+
+/// `watch RUN --json` is a stream, one update a line (its schema checks each); a slot's lines say
+/// `outcome` as a step's result does.
+#[test]
+fn a_watch_streams_a_json_object_a_line_whose_lines_have_an_outcome() {
+    let sandbox = SandboxProcess::start(false);
+    let cli = Cli::new();
+    let run = cli.new_run("bundled:m31", "sandbox");
+    let t0 = (time::OffsetDateTime::now_utc() - time::Duration::minutes(10))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("format");
+    cli.ok([
+        "watch",
+        "plan",
+        &run,
+        "--t0",
+        &t0,
+        "--band",
+        "0m-10m/5m",
+        "--until",
+        "10m",
+        "--summary",
+        "off",
+        "--budget",
+        "10m",
+        "--checks",
+        "8.health-check-validation.step",
+        "--by",
+        "ana",
+    ]);
+    let var = format!("SANDBOX_URL={}", sandbox.url());
+    let out = cli.exits(
+        OK,
+        [
+            "--json",
+            "watch",
+            &run,
+            "--no-alerts",
+            "--var",
+            &var,
+            "--by",
+            "watcher",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let updates: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("a JSON line ({e}): {l}")))
+        .collect();
+    let lines: Vec<&Value> = updates
+        .iter()
+        .filter_map(|u| u["record"]["lines"].as_array())
+        .flatten()
+        .collect();
+    assert!(!lines.is_empty(), "a slot ran its check: {text}");
+    for l in lines {
+        assert!(l["outcome"] == "passed" || l["outcome"] == "failed", "{l}");
+        assert!(l.get("passed").is_none(), "{l}");
+    }
 }
