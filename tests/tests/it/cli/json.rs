@@ -316,3 +316,20 @@ fn a_watch_streams_a_json_object_a_line_whose_lines_have_an_outcome() {
         assert!(l.get("passed").is_none(), "{l}");
     }
 }
+
+/// `sandbox fault --json` is the sandbox's answer, and a fault it does not know is refused as
+/// `invalid` (exit 4), in JSON.
+#[test]
+fn sandbox_fault_answers_in_json_and_refuses_an_unknown_fault_in_json() {
+    let sandbox = SandboxProcess::start(false);
+    let cli = Cli::new();
+    let on = cli.json(["sandbox", "fault", "latency=100ms", "--url", sandbox.url()]);
+    assert_eq!(on["active"], json!(["latency=100ms"]));
+    let off = cli.json(["sandbox", "fault", "clear", "--url", sandbox.url()]);
+    assert_eq!(off["active"], json!([]));
+    let e = json_error(&cli.exits(
+        REFUSED,
+        ["--json", "sandbox", "fault", "gremlins", "--url", sandbox.url()],
+    ));
+    assert_eq!(e["code"], "invalid", "{e}");
+}
