@@ -4,7 +4,8 @@
 //! against (`flightdeck_testsupport::schema`, called by every `Cli` command with `--json`).
 
 use flightdeck_testsupport::cli::exit::{IMPORT, NOT_FOUND, OK, REFUSED, STEPS_FAILED, USAGE};
-use flightdeck_testsupport::cli::{json_error, Cli};
+use flightdeck_testsupport::cli::{check_json, json_error, Cli};
+use flightdeck_testsupport::needs;
 use flightdeck_testsupport::sandbox::SandboxProcess;
 use flightdeck_testsupport::schema;
 use serde_json::{json, Value};
@@ -332,4 +333,111 @@ fn sandbox_fault_answers_in_json_and_refuses_an_unknown_fault_in_json() {
         ["--json", "sandbox", "fault", "gremlins", "--url", sandbox.url()],
     ));
     assert_eq!(e["code"], "invalid", "{e}");
+}
+
+/// The commands no other test runs with `--json`, each checked against its schema on the way:
+/// environments, `run set | meta`, `watch plan` (shown and edited), `alert routes`, `breaker list`.
+#[test]
+fn environment_field_metadata_watch_plan_alert_and_breaker_commands_print_their_schemas() {
+    let sandbox = SandboxProcess::start(false);
+    let env = env();
+    let run = new_run(&env);
+    assert_eq!(
+        env.json(["env", "new", "stage"]),
+        json!({"env": "stage", "production": false})
+    );
+    let set = env.json(["env", "set-var", "sandbox", "SANDBOX_URL", sandbox.url()]);
+    assert_eq!(set["key"], "SANDBOX_URL");
+    assert!(env.json(["env", "list"]).as_array().is_some_and(|l| l.len() >= 2));
+    assert_eq!(env.json(["env", "show", "sandbox"])["name"], "sandbox");
+    assert_eq!(
+        env.json(["run", "set", &run, "1.result-passes", "12", "--by", "ana"])["event"]["by"],
+        "ana"
+    );
+    let meta = [
+        "run",
+        "meta",
+        &run,
+        "cutover-date",
+        "2026-12-04T09:00:00Z",
+        "--by",
+        "ana",
+    ];
+    assert_eq!(env.json(meta)["event"]["kind"], "metadata_set");
+    assert!(env.json(["watch", "plan", &run])["bands"].is_array());
+    let edited = env.json(["watch", "plan", &run, "--band", "0h-4h/10m", "--by", "ana"]);
+    assert_eq!(edited["event"]["kind"], "watch_plan_set");
+    assert!(env.json(["alert", "routes"])["routes"].is_array());
+    assert!(env.json(["breaker", "list", "sandbox"])["breakers"].is_array());
+}
+
+/// With the OS keyring: `secret set | list | rm`, `archive export | cert | trust add | list | rm`
+/// and `watch report`, each checked against its schema.
+#[test]
+fn keyring_secret_archive_trust_and_watch_report_commands_print_their_schemas() {
+    if needs::keyring().is_none() {
+        return;
+    }
+    let sandbox = SandboxProcess::start(false);
+    let cli = Cli::new();
+    let run = cli.new_run("bundled:m31", "sandbox");
+    let args = ["--json", "secret", "set", "sandbox", "TOKEN"];
+    let out = cli
+        .cmd()
+        .args(args)
+        .write_stdin("s3cret\n")
+        .output()
+        .expect("secret set");
+    let args: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+    check_json(&args, &out);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("s3cret"));
+    assert_eq!(cli.json(["secret", "list", "sandbox"])[0]["name"], "TOKEN");
+    assert_eq!(cli.json(["secret", "rm", "sandbox", "TOKEN"])["removed"], true);
+
+    let t0 = (time::OffsetDateTime::now_utc() - time::Duration::minutes(10))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("format");
+    cli.ok([
+        "watch",
+        "plan",
+        &run,
+        "--t0",
+        &t0,
+        "--band",
+        "0m-10m/5m",
+        "--until",
+        "10m",
+        "--summary",
+        "off",
+        "--budget",
+        "10m",
+        "--checks",
+        "8.health-check-validation.step",
+        "--by",
+        "ana",
+    ]);
+    let dir = cli.dir().to_str().expect("utf-8").to_string();
+    let archive = format!("{dir}/archive.pdf");
+    let exported = cli.json([
+        "archive",
+        "export",
+        &run,
+        "-o",
+        &archive,
+        "--signer-name",
+        "Ana Test",
+    ]);
+    assert_eq!(exported["verified"], true, "{exported}");
+    let var = format!("SANDBOX_URL={}", sandbox.url());
+    cli.ok(["watch", &run, "--no-alerts", "--var", &var, "--by", "watcher"]);
+    let report = format!("{dir}/report.pdf");
+    let written = cli.json(["watch", "report", &run, "--archive", &archive, "-o", &report]);
+    assert_eq!(written["verified"], true, "{written}");
+    let cert = format!("{dir}/signer.pem");
+    assert!(cli.json(["archive", "cert", "-o", &cert])["sha256"].is_string());
+    let added = cli.json(["archive", "trust", "add", &cert, "--name", "ana"]);
+    assert_eq!(added["already"], false);
+    assert_eq!(cli.json(["archive", "trust", "list"])[0]["name"], "ana");
+    assert_eq!(cli.json(["archive", "trust", "rm", "ana"])["name"], "ana");
 }
