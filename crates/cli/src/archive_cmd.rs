@@ -144,7 +144,7 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
         ArchiveCmd::Cosign(args) => crate::cosign_cmd::run(ctx, args),
         ArchiveCmd::Cert { output, identity } => cert(ctx, output.as_deref(), identity.as_deref()),
         ArchiveCmd::ImportIdentity { key, cert, identity } => {
-            import_identity(&key, &cert, identity.as_deref())
+            import_identity(ctx, &key, &cert, identity.as_deref())
         }
         ArchiveCmd::Trust(cmd) => trust_cmd(ctx, cmd),
     }
@@ -222,10 +222,11 @@ fn show(ctx: &Ctx, file: &Path, anchors: &AnchorArgs) -> anyhow::Result<()> {
         .map(flightdeck_archive::rebuild)
         .transpose()?;
     if ctx.json {
-        crate::render::json(&serde_json::json!({
-            "verification": reviewed,
-            "run": rebuilt.as_ref().map(|(_, state)| state),
-        }))?;
+        let run = rebuilt
+            .as_ref()
+            .map(|(_, state)| crate::json_out::run_state(state))
+            .transpose()?;
+        crate::render::json(&serde_json::json!({"verification": reviewed, "run": run}))?;
     } else {
         let mut text = checks_text(&reviewed);
         if let Some((_, s)) = &rebuilt {
@@ -264,7 +265,7 @@ fn cert(ctx: &Ctx, output: Option<&Path>, identity: Option<&str>) -> anyhow::Res
 }
 
 /// `archive import-identity`: the organisation's key and certificate into the keyring.
-fn import_identity(key: &Path, cert: &Path, identity: Option<&str>) -> anyhow::Result<()> {
+fn import_identity(ctx: &Ctx, key: &Path, cert: &Path, identity: Option<&str>) -> anyhow::Result<()> {
     let read = |p: &Path| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()));
     let pair = PemPair {
         key_pem: read(key)?,
@@ -272,6 +273,9 @@ fn import_identity(key: &Path, cert: &Path, identity: Option<&str>) -> anyhow::R
     };
     let ids = KeyringIdentityStore::named(Keyring::open()?, identity)?;
     let identity = identity::import(&ids as &dyn IdentityStore, pair)?;
+    if ctx.json {
+        return crate::render::json(&serde_json::json!({"signer": identity.subject()}));
+    }
     let mut text = String::new();
     out!(text, "archives are now signed as {}", identity.subject());
     crate::render::print(&text)

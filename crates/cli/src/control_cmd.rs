@@ -328,7 +328,6 @@ fn change_cmd(
     let mut note = |i: &controls::ControlIntent| note_intent(store, &by, o.run.as_deref(), i);
     let done = rt.block_on(controls::apply_noted(&t, &req, None, &mut note))?;
     record(ctx, store, &by, o.run.as_deref(), &done)?;
-    report(ctx, &done)?;
     let policy = RevertPolicy {
         after_ms: o
             .revert_after
@@ -343,11 +342,14 @@ fn change_cmd(
         },
         if_fails: o.revert_if_fails.clone(),
     };
+    // A revert to come makes the output a stream: with --json, one record a line.
+    let stream = !policy.is_empty() && done.outcome == ControlOutcome::Applied;
+    report(ctx, &done, stream)?;
     let watched = auto_revert(ctx, store, &by, rt, &t, &done, &policy, o.run.as_deref(), o.yes);
     if let Some(undo) = watched {
         let undo = undo?;
         record(ctx, store, &by, o.run.as_deref(), &undo)?;
-        report(ctx, &undo)?;
+        report(ctx, &undo, true)?;
     }
     outcome(&done)
 }

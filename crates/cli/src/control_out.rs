@@ -28,7 +28,12 @@ pub(crate) fn show_preview(ctx: &Ctx, p: &controls::Preview) -> anyhow::Result<(
     print_escaped(&o)
 }
 
-pub(crate) fn report(ctx: &Ctx, r: &ControlRecord) -> anyhow::Result<()> {
+/// What a change did. With `--json`, the record; when a revert follows (`stream`), one record a
+/// line (JSON Lines: the change, then its revert).
+pub(crate) fn report(ctx: &Ctx, r: &ControlRecord, stream: bool) -> anyhow::Result<()> {
+    if ctx.json && stream {
+        return crate::render::json_line(r);
+    }
     if ctx.json {
         return crate::render::json(r);
     }

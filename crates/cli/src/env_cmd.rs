@@ -79,6 +79,9 @@ pub fn run(ctx: &Ctx, cmd: EnvCmd) -> anyhow::Result<()> {
         }
         EnvCmd::New { env, production } => {
             envs.create(&env, production)?;
+            if ctx.json {
+                return crate::render::json(&serde_json::json!({"env": env, "production": production}));
+            }
             crate::render::print(&format!(
                 "environment {env} created{}\n",
                 if production { " (production)" } else { "" }
@@ -86,6 +89,9 @@ pub fn run(ctx: &Ctx, cmd: EnvCmd) -> anyhow::Result<()> {
         }
         EnvCmd::SetVar { env, key, value } => {
             envs.set_var(&env, &key, &value)?;
+            if ctx.json {
+                return crate::render::json(&serde_json::json!({"env": env, "key": key, "value": value}));
+            }
             crate::render::print(&format!("{env}: {key} set\n"))
         }
         EnvCmd::UnsetVar { env, key } => {

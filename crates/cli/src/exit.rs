@@ -1,8 +1,10 @@
 //! Exit codes and the one-line error report.
 //!
 //! Owns the documented codes and the mapping from the engine's `ErrorKind` to them (an
-//! exhaustive match: a new kind does not compile until it has an exit code). Errors are printed
-//! as one `error: ...` line on stderr; anything else goes to stdout.
+//! exhaustive match: a new kind does not compile until it has an exit code), and with it each
+//! error's `--json` code (`classify`: the kind's own name, as the app's IPC codes are). Errors
+//! are printed as one `error: ...` line on stderr, or with `--json` as one JSON object
+//! (docs/json/error.schema.json); anything else goes to stdout.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -102,31 +104,101 @@ fn kind_of(err: &anyhow::Error) -> Option<ErrorKind> {
         .or_else(|| k::<flightdeck_engine::backup::Error>(err))
 }
 
-pub fn exit_code(err: &anyhow::Error) -> u8 {
+/// What `err` is: its `code` under `--json` and its exit code, decided together. An engine
+/// error's code is its kind's name (`ErrorKind::as_str`, the very strings the app's IPC
+/// `ErrorCode` serializes to); the CLI's own failures add `steps_failed`, `slo_critical`,
+/// `unauthenticated` and `usage`; anything else is `internal` (exit 1).
+pub fn classify(err: &anyhow::Error) -> (&'static str, u8) {
     if let Some(failed) = err.downcast_ref::<Failed>() {
         match failed {
-            Failed::Verify(_) => VERIFY_FAILED,
-            Failed::Unauthenticated(_) => UNAUTHENTICATED,
-            Failed::Steps(_) | Failed::SloCritical(_) => STEPS_FAILED,
-            Failed::StoreDir(_) => STORE,
-            Failed::Usage(_) => USAGE,
+            Failed::Verify(_) => (ErrorKind::Integrity.as_str(), VERIFY_FAILED),
+            Failed::Unauthenticated(_) => ("unauthenticated", UNAUTHENTICATED),
+            Failed::Steps(_) => ("steps_failed", STEPS_FAILED),
+            Failed::SloCritical(_) => ("slo_critical", STEPS_FAILED),
+            Failed::StoreDir(_) => (ErrorKind::Store.as_str(), STORE),
+            Failed::Usage(_) => ("usage", USAGE),
         }
     } else if let Some(kind) = kind_of(err) {
-        code_for(kind)
+        (kind.as_str(), code_for(kind))
     } else if let Some(flightdeck_sandbox::SandboxError::InvalidFault { .. }) = err.downcast_ref() {
-        REFUSED
+        (ErrorKind::Invalid.as_str(), REFUSED)
     } else {
-        UNEXPECTED
+        (ErrorKind::Internal.as_str(), UNEXPECTED)
     }
 }
 
-/// Report `err` on one line and return its exit code.
-pub fn fail(err: &anyhow::Error) -> ExitCode {
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    classify(err).1
+}
+
+/// Report `err` and return its exit code: one `error: ...` line on stderr, or with `--json`
+/// one JSON object, `{"error": {"code", "message", "exit", ...}}` (docs/json/error.schema.json).
+pub fn fail(err: &anyhow::Error, json: bool) -> ExitCode {
+    let code = exit_code(err);
+    if json {
+        let line = serde_json::to_string(&json_error(err)).unwrap_or_else(|_| {
+            r#"{"error":{"code":"internal","message":"the error could not be written as JSON","exit":1}}"#
+                .into()
+        });
+        let _ = writeln!(std::io::stderr(), "{line}");
+        return ExitCode::from(code);
+    }
     // Error text may quote a file or an event: no control character reaches the terminal.
     let line = format!("{err:#}").replace('\n', " ");
     let line = crate::render::esc(&line);
     let _ = writeln!(std::io::stderr(), "error: {line}");
-    ExitCode::from(exit_code(err))
+    ExitCode::from(code)
+}
+
+/// `err` as `--json` reports it: its code, the whole message, the exit code, and where it is
+/// when the error knows (a runbook's file and line; what was not found, with a suggestion; what
+/// a refusal found not done; the step and environment to confirm; the runs a prefix matches).
+pub fn json_error(err: &anyhow::Error) -> serde_json::Value {
+    use serde_json::json;
+    let (code, exit) = classify(err);
+    let mut e = json!({"code": code, "message": format!("{err:#}"), "exit": exit});
+    let mut add = |key: &str, value: serde_json::Value| {
+        if let Some(o) = e.as_object_mut() {
+            o.insert(key.into(), value);
+        }
+    };
+    let run_err = err
+        .downcast_ref::<run::Error>()
+        .or_else(|| match err.downcast_ref() {
+            Some(flightdeck_archive::Error::Run(e)) => Some(e),
+            _ => None,
+        });
+    match run_err {
+        Some(run::Error::NotFound {
+            what, id, suggestion, ..
+        }) => {
+            add("what", json!(what));
+            add("id", json!(id));
+            add("suggestion", json!(suggestion));
+        }
+        Some(run::Error::Incomplete { missing, .. }) => add("missing", json!(missing)),
+        Some(run::Error::NeedsConfirmation { step, env }) => {
+            add("step", json!(step));
+            add("env", json!(env));
+        }
+        _ => {}
+    }
+    let import = err.downcast_ref::<ImportError>().or(match run_err {
+        Some(run::Error::Import(e)) => Some(e),
+        _ => None,
+    });
+    if let Some(i) = import {
+        add("file", json!(i.file));
+        add("line", json!(i.line));
+    }
+    let store_err = err.downcast_ref::<StoreError>().or(match run_err {
+        Some(run::Error::Store(e)) => Some(e),
+        _ => None,
+    });
+    if let Some(StoreError::AmbiguousRun { matches, .. }) = store_err {
+        add("matches", json!(matches));
+    }
+    json!({ "error": e })
 }
 
 /// Help and version go to stdout with 0. A usage error is clap's own message on stderr with 2:
@@ -140,6 +212,10 @@ pub fn usage(e: clap::Error) -> ExitCode {
             let _ = e.print();
             ExitCode::from(OK)
         }
+        _ if json_asked(std::env::args().skip(1)) => {
+            let _ = writeln!(std::io::stderr(), "{}", usage_json(&e));
+            ExitCode::from(USAGE)
+        }
         // `flightdeck run`: what the group can do, its help, on stderr.
         ErrorKind::MissingSubcommand => {
             let help = group_help(std::env::args().skip(1)).unwrap_or_else(|| e.render().to_string());
@@ -152,6 +228,27 @@ pub fn usage(e: clap::Error) -> ExitCode {
             ExitCode::from(USAGE)
         }
     }
+}
+
+/// `--json` among the arguments (before a `--`): a usage error is then reported as JSON too.
+fn json_asked(args: impl Iterator<Item = String>) -> bool {
+    args.take_while(|a| a != "--").any(|a| a == "--json")
+}
+
+/// A usage error as `--json` reports it: `usage`, clap's first line as the message, the whole
+/// of clap's text (suggestions, possible values, the usage line) as `detail`.
+fn usage_json(e: &clap::Error) -> String {
+    let rendered = own_help(&e.render().to_string());
+    let message = rendered
+        .lines()
+        .next()
+        .unwrap_or("usage error")
+        .trim_start_matches("error: ")
+        .to_string();
+    let value = serde_json::json!({"error": {
+        "code": "usage", "message": message, "exit": USAGE, "detail": rendered.trim_end(),
+    }});
+    value.to_string()
 }
 
 /// clap's "try '--help'" made to name the command the arguments reached
@@ -198,4 +295,63 @@ fn command_path(args: impl Iterator<Item = String>) -> String {
         }
     }
     path.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The codes `--json` errors may carry: docs/json/error.schema.json's `code` enum.
+    fn documented_codes() -> Vec<String> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/json/error.schema.json");
+        let text = std::fs::read_to_string(path).expect("docs/json/error.schema.json");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        v["properties"]["error"]["properties"]["code"]["enum"]
+            .as_array()
+            .expect("a code enum")
+            .iter()
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// Every engine kind's name (the app's IPC codes) and every CLI failure's code is documented
+    /// in the error schema, and each keeps its exit code.
+    #[test]
+    fn every_error_code_is_documented_and_keeps_its_exit_code() {
+        let documented = documented_codes();
+        for kind in ErrorKind::ALL {
+            assert!(
+                documented.iter().any(|c| c == kind.as_str()),
+                "{kind} not in error.schema.json"
+            );
+        }
+        let failed = [
+            (Failed::Verify(String::new()), "integrity", VERIFY_FAILED),
+            (
+                Failed::Unauthenticated(String::new()),
+                "unauthenticated",
+                UNAUTHENTICATED,
+            ),
+            (Failed::Steps(String::new()), "steps_failed", STEPS_FAILED),
+            (Failed::SloCritical(String::new()), "slo_critical", STEPS_FAILED),
+            (Failed::StoreDir(String::new()), "store", STORE),
+            (Failed::Usage(String::new()), "usage", USAGE),
+        ];
+        for (f, code, exit) in failed {
+            let (c, e) = classify(&anyhow::Error::from(f));
+            assert_eq!((c, e), (code, exit));
+            assert!(documented.iter().any(|d| d == c), "{c} not in error.schema.json");
+        }
+        let (c, e) = classify(&anyhow::anyhow!("something else"));
+        assert_eq!((c, e), ("internal", UNEXPECTED));
+        let e = json_error(&anyhow::Error::from(run::Error::NotFound {
+            what: "item",
+            id: "1.x".into(),
+            place: "run 0123".into(),
+            suggestion: Some("1.y".into()),
+        }));
+        assert_eq!(e["error"]["code"], "not_found");
+        assert_eq!(e["error"]["exit"], NOT_FOUND);
+        assert_eq!(e["error"]["suggestion"], "1.y");
+    }
 }

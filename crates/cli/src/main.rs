@@ -15,6 +15,7 @@ mod cosign_cmd;
 mod env_cmd;
 mod exit;
 mod help;
+mod json_out;
 mod output_cmd;
 mod people_cmd;
 mod render;
@@ -53,7 +54,8 @@ pub struct Cli {
     /// The config folder (the trusted archive signers) [default: $XDG_CONFIG_HOME/flightdeck].
     #[arg(long, global = true, env = "FLIGHTDECK_CONFIG_DIR", value_name = "DIR")]
     config_dir: Option<PathBuf>,
-    /// Print JSON for machines instead of text for people.
+    /// Print JSON for machines instead of text for people (a schema per command in docs/json/);
+    /// an error is then one JSON object on stderr, `{"error": {"code", "message", "exit", ...}}`.
     #[arg(long, global = true)]
     json: bool,
     /// Create the store file if --store names one that does not exist (`run new`, `env new`,
@@ -186,7 +188,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => exit::fail(&err),
+        Err(err) => exit::fail(&err, ctx.json),
     }
 }
 
@@ -241,6 +243,66 @@ mod tests {
             }
         }
         out
+    }
+
+    /// Commands that print text whatever `--json` says.
+    const TEXT_ONLY: [&str; 3] = ["help", "completions", "man"];
+
+    /// Every command that can be run (a leaf, or a group runnable alone: `watch RUN`,
+    /// `sandbox`), as its words.
+    fn runnable(cmd: &clap::Command, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        let subs: Vec<_> = cmd.get_subcommands().collect();
+        if !path.is_empty() && (subs.is_empty() || !cmd.is_subcommand_required_set()) {
+            out.push(path.clone());
+        }
+        for sub in subs {
+            path.push(sub.get_name().to_string());
+            runnable(sub, path, out);
+            path.pop();
+        }
+    }
+
+    /// Every command's `--json` output has a JSON Schema, docs/json/<words>.schema.json (the
+    /// tests crate validates every output it sees against it); a new command without one fails
+    /// here, named. And no schema is left for a command that is gone.
+    #[test]
+    fn every_command_has_a_json_schema() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/json");
+        let mut cmd = super::help::command();
+        cmd.build();
+        let mut commands = Vec::new();
+        runnable(&cmd, &mut Vec::new(), &mut commands);
+        let mut expected = vec!["defs.schema.json".to_string(), "error.schema.json".to_string()];
+        let mut missing = Vec::new();
+        for words in commands.iter().filter(|w| !TEXT_ONLY.contains(&w[0].as_str())) {
+            let name = format!("{}.schema.json", words.join("-"));
+            let path = dir.join(&name);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let v: serde_json::Value = serde_json::from_str(&text)
+                        .unwrap_or_else(|e| panic!("docs/json/{name} is not JSON: {e}"));
+                    assert_eq!(
+                        v["$schema"], "https://json-schema.org/draft/2020-12/schema",
+                        "docs/json/{name}: draft 2020-12"
+                    );
+                    assert_eq!(
+                        v["$id"],
+                        format!("https://flightdeck.invalid/json/{name}"),
+                        "docs/json/{name}: its $id"
+                    );
+                }
+                Err(_) => missing.push(format!("flightdeck {} (docs/json/{name})", words.join(" "))),
+            }
+            expected.push(name);
+        }
+        assert!(missing.is_empty(), "commands without a JSON Schema: {missing:#?}");
+        let mut stale: Vec<String> = std::fs::read_dir(&dir)
+            .expect("docs/json")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".schema.json") && !expected.contains(n))
+            .collect();
+        stale.sort();
+        assert!(stale.is_empty(), "schemas for no command: {stale:?}");
     }
 
     #[test]

@@ -267,7 +267,10 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
     match cmd {
         C::New(args) => new_run(ctx, store, args),
         C::List => list(ctx, store),
-        C::Show { run } => show(ctx, &run::load(store, &run)?.state, render::run_state),
+        C::Show { run } => {
+            let state = run::load(store, &run)?.state;
+            show(ctx, &state, crate::json_out::run_state, render::run_state)
+        }
         C::Check {
             run,
             item,
@@ -431,7 +434,7 @@ fn list(ctx: &Ctx, store: &Store) -> anyhow::Result<()> {
             .iter()
             .zip(&states)
             .map(|(r, st)| {
-                let mut row = serde_json::to_value(r).unwrap_or_default();
+                let mut row = crate::json_out::run_record(r);
                 let d = st.as_ref().ok().and_then(|s| s.decision.as_ref());
                 if let Some(obj) = row.as_object_mut() {
                     obj.insert("decision".into(), serde_json::json!(d.map(|d| d.decision)));
@@ -455,14 +458,15 @@ fn list(ctx: &Ctx, store: &Store) -> anyhow::Result<()> {
     render::print(&render::run_list(&runs, &status))
 }
 
-/// `value` as JSON with `--json`, else as `human` draws it.
-fn show<T: serde::Serialize + ?Sized>(
+/// `value` as `machine` shapes it with `--json`, else as `human` draws it.
+fn show<T: ?Sized, J: serde::Serialize>(
     ctx: &Ctx,
     value: &T,
+    machine: impl Fn(&T) -> anyhow::Result<J>,
     human: impl Fn(&T) -> String,
 ) -> anyhow::Result<()> {
     if ctx.json {
-        render::json(value)
+        render::json(&machine(value)?)
     } else {
         render::print(&human(value))
     }
@@ -479,7 +483,12 @@ fn new_run(ctx: &Ctx, store: &mut Store, args: NewArgs) -> anyhow::Result<()> {
     };
     let record = run::create(store, &by, req)?;
     warn_if_release_differs(store, &record);
-    show(ctx, &record, |r| format!("{}\n", r.id))
+    show(
+        ctx,
+        &record,
+        |r| Ok(crate::json_out::run_record(r)),
+        |r| format!("{}\n", r.id),
+    )
 }
 
 /// A warning on stderr when the runbook's header names another release than `--release`.
@@ -511,15 +520,22 @@ fn warn_if_release_differs(store: &Store, record: &flightdeck_engine::store::Run
 /// The run's event log.
 fn events(ctx: &Ctx, store: &Store, run: &str) -> anyhow::Result<()> {
     let record = store.resolve_run(run)?;
-    show(ctx, &store.events(&record.id)?, |e| render::events(e))
+    let events = store.events(&record.id)?;
+    let machine = |e: &[flightdeck_engine::store::StoredEvent]| -> anyhow::Result<Vec<serde_json::Value>> {
+        Ok(e.iter().map(crate::json_out::event).collect())
+    };
+    show(ctx, &events[..], machine, render::events)
 }
 
 /// What a write appended: the event with `--json`, else one line saying what it did.
 pub(crate) fn done(ctx: &Ctx, applied: Applied, store: &Store) -> anyhow::Result<()> {
     let run = store.short_id(&applied.run_id);
-    show(ctx, &applied, |a| {
-        render::applied(&render::what_happened(&a.event), a, &run)
-    })
+    show(
+        ctx,
+        &applied,
+        |a| Ok(crate::json_out::applied(a)),
+        |a| render::applied(&render::what_happened(&a.event), a, &run),
+    )
 }
 
 /// Recompute the chain and check the keyed checkpoint; exit 5 (through `Failed::Verify`) naming
@@ -530,7 +546,7 @@ fn verify(ctx: &Ctx, store: &Store, run: &str, require_keyed: bool) -> anyhow::R
     let keyed = keyed_line(&v.keyed);
     let unkeyed = require_keyed && !matches!(v.keyed, KeyedStatus::Keyed { .. });
     if ctx.json {
-        render::json(&v)?;
+        render::json(&crate::json_out::verification(&v)?)?;
     }
     match &v.first_bad {
         Some(p) => Err(Failed::Verify(format!("run {}: {}", record.id, p.message)).into()),

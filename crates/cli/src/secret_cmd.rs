@@ -54,6 +54,9 @@ pub fn run(ctx: &Ctx, cmd: SecretCmd) -> anyhow::Result<()> {
         SecretCmd::Rm { env, name } => {
             let keyring = Keyring::open()?;
             envs.remove_secret(&keyring, &env, &name)?;
+            if ctx.json {
+                return crate::render::json(&serde_json::json!({"env": env, "name": name, "removed": true}));
+            }
             crate::render::print(&format!("{env}: secret {name} removed\n"))
         }
     }

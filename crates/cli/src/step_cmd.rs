@@ -238,10 +238,13 @@ fn report_with_units(ctx: &Ctx, runs: &[StepRun], units: &BTreeMap<String, Strin
         .map(|r| r.step.as_str())
         .collect();
     if ctx.json {
-        let out: Vec<_> = runs
+        let out = runs
             .iter()
-            .map(|r| serde_json::json!({"step": r.step, "result": r.result, "rejected_captures": r.rejected}))
-            .collect();
+            .map(|r| {
+                let result = crate::json_out::probe_result(&r.result)?;
+                Ok(serde_json::json!({"step": r.step, "result": result, "rejected_captures": r.rejected}))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         crate::render::json(&out)?;
     } else {
         let mut text = String::new();

@@ -222,7 +222,7 @@ fn plan(ctx: &Ctx, run_ref: &str, e: PlanEdit, by: Option<String>) -> anyhow::Re
     };
     let applied = watch::set_plan(&mut store, &by, req)?;
     if ctx.json {
-        return render::json(&applied);
+        return render::json(&crate::json_out::applied(&applied));
     }
     render::print(&format!(
         "{}{}",
@@ -456,7 +456,11 @@ fn watch_env(
 
 fn writeln_json(u: &WatchUpdate) -> anyhow::Result<()> {
     let mut o = std::io::stdout().lock();
-    writeln!(o, "{}", serde_json::to_string(u)?)?;
+    writeln!(
+        o,
+        "{}",
+        serde_json::to_string(&crate::json_out::watch_update(u)?)?
+    )?;
     Ok(o.flush()?)
 }
 

@@ -109,13 +109,17 @@ impl Cli {
         cmd
     }
 
-    /// Runs `args` whatever the outcome.
+    /// Runs `args` whatever the outcome. With `--json` among them (and the `schemas` feature),
+    /// what it printed must fit its command's schema in docs/json/ (`schema::check`).
     pub fn output(&self, args: impl IntoIterator<Item = impl AsRef<OsStr>>) -> Output {
         let args = collect(args);
-        self.cmd()
+        let out = self
+            .cmd()
             .args(&args)
             .output()
-            .unwrap_or_else(|e| panic!("flightdeck {args:?} did not run: {e}"))
+            .unwrap_or_else(|e| panic!("flightdeck {args:?} did not run: {e}"));
+        check_json(&args, &out);
+        out
     }
 
     /// Runs `args`, which must exit `code`; the output.
@@ -145,9 +149,20 @@ impl Cli {
     }
 
     /// Runs `args`, which must be refused with `code` the documented way: one `error: ...` line
-    /// on stderr and nothing on stdout. That line, without its line end.
+    /// on stderr and nothing on stdout. That line, without its line end. With `--json`, the
+    /// error is one JSON object (its schema is checked) and this is its message after `error: `.
     pub fn fails(&self, code: i32, args: impl IntoIterator<Item = impl AsRef<OsStr>>) -> String {
-        let out = self.exits(code, args);
+        let args = collect(args);
+        let out = self.exits(code, &args);
+        if args.iter().take_while(|a| *a != "--").any(|a| a == "--json") {
+            assert!(
+                out.stdout.is_empty(),
+                "nothing on stdout when refused:\n{}",
+                streams(&out)
+            );
+            let err = json_error(&out);
+            return format!("error: {}", err["message"].as_str().unwrap_or_default());
+        }
         let stderr = String::from_utf8(out.stderr).expect("UTF-8 on stderr");
         assert_eq!(stderr.lines().count(), 1, "errors are one line: {stderr}");
         assert!(
@@ -202,6 +217,28 @@ impl Cli {
     pub fn show(&self, run: &str) -> Value {
         self.json(["run", "show", run])
     }
+}
+
+/// With the `schemas` feature: what `args` printed with `--json` fits its command's schema
+/// (`schema::check`); call it on an `Output` a test got from a command it built itself.
+pub fn check_json(args: &[OsString], out: &Output) {
+    #[cfg(feature = "schemas")]
+    crate::schema::check(args, out);
+    #[cfg(not(feature = "schemas"))]
+    let _ = (args, out);
+}
+
+/// The `{"error": {...}}` a command printed on stderr with `--json` (its one JSON line): the
+/// object inside.
+pub fn json_error(out: &Output) -> Value {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no JSON error line on stderr:\n{}", streams(out)));
+    let v: Value = serde_json::from_str(line)
+        .unwrap_or_else(|e| panic!("the error line is not JSON ({e}):\n{}", streams(out)));
+    v["error"].clone()
 }
 
 /// The JSON on a command's stdout; when it is not JSON, says what the command printed instead.

@@ -5,6 +5,8 @@
 //!   the test is skipped with a note; under `CI` it fails instead, since CI must run everything.
 //! - [`cli`] (feature `cli`): the `flightdeck` binary on a store in a temp dir, with the
 //!   assertions every CLI test makes (success, one-line errors, exit codes, `--json`).
+//! - [`schema`] (feature `schemas`): every `--json` output a [`cli::Cli`] sees validated against
+//!   its command's JSON Schema in `docs/json/`.
 //! - [`sandbox`]: the demo target, as a `flightdeck sandbox` process stopped on drop (feature
 //!   `cli`) or in this process (feature `sandbox`).
 //! - [`store`] (feature `engine`): a store with a run started in it.
@@ -36,6 +38,8 @@ pub mod cli;
 pub mod probe;
 #[cfg(feature = "prometheus")]
 pub mod prometheus;
+#[cfg(feature = "schemas")]
+pub mod schema;
 #[cfg(feature = "engine")]
 pub mod store;
 #[cfg(feature = "engine")]

@@ -70,6 +70,14 @@ mod process {
                 .expect("the sandbox's first line");
             let info: serde_json::Value = serde_json::from_str(&line)
                 .unwrap_or_else(|e| panic!("the sandbox prints its URL as JSON ({e}): {line:?}"));
+            #[cfg(feature = "schemas")]
+            {
+                let bad = crate::schema::errors("sandbox.schema.json", &info);
+                assert!(
+                    bad.is_empty(),
+                    "`sandbox --json` does not fit docs/json/sandbox.schema.json: {bad:?}"
+                );
+            }
             sandbox.url = info["url"]
                 .as_str()
                 .unwrap_or_else(|| panic!("no `url` in the sandbox's first line: {line}"))

@@ -96,5 +96,5 @@ fn verify_json_reports_the_first_bad_event() {
     assert_eq!(v["ok"], json!(false));
     assert_eq!(v["first_bad"]["seq"], json!(2));
     assert_eq!(v["first_bad"]["kind"], json!("altered"));
-    assert_eq!(v["events"], json!(6));
+    assert_eq!(v["event_count"], json!(6));
 }

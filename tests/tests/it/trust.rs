@@ -50,7 +50,7 @@ fn self_signed(dir: &Path, name: &str, subject: &str) -> (PathBuf, PathBuf) {
 
 /// Import `key`/`cert` as the signing identity and export `run` to `name`.
 fn export_as(cli: &Cli, run: &str, key: &Path, cert: &Path, name: &str) -> PathBuf {
-    cli.ok([
+    let imported = cli.json([
         "archive",
         "import-identity",
         "--key",
@@ -58,6 +58,10 @@ fn export_as(cli: &Cli, run: &str, key: &Path, cert: &Path, name: &str) -> PathB
         "--cert",
         path(cert),
     ]);
+    assert!(
+        imported["signer"].as_str().is_some_and(|s| s.contains("CN=")),
+        "the subject archives are now signed as: {imported}"
+    );
     let pdf = cli.dir().join(name);
     let out = cli.ok(["archive", "export", run, "-o", path(&pdf)]);
     assert!(out.contains("signer certificate sha256: "), "{out}");

@@ -241,6 +241,12 @@ fn alert_test_reaches_the_routes_receiver_with_its_keyring_secret() {
         .output()
         .expect("alert test");
     assert!(out.status.success(), "{}", streams(&out));
+    let args: Vec<std::ffi::OsString> = ["--json", "alert", "test", "critical", "--alerts"]
+        .iter()
+        .map(Into::into)
+        .chain([file.clone().into_os_string()])
+        .collect();
+    flightdeck_testsupport::cli::check_json(&args, &out);
     let recs = json_of(&out);
     assert_eq!(recs[0]["sent"], true);
     let req = server.join().expect("the server");
@@ -335,5 +341,5 @@ fn watch_plan_is_shown_and_edited_from_the_cli() {
         .filter(|e| e["kind"] == "watch_plan_set")
         .collect();
     assert_eq!(set.len(), 1, "one event for the edit");
-    assert_eq!(set[0]["actor"], "ana");
+    assert_eq!(set[0]["by"], "ana");
 }

@@ -14,6 +14,7 @@ mod corrections;
 mod decisions;
 mod envs;
 mod ids;
+mod json;
 mod output;
 mod plan;
 mod readable;

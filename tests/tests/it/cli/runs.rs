@@ -16,11 +16,11 @@ fn run_new_prints_the_id_alone_and_run_list_shows_it() {
     assert_eq!(&id[14..15], "7", "UUID version 7: {id}");
     assert!(env.ok(["run", "list"]).contains(id));
     let list = env.json(["run", "list"]);
-    let run = find(&list, "id", id);
+    let run = find(&list, "run_id", id);
     assert_eq!(run["env"], json!("sandbox"), "the default environment");
     assert_eq!(run["release"], json!("v1.0.0"));
     assert_eq!(run["runbook_name"], json!("m31-production-cutover.md"));
-    assert_eq!(run["head_seq"], json!(1));
+    assert_eq!(run["event_count"], json!(1));
     assert!(
         run.get("runbook_source").is_none(),
         "listings leave the source out"

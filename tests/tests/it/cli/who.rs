@@ -1,7 +1,7 @@
 //! One way to say who does it, for every command that records it: `--by`, else
 //! `FLIGHTDECK_USER`, else the app's stored user name, else the login name; never "unknown".
 
-use flightdeck_testsupport::cli::{json_of, streams, Cli};
+use flightdeck_testsupport::cli::{check_json, json_of, streams, Cli};
 use serde_json::Value;
 
 use super::{env, new_run, M31};
@@ -20,10 +20,13 @@ fn actor(env: &Cli, set: &[(&str, &str)], args: &[&str]) -> String {
     }
     let out = cmd.args(args).arg("--json").output().expect("flightdeck runs");
     assert!(out.status.success(), "{args:?}\n{}", streams(&out));
+    let mut all: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+    all.push("--json".into());
+    check_json(&all, &out);
     let v: Value = json_of(&out);
-    v["event"]["actor"]
+    v["event"]["by"]
         .as_str()
-        .or_else(|| v["events"][0]["actor"].as_str())
+        .or_else(|| v["events"][0]["by"].as_str())
         .unwrap_or_else(|| panic!("an actor in {v}"))
         .to_string()
 }
@@ -83,8 +86,8 @@ fn run_new_and_the_step_commands_take_the_same_default_and_never_say_unknown() {
         String::from_utf8(out.stdout).expect("UTF-8").trim().to_string()
     };
     let events = env.json(["run", "events", &rec]);
-    assert_eq!(events[0]["actor"].as_str(), Some(login_name().as_str()));
-    assert_ne!(events[0]["actor"].as_str(), Some("unknown"));
+    assert_eq!(events[0]["by"].as_str(), Some(login_name().as_str()));
+    assert_ne!(events[0]["by"].as_str(), Some("unknown"));
     // every other recording command takes the default too: a note, a step (by zoe, known)
     let creator = login_name();
     env.ok([

@@ -58,7 +58,7 @@ fn check_and_uncheck_record_who_and_when() {
     ]);
     assert_eq!(applied["event"]["kind"], json!("item_unchecked"));
     assert_eq!(applied["event"]["seq"], json!(3));
-    assert_eq!(applied["event"]["actor"], json!("cy"));
+    assert_eq!(applied["event"]["by"], json!("cy"));
 }
 
 #[test]

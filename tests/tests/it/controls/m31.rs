@@ -103,10 +103,16 @@ fn automatic_revert_after_a_deadline() {
         ],
     );
     let text = String::from_utf8_lossy(&out.stdout).to_string();
-    assert_eq!(
-        text.matches("\"outcome\": \"applied\"").count() + text.matches("\"outcome\":\"applied\"").count(),
-        2,
-        "{text}"
+    // A stream with --json: the change, then its revert, one JSON object a line.
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("a JSON line ({e}): {l}")))
+        .collect();
+    assert_eq!(records.len(), 2, "{text}");
+    assert!(records.iter().all(|r| r["outcome"] == "applied"), "{text}");
+    assert!(
+        records[1]["revert"].is_string(),
+        "the second is the revert: {text}"
     );
     let e = control_events(&cli, &run);
     assert_eq!(e.len(), 2);
