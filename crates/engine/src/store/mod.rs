@@ -1,4 +1,7 @@
-//! The run store: runs and their append-only, hash-chained event logs in one SQLite file.
+//! The run store: runs and their append-only, hash-chained event logs in one SQLite file, or in
+//! a shared Postgres store several machines write to (`pg`: the same chain, fold and `verify`
+//! behind the same methods; each public method that reads or writes runs goes there when the
+//! store is one; moving a run between the two is `transfer`).
 //!
 //! Owns the connection (WAL, `synchronous=FULL`, 5 s busy timeout) and the types every part
 //! shares; the parts live in their own modules: the schema (`migrate`), creating runs and

@@ -177,20 +177,22 @@ fn a_shared_store_keeps_runs_and_their_chains_and_verify_names_an_edited_event()
     assert!(v.ok, "{v:?}");
     assert_eq!(v.events, 7);
 
-    // The log is append-only; an edit made anyway (triggers off, as a superuser) is named.
+    an_edit_is_refused_and_one_made_anyway_is_named(&shared, &other, &run.id);
+}
+
+/// The log is append-only; an edit made anyway (triggers off, as a superuser) is named by `verify`.
+fn an_edit_is_refused_and_one_made_anyway_is_named(shared: &Shared, other: &Store, run_id: &str) {
     let refused = shared
         .try_exec(&format!(
-            "UPDATE flightdeck.events SET actor = 'eve' WHERE run_id = '{}' AND seq = 3",
-            run.id
+            "UPDATE flightdeck.events SET actor = 'eve' WHERE run_id = '{run_id}' AND seq = 3"
         ))
         .expect_err("UPDATE of an event is refused");
     assert!(refused.to_string().contains("append-only"), "{refused}");
     shared.exec(&format!(
         "ALTER TABLE flightdeck.events DISABLE TRIGGER events_no_change;
-         UPDATE flightdeck.events SET payload = '{{\"text\":\"forged\"}}' WHERE run_id = '{}' AND seq = 4;",
-        run.id
+         UPDATE flightdeck.events SET payload = '{{\"text\":\"forged\"}}' WHERE run_id = '{run_id}' AND seq = 4;"
     ));
-    let v = other.verify(&run.id).expect("verify");
+    let v = other.verify(run_id).expect("verify");
     assert!(!v.ok);
     let bad = v.first_bad.expect("a problem");
     assert_eq!((bad.seq, bad.kind), (4, ProblemKind::Altered), "{}", bad.message);
