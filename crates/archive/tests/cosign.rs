@@ -335,3 +335,21 @@ fn a_file_that_is_not_a_flightdeck_archive_is_refused_clearly() {
         );
     }
 }
+
+#[test]
+fn more_signatures_than_the_limit_fail_by_name_before_any_is_read() {
+    let f = fixture();
+    let limits = flightdeck_archive::Limits {
+        max_signatures: 1,
+        ..flightdeck_archive::Limits::default()
+    };
+    let report = flightdeck_archive::open_with(&f.cosigned, None, &limits).report;
+    let bad = failed(&report);
+    assert!(
+        bad.iter()
+            .any(|b| b.0 == "cosignatures"
+                && b.1.contains("2 signatures, over the limit of 1 (max_signatures)")),
+        "{bad:?}"
+    );
+    assert!(!report.ok);
+}

@@ -44,6 +44,9 @@ pub struct Limits {
     pub max_tree_fanout: usize,
     /// Levels of the embedded files tree below its root. Default 32.
     pub max_tree_depth: usize,
+    /// Signatures (the archive's and its co-signatures): each later one costs a read of the
+    /// file cut where it ends. Default 16.
+    pub max_signatures: usize,
 }
 
 impl Default for Limits {
@@ -57,6 +60,7 @@ impl Default for Limits {
             max_attachments: 10_000,
             max_tree_fanout: 1_024,
             max_tree_depth: 32,
+            max_signatures: 16,
         }
     }
 }
@@ -84,6 +88,8 @@ pub enum LimitError {
     Fanout { count: usize, limit: usize },
     #[error("the embedded files tree is deeper than {limit} levels (max_tree_depth)")]
     Depth { limit: usize },
+    #[error("the form holds {count} signatures, over the limit of {limit} (max_signatures)")]
+    Signatures { count: usize, limit: usize },
 }
 
 /// What one verification has spent against its `Limits`.

@@ -76,6 +76,19 @@ pub(super) fn check(
     };
     let mut end = first.raw.map(RawSignature::end);
     let mut out = vec![info(1, first.field, first.checked, first.ok, end)];
+    if fields.len() > limits.max_signatures {
+        let e = super::LimitError::Signatures {
+            count: fields.len(),
+            limit: limits.max_signatures,
+        };
+        checks.add("cosignatures", false, e.to_string());
+        checks.add(
+            "no_later_revision",
+            false,
+            "the signatures were not read: see cosignatures",
+        );
+        return out;
+    }
     let (mut crypto, mut changes) = (Vec::new(), Vec::new());
     for (i, field) in fields.iter().enumerate().skip(1) {
         let n = i + 1;
