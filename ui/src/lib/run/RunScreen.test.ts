@@ -137,7 +137,7 @@ describe("RunScreen", () => {
 
   it("shows a stale decision as a banner naming why, and lets it be made again", async () => {
     const stale = { seq: 3, at: "2026-11-28T11:05:00.000Z", by: "Casey CLI", reason: "criterion `1.go-criterion` was unchecked" };
-    handlers.run_live = () => live({ decision: decision({ maker: "Dana", stale }) });
+    handlers.open_run = () => ({ ...doc, live: live({ decision: decision({ maker: "Dana", stale }) }) });
     handlers.decide = ({ req }) => live({ decision: decision({ seq: 4, maker: "Dana", decision: req.decision, head_seq: 3 }) });
     show();
     const banner = await screen.findByTestId("decision-stale-banner");
@@ -154,7 +154,7 @@ describe("RunScreen", () => {
     expect(screen.getByTestId("decision-recorded").dataset.stale).toBe("false");
   });
 
-  it("records a solo override on a sign-off and on the decision, with its reason", async () => {
+  it("records a solo override on a sign-off, with its reason", async () => {
     handlers.sign_off = ({ req }) =>
       live({ signoffs: [{ id: "gates", name: "Gates", section: "1", phase: "gates", recorded: { seq: 2, by: "Riley", at: "2026-11-28T10:05:00.000Z", override_reason: req.override_reason, incomplete: [], solo_reason: req.solo_reason } }] });
     show();
