@@ -11,4 +11,10 @@ routing_key_secret: string,
 /**
  * The events endpoint (default `https://events.pagerduty.com/v2/enqueue`).
  */
-url: string | null, } | { "type": "slack", name: string, webhook_secret: string, } | { "type": "webhook", name: string, url_secret: string, } | { "type": "email", name: string, smtp_host: string, smtp_port: number, starttls: boolean, from: string, to: Array<string>, user: string | null, password_secret: string | null, };
+url: string | null, } | { "type": "slack", name: string, webhook_secret: string, } | { "type": "webhook", name: string, url_secret: string, } | { "type": "email", name: string, smtp_host: string, smtp_port: number, starttls: boolean, 
+/**
+ * With `starttls`: a PEM file of the CA (or CAs) that issued this server's certificate,
+ * trusted for this receiver alone, besides the public roots (a company relay with a
+ * private CA). The certificate is always checked: there is no switch to skip that.
+ */
+ca_file?: string | null, from: string, to: Array<string>, user: string | null, password_secret: string | null, };
