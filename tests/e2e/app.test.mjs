@@ -266,7 +266,7 @@ describe("the desktop app", () => {
     assert.match(text, new RegExp(`criterion \`${criterion}\` was checked`));
     assert.match(text, /Casey CLI/);
     await d.executeScript(() => window.scrollTo(0, 0));
-    await shot(d, "13-stale-banner");
+    await shot(d, "11b-stale-banner");
     const shown = JSON.parse(await cli(S.store, "--json", "run", "show", runId));
     assert.match(shown.decision.stale.reason, /was checked/);
   });
