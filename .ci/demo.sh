@@ -118,6 +118,12 @@ run=$("$cli" "${store_args[@]}" --json run list | node -e '
 if [ -z "$run" ]; then
   run=$("$cli" "${store_args[@]}" run new bundled:m31 --env sandbox --release "$release" --by "$(id -un)")
   echo "demo run: created $run ($release on sandbox)"
+  # Who runs the cutover and who decides are different people (the engine refuses a decision
+  # by whoever ran the steps): the header names the release manager, and a decision maker is added.
+  "$cli" "${store_args[@]}" run meta "$run" release-manager "$(id -un)" --by "$(id -un)" >/dev/null
+  "$cli" "${store_args[@]}" run people add "$run" "Dana Decider" --role decision-maker --by "$(id -un)" >/dev/null
+  echo "people: $(id -un) (release manager) and Dana Decider (decision maker); to act as someone else in"
+  echo "  the app, add them first: flightdeck run people add $run NAME --role ROLE"
 else
   echo "demo run: reopening $run ($release on sandbox)"
 fi

@@ -7,6 +7,8 @@ import { after, before, describe, test } from "node:test";
 import { $, By, CLI, cli, exec, launch, scratch, shot, startDriver, startSandbox, waitFor } from "./harness.mjs";
 
 const USER = "Riley Release";
+// The decision maker: not who ran the steps (the engine refuses that: rule approver-not-executor).
+const DECIDER = "Dana Decider";
 const S = scratch();
 const ARGS = ["--store", S.store, "--config-dir", S.config];
 let driver; // tauri-driver
@@ -25,6 +27,13 @@ const openRun = async (id) => {
   const row = await $(d, `[data-run-id="${id}"]`, 10_000);
   await (await row.findElement(By.css("td strong"))).click();
   await waitFor(d, (id) => document.querySelector("[data-testid=run-screen]")?.dataset.runId === id, id, 15_000, `run ${id} open`);
+};
+/** Record events as `name` from now on (the header's user chip opens the name prompt). */
+const actAs = async (name) => {
+  await click("[data-testid=user-chip]");
+  await typeInto("[data-testid=user-name-input]", name);
+  await click("[data-testid=user-name-save]");
+  await waitFor(d, (n) => document.querySelector("[data-testid=user-chip]")?.textContent.includes(n), name, 5000, `the app to act as ${name}`);
 };
 const scrollTo = (css) => d.executeScript((c) => document.querySelector(c)?.scrollIntoView({ block: "center" }), css);
 
@@ -147,7 +156,7 @@ describe("the desktop app", () => {
     }
   });
 
-  test("a sign-off lists what is not done, and signs with an override reason", async () => {
+  test("a sign-off lists what is not done, refuses who did the work, and signs solo with a reason", async () => {
     await scrollTo('[data-signoff="pre-flight-gates"]');
     await click('[data-signoff="pre-flight-gates"]');
     const warning = await $(d, "[data-testid=signoff-warning-pre-flight-gates]");
@@ -158,14 +167,25 @@ describe("the desktop app", () => {
     await shot(d, "07-signoff-warning");
     await (await $(d, '[data-signoff-reason="pre-flight-gates"]')).sendKeys("Dry run on the sandbox; gates re-run at T-4h");
     await click('[data-signoff-override="pre-flight-gates"]');
+    // Riley checked this phase's items: the engine refuses them as its signer, naming the rule.
+    const refused = await $(d, "[data-testid=signoff-refused-pre-flight-gates]");
+    assert.match(await refused.getText(), /signer-not-checker/);
+    // A one-person rehearsal: a solo override, with its reason, kept in the log.
+    await click('[data-signoff-solo="pre-flight-gates"]');
+    await (await $(d, '[data-signoff-solo-reason="pre-flight-gates"]')).sendKeys("Sandbox rehearsal run by one person");
+    await click('[data-signoff-override="pre-flight-gates"]');
     await waitFor(d, () => !document.querySelector('[data-signoff="pre-flight-gates"]'), null, 5000, "the slot to be signed");
     const slot = await (await $(d, '[data-signoff-slot="pre-flight-gates"]')).getText();
     assert.match(slot, /Signed by Riley Release/);
     assert.match(slot, /override/);
+    assert.match(slot, /solo override: Sandbox rehearsal run by one person/);
     await shot(d, "08-signed");
   });
 
-  test("the decision needs a rationale and, over unchecked criteria, an override", async () => {
+  test("the decision needs a rationale and, over unchecked criteria, an override; made by someone else", async () => {
+    // Riley ran a step: Riley may not decide. Dana, made known to the run by Riley, decides.
+    await cli(S.store, "run", "people", "add", runId, DECIDER, "--role", "decision-maker", "--by", USER);
+    await actAs(DECIDER);
     await scrollTo("[data-testid=decision-panel]");
     await (await $(d, "[data-testid=decision-rationale]")).sendKeys("Sandbox rehearsal complete; production gates re-run at T-4h.");
     await click('[data-decision="go"]');
@@ -173,9 +193,10 @@ describe("the desktop app", () => {
     await (await $(d, "[data-testid=decision-override]")).sendKeys("Rehearsal: criteria verified on staging");
     await click('[data-decision="go"]');
     const rec = await $(d, "[data-testid=decision-recorded]");
-    assert.match(await rec.getText(), /GO[\s\S]*Riley Release/);
+    assert.match(await rec.getText(), /GO[\s\S]*Dana Decider/);
     await scrollTo("[data-testid=decision-panel]");
     await shot(d, "09-decision");
+    await actAs(USER);
   });
 
   test("closing and reopening the app finds everything as it was", async () => {
@@ -207,10 +228,11 @@ describe("the desktop app", () => {
     assert.equal(state.metadata.find((m) => m.key === "release-manager").value, USER);
     assert.equal(state.signoffs.find((o) => o.id === "pre-flight-gates").recorded.by, USER);
     assert.equal(state.decision.decision, "go");
-    assert.equal(state.decision.maker, USER);
+    assert.equal(state.decision.maker, DECIDER);
+    assert.equal(state.signoffs.find((o) => o.id === "pre-flight-gates").recorded.solo_reason, "Sandbox rehearsal run by one person");
     const events = JSON.parse(await cli(S.store, "--json", "run", "events", runId));
     assert.ok(events.length >= 12, `${events.length} events`);
-    assert.deepEqual([...new Set(events.map((e) => e.actor))], [USER], "no event without the app user's name");
+    assert.deepEqual([...new Set(events.map((e) => e.actor))], [USER, DECIDER], "no event without a known person's name");
     await cli(S.store, "run", "verify", runId); // exits non-zero on a broken chain
   });
 
@@ -218,6 +240,7 @@ describe("the desktop app", () => {
     const id = "2.retention-policies-active";
     await scrollTo(`[data-item-id="${id}"]`);
     assert.equal(await checked(id), false);
+    await cli(S.store, "run", "people", "add", runId, "Casey CLI", "--role", "on-call-engineer", "--by", USER);
     await cli(S.store, "run", "check", runId, id, "--by", "Casey CLI");
     const t0 = Date.now();
     await waitFor(d, (id) => document.querySelector(`[data-item-id="${id}"]`)?.checked, id, 3000, "the CLI's check in the window");
@@ -231,6 +254,21 @@ describe("the desktop app", () => {
     await d.executeScript(() => document.querySelector("[data-testid=decision-panel]").scrollIntoView({ block: "center" }));
     await shot(d, "12-run-dark");
     await click("[data-testid=theme-toggle]");
+  });
+
+  test("a later change to the evidence shows the decision stale in a banner, until made again", async () => {
+    assert.equal(await d.executeScript(() => !!document.querySelector("[data-testid=decision-stale-banner]")), false);
+    const criterion = "critical-success-criteria.all-pre-flight-gates-passed-security";
+    await cli(S.store, "run", "check", runId, criterion, "--by", "Casey CLI");
+    const banner = await $(d, "[data-testid=decision-stale-banner]", 5000);
+    const text = await banner.getText();
+    assert.match(text, /The GO decision is stale/);
+    assert.match(text, new RegExp(`criterion \`${criterion}\` was checked`));
+    assert.match(text, /Casey CLI/);
+    await d.executeScript(() => window.scrollTo(0, 0));
+    await shot(d, "11b-stale-banner");
+    const shown = JSON.parse(await cli(S.store, "--json", "run", "show", runId));
+    assert.match(shown.decision.stale.reason, /was checked/);
   });
 
   test("a step that changes a production target asks first, naming the step and the environment", async () => {

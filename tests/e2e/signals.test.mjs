@@ -59,6 +59,8 @@ before(async () => {
   await cli("env", "set-var", "sandbox", "SANDBOX_URL", sandbox.url);
   await cli("env", "set-var", "sandbox", "PROMETHEUS_URL", prometheus.url);
   runId = (await cli("run", "new", "bundled:m31", "--env", "sandbox", "--release", "v1.0.0", "--by", "Riley Release")).trim();
+  // The SLO step runs as `e2e`: someone known to the run.
+  await cli("run", "people", "add", runId, "e2e", "--role", "engineer", "--by", "Riley Release");
 });
 
 after(async () => {

@@ -31,13 +31,15 @@ pub mod exit {
 }
 
 /// Who [`Cli::new_run`] makes known to its run besides `ana`, with their roles: the names the
-/// CLI tests act as (ben checks, eve signs off, dana decides, rm and zoe run steps).
-pub const CREW: [(&str, &str); 5] = [
+/// CLI tests act as (ben checks, eve signs off, dana decides, rm and zoe run steps, watcher
+/// runs the watch).
+pub const CREW: [(&str, &str); 6] = [
     ("ben", "on-call-engineer"),
     ("dana", "decision-maker"),
     ("eve", "pre-flight-gates-signoff"),
     ("rm", "release-manager"),
     ("zoe", "engineer"),
+    ("watcher", "on-call-engineer"),
 ];
 
 /// The built `flightdeck` binary.

@@ -20,7 +20,7 @@ const REWRITTEN: &str =
 
 /// A run started and noted through the CLI (so with the keyring's key): 4 events.
 fn keyed_run(cli: &Cli) -> String {
-    let run = cli.new_run("bundled:m31", "sandbox");
+    let run = cli.new_run_alone("bundled:m31", "sandbox");
     for text in ["one", "two", "three"] {
         cli.ok(["run", "note", &run, text, "--by", "ana"]);
     }
@@ -183,7 +183,7 @@ fn unprivileged(cli: &Cli, args: &[&str]) -> Output {
 #[test]
 fn a_store_nobody_may_write_still_lists_shows_and_verifies() {
     let cli = Cli::new();
-    let run = cli.new_run("bundled:m31", "sandbox");
+    let run = cli.new_run_alone("bundled:m31", "sandbox");
     cli.ok(["run", "note", &run, "before the lock", "--by", "ana"]);
     chmod(cli.store(), 0o444);
     chmod(cli.dir(), 0o555);

@@ -112,9 +112,9 @@ pub fn require_known(state: &RunState, actor: &str, place: &str) -> Result<(), E
     Err(Error::Rule {
         rule: super::rules::Rule::KnownPerson,
         message: format!(
-            "`{}` is not a person known to {place}; known: {}. Add them with `flightdeck run people \
-             add RUN \"NAME\" --role ROLE` (as someone known), or name them in a role line of the header \
-             (`flightdeck run meta RUN release-manager \"NAME\"`)",
+            "`{}` is not a person known to {place}; known: {}. Act as one of them (--by NAME), add them \
+             with `flightdeck run people add RUN \"NAME\" --role ROLE` (as someone known), or name them in \
+             a role line of the header (`flightdeck run meta RUN release-manager \"NAME\"`)",
             actor.trim(),
             if known.is_empty() {
                 "nobody".to_string()

@@ -52,8 +52,6 @@ pub(crate) fn to_event(
             slot.id, r.by, r.at, r.seq
         )));
     }
-    let solo_reason = reason(req.solo_reason.as_deref());
-    super::rules::signer_not_checker(state, slot, by, solo_reason.as_deref(), place)?;
     let incomplete = incomplete(slot, state);
     let override_reason = reason(req.override_reason.as_deref());
     if !incomplete.is_empty() && override_reason.is_none() {
@@ -68,6 +66,9 @@ pub(crate) fn to_event(
             missing: incomplete,
         });
     }
+    // Who may sign, once what is signed for is settled (an incomplete scope is said first).
+    let solo_reason = reason(req.solo_reason.as_deref());
+    super::rules::signer_not_checker(state, slot, by, solo_reason.as_deref(), place)?;
     Ok(Event::SignoffRecorded {
         signoff: slot.id.clone(),
         by: by.to_string(),

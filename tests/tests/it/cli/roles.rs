@@ -227,7 +227,10 @@ fn a_later_change_to_the_evidence_makes_the_decision_stale_everywhere_until_made
             text.contains("STALE: this decision no longer stands on its evidence"),
             "{text}"
         );
-        assert!(text.contains("was unchecked"), "{text}");
+        assert!(
+            text.contains("Stale because") && text.contains("Changed by"),
+            "{text}"
+        );
     }
 
     // Made again, it stands once more.

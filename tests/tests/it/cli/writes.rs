@@ -57,7 +57,11 @@ fn check_and_uncheck_record_who_and_when() {
         "--uncheck",
     ]);
     assert_eq!(applied["event"]["kind"], json!("item_unchecked"));
-    assert_eq!(applied["event"]["seq"], json!(3));
+    assert_eq!(
+        applied["event"]["seq"],
+        json!(4 + flightdeck_testsupport::cli::CREW.len()),
+        "after the crew and cy"
+    );
     assert_eq!(applied["event"]["by"], json!("cy"));
 }
 

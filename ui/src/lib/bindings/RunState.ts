@@ -6,6 +6,7 @@ import type { MetaState } from "./MetaState";
 import type { Note } from "./Note";
 import type { OpenAttempt } from "./OpenAttempt";
 import type { Orphan } from "./Orphan";
+import type { Person } from "./Person";
 import type { SignOffState } from "./SignOffState";
 import type { StepState } from "./StepState";
 
@@ -14,4 +15,21 @@ export type RunState = { run_id: string, runbook_name: string, runbook_title: st
  * Flag and breaker attempts recorded as about to be sent with no outcome after them: the
  * process stopped in between, so whether the change was made is unknown.
  */
-controls_open: Array<OpenAttempt>, };
+controls_open: Array<OpenAttempt>, 
+/**
+ * The critical success criteria a GO vouches for (the runbook's decision block).
+ */
+decision_criteria: Array<string>, 
+/**
+ * The people known to the run (`run::people`): who may act on it, with their roles.
+ */
+people: Array<Person>, 
+/**
+ * How many distinct people must say GO before the decision is GO (`approvers_set`; 1
+ * unless set). One NO-GO ends the vote.
+ */
+min_approvers: number, 
+/**
+ * GO votes toward `min_approvers`, not yet enough (each a decision of one person).
+ */
+votes: Array<DecisionState>, };

@@ -4,4 +4,9 @@ export type SignOffReq = { run: string,
 /**
  * A sign-off id, or a section or phase id (or section number) holding exactly one sign-off.
  */
-signoff: string, override_reason: string | null, };
+signoff: string, override_reason: string | null, 
+/**
+ * A solo override's reason: the signer did the section's work themselves (a one-person
+ * team). Without it, rule `signer-not-checker` refuses such a signer.
+ */
+solo_reason: string | null, };

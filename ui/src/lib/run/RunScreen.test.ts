@@ -7,7 +7,7 @@ import { FakeBackend } from "../backend/fake";
 import { TauriBackend } from "../backend/tauri";
 import type { ArchiveProgress, IpcError, RunLive, StepOutput, StepState } from "../bindings";
 import { toasts } from "../shared/Toasts.svelte";
-import { doc, event, live, RUN_ID, state } from "../testing/fixture";
+import { decision, doc, event, live, RUN_ID, state } from "../testing/fixture";
 import Harness from "../testing/Harness.svelte";
 import RunScreen from "./RunScreen.svelte";
 
@@ -104,7 +104,7 @@ describe("RunScreen", () => {
     handlers.sign_off = ({ req }) => {
       if (!req.override_reason) throw refusal;
       return live({
-        signoffs: [{ id: "gates", name: "Gates", section: "1", phase: "gates", recorded: { seq: 2, by: "Riley", at: "2026-11-28T10:05:00.000Z", override_reason: req.override_reason, incomplete: refusal.missing } }],
+        signoffs: [{ id: "gates", name: "Gates", section: "1", phase: "gates", recorded: { seq: 2, by: "Riley", at: "2026-11-28T10:05:00.000Z", override_reason: req.override_reason, incomplete: refusal.missing, solo_reason: null } }],
       });
     };
     show();
@@ -121,7 +121,7 @@ describe("RunScreen", () => {
 
   it("asks for an override before a GO over an unchecked criterion", async () => {
     handlers.decide = ({ req }) =>
-      live({ decision: { seq: 2, decision: req.decision, maker: "Riley", rationale: req.rationale, at: "2026-11-28T11:00:00.000Z", override_reason: req.override_reason, unchecked_criteria: ["1.go-criterion"] } });
+      live({ decision: decision({ decision: req.decision, rationale: req.rationale, override_reason: req.override_reason, unchecked_criteria: ["1.go-criterion"] }) });
     show();
     await screen.findByTestId("run-screen");
     await fireEvent.input(screen.getByTestId("decision-rationale"), { target: { value: "ready" } });
@@ -131,8 +131,49 @@ describe("RunScreen", () => {
     await fireEvent.click(document.querySelector('[data-decision="go"]')!);
     await screen.findByTestId("decision-recorded");
     expect(calls.find((c) => c.cmd === "decide")?.args).toEqual({
-      req: { run: RUN_ID, decision: "go", rationale: "ready", override_reason: "verified by hand" },
+      req: { run: RUN_ID, decision: "go", rationale: "ready", override_reason: "verified by hand", solo_reason: null },
     });
+  });
+
+  it("shows a stale decision as a banner naming why, and lets it be made again", async () => {
+    const stale = { seq: 3, at: "2026-11-28T11:05:00.000Z", by: "Casey CLI", reason: "criterion `1.go-criterion` was unchecked" };
+    handlers.open_run = () => ({ ...doc, live: live({ decision: decision({ maker: "Dana", stale }) }) });
+    handlers.decide = ({ req }) => live({ decision: decision({ seq: 4, maker: "Dana", decision: req.decision, head_seq: 3 }) });
+    show();
+    const banner = await screen.findByTestId("decision-stale-banner");
+    expect(banner.getAttribute("role")).toBe("alert");
+    expect(banner.textContent).toContain("The GO decision is stale.");
+    expect(banner.textContent).toContain("criterion `1.go-criterion` was unchecked");
+    expect(banner.textContent).toContain("event 3, Casey CLI");
+    expect(screen.getByTestId("decision-recorded").dataset.stale).toBe("true");
+    expect(screen.getByTestId("decision-stale").textContent).toContain("Make the decision again");
+    // The form is back: made again, the banner goes.
+    await fireEvent.input(screen.getByTestId("decision-rationale"), { target: { value: "re-checked" } });
+    await fireEvent.click(document.querySelector('[data-decision="no-go"]')!);
+    await waitFor(() => expect(screen.queryByTestId("decision-stale-banner")).toBeNull());
+    expect(screen.getByTestId("decision-recorded").dataset.stale).toBe("false");
+  });
+
+  it("records a solo override on a sign-off, with its reason", async () => {
+    handlers.sign_off = ({ req }) =>
+      live({ signoffs: [{ id: "gates", name: "Gates", section: "1", phase: "gates", recorded: { seq: 2, by: "Riley", at: "2026-11-28T10:05:00.000Z", override_reason: req.override_reason, incomplete: [], solo_reason: req.solo_reason } }] });
+    show();
+    await screen.findByTestId("run-screen");
+    await fireEvent.click(document.querySelector('[data-signoff-solo="gates"]')!);
+    await fireEvent.input(document.querySelector('[data-signoff-solo-reason="gates"]')!, { target: { value: "alone on shift" } });
+    await fireEvent.click(await screen.findByRole("button", { name: /Sign off as Riley/ }));
+    expect((await screen.findByTestId("signoff-solo-gates")).textContent).toContain("solo override: alone on shift");
+    expect((calls.find((c) => c.cmd === "sign_off")?.args.req as any).solo_reason).toBe("alone on shift");
+  });
+
+  it("shows a rule's refusal of a sign-off in the slot", async () => {
+    const rule: IpcError = { code: "conflict", message: "refused by rule signer-not-checker: Riley cannot sign off `gates`", missing: [] };
+    handlers.sign_off = () => {
+      throw rule;
+    };
+    show();
+    await fireEvent.click(await screen.findByRole("button", { name: /Sign off as Riley/ }));
+    expect((await screen.findByTestId("signoff-refused-gates")).textContent).toContain("signer-not-checker");
   });
 
   it("reloads the run when the store watcher reports a newer head (a CLI write)", async () => {

@@ -95,8 +95,8 @@ export class RunSession {
   note = (text: string, item: string | null) => this.apply((b) => b.addNote({ run: this.id, text, item }));
 
   /** Sign off; an `incomplete` refusal is thrown back so the slot can show what is missing. */
-  signOff = (signoff: string, overrideReason: string | null): Promise<void> =>
-    this.applyOrThrow((b) => b.signOff({ run: this.id, signoff, override_reason: overrideReason }));
+  signOff = (signoff: string, overrideReason: string | null, soloReason: string | null = null): Promise<void> =>
+    this.applyOrThrow((b) => b.signOff({ run: this.id, signoff, override_reason: overrideReason, solo_reason: soloReason }));
 
   /**
    * Run a step; `onOutput` sees its live output. A step that changes a production target is
@@ -129,8 +129,9 @@ export class RunSession {
     }
   }
 
-  decide = (decision: Verdict, rationale: string, overrideReason: string | null): Promise<void> => {
-    const req: DecideReq = { run: this.id, decision, rationale, override_reason: overrideReason };
+  /** Decide (or vote GO toward the minimum of approvers); `soloReason` is a solo override. */
+  decide = (decision: Verdict, rationale: string, overrideReason: string | null, soloReason: string | null = null): Promise<void> => {
+    const req: DecideReq = { run: this.id, decision, rationale, override_reason: overrideReason, solo_reason: soloReason };
     return this.applyOrThrow((b) => b.decide(req));
   };
 }

@@ -1,6 +1,6 @@
 // A small run for component tests: one phase with a timeframe, one section holding a parent
 // item with a sub-item, a step, a percent and a choice field, a sign-off, and the decision.
-import type { JsonValue, Runbook, RunDoc, RunLive, RunState, StoredEvent } from "../bindings";
+import type { DecisionState, JsonValue, Runbook, RunDoc, RunLive, RunState, StoredEvent } from "../bindings";
 
 export const RUN_ID = "0193aaaa-bbbb-7ccc-8ddd-eeeeffff0000";
 
@@ -147,6 +147,30 @@ export function state(over: Partial<RunState> = {}): RunState {
     head_hash: created.hash,
     orphans: [],
     controls_open: [],
+    decision_criteria: ["1.go-criterion"],
+    people: [{ name: "Riley", roles: [{ role: "run-creator", source: "creator", seq: 1 }] }],
+    min_approvers: 1,
+    votes: [],
+    ...over,
+  };
+}
+
+/** A recorded decision (GO by Riley unless `over` says otherwise), as the fold gives it. */
+export function decision(over: Partial<DecisionState> = {}): DecisionState {
+  return {
+    seq: 2,
+    decision: "go",
+    maker: "Riley",
+    rationale: "ready",
+    at: "2026-11-28T11:00:00.000Z",
+    override_reason: null,
+    unchecked_criteria: [],
+    approvers: [over.maker ?? "Riley"],
+    solo_reason: null,
+    head_seq: 1,
+    head_hash: created.hash,
+    evidence: { criteria: [{ id: "1.go-criterion", checked: false }], signoffs: [], steps: [] },
+    stale: null,
     ...over,
   };
 }
