@@ -22,7 +22,7 @@
 #
 # Knobs: FLIGHTDECK_MEASURE_PROFILE (debug, the default, or release), FLIGHTDECK_MEASURE_RUNS (3),
 # FLIGHTDECK_MEASURE_SETTLE (5), FLIGHTDECK_MEASURE_COMPOSITING ("on off"),
-# FLIGHTDECK_MEASURE_NO_BUILD=1 (use the UI, app and CLI as built; the hello-world is built), FLIGHTDECK_MEASURE_SCROLL=0 (skip scrolling).
+# FLIGHTDECK_MEASURE_NO_BUILD=1 (measure what is built: `make app` builds all three), FLIGHTDECK_MEASURE_SCROLL=0 (skip scrolling).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if [ -z "${DISPLAY:-}" ]; then exec "$root/.ci/xvfb.sh" "$0" "$@"; fi
@@ -39,13 +39,14 @@ step=${FLIGHTDECK_MEASURE_SCROLL_STEP:-40}
 points=2880
 flag=(); [ "$profile" = release ] && flag=(--release)
 
-echo "building (profile $profile, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+
 if [ "${FLIGHTDECK_MEASURE_NO_BUILD:-}" != 1 ]; then
+  echo "building (profile $profile, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
   (cd "$root/ui" && "$root/.ci/npm-ci.sh" . >/dev/null && npm run --silent build >/dev/null)
-  cargo build -q "${flag[@]}" -p flightdeck-app -p flightdeck-cli --manifest-path "$root/Cargo.toml"
+  # The hello-world shares the app's compiled Tauri (a workspace member built in the same
+  # command, so with the same features): seconds once the app is built.
+  cargo build -q "${flag[@]}" -p flightdeck-app -p flightdeck-cli -p flightdeck-hello --manifest-path "$root/Cargo.toml"
 fi
-# The hello-world shares the app's compiled Tauri (a workspace member): seconds once it is built.
-cargo build -q "${flag[@]}" -p flightdeck-hello --manifest-path "$root/Cargo.toml"
 "$root/.ci/npm-ci.sh" "$root/tests/e2e" >/dev/null
 bin=$CARGO_TARGET_DIR/$profile
 
@@ -65,21 +66,22 @@ tree() {
   for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree "$c"; done
 }
 
-# "PSS_KiB RSS_KiB NPROC WEB_PSS_KiB WEB_ANON_KiB" for the tree under $1 (WEB: WebKit's web
-# process, where the page lives).
+# "PSS_KiB RSS_KiB NPROC WEB_PSS_KiB WEB_ANON_KiB USS_KiB" for the tree under $1 (WEB: WebKit's
+# web process, where the page lives; USS: private pages only, which unlike PSS does not move
+# with what else runs on the machine sharing the same libraries).
 memory() {
-  local pss=0 rss=0 n=0 wpss=0 wanon=0 a b c
+  local pss=0 rss=0 n=0 wpss=0 wanon=0 uss=0 a b c u
   for p in $(tree "$1"); do
     [ -r /proc/"$p"/smaps_rollup ] || continue
-    read -r a b c < <(awk '/^Pss:/{p=$2} /^Rss:/{r=$2} /^Anonymous:/{n=$2} END{print p+0, r+0, n+0}' /proc/"$p"/smaps_rollup)
-    pss=$((pss + a)); rss=$((rss + b)); n=$((n + 1))
+    read -r a b c u < <(awk '/^Pss:/{p=$2} /^Rss:/{r=$2} /^Anonymous:/{n=$2} /^Private_(Clean|Dirty):/{u+=$2} END{print p+0, r+0, n+0, u+0}' /proc/"$p"/smaps_rollup)
+    pss=$((pss + a)); rss=$((rss + b)); n=$((n + 1)); uss=$((uss + u))
     if [ "$(cat /proc/"$p"/comm 2>/dev/null)" = WebKitWebProces ]; then wpss=$a; wanon=$c; fi
   done
-  echo "$pss $rss $n $wpss $wanon"
+  echo "$pss $rss $n $wpss $wanon $uss"
 }
 
 # measure CMD...: start, wait for the first-paint line, idle, read memory, stop.
-# Prints "PAINT_MS PSS RSS NPROC WEB_PSS WEB_ANON IDLE_S".
+# Prints "PAINT_MS PSS RSS NPROC WEB_PSS WEB_ANON USS IDLE_S".
 measure() {
   local log=$work/app.log
   FLIGHTDECK_TIMING=1 "$@" 2>"$log" >/dev/null &
@@ -126,15 +128,22 @@ done
 # col FILE N: the median of column N.
 col() { cut -d' ' -f"$2" "$1" | median; }
 
-declare -A p50 p95 scroll_line
+declare -A p50 p95 scroll_line marks
+scroll_failed=0
 if [ "${FLIGHTDECK_MEASURE_SCROLL:-1}" = 1 ]; then
   for c in $settings; do
-    out=$(cd "$root/tests/e2e" && WEBKIT_DISABLE_COMPOSITING_MODE=$(env_of "$c") \
-      FLIGHTDECK_APP="$bin/flightdeck-app" FLIGHTDECK_CLI="$bin/flightdeck" \
-      node measure-scroll.mjs "$store" "$work/config" "$run" "$step") || { echo "error: scrolling ($c): $out" >&2; exit 1; }
-    scroll_line[$c]=$out
-    p50[$c]=$(grep -o 'p50_ms=[0-9.]*' <<<"$out" | cut -d= -f2)
-    p95[$c]=$(grep -o 'p95_ms=[0-9.]*' <<<"$out" | cut -d= -f2)
+    for k in run hello; do
+      args=("$store" "$work/config" "$run" "$step"); app_bin=$bin/flightdeck-app
+      [ $k = hello ] && args=(hello - - "$step") && app_bin=$bin/flightdeck-hello
+      out=$(cd "$root/tests/e2e" && WEBKIT_DISABLE_COMPOSITING_MODE=$(env_of "$c") \
+        FLIGHTDECK_APP="$app_bin" FLIGHTDECK_CLI="$bin/flightdeck" node measure-scroll.mjs "${args[@]}" 2>&1) \
+        || { echo "error: scrolling ($k, compositing $c): $out" >&2; out="failed"; scroll_failed=1; }
+      scroll_line[$k-$c]=$(grep '^scroll' <<<"$out" || echo "$out")
+      [ $k = hello ] && continue
+      p50[$c]=$(grep -o 'p50_ms=[0-9.]*' <<<"$out" | cut -d= -f2 || true)
+      p95[$c]=$(grep -o 'p95_ms=[0-9.]*' <<<"$out" | cut -d= -f2 || true)
+      marks[$c]=$(grep '^marks' <<<"$out" || true)
+    done
   done
 fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -143,13 +152,13 @@ mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 echo
 echo "the window vs a bare Tauri window ($profile builds, median of $runs, ${settle}s idle, $(nproc) cores, load $load_start -> $load_end)"
-printf '  %-13s %-24s %8s %8s %6s %9s %9s %9s %7s\n' compositing "" "PSS MiB" "RSS MiB" procs "web PSS" "web anon" "1st paint" "idle s"
+printf '  %-13s %-24s %8s %8s %8s %6s %9s %9s %9s %7s\n' compositing "" "PSS MiB" "USS MiB" "RSS MiB" procs "web PSS" "web anon" "1st paint" "idle s"
 for c in $settings; do
   for k in hello run signals; do
     f=$work/$k-$c.rows
     case $k in hello) what="hello-world" ;; run) what="Flightdeck, M31 run" ;; *) what="Flightdeck, + Signals" ;; esac
-    printf '  %-13s %-24s %8s %8s %6s %9s %9s %6s ms %7s\n' "$c" "$what" "$(mib "$(col "$f" 2)")" "$(mib "$(col "$f" 3)")" \
-      "$(col "$f" 4)" "$(mib "$(col "$f" 5)")" "$(mib "$(col "$f" 6)")" "$(col "$f" 1)" "$(col "$f" 7)"
+    printf '  %-13s %-24s %8s %8s %8s %6s %9s %9s %6s ms %7s\n' "$c" "$what" "$(mib "$(col "$f" 2)")" "$(mib "$(col "$f" 7)")" \
+      "$(mib "$(col "$f" 3)")" "$(col "$f" 4)" "$(mib "$(col "$f" 5)")" "$(mib "$(col "$f" 6)")" "$(col "$f" 1)" "$(col "$f" 8)"
   done
 done
 
@@ -172,10 +181,20 @@ done
 goal "PSS ratio, M31 run open / hello-world" "$(worst <<<"$r_run")" 1.15 "${detail_run% }"
 goal "PSS ratio, + Signals view / hello-world" "$(worst <<<"$r_sig")" 1.25 "${detail_sig% }"
 goal "first paint ratio, M31 run / hello-world" "$(worst <<<"$r_paint")" 1.5 "${detail_paint% }"
+uss=""
+for c in $settings; do
+  uss+="$c run $(ratio "$(col "$work/run-$c.rows" 7)" "$(col "$work/hello-$c.rows" 7)"), signals $(ratio "$(col "$work/signals-$c.rows" 7)" "$(col "$work/hello-$c.rows" 7)"); "
+done
+echo "  (USS ratios, not a goal: ${uss%; })"
 if [ "${FLIGHTDECK_MEASURE_SCROLL:-1}" = 1 ]; then
   s=""; detail=""
-  for c in $settings; do s+="${p95[$c]}"$'\n'; detail+="$c p50 ${p50[$c]} p95 ${p95[$c]} "; done
+  for c in $settings; do s+="${p95[$c]:-999999}"$'\n'; detail+="$c p50 ${p50[$c]:-?} p95 ${p95[$c]:-?} "; done
   goal "scrolling the M31 run, p95 frame ms" "$(worst <<<"$s")" 16.7 "${detail% }"
-  for c in $settings; do echo "    $c: ${scroll_line[$c]}"; done
+  for c in $settings; do
+    echo "    compositing $c, Flightdeck:  ${scroll_line[run-$c]}"
+    echo "    compositing $c, hello-world: ${scroll_line[hello-$c]} (scroll.html, the yardstick)"
+    [ -n "${marks[$c]}" ] && echo "    ${marks[$c]}"
+  done
 fi
+[ "$scroll_failed" = 0 ] || { echo "  error: a scrolling run failed (above)"; exit 1; }
 [ "$missed" = 0 ] && echo "  every goal met" || { echo "  a goal is NOT met"; exit 3; }
