@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 limit=${FLIGHTDECK_CARGO_TEST_LIMIT:-900}
 normal="about 5 minutes"
-ws=(--workspace --exclude flightdeck-app)
+ws=(--workspace --exclude flightdeck-app --exclude flightdeck-hello)
 if [ "${FLIGHTDECK_NEXTEST:-}" = 1 ]; then
   cargo nextest run "${ws[@]}" --no-run
   .ci/bounded.sh "cargo nextest (all but the app)" "$limit" "$normal" cargo nextest run "${ws[@]}" --no-fail-fast
