@@ -44,16 +44,21 @@ pub enum RecordCmd {
         #[arg(long)]
         uncheck: bool,
     },
-    /// Fill a field; the value must fit its kind (number, percent, duration, choice).
+    /// Fill a field; the value must fit its kind (number, percent, duration, choice). `--clear`
+    /// empties it again (recorded).
     Set {
         run: String,
         /// The field id, or its label.
         field: String,
         /// The value; negative numbers are taken as values, not flags.
-        #[arg(allow_hyphen_values = true)]
-        value: String,
+        #[arg(allow_hyphen_values = true, required_unless_present = "clear")]
+        value: Option<String>,
         #[command(flatten)]
         by: By,
+        /// Empty the field instead (recorded as `field_cleared`; a sign-off over it is marked as
+        /// covering changed work).
+        #[arg(long, conflicts_with = "value")]
+        clear: bool,
     },
     /// Set a header metadata value (key or label, e.g. release-manager).
     Meta {
@@ -79,7 +84,8 @@ pub enum RecordCmd {
         item: Option<String>,
     },
     /// Record a sign-off: a sign-off id, or a section/phase holding exactly one. Refused while
-    /// its items are unchecked or its fields empty, unless --override gives a reason.
+    /// its items are unchecked or its fields empty, unless --override gives a reason. `--revoke
+    /// REASON` withdraws a recorded one (recorded; the slot may be signed again).
     Signoff {
         run: String,
         /// The sign-off id (`pre-flight-gates`), or a section or phase holding exactly one.
@@ -90,22 +96,29 @@ pub enum RecordCmd {
         /// Sign off although items are unchecked or fields empty, for this reason (recorded).
         #[arg(long = "override", value_name = "REASON")]
         override_reason: Option<String>,
+        /// Revoke the recorded sign-off instead, for this reason (recorded as `signoff_revoked`).
+        #[arg(long, value_name = "REASON", conflicts_with = "override_reason")]
+        revoke: Option<String>,
     },
     /// Record the GO / NO-GO decision. A GO over an unchecked critical criterion needs
-    /// --override REASON; a NO-GO never does.
+    /// --override REASON; a NO-GO never does. `--revoke REASON` withdraws the recorded decision
+    /// (recorded; a decision may then be made again).
     Decide {
         run: String,
         /// `go` or `no-go` (any case: `GO`, as runbooks write it).
-        #[arg(value_parser = ["go", "no-go"], ignore_case = true)]
-        decision: String,
+        #[arg(value_parser = ["go", "no-go"], ignore_case = true, required_unless_present = "revoke")]
+        decision: Option<String>,
         #[command(flatten)]
         by: By,
         /// Why (recorded with the decision).
-        #[arg(long, value_name = "TEXT")]
-        rationale: String,
+        #[arg(long, value_name = "TEXT", required_unless_present = "revoke")]
+        rationale: Option<String>,
         /// GO although critical criteria are unchecked, for this reason (recorded).
         #[arg(long = "override", value_name = "REASON")]
         override_reason: Option<String>,
+        /// Revoke the recorded decision instead, for this reason (recorded as `decision_revoked`).
+        #[arg(long, value_name = "REASON", conflicts_with_all = ["decision", "rationale", "override_reason"])]
+        revoke: Option<String>,
     },
     /// Recompute the hash chain and check the run's keyed checkpoint (its head MACed with this
     /// store's key in the OS keyring); exit 5 naming the first altered, missing or reordered
@@ -228,18 +241,28 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
                 item,
                 checked: !uncheck,
             };
-            done(ctx, run::check(store, &by.name(ctx)?, req)?, store)
+            let applied = run::check(store, &by.name(ctx)?, req)?;
+            crate::correct_cmd::warn_if_signed(store, &applied);
+            done(ctx, applied, store)
         }
+        C::Set {
+            run,
+            field,
+            value: _,
+            by,
+            clear: true,
+        } => crate::correct_cmd::clear(ctx, store, run, field, &by.name(ctx)?),
         C::Set {
             run,
             field,
             value,
             by,
-        } => done(
-            ctx,
-            run::set_field(store, &by.name(ctx)?, run::SetFieldReq { run, field, value })?,
-            store,
-        ),
+            clear: false,
+        } => {
+            let value = value.unwrap_or_default();
+            let req = run::SetFieldReq { run, field, value };
+            done(ctx, run::set_field(store, &by.name(ctx)?, req)?, store)
+        }
         C::Meta { run, key, value, by } => done(
             ctx,
             run::set_meta(store, &by.name(ctx)?, run::SetMetaReq { run, key, value })?,
@@ -254,7 +277,31 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
             run,
             section,
             by,
+            revoke: Some(reason),
+            ..
+        } => {
+            let req = run::RevokeSignOffReq {
+                run,
+                signoff: section,
+                reason,
+            };
+            done(ctx, run::revoke_signoff(store, &by.name(ctx)?, req)?, store)
+        }
+        C::Decide {
+            run,
+            by,
+            revoke: Some(reason),
+            ..
+        } => {
+            let req = run::RevokeDecisionReq { run, reason };
+            done(ctx, run::revoke_decision(store, &by.name(ctx)?, req)?, store)
+        }
+        C::Signoff {
+            run,
+            section,
+            by,
             override_reason,
+            revoke: None,
         } => {
             let req = run::SignOffReq {
                 run,
@@ -269,11 +316,12 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
             by,
             rationale,
             override_reason,
+            revoke: None,
         } => {
             let req = run::DecideReq {
                 run,
-                decision: decision.parse::<Verdict>()?,
-                rationale,
+                decision: decision.unwrap_or_default().parse::<Verdict>()?,
+                rationale: rationale.unwrap_or_default(),
                 override_reason,
             };
             done(ctx, run::decide(store, &by.name(ctx)?, req)?, store)

@@ -16,6 +16,7 @@
 mod cache;
 mod check;
 mod control;
+mod correct;
 mod create;
 mod decide;
 mod error;
@@ -32,6 +33,9 @@ pub use control::{
     record_control, record_drift, record_intent, record_read_again, RecordControlReq, RecordDriftReq,
     RecordIntentReq, RecordReadAgainReq,
 };
+pub use correct::{
+    clear_field, revoke_decision, revoke_signoff, ClearFieldReq, RevokeDecisionReq, RevokeSignOffReq,
+};
 pub use create::{create, CreateReq};
 pub use decide::{decide, DecideReq};
 pub use error::{nearest, Error, Incomplete};
@@ -41,8 +45,9 @@ pub use meta::{set_meta, SetMetaReq};
 pub use note::{note, NoteReq};
 pub use signoff::{resolve_signoff, signoff, SignOffReq};
 pub use state::{
-    fold, fold_from, DecisionState, FieldState, ItemState, MetaState, Note, OpenAttempt, Orphan, RtoSummary,
-    RunState, SignOffRecord, SignOffState, StepState, StepStatus, StepSummary,
+    fold, fold_from, ChangedWork, DecisionState, FieldState, ItemState, MetaState, Note, OpenAttempt, Orphan,
+    RevokedDecision, RevokedSignOff, RtoSummary, RunState, SignOffRecord, SignOffState, StepState,
+    StepStatus, StepSummary,
 };
 pub use step::{
     builtin_vars, plan, run_as_step, run_steps, RunStepsReq, Scope, StepRun, DEFAULT_CONCURRENCY,
