@@ -12,6 +12,7 @@ mod backup_cmd;
 mod control_cmd;
 mod control_out;
 mod correct_cmd;
+mod dry_run_cmd;
 mod env_cmd;
 mod exit;
 mod help;

@@ -163,6 +163,10 @@ pub enum StepCmd {
         opts: step_cmd::StepOpts,
         #[command(flatten)]
         at_once: step_cmd::Concurrency,
+        /// Show what would run (resolved URLs and hosts, the secrets read, by name) and run nothing,
+        /// record nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Run every automatable step, phase by phase. Exit 8 if any fails.
     All {
@@ -171,6 +175,10 @@ pub enum StepCmd {
         opts: step_cmd::StepOpts,
         #[command(flatten)]
         at_once: step_cmd::Concurrency,
+        /// Show what would run (resolved URLs and hosts, the secrets read, by name) and run nothing,
+        /// record nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -205,7 +213,21 @@ pub fn run(ctx: &Ctx, cmd: RunCmd) -> anyhow::Result<()> {
             run,
             section,
             opts,
+            dry_run: true,
+            ..
+        }) => crate::dry_run_cmd::show(ctx, &store, &run, run::Scope::Section(section), &opts.vars),
+        RunCmd::Steps(StepCmd::All {
+            run,
+            opts,
+            dry_run: true,
+            ..
+        }) => crate::dry_run_cmd::show(ctx, &store, &run, run::Scope::All, &opts.vars),
+        RunCmd::Steps(StepCmd::Section {
+            run,
+            section,
+            opts,
             at_once,
+            dry_run: false,
         }) => step_cmd::run(
             ctx,
             store,
@@ -214,9 +236,12 @@ pub fn run(ctx: &Ctx, cmd: RunCmd) -> anyhow::Result<()> {
             opts,
             at_once.concurrency,
         ),
-        RunCmd::Steps(StepCmd::All { run, opts, at_once }) => {
-            step_cmd::run(ctx, store, &run, run::Scope::All, opts, at_once.concurrency)
-        }
+        RunCmd::Steps(StepCmd::All {
+            run,
+            opts,
+            at_once,
+            dry_run: false,
+        }) => step_cmd::run(ctx, store, &run, run::Scope::All, opts, at_once.concurrency),
     }
 }
 

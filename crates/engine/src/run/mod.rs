@@ -19,6 +19,7 @@ mod control;
 mod correct;
 mod create;
 mod decide;
+mod dry_run;
 mod error;
 mod event;
 mod field;
@@ -38,6 +39,7 @@ pub use correct::{
 };
 pub use create::{create, CreateReq};
 pub use decide::{decide, DecideReq};
+pub use dry_run::{dry_run, PlannedStep};
 pub use error::{nearest, Error, Incomplete};
 pub use event::{Event, Verdict};
 pub use field::{normalize_value, set_field, SetFieldReq};
