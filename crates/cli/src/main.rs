@@ -7,6 +7,7 @@
 
 mod alert_cmd;
 mod archive_cmd;
+mod archive_signer;
 mod args;
 mod backup_cmd;
 mod control_cmd;
