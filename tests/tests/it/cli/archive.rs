@@ -117,3 +117,50 @@ fn archive_show_text_shows_the_whole_run_as_run_show_does() {
         assert!(text.contains(part), "`{part}` in archive show:\n{text}");
     }
 }
+
+/// One `evidence/` attachment per stream each run of a step printed, named as the README says:
+/// `<step>.<stream>.txt` for the first run, `<step>.run<N>.<stream>.txt` for the N-th.
+#[test]
+fn evidence_attachments_are_one_per_stream_of_each_run_named_as_the_readme_says() {
+    if needs::keyring().is_none() || needs::program("pdfdetach").is_none() {
+        return;
+    }
+    let _identity = crate::secrets::IDENTITY.lock().unwrap_or_else(|p| p.into_inner());
+    let env = env();
+    let book = env.write(
+        "twice.md",
+        "# Twice\n\n## Checks\n\n### 1. Echo\n- [ ] **Echo**\n  ```bash\n  echo out; echo err >&2\n  ```\n",
+    );
+    let run = env.new_run(&book, "sandbox");
+    env.ok(["run", "step", &run, "1.echo.step", "--by", "ana"]);
+    env.ok(["run", "step", &run, "1.echo.step", "--by", "ana"]);
+    let out = export(&env, &run, "twice.pdf", &["--signer-name", "Test Signer"]);
+    assert_eq!(out.status.code(), Some(OK), "{}", stderr(&out));
+    let list = std::process::Command::new("pdfdetach")
+        .arg("-list")
+        .arg(env.dir().join("twice.pdf"))
+        .output()
+        .expect("pdfdetach");
+    let mut names: Vec<String> = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(": ").map(|(_, n)| n.trim().to_string()))
+        .filter(|n| n.starts_with("evidence/"))
+        .collect();
+    // The embedded files' name tree is sorted by name.
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "evidence/1.echo.step.run2.stderr.txt",
+            "evidence/1.echo.step.run2.stdout.txt",
+            "evidence/1.echo.step.stderr.txt",
+            "evidence/1.echo.step.stdout.txt",
+        ],
+        "{names:?}"
+    );
+    let readme = include_str!("../../../../README.md");
+    assert!(
+        readme.contains("`evidence/<step>.run<N>.<stream>.txt` for its N-th"),
+        "the README names them so"
+    );
+}
