@@ -13,7 +13,6 @@ use anyhow::Context;
 use flightdeck_archive::identity::{self, IdentityStore};
 use flightdeck_archive::trust::{self, TrustFile};
 use flightdeck_archive::{Anchors, KeyringIdentityStore, PemPair, Reviewed, SignerChoice, Verdict};
-use flightdeck_engine::run::StepStatus;
 use flightdeck_engine::secrets::Keyring;
 use flightdeck_engine::store::{format_time, sha256_hex};
 use time::OffsetDateTime;
@@ -30,10 +29,12 @@ pub enum ArchiveCmd {
         /// The PDF to write.
         #[arg(short, long, value_name = "FILE.pdf")]
         output: PathBuf,
-        /// The certificate's name on first use [default: the run's release manager].
+        /// The certificate's name when this export makes the signing identity [default: the run's
+        /// release manager]; ignored (with a warning) once one exists: `archive new-identity`.
         #[arg(long, value_name = "NAME")]
         signer_name: Option<String>,
-        /// The certificate's organisation on first use.
+        /// The certificate's organisation when this export makes the signing identity; ignored
+        /// (with a warning) once one exists.
         #[arg(long, value_name = "ORG")]
         signer_org: Option<String>,
         /// Which signing identity of this keyring [default: this machine's own].
@@ -68,6 +69,16 @@ pub enum ArchiveCmd {
         /// Which signing identity of this keyring [default: this machine's own].
         #[arg(long, value_name = "NAME")]
         identity: Option<String>,
+    },
+    /// Make a new self-signed signing identity (key and certificate, kept in the OS keyring) in
+    /// place of this machine's current one; archives signed before keep their signer.
+    NewIdentity {
+        /// The certificate's name (its CN).
+        #[arg(long, value_name = "NAME")]
+        signer_name: String,
+        /// The certificate's organisation (its O).
+        #[arg(long, value_name = "ORG")]
+        signer_org: Option<String>,
     },
     /// Sign archives with your organisation's own key and certificate (PEM) from now on.
     ImportIdentity {
@@ -146,6 +157,10 @@ pub fn run(ctx: &Ctx, cmd: ArchiveCmd) -> anyhow::Result<()> {
         ArchiveCmd::ImportIdentity { key, cert, identity } => {
             import_identity(ctx, &key, &cert, identity.as_deref())
         }
+        ArchiveCmd::NewIdentity {
+            signer_name,
+            signer_org,
+        } => crate::archive_signer::new_identity(ctx, &signer_name, signer_org.as_deref()),
         ArchiveCmd::Trust(cmd) => trust_cmd(ctx, cmd),
     }
 }
@@ -167,6 +182,7 @@ fn export(
     store.resolve_run(run)?;
     let ids = KeyringIdentityStore::named(Keyring::open()?, identity)?;
     let first_signature = ids.load()?.is_none();
+    let choice = &crate::archive_signer::who_signs(ctx, &store, run, &ids, choice)?;
     let opts = flightdeck_archive::ExportOpts {
         now: OffsetDateTime::now_utc(),
     };
@@ -485,59 +501,9 @@ pub(crate) fn signature_line(s: &flightdeck_archive::SignatureInfo) -> String {
     line
 }
 
+/// The run as the archive recorded it, drawn as `run show` draws a run.
 fn run_text(s: &flightdeck_engine::run::RunState) -> String {
-    let mut text = String::new();
-    out!(
-        text,
-        "run {} · {} · release {} · env {}",
-        s.run_id,
-        s.runbook_title.as_deref().unwrap_or(&s.runbook_name),
-        s.release,
-        s.env
-    );
-    out!(text, "created {} by {}", s.created_at, s.created_by);
-    for m in s.metadata.iter().filter(|m| m.value.is_some()) {
-        out!(text, "  {}: {}", m.label, m.value.as_deref().unwrap_or_default());
-    }
-    let checked = s.items.iter().filter(|i| i.checked).count();
-    let passed = s.steps.iter().filter(|x| x.status == StepStatus::Passed).count();
-    let failed = s.steps.iter().filter(|x| x.status == StepStatus::Failed).count();
-    out!(
-        text,
-        "items {checked}/{} checked · steps {passed} passed, {failed} failed of {}",
-        s.items.len(),
-        s.steps.len()
-    );
-    for so in &s.signoffs {
-        match &so.recorded {
-            Some(r) => out!(text, "  sign-off {}: {} at {}", so.name, r.by, r.at),
-            None => out!(text, "  sign-off {}: not recorded", so.name),
-        }
-    }
-    match &s.decision {
-        Some(d) => {
-            out!(
-                text,
-                "decision {} by {} at {}: {}",
-                d.decision.as_str().to_uppercase(),
-                d.maker,
-                d.at,
-                d.rationale
-            );
-            if let Some(o) = &d.override_reason {
-                out!(text, "  override: {o}");
-            }
-        }
-        None => out!(text, "no decision recorded"),
-    }
-    for n in &s.notes {
-        out!(text, "  note {} by {}: {}", n.at, n.by, n.text);
-    }
-    out!(
-        text,
-        "{} events, head {}",
-        s.event_count,
-        s.head_hash.as_deref().unwrap_or("-")
-    );
-    text
+    // The same view as `run show`: items, fields, steps, sign-offs (overrides, what was open),
+    // the decision, notes.
+    crate::render::run_state(s)
 }

@@ -73,9 +73,56 @@ const BY_COMMAND: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The whole command line: `Cli` with its bare arguments described.
+/// The whole command line: `Cli` with its bare arguments described, and the global options a
+/// command does not use left out of its help (`UNUSED_GLOBALS`).
 pub fn command() -> Command {
-    describe(crate::Cli::command())
+    let cmd = describe(crate::Cli::command());
+    let globals: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    hide_unused_globals(cmd, &[], &globals)
+}
+
+/// Commands (as paths) and the global options (ids) they do nothing with: the sandbox serves and
+/// switches faults without a store or config folder; completions, the man page and help print
+/// what the command line is.
+const UNUSED_GLOBALS: &[(&[&str], &[&str])] = &[
+    (&["sandbox"], &["store", "config_dir", "create"]),
+    (&["completions"], &["store", "config_dir", "create", "json"]),
+    (&["man"], &["store", "config_dir", "create", "json"]),
+    (&["help"], &["store", "config_dir", "create", "json"]),
+];
+
+/// Under a command that hides a global, the subcommands that use it after all: `sandbox fault`
+/// reads the sandbox environment's `SANDBOX_URL` from the store.
+const USED_AGAIN: &[(&[&str], &[&str])] = &[(&["sandbox", "fault"], &["store"])];
+
+/// `cmd` (at `path`) and its subcommands, each given a hidden copy of the globals `UNUSED_GLOBALS`
+/// names for it (and a shown one of those `USED_AGAIN` names): clap then propagates the top's
+/// global there no more (a command's own argument of the same id wins), so its help leaves it out,
+/// while it is still accepted (a `FLIGHTDECK_STORE` in the environment never breaks the command).
+fn hide_unused_globals(mut cmd: Command, path: &[&str], globals: &[clap::Arg]) -> Command {
+    for (table, hide) in [(UNUSED_GLOBALS, true), (USED_AGAIN, false)] {
+        for (at, ids) in table {
+            if *at == path {
+                for g in globals.iter().filter(|g| ids.contains(&g.get_id().as_str())) {
+                    cmd = cmd.arg(g.clone().hide(hide));
+                }
+            }
+        }
+    }
+    let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_string()).collect();
+    for name in names {
+        let mut sub_path = path.to_vec();
+        sub_path.push(&name);
+        let below = |(at, _): &&(&[&str], &[&str])| at.starts_with(&sub_path);
+        if UNUSED_GLOBALS.iter().chain(USED_AGAIN).any(|e| below(&e)) {
+            cmd = cmd.mut_subcommand(&name, |s| hide_unused_globals(s, &sub_path, globals));
+        }
+    }
+    cmd
 }
 
 fn describe(cmd: Command) -> Command {

@@ -7,11 +7,14 @@
 
 mod alert_cmd;
 mod archive_cmd;
+mod archive_signer;
 mod args;
 mod backup_cmd;
 mod control_cmd;
 mod control_out;
 mod cosign_cmd;
+mod correct_cmd;
+mod dry_run_cmd;
 mod env_cmd;
 mod exit;
 mod help;
@@ -20,6 +23,7 @@ mod output_cmd;
 mod people_cmd;
 mod render;
 mod run_cmd;
+mod run_view;
 mod runbook_cmd;
 mod sandbox_cmd;
 mod secret_cmd;

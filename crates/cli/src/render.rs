@@ -284,6 +284,7 @@ pub fn run_state(s: &RunState) -> String {
     state_header(&mut o, s);
     state_items(&mut o, s);
     state_fields(&mut o, s);
+    crate::run_view::steps(&mut o, s);
     state_signoffs(&mut o, s);
     state_decision(&mut o, s);
     state_footer(&mut o, s);
@@ -351,9 +352,10 @@ fn state_fields(o: &mut String, s: &RunState) {
             .unwrap_or_default();
         out!(
             o,
-            "  {:<40} {}{unit}{}",
+            "  {:<40} {}{unit}{}{}",
             f.id,
             one_line(f.value.as_deref().unwrap_or("____")),
+            crate::run_view::captured(f),
             stamp(&f.by, &f.at)
         );
     }
@@ -381,6 +383,7 @@ fn state_signoffs(o: &mut String, s: &RunState) {
                 out!(o, "  {:<26} open", so.id);
             }
         }
+        crate::run_view::signoff_details(o, so);
     }
 }
 
@@ -446,6 +449,7 @@ fn state_decision(o: &mut String, s: &RunState) {
             out!(o, "decision: not made");
         }
     }
+    crate::run_view::revoked_decisions(o, s);
 }
 
 /// Notes, events the fold could not apply, and where the log stands.
@@ -587,6 +591,9 @@ pub fn what_happened(stored: &StoredEvent) -> String {
         }
         Ok(E::PersonAdded { name, role }) => format!("added {name} as {role}"),
         Ok(E::ApproversSet { min }) => format!("GO now needs {min} distinct approvers"),
+        Ok(E::FieldCleared { field }) => format!("cleared {field}"),
+        Ok(E::SignoffRevoked { signoff, .. }) => format!("revoked sign-off {signoff}"),
+        Ok(E::DecisionRevoked { revokes, .. }) => format!("revoked the decision of event {revokes}"),
         // Events a single write never appends (run_created, steps) say their kind.
         Ok(_) | Err(_) => format!("recorded {}", stored.kind),
     }

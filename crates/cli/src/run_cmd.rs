@@ -49,16 +49,21 @@ pub enum RecordCmd {
         #[arg(long)]
         uncheck: bool,
     },
-    /// Fill a field; the value must fit its kind (number, percent, duration, choice).
+    /// Fill a field; the value must fit its kind (number, percent, duration, choice). `--clear`
+    /// empties it again (recorded).
     Set {
         run: String,
         /// The field id, or its label.
         field: String,
         /// The value; negative numbers are taken as values, not flags.
-        #[arg(allow_hyphen_values = true)]
-        value: String,
+        #[arg(allow_hyphen_values = true, required_unless_present = "clear")]
+        value: Option<String>,
         #[command(flatten)]
         by: By,
+        /// Empty the field instead (recorded as `field_cleared`; a sign-off over it is marked as
+        /// covering changed work).
+        #[arg(long, conflicts_with = "value")]
+        clear: bool,
     },
     /// Set a header metadata value (key or label, e.g. release-manager).
     Meta {
@@ -86,7 +91,8 @@ pub enum RecordCmd {
     /// Record a sign-off: a sign-off id, or a section/phase holding exactly one. Refused while
     /// its items are unchecked or its fields empty, unless --override gives a reason; refused
     /// (exit 4, rule signer-not-checker) when you checked its items or ran their steps, unless
-    /// --solo --reason.
+    /// --solo --reason. `--revoke REASON` withdraws a recorded one (recorded; the slot may be
+    /// signed again).
     Signoff {
         run: String,
         /// The sign-off id (`pre-flight-gates`), or a section or phase holding exactly one.
@@ -99,28 +105,35 @@ pub enum RecordCmd {
         override_reason: Option<String>,
         #[command(flatten)]
         solo: Solo,
+        /// Revoke the recorded sign-off instead, for this reason (recorded as `signoff_revoked`).
+        #[arg(long, value_name = "REASON", conflicts_with = "override_reason")]
+        revoke: Option<String>,
     },
     /// Record the GO / NO-GO decision. A GO over an unchecked critical criterion needs
     /// --override REASON; a NO-GO never does. Refused (exit 4, rule approver-not-executor) when
     /// you ran a step or checked a criterion it rests on, unless --solo --reason. With `run people
     /// approvers N`, GO takes N distinct people (each runs this); one NO-GO ends the vote. The
     /// decision records the run's head and evidence; a later change to it makes the decision
-    /// stale, and it can then be made again.
+    /// stale, and it can then be made again. `--revoke REASON` withdraws the recorded decision
+    /// (recorded; a decision may then be made again).
     Decide {
         run: String,
         /// `go` or `no-go` (any case: `GO`, as runbooks write it).
-        #[arg(value_parser = ["go", "no-go"], ignore_case = true)]
-        decision: String,
+        #[arg(value_parser = ["go", "no-go"], ignore_case = true, required_unless_present = "revoke")]
+        decision: Option<String>,
         #[command(flatten)]
         by: By,
         /// Why (recorded with the decision).
-        #[arg(long, value_name = "TEXT")]
-        rationale: String,
+        #[arg(long, value_name = "TEXT", required_unless_present = "revoke")]
+        rationale: Option<String>,
         /// GO although critical criteria are unchecked, for this reason (recorded).
         #[arg(long = "override", value_name = "REASON")]
         override_reason: Option<String>,
         #[command(flatten)]
         solo: Solo,
+        /// Revoke the recorded decision instead, for this reason (recorded as `decision_revoked`).
+        #[arg(long, value_name = "REASON", conflicts_with_all = ["decision", "rationale", "override_reason"])]
+        revoke: Option<String>,
     },
     /// Recompute the hash chain and check the run's keyed checkpoint (its head MACed with this
     /// store's key in the OS keyring); exit 5 naming the first altered, missing or reordered
@@ -181,6 +194,10 @@ pub enum StepCmd {
         opts: step_cmd::StepOpts,
         #[command(flatten)]
         at_once: step_cmd::Concurrency,
+        /// Show what would run (resolved URLs and hosts, the secrets read, by name) and run nothing,
+        /// record nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Run every automatable step, phase by phase. Exit 8 if any fails.
     All {
@@ -189,6 +206,10 @@ pub enum StepCmd {
         opts: step_cmd::StepOpts,
         #[command(flatten)]
         at_once: step_cmd::Concurrency,
+        /// Show what would run (resolved URLs and hosts, the secrets read, by name) and run nothing,
+        /// record nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -241,7 +262,21 @@ pub fn run(ctx: &Ctx, cmd: RunCmd) -> anyhow::Result<()> {
             run,
             section,
             opts,
+            dry_run: true,
+            ..
+        }) => crate::dry_run_cmd::show(ctx, &store, &run, run::Scope::Section(section), &opts.vars),
+        RunCmd::Steps(StepCmd::All {
+            run,
+            opts,
+            dry_run: true,
+            ..
+        }) => crate::dry_run_cmd::show(ctx, &store, &run, run::Scope::All, &opts.vars),
+        RunCmd::Steps(StepCmd::Section {
+            run,
+            section,
+            opts,
             at_once,
+            dry_run: false,
         }) => step_cmd::run(
             ctx,
             store,
@@ -250,9 +285,12 @@ pub fn run(ctx: &Ctx, cmd: RunCmd) -> anyhow::Result<()> {
             opts,
             at_once.concurrency,
         ),
-        RunCmd::Steps(StepCmd::All { run, opts, at_once }) => {
-            step_cmd::run(ctx, store, &run, run::Scope::All, opts, at_once.concurrency)
-        }
+        RunCmd::Steps(StepCmd::All {
+            run,
+            opts,
+            at_once,
+            dry_run: false,
+        }) => step_cmd::run(ctx, store, &run, run::Scope::All, opts, at_once.concurrency),
         RunCmd::People { cmd } => {
             let done = crate::people_cmd::people(ctx, &mut store, cmd);
             warn_if_unkeyed(&store);
@@ -285,18 +323,28 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
                 item,
                 checked: !uncheck,
             };
-            done(ctx, run::check(store, &by.name(ctx)?, req)?, store)
+            let applied = run::check(store, &by.name(ctx)?, req)?;
+            crate::correct_cmd::warn_if_signed(store, &applied);
+            done(ctx, applied, store)
         }
+        C::Set {
+            run,
+            field,
+            value: _,
+            by,
+            clear: true,
+        } => crate::correct_cmd::clear(ctx, store, run, field, &by.name(ctx)?),
         C::Set {
             run,
             field,
             value,
             by,
-        } => done(
-            ctx,
-            run::set_field(store, &by.name(ctx)?, run::SetFieldReq { run, field, value })?,
-            store,
-        ),
+            clear: false,
+        } => {
+            let value = value.unwrap_or_default();
+            let req = run::SetFieldReq { run, field, value };
+            done(ctx, run::set_field(store, &by.name(ctx)?, req)?, store)
+        }
         C::Meta { run, key, value, by } => done(
             ctx,
             run::set_meta(store, &by.name(ctx)?, run::SetMetaReq { run, key, value })?,
@@ -311,8 +359,32 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
             run,
             section,
             by,
+            revoke: Some(reason),
+            ..
+        } => {
+            let req = run::RevokeSignOffReq {
+                run,
+                signoff: section,
+                reason,
+            };
+            done(ctx, run::revoke_signoff(store, &by.name(ctx)?, req)?, store)
+        }
+        C::Decide {
+            run,
+            by,
+            revoke: Some(reason),
+            ..
+        } => {
+            let req = run::RevokeDecisionReq { run, reason };
+            done(ctx, run::revoke_decision(store, &by.name(ctx)?, req)?, store)
+        }
+        C::Signoff {
+            run,
+            section,
+            by,
             override_reason,
             solo,
+            revoke: None,
         } => {
             let req = run::SignOffReq {
                 run,
@@ -329,11 +401,12 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
             rationale,
             override_reason,
             solo,
+            revoke: None,
         } => {
             let req = run::DecideReq {
                 run,
-                decision: decision.parse::<Verdict>()?,
-                rationale,
+                decision: decision.unwrap_or_default().parse::<Verdict>()?,
+                rationale: rationale.unwrap_or_default(),
                 override_reason,
                 solo_reason: solo.reason(),
             };

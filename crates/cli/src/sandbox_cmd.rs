@@ -36,9 +36,10 @@ enum SandboxAction {
     Fault {
         /// The fault, e.g. `latency=800ms`, `errors=5%`, `down`, `clear`.
         spec: String,
-        /// The sandbox's base URL.
-        #[arg(long, env = "FLIGHTDECK_SANDBOX_URL", default_value_t = format!("http://127.0.0.1:{DEFAULT_PORT}"))]
-        url: String,
+        /// The sandbox's base URL [default: the `sandbox` environment's SANDBOX_URL in the store,
+        /// else http://127.0.0.1:8731].
+        #[arg(long, env = "FLIGHTDECK_SANDBOX_URL")]
+        url: Option<String>,
     },
 }
 
@@ -48,7 +49,13 @@ pub fn run(ctx: &Ctx, cmd: SandboxCmd) -> anyhow::Result<()> {
         .build()
         .context("start the async runtime")?;
     match cmd.action {
-        Some(SandboxAction::Fault { spec, url }) => rt.block_on(fault(ctx, &spec, &url)),
+        Some(SandboxAction::Fault { spec, url }) => {
+            let url = match url {
+                Some(url) => url,
+                None => environment_url(ctx)?,
+            };
+            rt.block_on(fault(ctx, &spec, &url))
+        }
         None => rt.block_on(serve(ctx, cmd.port, cmd.db, !cmd.no_traffic)),
     }
 }
@@ -77,9 +84,7 @@ async fn serve(ctx: &Ctx, port: u16, db: Option<String>, traffic: bool) -> anyho
             sandbox.base_url(),
             sandbox.database()
         );
-        println!(
-            "faults: flightdeck sandbox fault latency=800ms | errors=5% | down | clear   (Ctrl-C stops)"
-        );
+        print!("{}", banner_hint(&sandbox.base_url()));
     }
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("listen for SIGTERM")?;
@@ -131,4 +136,36 @@ async fn fault(ctx: &Ctx, spec: &str, url: &str) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// How to switch faults and point runs at this sandbox: on the default port as is; on another,
+/// naming `--url` / `FLIGHTDECK_SANDBOX_URL` and the `SANDBOX_URL` the runs need.
+fn banner_hint(url: &str) -> String {
+    let default = format!("http://127.0.0.1:{DEFAULT_PORT}");
+    if url == default {
+        return "faults: flightdeck sandbox fault latency=800ms | errors=5% | down | clear   (Ctrl-C stops)\n".into();
+    }
+    format!(
+        "faults: flightdeck sandbox fault --url {url} latency=800ms | errors=5% | down | clear   (Ctrl-C stops)\n\
+         not on the default port ({DEFAULT_PORT}): `sandbox fault` needs `--url {url}` or \
+         FLIGHTDECK_SANDBOX_URL={url}, and runs need `--var SANDBOX_URL={url}` or \
+         `flightdeck env set-var sandbox SANDBOX_URL {url}` (which `sandbox fault` then uses too)\n"
+    )
+}
+
+/// The `sandbox` environment's SANDBOX_URL: set in the store (`env set-var sandbox SANDBOX_URL`)
+/// when the store exists, else the built-in one. A missing store is not created.
+fn environment_url(ctx: &Ctx) -> anyhow::Result<String> {
+    let path = match &ctx.store {
+        Some(p) => Some(p.clone()),
+        None => crate::store_path::default_path().ok(),
+    };
+    let mut vars = flightdeck_engine::run::builtin_vars("sandbox");
+    if let Some(path) = path.filter(|p| p.exists()) {
+        let store = flightdeck_engine::store::Store::open(&path)?;
+        vars = flightdeck_engine::environments::Environments::open(&store)?.vars("sandbox")?;
+    }
+    Ok(vars
+        .remove("SANDBOX_URL")
+        .unwrap_or_else(|| format!("http://127.0.0.1:{DEFAULT_PORT}")))
 }

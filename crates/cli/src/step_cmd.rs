@@ -25,7 +25,7 @@ pub struct StepOpts {
     /// A variable for `${NAME}` in annotations and the shell's environment (repeatable), over the
     /// environment's own (sandbox: SANDBOX_URL, TEST_JWT).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::args::var)]
-    vars: Vec<String>,
+    pub(crate) vars: Vec<String>,
     /// Confirm steps that change the target of a production environment (refused without it).
     #[arg(long)]
     yes: bool,
@@ -124,7 +124,7 @@ pub fn run(
 }
 
 /// The manual steps (no probe annotation) of `scope`: what `run section | all` leaves to people.
-fn manual_steps(runbook: &flightdeck_engine::runbook::Runbook, scope: &Scope) -> Vec<String> {
+pub(crate) fn manual_steps(runbook: &flightdeck_engine::runbook::Runbook, scope: &Scope) -> Vec<String> {
     let in_scope = |s: &flightdeck_engine::runbook::Step| match scope {
         Scope::All => true,
         Scope::Step(_) => false,

@@ -58,7 +58,7 @@ pub fn open_other(target: &str) -> anyhow::Result<Store> {
     Ok(Store::open(path)?.with_keys(Arc::new(OsStoreKeys::new())))
 }
 
-fn default_path() -> anyhow::Result<PathBuf> {
+pub(crate) fn default_path() -> anyhow::Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "flightdeck").ok_or_else(|| {
         anyhow!(crate::exit::Failed::StoreDir(
             "no home directory for the default store; pass --store PATH".into()

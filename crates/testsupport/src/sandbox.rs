@@ -85,6 +85,41 @@ mod process {
             sandbox
         }
 
+        /// `flightdeck sandbox --port 0 --no-traffic` printing text: the sandbox and its banner
+        /// (the lines up to the empty read that follows them, at most 4).
+        pub fn start_text() -> (SandboxProcess, String) {
+            let child = flightdeck()
+                .args(["sandbox", "--port", "0", "--no-traffic"])
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("`flightdeck sandbox` starts (cargo build -p flightdeck-cli)");
+            let mut sandbox = SandboxProcess {
+                child,
+                url: String::new(),
+            };
+            let stdout = sandbox.child.stdout.take().expect("piped stdout");
+            let mut reader = BufReader::new(stdout);
+            let mut banner = String::new();
+            for _ in 0..4 {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let last = line.starts_with("not on the default port")
+                    || line.contains("(Ctrl-C stops)\n") && !line.contains("--url");
+                banner.push_str(&line);
+                if last {
+                    break;
+                }
+            }
+            sandbox.url = banner
+                .strip_prefix("sandbox on ")
+                .and_then(|r| r.split_whitespace().next())
+                .unwrap_or_else(|| panic!("the banner names the sandbox's URL: {banner}"))
+                .to_string();
+            (sandbox, banner)
+        }
+
         /// `http://127.0.0.1:PORT`.
         pub fn url(&self) -> &str {
             &self.url

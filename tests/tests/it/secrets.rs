@@ -167,7 +167,18 @@ fn outputs_of(cli: &Cli, run: &str) -> Vec<(String, Vec<u8>)> {
 fn archive_of(cli: &Cli, run: &str) -> Vec<(String, Vec<u8>)> {
     let mut places: Vec<(String, Vec<u8>)> = Vec::new();
     let pdf = cli.dir().join("corpus.pdf");
-    let exported = cli.exits(OK, ["archive", "export", run, "-o", path(&pdf)]);
+    let exported = cli.exits(
+        OK,
+        [
+            "archive",
+            "export",
+            run,
+            "-o",
+            path(&pdf),
+            "--signer-name",
+            "Test Signer",
+        ],
+    );
     places.push(("archive export stdout".into(), exported.stdout));
     places.push(("archive export stderr".into(), exported.stderr));
     // Checked against this machine's own certificate: "archive verified" needs a trusted signer.

@@ -48,7 +48,18 @@ fn a_watch_report_is_signed_tied_to_its_archive_and_verified_with_it() {
         "ana",
     ]);
     let archive = cli.dir().join("archive.pdf");
-    cli.exits(OK, ["archive", "export", &run, "-o", path(&archive)]);
+    cli.exits(
+        OK,
+        [
+            "archive",
+            "export",
+            &run,
+            "-o",
+            path(&archive),
+            "--signer-name",
+            "Test Signer",
+        ],
+    );
     let var = format!("SANDBOX_URL={}", sandbox.url());
     cli.ok(["watch", &run, "--no-alerts", "--var", &var, "--by", "watcher"]);
 
@@ -134,7 +145,18 @@ fn a_watch_report_is_signed_tied_to_its_archive_and_verified_with_it() {
     // Another export of the same run: the report names the first, not this one.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let other = cli.dir().join("other.pdf");
-    cli.exits(OK, ["archive", "export", &run, "-o", path(&other)]);
+    cli.exits(
+        OK,
+        [
+            "archive",
+            "export",
+            &run,
+            "-o",
+            path(&other),
+            "--signer-name",
+            "Test Signer",
+        ],
+    );
     let out = cli.exits(
         VERIFY_FAILED,
         ["archive", "verify", path(&other), "--watch-report", path(&report)],

@@ -20,7 +20,7 @@ use crate::runbook::Step;
 /// A tag to look up.
 #[derive(Debug, Clone, Serialize)]
 pub struct GitTagSpec {
-    /// The repository (default: the environment's working directory).
+    /// The repository (default: the directory Flightdeck runs in).
     pub repo: Option<Template>,
     pub tag: Template,
 }

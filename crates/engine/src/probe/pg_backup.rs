@@ -191,7 +191,8 @@ pub(crate) fn default_dir(env: &ProbeEnv) -> PathBuf {
     PathBuf::from(env.vars.get("BACKUP_DIR").map_or("backups", String::as_str))
 }
 
-/// A relative path is relative to the environment's working directory.
+/// A relative path is relative to `ProbeEnv::cwd` when a caller sets one, else to the directory
+/// Flightdeck runs in.
 pub(crate) fn relative_to(env: &ProbeEnv, p: PathBuf) -> PathBuf {
     match &env.cwd {
         Some(base) if p.is_relative() => base.join(p),

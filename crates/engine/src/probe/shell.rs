@@ -33,7 +33,8 @@ pub struct ShellSpec {
     /// The interpreter, `bash` (or `sh` for ```sh blocks); run as `INTERPRETER -c COMMAND`.
     pub interpreter: String,
     pub command: String,
-    /// `cwd:`, relative to the environment's working directory.
+    /// `cwd:`, relative to `ProbeEnv::cwd` when a caller sets one, else to the directory Flightdeck
+    /// runs in.
     pub cwd: Option<Template>,
     /// `env: NAME=value` lines.
     pub env: Vec<(String, Template)>,
@@ -234,27 +235,60 @@ async fn pump<R: tokio::io::AsyncRead + Unpin>(r: Option<R>, streams: &Streams, 
     }
 }
 
-/// `${secret:NAME}` → `${FLIGHTDECK_SECRET_NAME}`; other `${...}` are the shell's own.
+/// `${secret:NAME}` → `${FLIGHTDECK_SECRET_NAME}`, and `$${` (a literal `${`, as in every
+/// template) → `\${` for the shell (`${` inside single quotes, where it expands nothing); other
+/// `${...}` are the shell's own.
 pub fn rewrite_secrets(command: &str) -> (String, Vec<String>) {
     let mut out = String::with_capacity(command.len());
     let mut names = Vec::new();
+    let (mut single, mut double) = (false, false);
     let mut rest = command;
-    while let Some(i) = rest.find("${secret:") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + "${secret:".len()..];
-        match after.find('}') {
-            Some(end) => {
-                let name = &after[..end];
-                out.push_str(&format!("${{{}}}", secret_env_name(name)));
-                names.push(name.to_owned());
-                rest = &after[end + 1..];
-            }
-            None => {
-                out.push_str(&rest[i..]);
-                rest = "";
-            }
+    while let Some(c) = rest.chars().next() {
+        if let Some(r) = rest.strip_prefix("$${") {
+            out.push_str(if single { "${" } else { "\\${" });
+            rest = r;
+            continue;
         }
+        if let Some((name, r)) = rest
+            .strip_prefix("${secret:")
+            .and_then(|r| r.find('}').map(|end| (&r[..end], &r[end + 1..])))
+        {
+            out.push_str(&format!("${{{}}}", secret_env_name(name)));
+            names.push(name.to_owned());
+            rest = r;
+            continue;
+        }
+        let mut len = c.len_utf8();
+        match c {
+            // An escaped character (a quote among them) is taken as it is.
+            '\\' if !single => len += rest[1..].chars().next().map_or(0, char::len_utf8),
+            // A comment runs to the end of its line; its quotes open nothing.
+            '#' if !single && !double && out.chars().last().is_none_or(char::is_whitespace) => {
+                len = rest.find('\n').unwrap_or(rest.len());
+            }
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            _ => {}
+        }
+        out.push_str(&rest[..len]);
+        rest = &rest[len..];
     }
-    out.push_str(rest);
     (out, names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rewrite_secrets;
+
+    #[test]
+    fn a_double_dollar_brace_reaches_the_shell_as_a_literal_and_secrets_as_variables() {
+        let (cmd, names) = rewrite_secrets(
+            "# it's a comment $${x}\necho \"$${HOME}\" '$${HOME}' $${HOME} \\' ${secret:db-pass} $${secret:no}",
+        );
+        assert_eq!(
+            cmd,
+            "# it's a comment $${x}\necho \"\\${HOME}\" '${HOME}' \\${HOME} \\' ${FLIGHTDECK_SECRET_DB_PASS} \\${secret:no}"
+        );
+        assert_eq!(names, vec!["db-pass".to_string()]);
+    }
 }

@@ -170,6 +170,23 @@ pub enum Event {
         step: Option<String>,
         rows: Vec<crate::controls::DriftRow>,
     },
+    /// A field emptied again (`run set --clear`): its value is gone from the state, not the log.
+    FieldCleared {
+        field: String,
+    },
+    /// A recorded sign-off withdrawn, with why; the slot may be signed again.
+    SignoffRevoked {
+        signoff: String,
+        /// The `signoff_recorded` event it withdraws.
+        revokes: u64,
+        reason: String,
+    },
+    /// The recorded decision withdrawn, with why; a decision may be recorded again.
+    DecisionRevoked {
+        /// The `decision_recorded` event it withdraws.
+        revokes: u64,
+        reason: String,
+    },
     // The D0–D7 watch (`crate::watch`): its plan, one event a slot, a band run clean (checks
     // its items), an alert sent or failed.
     WatchPlanSet(Box<crate::watch::WatchPlan>),
@@ -199,6 +216,9 @@ impl Event {
             Event::ControlAction(_) => "control_action",
             Event::ControlReadAgain(_) => "control_read_again",
             Event::FlagsChecked { .. } => "flags_checked",
+            Event::FieldCleared { .. } => "field_cleared",
+            Event::SignoffRevoked { .. } => "signoff_revoked",
+            Event::DecisionRevoked { .. } => "decision_revoked",
             Event::WatchPlanSet(_) => "watch_plan_set",
             Event::WatchSlot(_) => "watch_slot",
             Event::WatchBandClean(_) => "watch_band_clean",

@@ -16,8 +16,10 @@
 mod cache;
 mod check;
 mod control;
+mod correct;
 mod create;
 mod decide;
+mod dry_run;
 mod error;
 mod event;
 pub mod evidence;
@@ -35,8 +37,12 @@ pub use control::{
     record_control, record_drift, record_intent, record_read_again, RecordControlReq, RecordDriftReq,
     RecordIntentReq, RecordReadAgainReq,
 };
+pub use correct::{
+    clear_field, revoke_decision, revoke_signoff, ClearFieldReq, RevokeDecisionReq, RevokeSignOffReq,
+};
 pub use create::{create, CreateReq};
 pub use decide::{decide, DecideReq};
+pub use dry_run::{dry_run, PlannedStep};
 pub use error::{nearest, Error, Incomplete};
 pub use event::{Event, Verdict};
 pub use field::{normalize_value, set_field, SetFieldReq};
@@ -45,8 +51,9 @@ pub use note::{note, NoteReq};
 pub use people::{add_person, set_approvers, AddPersonReq, SetApproversReq};
 pub use signoff::{resolve_signoff, signoff, SignOffReq};
 pub use state::{
-    fold, fold_from, DecisionState, FieldState, ItemState, MetaState, Note, OpenAttempt, Orphan, Person,
-    PersonRole, RtoSummary, RunState, SignOffRecord, SignOffState, StepState, StepStatus, StepSummary,
+    fold, fold_from, ChangedWork, DecisionState, FieldState, ItemState, MetaState, Note, OpenAttempt, Orphan,
+    Person, PersonRole, RevokedDecision, RevokedSignOff, RtoSummary, RunState, SignOffRecord, SignOffState,
+    StepState, StepStatus, StepSummary,
 };
 pub use step::{
     builtin_vars, plan, run_as_step, run_steps, RunStepsReq, Scope, StepRun, DEFAULT_CONCURRENCY,

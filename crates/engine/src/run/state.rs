@@ -15,6 +15,7 @@ use super::evidence::{Evidence, Staleness};
 use crate::runbook::FieldKind;
 
 mod decision;
+mod corrections;
 mod fold;
 
 pub use fold::{fold, fold_from};
@@ -57,6 +58,9 @@ pub struct RunState {
     /// GO votes toward `min_approvers`, not yet enough (each a decision of one person).
     #[serde(default)]
     pub votes: Vec<DecisionState>,
+    /// Decisions recorded and then revoked (`decision_revoked`), oldest first.
+    #[serde(default)]
+    pub revoked_decisions: Vec<RevokedDecision>,
 }
 
 fn one() -> u32 {
@@ -159,6 +163,12 @@ pub struct SignOffState {
     pub section: Option<String>,
     pub phase: Option<String>,
     pub recorded: Option<SignOffRecord>,
+    /// What it vouches for: the items and fields in its scope (from the runbook).
+    #[serde(default)]
+    pub covers: Vec<Incomplete>,
+    /// Sign-offs of this slot recorded and then revoked (`signoff_revoked`), oldest first.
+    #[serde(default)]
+    pub revoked: Vec<RevokedSignOff>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -172,6 +182,46 @@ pub struct SignOffRecord {
     /// A solo override: the signer also did the section's work (a one-person team), and why.
     #[serde(default)]
     pub solo_reason: Option<String>,
+    /// Work in its scope undone after it was recorded (an item unchecked, a field cleared): the
+    /// sign-off covers changed work.
+    #[serde(default)]
+    pub changed: Vec<ChangedWork>,
+}
+
+/// An item unchecked or a field cleared under a recorded sign-off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ChangedWork {
+    /// The `item_unchecked` / `field_cleared` event.
+    pub seq: u64,
+    pub by: String,
+    pub at: String,
+    /// `item` (now unchecked) or `field` (now empty), and its id.
+    pub what: Incomplete,
+}
+
+/// A sign-off withdrawn: the record it withdrew, who withdrew it, when and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RevokedSignOff {
+    /// The `signoff_revoked` event.
+    pub seq: u64,
+    pub by: String,
+    pub at: String,
+    pub reason: String,
+    pub record: SignOffRecord,
+}
+
+/// A decision withdrawn: the decision, who withdrew it, when and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RevokedDecision {
+    /// The `decision_revoked` event.
+    pub seq: u64,
+    pub by: String,
+    pub at: String,
+    pub reason: String,
+    pub decision: DecisionState,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@
 //! fixture, finding an entry in a JSON list).
 
 mod agree;
+mod archive;
 mod backup;
 mod corrections;
 mod decisions;

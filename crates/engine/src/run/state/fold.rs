@@ -72,6 +72,7 @@ fn initial(runbook: &Runbook) -> RunState {
         people: Vec::new(),
         min_approvers: 1,
         votes: Vec::new(),
+        revoked_decisions: Vec::new(),
     }
 }
 
@@ -107,7 +108,10 @@ fn apply(state: &mut RunState, ids: &Ids, e: &StoredEvent, event: Event) {
         } => run_created(state, e, runbook_sha256, env, release),
         Event::MetadataSet { key, value } => metadata_set(state, ids, e, key, value),
         Event::ItemChecked { item } => item_checked(state, ids, e, item, true),
-        Event::ItemUnchecked { item } => item_checked(state, ids, e, item, false),
+        Event::ItemUnchecked { item } => {
+            super::corrections::reopen(state, e, &super::Incomplete::item(&item));
+            item_checked(state, ids, e, item, false);
+        }
         Event::FieldSet { field, value } => field_set(state, ids, e, field, value, None),
         Event::FieldCaptured { field, value, step } => field_set(state, ids, e, field, value, Some(step)),
         Event::NoteAdded { text, item } => note_added(state, ids, e, text, item),
@@ -125,6 +129,7 @@ fn apply(state: &mut RunState, ids: &Ids, e: &StoredEvent, event: Event) {
                 override_reason,
                 incomplete,
                 solo_reason,
+                changed: Vec::new(),
             };
             signoff_recorded(state, ids, e, signoff, record);
         }
@@ -196,6 +201,15 @@ fn apply(state: &mut RunState, ids: &Ids, e: &StoredEvent, event: Event) {
             }
         }
         Event::WatchPlanSet(_) | Event::WatchSlot(_) | Event::AlertNotified(_) => {}
+        Event::FieldCleared { field } => match ids.fields.get(field.as_str()) {
+            Some(&i) => super::corrections::field_cleared(state, e, i),
+            None => state.orphan(e, format!("field `{field}` is not in the runbook")),
+        },
+        Event::SignoffRevoked { signoff, reason, .. } => match ids.signoffs.get(signoff.as_str()) {
+            Some(&i) => super::corrections::signoff_revoked(state, e, i, reason),
+            None => state.orphan(e, format!("sign-off `{signoff}` is not in the runbook")),
+        },
+        Event::DecisionRevoked { reason, .. } => super::corrections::decision_revoked(state, e, reason),
     }
 }
 
@@ -406,6 +420,13 @@ impl SignOffState {
             section: s.section.clone(),
             phase: s.phase.clone(),
             recorded: None,
+            covers: s
+                .items
+                .iter()
+                .map(|i| super::Incomplete::item(i))
+                .chain(s.fields.iter().map(|f| super::Incomplete::field(f)))
+                .collect(),
+            revoked: Vec::new(),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! One module per subject (`fold`, `items`, `fields`, `signoffs`, `decisions`); this one holds
 //! the runbook and logs they share.
 
+mod corrections;
 mod decisions;
 mod fields;
 mod fold;
