@@ -113,17 +113,21 @@ fi
 run=$("$cli" "${store_args[@]}" --json run list | node -e '
   let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
     const r = JSON.parse(s).find((r) => r.release === process.argv[1] && r.env === "sandbox");
-    process.stdout.write(r ? r.id : "");
+    process.stdout.write(r ? r.run_id : "");
   });' "$release")
 if [ -z "$run" ]; then
-  run=$("$cli" "${store_args[@]}" run new bundled:m31 --env sandbox --release "$release" --by "$(id -un)")
-  echo "demo run: created $run ($release on sandbox)"
+  # Created as whoever the CLI takes you for (FLIGHTDECK_USER, else the name the app keeps in
+  # its settings, else your login name): the app acts as that same name once it is set there.
+  run=$("$cli" "${store_args[@]}" run new bundled:m31 --env sandbox --release "$release")
+  me=$("$cli" "${store_args[@]}" --json run show "$run" | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => process.stdout.write(JSON.parse(s).created_by ?? ""));')
+  echo "demo run: created $run ($release on sandbox) by $me"
   # Who runs the cutover and who decides are different people (the engine refuses a decision
   # by whoever ran the steps): the header names the release manager, and a decision maker is added.
-  "$cli" "${store_args[@]}" run meta "$run" release-manager "$(id -un)" --by "$(id -un)" >/dev/null
-  "$cli" "${store_args[@]}" run people add "$run" "Dana Decider" --role decision-maker --by "$(id -un)" >/dev/null
-  echo "people: $(id -un) (release manager) and Dana Decider (decision maker); to act as someone else in"
-  echo "  the app, add them first: flightdeck run people add $run NAME --role ROLE"
+  "$cli" "${store_args[@]}" run meta "$run" release-manager "$me" --by "$me" >/dev/null
+  "$cli" "${store_args[@]}" run people add "$run" "Dana Decider" --role decision-maker --by "$me" >/dev/null
+  echo "people: $me (release manager) and Dana Decider (decision maker); the app acts as the name you"
+  echo "  give it: give it \"$me\", or add yourself first: flightdeck run people add $run NAME --role ROLE --by \"$me\""
 else
   echo "demo run: reopening $run ($release on sandbox)"
 fi

@@ -228,11 +228,11 @@ describe("the desktop app", () => {
     assert.equal(state.metadata.find((m) => m.key === "release-manager").value, USER);
     assert.equal(state.signoffs.find((o) => o.id === "pre-flight-gates").recorded.by, USER);
     assert.equal(state.decision.decision, "go");
-    assert.equal(state.decision.maker, DECIDER);
+    assert.equal(state.decision.by, DECIDER);
     assert.equal(state.signoffs.find((o) => o.id === "pre-flight-gates").recorded.solo_reason, "Sandbox rehearsal run by one person");
     const events = JSON.parse(await cli(S.store, "--json", "run", "events", runId));
     assert.ok(events.length >= 12, `${events.length} events`);
-    assert.deepEqual([...new Set(events.map((e) => e.actor))], [USER, DECIDER], "no event without a known person's name");
+    assert.deepEqual([...new Set(events.map((e) => e.by))], [USER, DECIDER], "no event without a known person's name");
     await cli(S.store, "run", "verify", runId); // exits non-zero on a broken chain
   });
 

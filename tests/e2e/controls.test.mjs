@@ -84,7 +84,7 @@ describe("the Controls view", () => {
     const events = JSON.parse(await cli(S.store, "--json", "run", "events", runId));
     const ev = events.find((e) => e.kind === "control_action");
     assert.ok(ev, "the CLI sees the event");
-    assert.equal(ev.actor, USER);
+    assert.equal(ev.by, USER);
     assert.equal(ev.payload.outcome, "applied");
     assert.equal(ev.payload.confirmed_on, "production");
     assert.equal(ev.payload.reason, "gradual notifications rollout, M31 §13");

@@ -165,7 +165,7 @@ describe("the D0–D7 watch in the window", () => {
     const events = JSON.parse(await cli(S.store, "--json", "run", "events", runId));
     const test = events.find((e) => e.kind === "alert_notified" && e.payload.test);
     assert.ok(test, "the test is an event of the run");
-    assert.equal(test.actor, USER);
+    assert.equal(test.by, USER);
     assert.equal(test.payload.sent, true);
     await cli(S.store, "run", "verify", runId);
   });
