@@ -7,6 +7,7 @@ import type { Note } from "./Note";
 import type { OpenAttempt } from "./OpenAttempt";
 import type { Orphan } from "./Orphan";
 import type { Person } from "./Person";
+import type { RevokedDecision } from "./RevokedDecision";
 import type { SignOffState } from "./SignOffState";
 import type { StepState } from "./StepState";
 
@@ -32,4 +33,8 @@ min_approvers: number,
 /**
  * GO votes toward `min_approvers`, not yet enough (each a decision of one person).
  */
-votes: Array<DecisionState>, };
+votes: Array<DecisionState>, 
+/**
+ * Decisions recorded and then revoked (`decision_revoked`), oldest first.
+ */
+revoked_decisions: Array<RevokedDecision>, };
