@@ -6,6 +6,7 @@ import type { MetaState } from "./MetaState";
 import type { Note } from "./Note";
 import type { OpenAttempt } from "./OpenAttempt";
 import type { Orphan } from "./Orphan";
+import type { RevokedDecision } from "./RevokedDecision";
 import type { SignOffState } from "./SignOffState";
 import type { StepState } from "./StepState";
 
@@ -14,4 +15,8 @@ export type RunState = { run_id: string, runbook_name: string, runbook_title: st
  * Flag and breaker attempts recorded as about to be sent with no outcome after them: the
  * process stopped in between, so whether the change was made is unknown.
  */
-controls_open: Array<OpenAttempt>, };
+controls_open: Array<OpenAttempt>, 
+/**
+ * Decisions recorded and then revoked (`decision_revoked`), oldest first.
+ */
+revoked_decisions: Array<RevokedDecision>, };
