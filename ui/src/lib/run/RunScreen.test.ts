@@ -104,7 +104,7 @@ describe("RunScreen", () => {
     handlers.sign_off = ({ req }) => {
       if (!req.override_reason) throw refusal;
       return live({
-        signoffs: [{ id: "gates", name: "Gates", section: "1", phase: "gates", recorded: { seq: 2, by: "Riley", at: "2026-11-28T10:05:00.000Z", override_reason: req.override_reason, incomplete: refusal.missing, solo_reason: null } }],
+        signoffs: [{ id: "gates", name: "Gates", section: "1", phase: "gates", recorded: { seq: 2, by: "Riley", at: "2026-11-28T10:05:00.000Z", override_reason: req.override_reason, incomplete: refusal.missing, solo_reason: null, changed: [] }, covers: [], revoked: [] }],
       });
     };
     show();

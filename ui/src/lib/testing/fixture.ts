@@ -140,7 +140,7 @@ export function state(over: Partial<RunState> = {}): RunState {
     items: runbook.items.map((i) => ({ id: i.id, text: i.text, depth: i.depth, section: i.section, critical: i.critical, checked: false, by: null, at: null })),
     fields: runbook.fields.map((f) => ({ id: f.id, label: f.label, unit: f.unit, kind: f.kind, item: f.item, section: f.section, value: null, by: null, at: null, captured_from: null })),
     notes: [],
-    signoffs: [{ id: "gates", name: "Gates", section: "1", phase: "gates", recorded: null }],
+    signoffs: [{ id: "gates", name: "Gates", section: "1", phase: "gates", recorded: null, covers: [], revoked: [] }],
     decision: null,
     steps: [{ id: "1.tests.step", item: "1.tests", section: "1", kind: "shell", status: "idle", runs: 0, what: null, by: null, started_at: null, finished_at: null, result: null, confirmed_on: null }],
     event_count: 1,
@@ -151,6 +151,7 @@ export function state(over: Partial<RunState> = {}): RunState {
     people: [{ name: "Riley", roles: [{ role: "run-creator", source: "creator", seq: 1 }] }],
     min_approvers: 1,
     votes: [],
+    revoked_decisions: [],
     ...over,
   };
 }
