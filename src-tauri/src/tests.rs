@@ -110,12 +110,26 @@ fn a_run_is_created_checked_and_signed_under_the_app_users_name() {
     .expect_err("percent");
     assert_eq!(err["code"], "invalid");
 
-    let live = call(
+    // Riley checked an item of its scope: the engine refuses Riley as its signer, naming the rule.
+    let err = call(
         &app,
         "sign_off",
         json!({"req": {"run": id, "signoff": "pre-flight-gates", "override_reason": "drill"}}),
     )
-    .expect("signed with override");
+    .expect_err("the signer did the work");
+    assert_eq!(err["code"], "conflict");
+    assert!(
+        err["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("refused by rule signer-not-checker")),
+        "{err}"
+    );
+    let live = call(
+        &app,
+        "sign_off",
+        json!({"req": {"run": id, "signoff": "pre-flight-gates", "override_reason": "drill", "solo_reason": "a one-person drill"}}),
+    )
+    .expect("signed with override, solo");
     let last = live["events"]
         .as_array()
         .expect("events")

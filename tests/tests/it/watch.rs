@@ -126,9 +126,15 @@ fn ctrl_c_stops_a_foreground_watch_cleanly() {
     ]);
     let var = format!("SANDBOX_URL={}", sandbox.url());
     let mut cmd = std::process::Command::new(flightdeck_testsupport::cli::binary());
-    cmd.args(["--store"])
-        .arg(cli.store())
-        .args(["watch", &run, "--no-alerts", "--var", &var]);
+    cmd.args(["--store"]).arg(cli.store()).args([
+        "watch",
+        &run,
+        "--no-alerts",
+        "--var",
+        &var,
+        "--by",
+        "watcher",
+    ]);
     let mut child = Reaped(
         cmd.stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -193,7 +193,7 @@ fn go_needs_the_minimum_of_distinct_approvers_and_one_no_go_ends_the_vote() {
 #[test]
 fn a_later_change_to_the_evidence_makes_the_decision_stale_until_it_is_made_again() {
     let checked = ("ben", "item_checked", json!({"item": "2.crit-1"}));
-    let s = after(&[checked.clone()]);
+    let s = after(std::slice::from_ref(&checked));
     let (k, go) = stored_form(decide_as(&s, "fay", "go", None).expect("GO"));
     let base = vec![checked, ("fay", k.as_str(), go.clone())];
     let s = after(&base);
