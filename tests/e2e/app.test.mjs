@@ -26,7 +26,7 @@ const openRun = async (id) => {
   await click("[data-testid=home]");
   const row = await $(d, `[data-run-id="${id}"]`, 10_000);
   await (await row.findElement(By.css("td strong"))).click();
-  await waitFor(d, (id) => document.querySelector("[data-testid=run-screen]")?.dataset.runId === id, id, 15_000, `run ${id} open`);
+  await waitFor(d, (id) => document.querySelector(`[data-testid=run-screen][data-complete=true]`)?.dataset.runId === id, id, 15_000, `run ${id} open`);
 };
 /** Record events as `name` from now on (the header's user chip opens the name prompt). */
 const actAs = async (name) => {
@@ -63,7 +63,8 @@ describe("the desktop app", () => {
   test("a run starts from the bundled M31 runbook", async () => {
     await (await $(d, "[data-testid=new-release]")).sendKeys("v1.0.0");
     await click("[data-testid=create-run]");
-    const screen = await $(d, "[data-testid=run-screen]", 15_000);
+    // The first frame shows the section to work on; the rest of the run follows it.
+    const screen = await $(d, "[data-testid=run-screen][data-complete=true]", 15_000);
     runId = await screen.getAttribute("data-run-id");
     assert.match(runId, /^[0-9a-f-]{36}$/);
     const boxes = await d.findElements(By.css("input[data-item-id]"));
@@ -356,7 +357,7 @@ describe("the desktop app", () => {
     assert.equal(await trust.getAttribute("data-state"), "unauthenticated");
     assert.match(await trust.getText(), /signer not authenticated/);
     await $(d, "[data-testid=archive-readonly-label]");
-    await waitFor(d, () => document.querySelector("[data-testid=run-screen]")?.dataset.readonly === "true", null, 10_000, "the read-only run");
+    await waitFor(d, () => document.querySelector("[data-testid=run-screen][data-complete=true]")?.dataset.readonly === "true", null, 10_000, "the read-only run");
     assert.equal(await checked("1.m16-1-privacy-account-management"), true, "the archived run shows what was checked");
     const writable = await d.executeScript(() => [...document.querySelectorAll("input[data-item-id]")].filter((b) => !b.disabled).length);
     assert.equal(writable, 0, "no checkbox of an archived run can be changed");

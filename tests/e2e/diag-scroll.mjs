@@ -37,7 +37,7 @@ let status = 0;
 try {
   const d = await launch(driver.url, ["--store", store, "--config-dir", config, "--open", run]);
   try {
-    await waitFor(d, () => document.querySelector("[data-testid=run-screen] .main input[data-item-id]") !== null, null, 60_000, "the run screen");
+    await waitFor(d, () => document.querySelector("[data-testid=run-screen]:not([data-complete=false]) .main input[data-item-id]") !== null, null, 60_000, "the run screen");
     await new Promise((r) => setTimeout(r, 2000));
     for (const [name, rules] of Object.entries(VARIANTS)) {
       if (only.length && !only.includes(name)) continue;

@@ -66,7 +66,7 @@ describe("App", () => {
     });
     render(App, { props: { backend } });
     await fireEvent.click(await screen.findByTestId("nav-envs"));
-    await screen.findByTestId("env-screen");
+    await screen.findByTestId("env-screen", {}, { timeout: 10_000 }); // a chunk of its own, loaded on first use
     await waitFor(() => expect(screen.getByTestId("env-detail").dataset.env).toBe("sandbox"));
     await fireEvent.click(screen.getByTestId("home"));
     await screen.findByTestId("new-run");

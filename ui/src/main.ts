@@ -1,3 +1,5 @@
+// Marks of the way to the first paint (fd:*), read by tests/e2e/measure-scroll.mjs.
+performance.mark("fd:script");
 import { mount } from "svelte";
 import "./app.css";
 import App from "./App.svelte";

@@ -308,6 +308,8 @@ describe("RunScreen", () => {
     const decided = { ...doc, live: live({ env: "production" }) };
     render(Harness, { props: { backend, component: RunScreen, inner: { doc: decided, heads: [{ run_id: RUN_ID, seq: 9, hash: "x" }] } } });
     const run = await screen.findByTestId("run-screen");
+    // The first frame has the section to work on; the rest follows it.
+    await waitFor(() => expect(run.dataset.complete).toBe("true"));
     expect(run.dataset.readonly).toBe("true");
     expect(screen.getByTestId("readonly-badge")).toBeTruthy();
     const all = <T extends Element>(sel: string) => [...run.querySelectorAll<T>(sel)];
@@ -335,7 +337,7 @@ describe("RunScreen", () => {
     };
     show({ onreview: (p: string) => (reviewed = p) });
     await fireEvent.click(await screen.findByTestId("export-archive"));
-    await screen.findByTestId("export-dialog");
+    await screen.findByTestId("export-dialog", {}, { timeout: 10_000 }); // a chunk of its own, loaded on first use
     const path = screen.getByTestId("export-path") as HTMLInputElement;
     await waitFor(() => expect(path.value).toBe("/home/riley/Documents/flightdeck-v1.0.0-0193aaaa.pdf"));
     expect((screen.getByTestId("export-signer-name") as HTMLInputElement).value).toBe("Riley");

@@ -280,3 +280,14 @@ export function visibleItems(rb: Runbook, q: string): Set<string> | null {
   }
   return out;
 }
+
+/** The section to show first: the first (in document order) with an item not yet checked, else
+ * the first with a field not yet filled, else the first. */
+export function currentSection(rb: Runbook, idx: StateIndex): Section | null {
+  const order = [...rb.sections.filter((x) => !x.phase), ...rb.phases.flatMap((ph) => rb.sections.filter((x) => x.phase === ph.id))];
+  const open = (x: Section) => {
+    const p = sectionProgress(rb, x, idx);
+    return p.itemsDone < p.items || p.fieldsDone < p.fields;
+  };
+  return order.find(open) ?? order[0] ?? null;
+}
