@@ -156,7 +156,7 @@ describe("RunScreen", () => {
 
   it("records a solo override on a sign-off, with its reason", async () => {
     handlers.sign_off = ({ req }) =>
-      live({ signoffs: [{ id: "gates", name: "Gates", section: "1", phase: "gates", recorded: { seq: 2, by: "Riley", at: "2026-11-28T10:05:00.000Z", override_reason: req.override_reason, incomplete: [], solo_reason: req.solo_reason } }] });
+      live({ signoffs: [{ id: "gates", name: "Gates", section: "1", phase: "gates", recorded: { seq: 2, by: "Riley", at: "2026-11-28T10:05:00.000Z", override_reason: req.override_reason, incomplete: [], solo_reason: req.solo_reason, changed: [] }, covers: [], revoked: [] }] });
     show();
     await screen.findByTestId("run-screen");
     await fireEvent.click(document.querySelector('[data-signoff-solo="gates"]')!);
