@@ -14,8 +14,8 @@ use super::event::Verdict;
 use super::evidence::{Evidence, Staleness};
 use crate::runbook::FieldKind;
 
-mod decision;
 mod corrections;
+mod decision;
 mod fold;
 
 pub use fold::{fold, fold_from};
