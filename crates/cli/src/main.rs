@@ -17,6 +17,7 @@ mod help;
 mod output_cmd;
 mod people_cmd;
 mod render;
+mod render_decision;
 mod run_cmd;
 mod runbook_cmd;
 mod sandbox_cmd;
