@@ -65,6 +65,8 @@ run_node "the Controls view in the window (tests/e2e/controls.test.mjs)" 300 "ab
 run_node "backups and the restore drill in the window (tests/e2e/backup.test.mjs)" 300 "about 90 s" backup.test.mjs 240000 || status=$?
 # The D0–D7 watch on a clock 30 times faster: a dozen one-minute slots take about 25 s.
 run_node "the D0–D7 watch in the window (tests/e2e/watch.test.mjs)" 300 "about 1 minute" watch.test.mjs || status=$?
+# Two apps (two people, two drivers) on one run in a shared Postgres store (.ci/services.sh's).
+run_node "two people on one shared run (tests/e2e/shared.test.mjs)" 240 "about 40 s" shared.test.mjs 180000 || status=$?
 echo "screenshots: $CARGO_TARGET_DIR/e2e-screenshots/; tauri-driver and WebKitWebDriver logs: $CARGO_TARGET_DIR/e2e-logs/"
 
 # Nothing may be left running: a leftover holding an output pipe is what hung CI (issue 9).

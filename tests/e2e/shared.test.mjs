@@ -18,6 +18,9 @@ const DM = "Dana Decider";
 const ITEM = "1.database-migration-dry-run";
 const db = `fd_e2e_shared_${process.pid}`;
 const S = scratch();
+// Each machine keeps its environments in its own store file beside a shared store (the default
+// one under XDG_DATA_HOME): here a scratch one, for the CLI, the drivers and both apps.
+process.env.XDG_DATA_HOME = join(S.dir, "data");
 let url; // the shared store
 let runId;
 const people = {}; // name -> { driver, d, config }

@@ -22,6 +22,7 @@ mod json_out;
 mod output_cmd;
 mod people_cmd;
 mod render;
+mod render_decision;
 mod run_cmd;
 mod run_view;
 mod runbook_cmd;

@@ -286,7 +286,7 @@ pub fn run_state(s: &RunState) -> String {
     state_fields(&mut o, s);
     crate::run_view::steps(&mut o, s);
     state_signoffs(&mut o, s);
-    state_decision(&mut o, s);
+    crate::render_decision::state_decision(&mut o, s);
     state_footer(&mut o, s);
     o
 }
@@ -385,71 +385,6 @@ fn state_signoffs(o: &mut String, s: &RunState) {
         }
         crate::run_view::signoff_details(o, so);
     }
-}
-
-fn state_decision(o: &mut String, s: &RunState) {
-    o.push('\n');
-    if !s.people.is_empty() {
-        out!(o, "people");
-        for p in &s.people {
-            out!(o, "  {}", flightdeck_engine::run::people::describe(p));
-        }
-        o.push('\n');
-    }
-    if s.min_approvers > 1 {
-        out!(o, "GO needs {} distinct approvers", s.min_approvers);
-    }
-    for v in s.votes.iter().filter(|v| v.stale.is_none()) {
-        out!(
-            o,
-            "vote GO by {} at {} (event {}): {}",
-            v.maker,
-            v.at,
-            v.seq,
-            v.rationale
-        );
-    }
-    match &s.decision {
-        Some(d) => {
-            if let Some(st) = &d.stale {
-                out!(
-                    o,
-                    "STALE DECISION: {} by {} no longer stands: {} (event {} by {} at {}); make it again",
-                    d.decision.as_str().to_uppercase(),
-                    d.approvers.join(", "),
-                    st.reason,
-                    st.seq,
-                    st.by,
-                    st.at
-                );
-            }
-            out!(
-                o,
-                "decision {} by {} at {}: {}",
-                d.decision.as_str().to_uppercase(),
-                d.approvers.join(", "),
-                d.at,
-                d.rationale
-            );
-            if let (Some(seq), Some(hash)) = (d.head_seq, &d.head_hash) {
-                out!(o, "  made on event {seq} (head {})", short(hash));
-            }
-            if let Some(r) = &d.override_reason {
-                out!(
-                    o,
-                    "  override: {r} (unchecked: {})",
-                    d.unchecked_criteria.join(", ")
-                );
-            }
-            if let Some(r) = &d.solo_reason {
-                out!(o, "  SOLO override (one-person team): {r}");
-            }
-        }
-        None => {
-            out!(o, "decision: not made");
-        }
-    }
-    crate::run_view::revoked_decisions(o, s);
 }
 
 /// Notes, events the fold could not apply, and where the log stands.
