@@ -5,7 +5,10 @@ use std::time::Instant;
 
 #[tauri::command]
 fn ready(started: tauri::State<'_, Instant>) {
-    eprintln!("flightdeck-hello: first paint {} ms after start", started.elapsed().as_millis());
+    eprintln!(
+        "flightdeck-hello: first paint {} ms after start",
+        started.elapsed().as_millis()
+    );
 }
 
 fn main() {
