@@ -147,7 +147,7 @@ fn errors_under_json_are_one_json_object_with_the_apps_codes_and_where() {
     let run = new_run(&env);
     let out = env.exits(
         NOT_FOUND,
-        ["--json", "run", "check", &run, "1.all-m16-1-m31-modules-complete"],
+        ["--json", "run", "check", &run, "1.all-m16-1-m31-modules-complete", "--by", "ana"],
     );
     assert!(out.stdout.is_empty());
     let e = json_error(&out);
