@@ -3,7 +3,7 @@
 // tauri-driver and WebDriver session), both on one run in a shared Postgres store (a database of
 // its own on .ci/services.sh's Postgres: FLIGHTDECK_TEST_PG_URL). A check made in one window
 // shows in the other without a reload (LISTEN/NOTIFY, then a refetch); a GO made in the other
-// window goes stale in both when the release manager then unchecks evidence it rested on.
+// window goes stale in both when the release manager then changes the evidence it rested on.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
@@ -16,6 +16,8 @@ const admin = process.env.FLIGHTDECK_TEST_PG_URL;
 const RM = "Riley Release";
 const DM = "Dana Decider";
 const ITEM = "1.database-migration-dry-run";
+// A Critical Success Criterion: a GO rests on it, so checking it afterwards changes its evidence.
+const CRITERION = "critical-success-criteria.all-pre-flight-gates-passed-security";
 const db = `fd_e2e_shared_${process.pid}`;
 const S = scratch();
 // Each machine keeps its environments in its own store file beside a shared store (the default
@@ -96,9 +98,9 @@ describe("two people, two windows, one shared run", { skip: !admin && "no test P
     for (const d of [rm, dm]) {
       await waitFor(d, () => document.querySelector("[data-testid=decision-recorded]") !== null, null, 10_000, "the decision shown");
     }
-    // The release manager unchecks an item the decision rested on.
-    await rm.executeScript((id) => document.querySelector(`[data-item-id="${id}"]`)?.scrollIntoView({ block: "center" }), ITEM);
-    await (await $(rm, `[data-item-id="${ITEM}"]`)).click();
+    // The release manager then checks a criterion the GO was made over (unchecked, overridden).
+    await rm.executeScript((id) => document.querySelector(`[data-item-id="${id}"]`)?.scrollIntoView({ block: "center" }), CRITERION);
+    await (await $(rm, `[data-item-id="${CRITERION}"]`)).click();
     for (const d of [rm, dm]) {
       const text = await waitFor(
         d,
