@@ -33,22 +33,22 @@ pub fn run_record(r: &RunRecord) -> Value {
     })
 }
 
-/// A run's state (`run show`, `archive show`): every decision's maker as `by` (the decision,
-/// each GO vote, each revoked one), each step's latest result with an `outcome` and object
+/// A run's state (`run show`, `archive show`): every decision (the decision, each GO vote, each
+/// revoked one) in the common words, each step's latest result with an `outcome` and object
 /// assertions and captures.
 pub fn run_state(s: &RunState) -> anyhow::Result<Value> {
     let mut v = serde_json::to_value(s)?;
-    if let Some(decision) = v.get_mut("decision").and_then(Value::as_object_mut) {
-        rename(decision, "maker", "by");
+    if let Some(d) = v.get_mut("decision").and_then(Value::as_object_mut) {
+        decision(d);
     }
     for vote in array_mut(&mut v, "votes") {
-        if let Some(vote) = vote.as_object_mut() {
-            rename(vote, "maker", "by");
+        if let Some(d) = vote.as_object_mut() {
+            decision(d);
         }
     }
     for revoked in array_mut(&mut v, "revoked_decisions") {
         if let Some(d) = revoked.get_mut("decision").and_then(Value::as_object_mut) {
-            rename(d, "maker", "by");
+            decision(d);
         }
     }
     for step in array_mut(&mut v, "steps") {
@@ -57,6 +57,12 @@ pub fn run_state(s: &RunState) -> anyhow::Result<Value> {
         }
     }
     Ok(v)
+}
+
+/// A `DecisionState`: its maker as `by`, the run's head it was made on as `event_count`.
+fn decision(d: &mut Map<String, Value>) {
+    rename(d, "maker", "by");
+    rename(d, "head_seq", "event_count");
 }
 
 /// A `StepSummary` (tuples and `passed`) in the common words.
