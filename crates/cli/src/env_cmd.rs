@@ -96,6 +96,9 @@ pub fn run(ctx: &Ctx, cmd: EnvCmd) -> anyhow::Result<()> {
         }
         EnvCmd::UnsetVar { env, key } => {
             envs.unset_var(&env, &key)?;
+            if ctx.json {
+                return crate::render::json(&serde_json::json!({"env": env, "key": key, "removed": true}));
+            }
             crate::render::print(&format!("{env}: {key} removed\n"))
         }
     }

@@ -16,7 +16,7 @@
 
 use flightdeck_engine::probe::ProbeResult;
 use flightdeck_engine::run::{Applied, RunState};
-use flightdeck_engine::store::{RunRecord, StoredEvent, Verification};
+use flightdeck_engine::store::{Copied, RunRecord, StoredEvent, Verification};
 use serde_json::{json, Map, Value};
 
 /// A run's record (`run list`, `run new`).
@@ -33,12 +33,23 @@ pub fn run_record(r: &RunRecord) -> Value {
     })
 }
 
-/// A run's state (`run show`, `archive show`): the decision's maker as `by`, each step's
-/// latest result with an `outcome` and object assertions and captures.
+/// A run's state (`run show`, `archive show`): every decision (the decision, each GO vote, each
+/// revoked one) in the common words, each step's latest result with an `outcome` and object
+/// assertions and captures.
 pub fn run_state(s: &RunState) -> anyhow::Result<Value> {
     let mut v = serde_json::to_value(s)?;
-    if let Some(decision) = v.get_mut("decision").and_then(Value::as_object_mut) {
-        rename(decision, "maker", "by");
+    if let Some(d) = v.get_mut("decision").and_then(Value::as_object_mut) {
+        decision(d);
+    }
+    for vote in array_mut(&mut v, "votes") {
+        if let Some(d) = vote.as_object_mut() {
+            decision(d);
+        }
+    }
+    for revoked in array_mut(&mut v, "revoked_decisions") {
+        if let Some(d) = revoked.get_mut("decision").and_then(Value::as_object_mut) {
+            decision(d);
+        }
     }
     for step in array_mut(&mut v, "steps") {
         if let Some(result) = step.get_mut("result").and_then(Value::as_object_mut) {
@@ -46,6 +57,12 @@ pub fn run_state(s: &RunState) -> anyhow::Result<Value> {
         }
     }
     Ok(v)
+}
+
+/// A `DecisionState`: its maker as `by`, the run's head it was made on as `event_count`.
+fn decision(d: &mut Map<String, Value>) {
+    rename(d, "maker", "by");
+    rename(d, "head_seq", "event_count");
 }
 
 /// A `StepSummary` (tuples and `passed`) in the common words.
@@ -111,6 +128,19 @@ pub fn verification(v: &Verification) -> anyhow::Result<Value> {
         rename(o, "events", "event_count");
     }
     Ok(out)
+}
+
+/// What `run push` / `run pull` copied: the events as `event_count`, each side's verification
+/// as `run verify` says it.
+pub fn copied(c: &Copied) -> anyhow::Result<Value> {
+    Ok(json!({
+        "run_id": c.run_id,
+        "event_count": c.events,
+        "head_hash": c.head_hash,
+        "written": c.written,
+        "source": verification(&c.source)?,
+        "copy": verification(&c.copy)?,
+    }))
 }
 
 /// A watch line (`watch RUN --json`'s slots): its `passed` as `outcome`.

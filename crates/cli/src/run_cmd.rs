@@ -431,7 +431,7 @@ fn record(ctx: &Ctx, store: &mut Store, cmd: RecordCmd) -> anyhow::Result<()> {
 /// What `run push` / `run pull` copied, and that both sides verify.
 fn moved(ctx: &Ctx, how: &str, copied: flightdeck_engine::store::Copied, to: &Store) -> anyhow::Result<()> {
     if ctx.json {
-        return render::json(&copied);
+        return render::json(&crate::json_out::copied(&copied)?);
     }
     let what = if copied.written {
         format!(

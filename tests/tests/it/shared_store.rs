@@ -81,12 +81,12 @@ fn two_machines_share_a_pushed_run_on_postgres_and_a_pull_keeps_its_chain() {
     let Some(url) = needs::postgres() else { return };
     let laptop = Cli::new();
     let run = laptop.new_run(M31, "sandbox");
-    laptop.ok(["run", "note", &run, "dry run scheduled", "--by", "rm"]);
+    laptop.ok(["run", "note", &run, "dry run scheduled", "--by", "ben"]);
     let pushed = laptop.ok(["run", "push", &run, "--to", &url]);
     assert!(pushed.contains("verifies on both sides"), "{pushed}");
 
     let (a, b) = (Machine::new(&url), Machine::new(&url));
-    a.ok(&["run", "check", &run, ITEM, "--by", "rm"]);
+    a.ok(&["run", "check", &run, ITEM, "--by", "ben"]);
     assert!(
         item_checked(&b.json(&["run", "show", &run]), ITEM),
         "b sees a's check"

@@ -148,6 +148,7 @@ fn a_decision_is_revoked_with_a_reason_recorded_and_may_be_made_again() {
         "--rationale",
         "p99 too high",
     ]);
+    let made = env.show(&run)["decision"]["seq"].clone();
     let out = env.ok([
         "run",
         "decide",
@@ -157,8 +158,10 @@ fn a_decision_is_revoked_with_a_reason_recorded_and_may_be_made_again() {
         "--by",
         "dana",
     ]);
-    // The decision is the event before the revoke (after the crew new_run adds).
-    assert!(out.contains("revoked the decision of event "), "{out}");
+    assert!(
+        out.contains(&format!("revoked the decision of event {made}")),
+        "{out}"
+    );
     let state = env.show(&run);
     assert_eq!(state["decision"], json!(null), "{state}");
     assert_eq!(state["revoked_decisions"][0]["reason"], json!("wrong dashboard"));

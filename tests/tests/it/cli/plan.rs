@@ -82,7 +82,7 @@ const TARGETED: &str = "# Targeted
 fn run_all_dry_run_shows_resolved_urls_hosts_and_named_secrets_and_records_nothing() {
     let env = env();
     let book = env.write("targeted.md", TARGETED);
-    let run = env.new_run(&book, "sandbox");
+    let run = env.new_run_alone(&book, "sandbox");
     let out = env.ok([
         "run",
         "all",
