@@ -115,7 +115,7 @@ describe("backups and the restore drill in the window", () => {
   test("the backup's stage and bytes bars move while pg_dump runs; it passes and fills Backup File", async (t) => {
     if (skipped) return t.skip(skipped);
     d = await launch(driver.url, ["--store", S.store, "--config-dir", S.config, "--open", runId]);
-    await $(d, "[data-testid=run-screen]", 20_000);
+    await $(d, "[data-testid=run-screen][data-complete=true]", 20_000);
     await runStep(BACKUP);
     await waitFor(d, (s) => document.querySelector(`[data-backup-progress="${s}"]`)?.dataset.stage === "dump", BACKUP, 30_000, "the dump stage");
     await waitFor(d, (s) => Number(document.querySelector(`[data-backup-progress="${s}"]`)?.dataset.bytes) > 0, BACKUP, 30_000, "the first bytes");

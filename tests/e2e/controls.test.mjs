@@ -39,7 +39,7 @@ after(async () => {
 describe("the Controls view", () => {
   test("lists the flags with their expected state and drift, and the breakers", async () => {
     d = await launch(driver.url, ["--store", S.store, "--config-dir", S.config, "--open", runId]);
-    await $(d, "[data-testid=run-screen]", 20_000);
+    await $(d, "[data-testid=run-screen][data-complete=true]", 20_000);
     await click("[data-testid=tab-controls]");
     await $(d, '[data-flag="community_enabled"]', 15_000);
     const env = await (await $(d, "[data-testid=controls-env]")).getText();

@@ -45,7 +45,7 @@ async function openApp(name) {
   await $(d, "[data-testid=user-chip]", 30_000);
   const row = await $(d, `[data-run-id="${runId}"]`, 20_000);
   await (await row.findElement(By.css("td strong"))).click();
-  await waitFor(d, (id) => document.querySelector("[data-testid=run-screen]")?.dataset.runId === id, runId, 20_000, `run ${runId} open`);
+  await waitFor(d, (id) => document.querySelector("[data-testid=run-screen][data-complete=true]")?.dataset.runId === id, runId, 20_000, `run ${runId} open`);
   return d;
 }
 

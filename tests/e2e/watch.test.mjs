@@ -88,7 +88,7 @@ after(async () => {
 describe("the D0–D7 watch in the window", () => {
   test("the plan's band is edited in the Watch tab and the CLI reads it back", async () => {
     d = await launch(driver.url, ["--store", S.store, "--config-dir", S.config, "--open", runId, "--watch-speed", "30"]);
-    await $(d, "[data-testid=run-screen]", 20_000);
+    await $(d, "[data-testid=run-screen][data-complete=true]", 20_000);
     await click("[data-testid=tab-watch]");
     await $(d, "[data-testid=watch-strip]", 15_000);
     assert.equal(await count("pending"), 14);
