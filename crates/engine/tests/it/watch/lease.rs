@@ -5,18 +5,10 @@
 use std::sync::Arc;
 
 use flightdeck_engine::error::{ErrorKind, HasKind};
-use flightdeck_engine::watch::{self, parse_band, WatchReq};
+use flightdeck_engine::watch::{self, parse_band};
 use tokio_util::sync::CancellationToken;
 
-use super::{slots, FakeRunner, SimClock, T0};
-
-fn req(run: &str) -> WatchReq<'static> {
-    WatchReq {
-        run: run.to_string(),
-        by: "watch".into(),
-        alerts: None,
-    }
-}
+use super::{req, slots, FakeRunner, SimClock, T0};
 
 #[tokio::test]
 async fn a_second_watch_of_a_watched_run_is_refused_and_records_nothing() {

@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use flightdeck_engine::store::Store;
-use flightdeck_engine::watch::{self, Line, Runner, WatchClock, WatchPlan};
+use flightdeck_engine::watch::{self, Line, Runner, WatchClock, WatchPlan, WatchReq};
 use futures_util::future::BoxFuture;
 use time::macros::datetime;
 use time::OffsetDateTime;
@@ -121,6 +121,15 @@ impl Runner for FakeRunner {
                 message: alerting.then(|| "budget `ai_api` is over its alert threshold".to_string()),
             }]
         })
+    }
+}
+
+/// A watch of `run` recorded by `watch`, routing no alerts.
+pub fn req(run: &str) -> WatchReq<'static> {
+    WatchReq {
+        run: run.to_string(),
+        by: "watch".into(),
+        alerts: None,
     }
 }
 

@@ -2,18 +2,10 @@
 
 use std::sync::Arc;
 
-use flightdeck_engine::watch::{self, parse_band, SlotKind, SlotStatus, WatchReq};
+use flightdeck_engine::watch::{self, parse_band, SlotKind, SlotStatus};
 use tokio_util::sync::CancellationToken;
 
-use super::{slots, FakeRunner, SimClock, T0};
-
-fn req(run: &str) -> WatchReq<'static> {
-    WatchReq {
-        run: run.to_string(),
-        by: "watch".into(),
-        alerts: None,
-    }
-}
+use super::{req, slots, FakeRunner, SimClock, T0};
 
 #[tokio::test]
 async fn a_seven_day_plan_of_five_minute_slots_runs_on_the_injected_clock() {
