@@ -24,6 +24,7 @@ mod people_cmd;
 mod render;
 mod render_decision;
 mod run_cmd;
+mod run_verify;
 mod run_view;
 mod runbook_cmd;
 mod sandbox_cmd;
