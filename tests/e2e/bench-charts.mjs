@@ -29,14 +29,15 @@ try {
       });
       const drawn = await d.executeScript(() => [...document.querySelectorAll("[data-testid=signals-view] figure")].map((f) => Number(f.dataset.points)));
       const times = [];
+      const phases = [];
       let last = 0;
       while (times.length < K + WARMUP) {
-        const [n, ms] = await waitFor(
+        const [n, ms, ph] = await waitFor(
           d,
           (last) => {
             const v = document.querySelector("[data-testid=signals-view]");
             const n = Number(v?.dataset.refreshes ?? 0);
-            return n > last ? [n, Number(v.dataset.paintMs)] : null;
+            return n > last ? [n, Number(v.dataset.paintMs), v.dataset.paintPhases ?? ""] : null;
           },
           last,
           30_000,
@@ -44,8 +45,12 @@ try {
         );
         last = n;
         times.push(ms);
+        phases.push(ph.split(" ").map(Number));
       }
       const t = times.slice(WARMUP);
+      console.log(
+        `  ${render}: medians from the samples' arrival, ms: ${["ipc", "dom", "decode", "frame", "painted"].map((k, i) => `${k} ${q(phases.slice(WARMUP).map((p) => p[i]), 0.5).toFixed(2)}`).join(", ")}`,
+      );
       console.log(
         `charts ${render} refreshes=${t.length} median_ms=${q(t, 0.5).toFixed(2)} p90_ms=${q(t, 0.9).toFixed(2)} min_ms=${Math.min(...t).toFixed(2)} max_ms=${Math.max(...t).toFixed(2)} panels=${drawn.length} drawn_points=${drawn.join("+")} samples_per_series=${points}`,
       );

@@ -13,7 +13,8 @@
 # The samples are made up in the app (`--synthetic-signals N`), so what is timed is the view's
 # own work (decimating, drawing, sending, painting), not Prometheus. Knobs:
 # FLIGHTDECK_BENCH_PROFILE (release|debug), FLIGHTDECK_BENCH_POINTS (2880),
-# FLIGHTDECK_BENCH_REFRESHES (30), FLIGHTDECK_MEASURE_SETTLE (10 s), FLIGHTDECK_MEASURE_RUNS (3).
+# FLIGHTDECK_BENCH_REFRESHES (30), FLIGHTDECK_MEASURE_SETTLE (10 s), FLIGHTDECK_MEASURE_RUNS (3),
+# FLIGHTDECK_BENCH_NO_BUILD=1 (measure what is built), FLIGHTDECK_BENCH_ONLY=a (skip (c)).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if [ -z "${DISPLAY:-}" ]; then exec "$root/.ci/xvfb.sh" "$0" "$@"; fi
@@ -27,10 +28,13 @@ flag=(); [ "$profile" = release ] && flag=(--release)
 export NO_AT_BRIDGE=1
 export WEBKIT_DISABLE_COMPOSITING_MODE=${WEBKIT_DISABLE_COMPOSITING_MODE:-0}
 
-echo "building (profile $profile, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
-(cd "$root/ui" && "$root/.ci/npm-ci.sh" . >/dev/null && npm run --silent build >/dev/null)
-cargo build -q "${flag[@]}" -p flightdeck-app -p flightdeck-cli --manifest-path "$root/Cargo.toml"
+if [ "${FLIGHTDECK_BENCH_NO_BUILD:-}" != 1 ]; then
+  echo "building (profile $profile, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+  (cd "$root/ui" && "$root/.ci/npm-ci.sh" . >/dev/null && npm run --silent build >/dev/null)
+  cargo build -q "${flag[@]}" -p flightdeck-app -p flightdeck-cli --manifest-path "$root/Cargo.toml"
+fi
 "$root/.ci/npm-ci.sh" "$root/tests/e2e" >/dev/null
+"$root/.ci/tauri-driver.sh" >/dev/null
 bin=$CARGO_TARGET_DIR/$profile
 
 work=$(mktemp -d /tmp/flightdeck-bench-charts.XXXXXX)
@@ -46,6 +50,8 @@ echo
 echo "(a) refresh to painted frame, 4 panels x 3 series x $points samples, every 1 s ($profile build, $(nproc) cores)"
 (cd "$root/tests/e2e" && FLIGHTDECK_APP="$bin/flightdeck-app" FLIGHTDECK_CLI="$bin/flightdeck" \
   node bench-charts.mjs "$store" "$work/config" "$run" "$points" "$refreshes") | tee "$work/a.txt"
+
+[ "${FLIGHTDECK_BENCH_ONLY:-}" = a ] && exit 0
 
 # The process and all its descendants.
 tree() {

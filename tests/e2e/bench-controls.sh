@@ -15,6 +15,7 @@ if [ -z "${FLIGHTDECK_BENCH_NO_BUILD:-}" ]; then
   cargo build -q "${flag[@]}" -p flightdeck-app -p flightdeck-cli --manifest-path "$root/Cargo.toml"
 fi
 "$root/.ci/npm-ci.sh" "$root/tests/e2e" >/dev/null
+"$root/.ci/tauri-driver.sh" >/dev/null
 export NO_AT_BRIDGE=1 WEBKIT_DISABLE_COMPOSITING_MODE=${WEBKIT_DISABLE_COMPOSITING_MODE:-0}
 export FLIGHTDECK_APP=${FLIGHTDECK_APP:-$CARGO_TARGET_DIR/$profile/flightdeck-app}
 export FLIGHTDECK_CLI=${FLIGHTDECK_CLI:-$CARGO_TARGET_DIR/$profile/flightdeck}

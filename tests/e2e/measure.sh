@@ -48,6 +48,7 @@ if [ "${FLIGHTDECK_MEASURE_NO_BUILD:-}" != 1 ]; then
   cargo build -q "${flag[@]}" -p flightdeck-app -p flightdeck-cli -p flightdeck-hello --manifest-path "$root/Cargo.toml"
 fi
 "$root/.ci/npm-ci.sh" "$root/tests/e2e" >/dev/null
+"$root/.ci/tauri-driver.sh" >/dev/null
 bin=$CARGO_TARGET_DIR/$profile
 
 work=$(mktemp -d /tmp/flightdeck-measure.XXXXXX)
