@@ -105,4 +105,25 @@ describe("SignalsSession", () => {
     expect(s.viewError).toBe("no run 0193");
     expect(s.view?.panels, "the last charts stay up").toHaveLength(5);
   });
+
+  it("keeps the frame clock running while a refresh is under way, and lets it stop once painted", async () => {
+    const frames: FrameRequestCallback[] = [];
+    vi.stubGlobal("requestAnimationFrame", (f: FrameRequestCallback) => frames.push(f));
+    try {
+      s.setOpen(true);
+      s.start();
+      await vi.advanceTimersByTimeAsync(0);
+      const run = () => frames.splice(0).forEach((f) => f(performance.now()));
+      expect(frames, "a frame asked for with the request").toHaveLength(1);
+      run();
+      expect(frames, "and the next, while the answer is not painted").toHaveLength(1);
+      s.notePainted(12);
+      run();
+      expect(frames, "painted: no more frames asked").toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(frames, "the next refresh starts the clock again").toHaveLength(1);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
 });
