@@ -145,14 +145,7 @@ fn execute(ctx: &Ctx, store: Store, spec: Spec, penv: ProbeEnv, rec: &Record) ->
     let json = ctx.json;
     let cancel = CancellationToken::new();
     let result: anyhow::Result<StepRun> = rt.block_on(async {
-        let watcher = {
-            let cancel = cancel.clone();
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    cancel.cancel();
-                }
-            })
-        };
+        let watcher = crate::interrupt::cancel_on_ctrl_c(cancel.clone());
         let (tx, mut rx) = mpsc::channel::<(String, ProbeEvent)>(256);
         let progress = async move {
             while let Some((_, ev)) = rx.recv().await {

@@ -18,6 +18,7 @@ mod dry_run_cmd;
 mod env_cmd;
 mod exit;
 mod help;
+mod interrupt;
 mod json_out;
 mod output_cmd;
 mod people_cmd;

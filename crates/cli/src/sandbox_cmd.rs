@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
+use tokio::signal::unix::{signal, SignalKind};
 
 use crate::Ctx;
 
@@ -73,6 +74,10 @@ async fn serve(ctx: &Ctx, port: u16, db: Option<String>, traffic: bool) -> anyho
         ..Default::default()
     };
     let sandbox = flightdeck_sandbox::start(cfg).await?;
+    // Listen before saying where we are: whoever reads the first line may stop us at once, and
+    // a SIGTERM before the handler exists would kill the process instead of stopping it cleanly.
+    let mut term = signal(SignalKind::terminate()).context("listen for SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("listen for Ctrl-C")?;
     if ctx.json {
         println!(
             "{}",
@@ -86,10 +91,8 @@ async fn serve(ctx: &Ctx, port: u16, db: Option<String>, traffic: bool) -> anyho
         );
         print!("{}", banner_hint(&sandbox.base_url()));
     }
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("listen for SIGTERM")?;
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
+        _ = int.recv() => {}
         _ = term.recv() => {}
     }
     sandbox.shutdown().await;

@@ -77,14 +77,7 @@ pub fn run(
         let (tx, mut rx) = mpsc::channel::<(String, ProbeEvent)>(256);
         // Ctrl-C cancels: running probes stop (a shell step's process tree is killed) and are
         // recorded as `cancelled`; nothing after them starts.
-        let watcher = {
-            let cancel = cancel.clone();
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    cancel.cancel();
-                }
-            })
-        };
+        let watcher = crate::interrupt::cancel_on_ctrl_c(cancel.clone());
         let verbose = opts.verbose;
         let progress = async move {
             let tty = std::io::stderr().is_terminal();

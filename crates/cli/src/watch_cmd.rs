@@ -393,12 +393,7 @@ fn foreground(ctx: &Ctx, run_ref: &str, by: &str, vars: &[String], opts: &AlertO
     };
     let id = loaded.record.id.clone();
     let result = rt.block_on(async {
-        let stop = cancel.clone();
-        let watcher = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                stop.cancel();
-            }
-        });
+        let watcher = crate::interrupt::cancel_on_ctrl_c(cancel.clone());
         if !json {
             line(&format!(
                 "watching run {} (T-0 {}, {} checks); Ctrl-C stops\n",
