@@ -18,6 +18,8 @@ const VARIANTS = {
   nomain: [`${M} > * { display: none !important; }`],
   cv: [".section { content-visibility: auto; contain-intrinsic-size: auto 400px; }"],
   noshadow: ["* { box-shadow: none !important; }"],
+  hidden: ["#app { display: none !important; }"],
+  noscroll: ["* { overflow: visible !important; }"],
 };
 
 function rollup(pid) {
