@@ -72,12 +72,22 @@ pub fn run() {
     };
     builder::<tauri::Wry>(host)
         .setup(|app| {
-            // The window is titled after the store when it is not the default one, so two
-            // app windows on two stores can be told apart.
-            if let Some(w) = app.get_webview_window("main") {
-                let title = app.state::<Host>().window_title();
-                let _ = w.set_title(&title);
-            }
+            // The window is made here, not from tauri.conf.json (`create: false`): it is titled
+            // after the store when that is not the default one (so two app windows on two
+            // stores can be told apart), and its page starts with the launch info in it.
+            let config = app
+                .config()
+                .app
+                .windows
+                .iter()
+                .find(|w| w.label == "main")
+                .cloned()
+                .ok_or("tauri.conf.json has no window labelled main")?;
+            let host = app.state::<Host>();
+            tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+                .title(host.window_title())
+                .initialization_script(commands::app::launch_script(&host))
+                .build()?;
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -25,14 +25,29 @@ pub struct LaunchInfo {
 
 #[tauri::command]
 pub async fn launch_info(host: State<'_, Host>) -> Result<LaunchInfo, IpcError> {
-    Ok(LaunchInfo {
+    Ok(launch_info_of(&host))
+}
+
+fn launch_info_of(host: &Host) -> LaunchInfo {
+    LaunchInfo {
         store_path: host.store_path().display().to_string(),
         open_run: host.launch().open.clone(),
         user_name: host.settings().user_name,
         version: env!("CARGO_PKG_VERSION").to_string(),
         charts: host.launch().charts,
         open_signals: host.launch().open_signals,
-    })
+    }
+}
+
+/// The page's first script: the [`LaunchInfo`] as `window.__FLIGHTDECK_LAUNCH__`, so the UI can
+/// choose its first screen without waiting for an IPC round trip (the first one costs ~55 ms in
+/// a release build; `ui/src/lib/backend/tauri.ts` answers its first `launchInfo` from it).
+pub fn launch_script(host: &Host) -> String {
+    // JSON is a JavaScript expression; should it ever fail to serialise, the UI asks over IPC.
+    match serde_json::to_string(&launch_info_of(host)) {
+        Ok(json) => format!("window.__FLIGHTDECK_LAUNCH__ = {json};"),
+        Err(_) => String::new(),
+    }
 }
 
 /// Save the name every event from this app is recorded under; answers the saved name.

@@ -33,4 +33,24 @@ describe("TauriBackend", () => {
       expect(by, `${cmd} is invoked by one method`).toHaveLength(1);
     }
   });
+
+  it("answers the first launchInfo from the info the app put in the page, later ones over IPC", async () => {
+    const launched = { store_path: "/s.sqlite", open_run: "r1", user_name: "ana", version: "1", charts: "plotters", open_signals: false };
+    const invoked: string[] = [];
+    mockIPC((cmd) => {
+      invoked.push(cmd);
+      return { ...launched, user_name: "bea" };
+    });
+    const g = globalThis as { __FLIGHTDECK_LAUNCH__?: unknown };
+    g.__FLIGHTDECK_LAUNCH__ = launched;
+    try {
+      const backend = new TauriBackend();
+      expect(await backend.launchInfo()).toEqual(launched);
+      expect(invoked).toEqual([]);
+      expect((await backend.launchInfo()).user_name).toBe("bea");
+      expect(invoked).toEqual(["launch_info"]);
+    } finally {
+      delete g.__FLIGHTDECK_LAUNCH__;
+    }
+  });
 });

@@ -7,6 +7,7 @@ import type {
   Command,
   ExportArchiveReq,
   ExportedArchive,
+  LaunchInfo,
   RunHead,
   RunLive,
   RunStepsReq,
@@ -22,8 +23,18 @@ async function call<T>(cmd: Command, args?: Record<string, unknown>): Promise<T>
   }
 }
 
+// The launch info the app puts in the page before any script runs (src-tauri's
+// `launch_script`): the first screen is chosen without an IPC round trip. Used once; later
+// calls ask the app (the user's name may have changed since).
+type Launched = { __FLIGHTDECK_LAUNCH__?: LaunchInfo };
+
 export class TauriBackend implements Backend {
-  launchInfo = () => call<Awaited<ReturnType<Backend["launchInfo"]>>>("launch_info");
+  #launched: LaunchInfo | undefined = (globalThis as Launched).__FLIGHTDECK_LAUNCH__;
+  launchInfo = () => {
+    const launched = this.#launched;
+    this.#launched = undefined;
+    return launched ? Promise.resolve(launched) : call<LaunchInfo>("launch_info");
+  };
   setUserName = (name: string) => call<string>("set_user_name", { name });
   uiReady = () => call<void>("ui_ready");
   bundledRunbooks: Backend["bundledRunbooks"] = () => call("bundled_runbooks");
