@@ -104,6 +104,12 @@ impl Host {
         }
     }
 
+    /// Run `f` with the store on this thread (before the window exists: nothing else holds it).
+    pub fn read_now<T>(&self, f: impl FnOnce(&Store) -> Result<T, IpcError>) -> Result<T, IpcError> {
+        let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        f(&store)
+    }
+
     /// Run `f` with the store on tokio's blocking pool: rusqlite never runs on the async
     /// workers, and a slow write never blocks the window.
     pub async fn blocking<T, F>(&self, f: F) -> Result<T, IpcError>

@@ -164,6 +164,48 @@ pub(crate) fn named_app_with_run_at(watch_speed: u32, source: &str, env: &str) -
     (app, id)
 }
 
+/// The JSON value assigned to `global` in the page's first script.
+fn assigned(script: &str, global: &str) -> Option<Value> {
+    let at = script.find(&format!("window.{global} = "))? + global.len() + 10;
+    serde_json::Deserializer::from_str(&script[at..])
+        .into_iter::<Value>()
+        .next()?
+        .ok()
+}
+
+/// The page's first script carries what `launch_info` answers and the run `--open` names as
+/// `open_run` answers it; a run that does not exist is left to `open_run` (which reports it).
+#[test]
+fn the_page_starts_with_the_launch_info_and_the_opened_run() {
+    let (app, id) = named_app_with_run("bundled:m31", "sandbox");
+    let id = id.as_str().expect("an id").to_string();
+    let doc = call(&app, "open_run", json!({"run": id})).expect("open");
+    let script_for = |open: &str| {
+        let launch = Launch {
+            store: app._dir.path().join("store.sqlite"),
+            open: Some(open.into()),
+            config_dir: app._dir.path().join("config"),
+            charts: crate::signals::ChartRender::Plotters,
+            open_signals: false,
+            synthetic_signals: None,
+            watch_speed: 1,
+        };
+        let host = Host::open(launch, Instant::now()).expect("host");
+        crate::commands::app::launch_script(&host)
+    };
+    let script = script_for(&id);
+    let info = assigned(&script, "__FLIGHTDECK_LAUNCH__").expect("the launch info");
+    assert_eq!(info["open_run"], json!(id));
+    assert_eq!(info["user_name"], "Riley");
+    let opened = assigned(&script, "__FLIGHTDECK_OPEN_RUN__").expect("the opened run");
+    assert_eq!(opened["run"], json!(id));
+    assert_eq!(opened["doc"], doc);
+
+    let script = script_for("no-such-run");
+    assert!(assigned(&script, "__FLIGHTDECK_LAUNCH__").is_some());
+    assert!(!script.contains("__FLIGHTDECK_OPEN_RUN__"), "{script}");
+}
+
 /// `call` from any thread: the window handle is all a request needs.
 fn call_on(window: &WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
     get_ipc_response(

@@ -39,15 +39,33 @@ fn launch_info_of(host: &Host) -> LaunchInfo {
     }
 }
 
-/// The page's first script: the [`LaunchInfo`] as `window.__FLIGHTDECK_LAUNCH__`, so the UI can
-/// choose its first screen without waiting for an IPC round trip (the first one costs ~55 ms in
-/// a release build; `ui/src/lib/backend/tauri.ts` answers its first `launchInfo` from it).
+/// The page's first script: the [`LaunchInfo`] as `window.__FLIGHTDECK_LAUNCH__` and, for a run
+/// opened from the command line, that run as `open_run` answers it now
+/// (`window.__FLIGHTDECK_OPEN_RUN__`), so the UI shows its first screen without waiting for IPC
+/// round trips (`ui/src/lib/backend/tauri.ts` answers its first `launchInfo` and its first
+/// `openRun` of that run from them). A write from another process before the page reads the run
+/// is caught like any other: the store watcher's first heads come at once and the run screen
+/// reloads when its head moved.
 pub fn launch_script(host: &Host) -> String {
-    // JSON is a JavaScript expression; should it ever fail to serialise, the UI asks over IPC.
-    match serde_json::to_string(&launch_info_of(host)) {
+    // JSON is a JavaScript expression; whatever fails to serialise here the UI asks over IPC.
+    let info = launch_info_of(host);
+    let mut script = match serde_json::to_string(&info) {
         Ok(json) => format!("window.__FLIGHTDECK_LAUNCH__ = {json};"),
-        Err(_) => String::new(),
+        Err(_) => return String::new(),
+    };
+    // A local file only: on a shared Postgres store this read would hold the window back for a
+    // round trip to the server, where the IPC call overlaps WebKit's start. An error (no such
+    // run) is left to `open_run`, which reports it in the window.
+    let local = !flightdeck_engine::store::pg::is_postgres(&host.launch().store);
+    if let Some(run) = info.open_run.filter(|_| local) {
+        let doc = host.read_now(|store| crate::view::run_doc(store, &run)).ok();
+        let json =
+            doc.and_then(|doc| serde_json::to_string(&serde_json::json!({ "run": run, "doc": doc })).ok());
+        if let Some(json) = json {
+            script.push_str(&format!("window.__FLIGHTDECK_OPEN_RUN__ = {json};"));
+        }
     }
+    script
 }
 
 /// Save the name every event from this app is recorded under; answers the saved name.

@@ -53,4 +53,31 @@ describe("TauriBackend", () => {
       delete g.__FLIGHTDECK_LAUNCH__;
     }
   });
+
+  it("answers the first openRun of the launched run from the page, anything else over IPC", async () => {
+    const doc = { runbook: { title: "M31" }, live: { state: { run_id: "r1" }, events: [] } };
+    const invoked: string[] = [];
+    mockIPC((cmd, args) => {
+      invoked.push(`${cmd} ${(args as { run: string }).run}`);
+      return { ...doc, fresh: true };
+    });
+    const g = globalThis as { __FLIGHTDECK_OPEN_RUN__?: unknown };
+    g.__FLIGHTDECK_OPEN_RUN__ = { run: "r1", doc };
+    try {
+      const backend = new TauriBackend();
+      expect(await backend.openRun("r1")).toEqual(doc);
+      expect(invoked).toEqual([]);
+      expect(await backend.openRun("r1")).toHaveProperty("fresh", true);
+      expect(invoked).toEqual(["open_run r1"]);
+    } finally {
+      delete g.__FLIGHTDECK_OPEN_RUN__;
+    }
+    g.__FLIGHTDECK_OPEN_RUN__ = { run: "r1", doc };
+    try {
+      expect(await new TauriBackend().openRun("r2")).toHaveProperty("fresh", true);
+      expect(invoked).toEqual(["open_run r1", "open_run r2"]);
+    } finally {
+      delete g.__FLIGHTDECK_OPEN_RUN__;
+    }
+  });
 });

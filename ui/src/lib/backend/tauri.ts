@@ -9,6 +9,7 @@ import type {
   ExportedArchive,
   LaunchInfo,
   RunHead,
+  RunDoc,
   RunLive,
   RunStepsReq,
   StepOutput,
@@ -23,13 +24,15 @@ async function call<T>(cmd: Command, args?: Record<string, unknown>): Promise<T>
   }
 }
 
-// The launch info the app puts in the page before any script runs (src-tauri's
-// `launch_script`): the first screen is chosen without an IPC round trip. Used once; later
-// calls ask the app (the user's name may have changed since).
-type Launched = { __FLIGHTDECK_LAUNCH__?: LaunchInfo };
+// What the app puts in the page before any script runs (src-tauri's `launch_script`): the
+// launch info and the run it opens, so the first screen needs no IPC round trip. Each is used
+// once; later calls ask the app (the user's name may have changed since; the store watcher's
+// first heads reload a run another process wrote to in between).
+type Launched = { __FLIGHTDECK_LAUNCH__?: LaunchInfo; __FLIGHTDECK_OPEN_RUN__?: { run: string; doc: RunDoc } };
 
 export class TauriBackend implements Backend {
   #launched: LaunchInfo | undefined = (globalThis as Launched).__FLIGHTDECK_LAUNCH__;
+  #opened: { run: string; doc: RunDoc } | undefined = (globalThis as Launched).__FLIGHTDECK_OPEN_RUN__;
   launchInfo = () => {
     const launched = this.#launched;
     this.#launched = undefined;
@@ -40,7 +43,11 @@ export class TauriBackend implements Backend {
   bundledRunbooks: Backend["bundledRunbooks"] = () => call("bundled_runbooks");
   listRuns: Backend["listRuns"] = () => call("list_runs");
   createRun: Backend["createRun"] = (req) => call("create_run", { req });
-  openRun: Backend["openRun"] = (run) => call("open_run", { run });
+  openRun: Backend["openRun"] = (run) => {
+    const opened = this.#opened;
+    this.#opened = undefined;
+    return opened?.run === run ? Promise.resolve(opened.doc) : call("open_run", { run });
+  };
   runLive: Backend["runLive"] = (run) => call("run_live", { run });
   checkItem: Backend["checkItem"] = (req) => call("check_item", { req });
   setField: Backend["setField"] = (req) => call("set_field", { req });

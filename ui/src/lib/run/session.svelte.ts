@@ -14,8 +14,10 @@ export type StepRun = { outcome: "ran" } | { outcome: "failed" } | { outcome: "c
 const READ_ONLY = "This run is read-only: it was rebuilt from an archive.";
 
 export class RunSession {
-  runbook = $state<Runbook | null>(null);
-  live = $state<RunLive | null>(null);
+  // Raw: both are replaced whole by every answer and never changed in place, so Svelte needs
+  // no deep proxy (and its per-property signals) over the whole runbook and log.
+  runbook = $state.raw<Runbook | null>(null);
+  live = $state.raw<RunLive | null>(null);
   loadError = $state<string | null>(null);
   idx: StateIndex | null = $derived(this.live ? indexState(this.live.state) : null);
   /** The search box's text, and the items it leaves visible (null: all). */
