@@ -64,7 +64,8 @@ try {
       }, rules);
       await new Promise((r) => setTimeout(r, SETTLE));
       const m = memory();
-      console.log(`${name.padEnd(12)} tree PSS ${mib(m.pss)} MiB; web process PSS ${mib(m.web?.Pss ?? 0)} anon ${mib(m.web?.Anonymous ?? 0)} MiB`);
+      const nodes = await d.executeScript(() => document.getElementsByTagName("*").length);
+      console.log(`${name.padEnd(12)} tree PSS ${mib(m.pss)} MiB; web process PSS ${mib(m.web?.Pss ?? 0)} anon ${mib(m.web?.Anonymous ?? 0)} MiB; ${nodes} elements`);
     } finally {
       await d.quit();
     }
