@@ -4,7 +4,7 @@
 // in the same run, the time from the samples' arrival in the app to the painted frame of each
 // refresh, as the view reports it (`data-paint-ms`). Prints one line per renderer:
 //   charts RENDER refreshes=K median_ms=M p90_ms=P min_ms=A max_ms=B points=N
-import { launch, startDriver, waitFor } from "./harness.mjs";
+import { launch, withDriver, waitFor } from "./harness.mjs";
 
 const [store, config, run, points = "2880", samples = "30"] = process.argv.slice(2);
 const K = Number(samples);
@@ -15,9 +15,7 @@ const q = (xs, f) => {
   return s[Math.min(s.length - 1, Math.floor(f * (s.length - 1) + 0.5))];
 };
 
-const driver = await startDriver();
-let status = 0;
-try {
+await withDriver(async (driver) => {
   for (const render of ["plotters", "canvas"]) {
     const d = await launch(driver.url, ["--store", store, "--config-dir", config, "--open", run, "--view", "signals", "--charts", render, "--synthetic-signals", points]);
     try {
@@ -58,10 +56,4 @@ try {
       await d.quit();
     }
   }
-} catch (e) {
-  console.error(`error: ${e.message}`);
-  status = 1;
-} finally {
-  await driver.stop();
-}
-process.exit(status);
+});

@@ -4,7 +4,7 @@
 // a cold-start cost; one that stays is the page's own.
 //
 //   FLIGHTDECK_APP=... FLIGHTDECK_CLI=... node diag-first-paint.mjs STORE CONFIG RUN [RELOADS]
-import { launch, startDriver, waitFor } from "./harness.mjs";
+import { launch, withDriver, waitFor } from "./harness.mjs";
 
 const [store, config, run, reloads = "3"] = process.argv.slice(2);
 
@@ -19,9 +19,7 @@ const marks = (d) =>
 const painted = (d) =>
   waitFor(d, () => performance.getEntriesByName("fd:painted").length > 0, null, 60_000, "the first paint");
 
-const driver = await startDriver();
-let status = 0;
-try {
+await withDriver(async (driver) => {
   const d = await launch(driver.url, ["--store", store, "--config-dir", config, "--open", run]);
   try {
     await painted(d);
@@ -35,10 +33,4 @@ try {
   } finally {
     await d.quit();
   }
-} catch (e) {
-  console.error(`error: ${e.message}`);
-  status = 1;
-} finally {
-  await driver.stop();
-}
-process.exit(status);
+});

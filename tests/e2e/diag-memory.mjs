@@ -4,7 +4,7 @@
 //
 //   FLIGHTDECK_APP=... FLIGHTDECK_CLI=... node diag-memory.mjs STORE CONFIG RUN [VARIANT...]
 import { readFileSync } from "node:fs";
-import { launch, started, startDriver, waitFor } from "./harness.mjs";
+import { launch, started, withDriver, waitFor } from "./harness.mjs";
 
 const [store, config, run, ...only] = process.argv.slice(2);
 const SETTLE = Number(process.env.FLIGHTDECK_MEASURE_SETTLE ?? 6) * 1000;
@@ -50,9 +50,7 @@ function memory() {
 }
 
 const mib = (k) => (k / 1024).toFixed(1);
-const driver = await startDriver();
-let status = 0;
-try {
+await withDriver(async (driver) => {
   for (const [name, rules] of Object.entries(VARIANTS)) {
     if (only.length && !only.includes(name)) continue;
     const d = await launch(driver.url, ["--store", store, "--config-dir", config, "--open", run]);
@@ -70,10 +68,4 @@ try {
       await d.quit();
     }
   }
-} catch (e) {
-  console.error(`error: ${e.message}`);
-  status = 1;
-} finally {
-  await driver.stop();
-}
-process.exit(status);
+});

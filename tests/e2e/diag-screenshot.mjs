@@ -2,12 +2,11 @@
 // diagnostic for choosing the compositing default, run by hand): the app on a run, three
 // screenshots in a row, each bounded to 30 s. Prints one line: screenshots ok=N of 3, ms=...
 //   FLIGHTDECK_APP=... node diag-screenshot.mjs STORE CONFIG RUN
-import { launch, startDriver, waitFor } from "./harness.mjs";
+import { launch, withDriver, waitFor } from "./harness.mjs";
 
 const [store, config, run] = process.argv.slice(2);
-const driver = await startDriver();
-let status = 0;
-try {
+await withDriver(async (driver) => {
+  let status = 0;
   const d = await launch(driver.url, ["--store", store, "--config-dir", config, "--open", run]);
   try {
     await waitFor(d, () => document.querySelector("[data-testid=run-screen] input[data-item-id]") !== null, null, 60_000, "the run screen");
@@ -23,10 +22,5 @@ try {
   } finally {
     await d.quit().catch(() => {});
   }
-} catch (e) {
-  console.error(`error: ${e.message}`);
-  status = 1;
-} finally {
-  await driver.stop();
-}
-process.exit(status);
+  return status;
+});

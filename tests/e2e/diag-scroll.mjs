@@ -4,7 +4,7 @@
 // pinned on one property without a rebuild. Prints one line per variant.
 //
 //   FLIGHTDECK_APP=... FLIGHTDECK_CLI=... node diag-scroll.mjs STORE CONFIG RUN [STEP_PX] [VARIANT...]
-import { launch, startDriver, waitFor } from "./harness.mjs";
+import { launch, withDriver, waitFor } from "./harness.mjs";
 
 const [store, config, run, stepArg = "40", ...only] = process.argv.slice(2);
 const STEP = Number(stepArg);
@@ -32,9 +32,7 @@ const q = (xs, f) => {
   return s[Math.min(s.length - 1, Math.floor(f * (s.length - 1) + 0.5))];
 };
 
-const driver = await startDriver();
-let status = 0;
-try {
+await withDriver(async (driver) => {
   const d = await launch(driver.url, ["--store", store, "--config-dir", config, "--open", run]);
   try {
     await waitFor(d, () => document.querySelector("[data-testid=run-screen]:not([data-complete=false]) .main input[data-item-id]") !== null, null, 60_000, "the run screen");
@@ -75,10 +73,4 @@ try {
   } finally {
     await d.quit();
   }
-} catch (e) {
-  console.error(`error: ${e.message}`);
-  status = 1;
-} finally {
-  await driver.stop();
-}
-process.exit(status);
+});

@@ -167,6 +167,25 @@ export async function startDriver() {
   return { url, log, stop };
 }
 
+/**
+ * A benchmark or diagnostic run by hand, over one tauri-driver: `main(driver)` runs with it;
+ * what it throws is printed as `error: …` (exit 1); the driver and everything started are
+ * stopped whatever happens; the process exits with what `main` returned (0 when nothing).
+ */
+export async function withDriver(main) {
+  const driver = await startDriver();
+  let status = 0;
+  try {
+    status = (await main(driver)) ?? 0;
+  } catch (e) {
+    console.error(`error: ${e.message}`);
+    status = 1;
+  } finally {
+    await driver.stop();
+  }
+  process.exit(status);
+}
+
 /** A scratch store and settings directory for one suite. */
 export function scratch() {
   const dir = mkdtempSync(join(tmpdir(), "flightdeck-e2e-"));

@@ -11,7 +11,7 @@
 //   node measure-scroll.mjs STORE CONFIG RUN [STEP_PX] [-- APP ARGS...]
 //   node measure-scroll.mjs hello - - [STEP_PX]
 import { readFileSync } from "node:fs";
-import { launch, started, startDriver, waitFor } from "./harness.mjs";
+import { launch, started, withDriver, waitFor } from "./harness.mjs";
 
 const argv = process.argv.slice(2);
 const dash = argv.indexOf("--");
@@ -41,9 +41,7 @@ const q = (xs, f) => {
   return s[Math.min(s.length - 1, Math.floor(f * (s.length - 1) + 0.5))];
 };
 
-const driver = await startDriver();
-let status = 0;
-try {
+await withDriver(async (driver) => {
   const d = await launch(driver.url, hello ? [] : ["--store", store, "--config-dir", config, "--open", run, ...extra]);
   try {
     if (hello) await d.executeScript(() => (location.href = "scroll.html"));
@@ -95,10 +93,4 @@ try {
   } finally {
     await d.quit();
   }
-} catch (e) {
-  console.error(`error: ${e.message}`);
-  status = 1;
-} finally {
-  await driver.stop();
-}
-process.exit(status);
+});
