@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { $, By, CLI, cli, exec, launch, scratch, shot, startDriver, startSandbox, waitFor } from "./harness.mjs";
+import { $, By, CLI, cli, exec, launch, reveal, scratch, shot, startDriver, startSandbox, waitFor } from "./harness.mjs";
 
 const USER = "Riley Release";
 // The decision maker: not who ran the steps (the engine refuses that: rule approver-not-executor).
@@ -35,7 +35,7 @@ const actAs = async (name) => {
   await click("[data-testid=user-name-save]");
   await waitFor(d, (n) => document.querySelector("[data-testid=user-chip]")?.textContent.includes(n), name, 5000, `the app to act as ${name}`);
 };
-const scrollTo = (css) => d.executeScript((c) => document.querySelector(c)?.scrollIntoView({ block: "center" }), css);
+const scrollTo = (css) => reveal(d, css);
 
 before(async () => {
   driver = await startDriver();
@@ -69,6 +69,10 @@ describe("the desktop app", () => {
     assert.match(runId, /^[0-9a-f-]{36}$/);
     const boxes = await d.findElements(By.css("input[data-item-id]"));
     assert.equal(boxes.length, 85, "every M31 item has its checkbox");
+    // Sections far from the viewport wait for their steps, fields and sign-offs (issue 16); each
+    // comes as it is scrolled near (`reveal`).
+    const deferred = await d.executeScript(() => document.querySelectorAll("section[data-deferred]").length);
+    assert.ok(deferred > 0, "some sections wait for their detail");
     await shot(d, "03-run-new");
   });
 
@@ -102,8 +106,8 @@ describe("the desktop app", () => {
 
     await click('[data-field-id="1.result"] [data-option="Success"]');
     await waitFor(d, () => document.querySelector('[data-field-id="1.result"] [data-option="Success"]').getAttribute("aria-checked") === "true", null, 5000, "choice saved");
-    const size = await $(d, '[data-field-id="3.size"]');
     await scrollTo('[data-field-id="3.size"]');
+    const size = await $(d, '[data-field-id="3.size"]');
     await size.sendKeys("12.4", "\uE007");
     await waitFor(d, () => [...document.querySelectorAll("[data-kind=field_set]")].length >= 3, null, 5000, "three field events");
     await shot(d, "04-run-filled");
@@ -215,9 +219,11 @@ describe("the desktop app", () => {
       assert.equal(await checked(id), true, `${id} is still checked`);
     }
     assert.equal(await checked("1.m25-personalization-internal-ai"), false);
+    await reveal(d, '[data-field-id="1.pass-rate"]');
     assert.equal(await (await $(d, '[data-field-id="1.pass-rate"]')).getAttribute("value"), "97.5");
     assert.equal(await (await $(d, '[data-meta-key="release-manager"]')).getAttribute("value"), USER);
-    await $(d, "[data-testid=decision-recorded]");
+    await reveal(d, "[data-testid=decision-recorded]");
+    await reveal(d, '[data-signoff-slot="pre-flight-gates"]');
     assert.match(await (await $(d, '[data-signoff-slot="pre-flight-gates"]')).getText(), /Signed by Riley Release/);
   });
 
@@ -252,7 +258,7 @@ describe("the desktop app", () => {
     assert.match(who, /Casey CLI/);
     await shot(d, "11-cli-change");
     await click("[data-testid=theme-toggle]");
-    await d.executeScript(() => document.querySelector("[data-testid=decision-panel]").scrollIntoView({ block: "center" }));
+    await scrollTo("[data-testid=decision-panel]");
     await shot(d, "12-run-dark");
     await click("[data-testid=theme-toggle]");
   });

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { named } from "./controls-support.mjs";
-import { $, cli, CLI, launch, scratch, shot, started, startDriver, waitFor } from "./harness.mjs";
+import { $, cli, CLI, launch, reveal, scratch, shot, started, startDriver, waitFor } from "./harness.mjs";
 
 const USER = "Riley Release";
 const ENV = "pgdemo";
@@ -58,7 +58,7 @@ const pgDumps = () =>
 
 /** Click Run on `id` and wait until it is running. */
 async function runStep(id) {
-  await d.executeScript((s) => document.querySelector(`[data-run-step="${s}"]`)?.scrollIntoView({ block: "center" }), id);
+  await reveal(d, `[data-run-step="${id}"]`);
   await (await $(d, `[data-run-step="${id}"]`)).click();
   await waitFor(d, (s) => document.querySelector(`[data-backup-progress="${s}"]`), id, 10_000, `${id} to show its progress`);
 }

@@ -346,3 +346,27 @@ export async function waitFor(d, fn, arg, ms = 10_000, what = "condition") {
     await new Promise((r) => setTimeout(r, 40));
   }
 }
+
+/** Bring `css` into the run screen and scroll it to the middle. A section builds its steps,
+ * fields, sign-offs and decision panel only near the viewport (`ui/src/lib/run/window.svelte.ts`,
+ * marked `data-deferred` until then): when `css` is not there yet, the sections still waiting
+ * are scrolled to, one each poll, until it is; one inside a waiting section waits for it. */
+export async function reveal(d, css, ms = 15_000) {
+  await waitFor(
+    d,
+    (css) => {
+      const el = document.querySelector(css);
+      const waiting = el ? el.closest("[data-deferred]") : document.querySelector("[data-deferred]");
+      if (waiting) {
+        waiting.scrollIntoView({ block: "start" });
+        return false;
+      }
+      if (!el) return false;
+      el.scrollIntoView({ block: "center" });
+      return true;
+    },
+    css,
+    ms,
+    `${css} in the run screen`,
+  );
+}

@@ -10,7 +10,7 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { $, By, cli, launch, scratch, shot, startDriver, waitFor } from "./harness.mjs";
+import { $, By, cli, launch, reveal, scratch, shot, startDriver, waitFor } from "./harness.mjs";
 
 const admin = process.env.FLIGHTDECK_TEST_PG_URL;
 const RM = "Riley Release";
@@ -77,7 +77,7 @@ describe("two people, two windows, one shared run", { skip: !admin && "no test P
     const rm = await openApp(RM);
     const dm = await openApp(DM);
     assert.equal(await checked(dm, ITEM), false);
-    await rm.executeScript((id) => document.querySelector(`[data-item-id="${id}"]`)?.scrollIntoView({ block: "center" }), ITEM);
+    await reveal(rm, `[data-item-id="${ITEM}"]`);
     const t0 = Date.now();
     await (await $(rm, `[data-item-id="${ITEM}"]`)).click();
     await waitFor(rm, (id) => document.querySelector(`[data-item-id="${id}"]`)?.checked, ITEM, 10_000, "checked in the release manager's window");
@@ -96,10 +96,11 @@ describe("two people, two windows, one shared run", { skip: !admin && "no test P
     // the app suite's; here the point is what both windows show).
     await cli(url, "run", "decide", runId, "go", "--by", DM, "--rationale", "rehearsal evidence reviewed", "--override", "rehearsal");
     for (const d of [rm, dm]) {
+      await reveal(d, "[data-testid=decision-panel]");
       await waitFor(d, () => document.querySelector("[data-testid=decision-recorded]") !== null, null, 10_000, "the decision shown");
     }
     // The release manager then checks a criterion the GO was made over (unchecked, overridden).
-    await rm.executeScript((id) => document.querySelector(`[data-item-id="${id}"]`)?.scrollIntoView({ block: "center" }), CRITERION);
+    await reveal(rm, `[data-item-id="${CRITERION}"]`);
     await (await $(rm, `[data-item-id="${CRITERION}"]`)).click();
     for (const d of [rm, dm]) {
       const text = await waitFor(

@@ -2,6 +2,7 @@
 // timeline scale and event descriptions. No IPC and no DOM here, so all of it is unit-tested.
 import { describeAttempt, describeReadAgain, describeRecord } from "../controls/format";
 import type {
+  Block,
   ControlRecord,
   ReadAgain,
   Field,
@@ -290,4 +291,25 @@ export function currentSection(rb: Runbook, idx: StateIndex): Section | null {
     return p.itemsDone < p.items || p.fieldsDone < p.fields;
   };
   return order.find(open) ?? order[0] ?? null;
+}
+
+/** About how tall block `b` draws, in px: the space a section keeps for it until its detail is
+ * built (`window.svelte.ts`), so the rows around it move little when it comes. */
+export function deferredHeight(rb: Runbook, b: Block): number {
+  switch (b.type) {
+    case "step": {
+      const lines = (rb.steps.find((x) => x.id === b.id)?.code ?? "").replace(/\n$/, "").split("\n").length;
+      return 34 + 17 * Math.min(lines, 6) + (lines > 6 ? 22 : 0);
+    }
+    case "fields":
+      return 28 * Math.ceil(b.ids.length / 3);
+    case "prose":
+      return 18 * Math.max(1, Math.ceil(b.text.length / 110));
+    case "sign_off":
+      return 64;
+    case "decision":
+      return 280;
+    default:
+      return 0;
+  }
 }
