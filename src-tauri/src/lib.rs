@@ -44,17 +44,32 @@ pub(crate) fn with_host<R: Runtime>(builder: tauri::Builder<R>, host: Host) -> t
     commands::register(builder.manage(host))
 }
 
+/// WebKitGTK settings the app chooses on Linux, each unless the user has set the variable
+/// (`is_set`): the names and values to set. Both measured against a bare Tauri window
+/// (`tests/e2e/measure.sh`, README "The window against a bare Tauri window"):
+/// - accelerated compositing off: it keeps a backing store per layer, on a software GL stack
+///   (Xvfb, VMs, most remote desktops) ~100 MiB more for our scrolling panes, and on some GPU
+///   drivers a blank window. `WEBKIT_DISABLE_COMPOSITING_MODE=0` turns it back on.
+/// - JavaScriptCore's JIT off (`JSC_useJIT=false`, what Apple's Lockdown Mode does): the page's
+///   code runs in JSC's interpreter. The UI does little JavaScript per frame; the JIT's code and
+///   its tiers cost the window ~11 MiB of PSS, and without it the first paint, scrolling, the
+///   Signals view's refresh and the Controls view stay within their goals (and a JIT is attack
+///   surface a checklist does not need). `JSC_useJIT=true` turns it back on.
+pub fn webkit_defaults(is_set: impl Fn(&str) -> bool) -> Vec<(&'static str, &'static str)> {
+    [("WEBKIT_DISABLE_COMPOSITING_MODE", "1"), ("JSC_useJIT", "false")]
+        .into_iter()
+        .filter(|(name, _)| !is_set(name))
+        .collect()
+}
+
 /// Start the desktop app; returns when the last window closes. Exits with status 2 on a bad
 /// command line and 7 when the store cannot be opened (the CLI's codes).
 pub fn run() {
     let started = Instant::now();
-    // WebKitGTK's accelerated compositing keeps a backing store per layer: on a software GL
-    // stack (Xvfb, VMs, most remote desktops) that is ~100 MiB more for our scrolling panes,
-    // and on some GPU drivers a blank window. A checklist needs neither; a user who wants it
-    // back sets the variable to 0. Set before any thread or webview exists.
+    // Set before any thread or webview exists; WebKit's web process inherits them.
     #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    for (name, value) in webkit_defaults(|name| std::env::var_os(name).is_some()) {
+        std::env::set_var(name, value);
     }
     let launch = match Launch::from_env() {
         Ok(l) => l,

@@ -547,3 +547,17 @@ fn a_secret_echoed_by_a_step_run_from_the_app_never_reaches_the_window_or_the_st
     let st = live["state"]["steps"][0].clone();
     assert_eq!(st["status"], "passed", "the step got the real value: {st}");
 }
+
+/// On Linux the app turns WebKit's accelerated compositing and JavaScriptCore's JIT off, each
+/// unless the user set the variable (either way: `0`/`true` turns it back on).
+#[test]
+fn webkit_defaults_are_compositing_and_the_jit_off_unless_the_user_set_them() {
+    let none = crate::webkit_defaults(|_| false);
+    assert_eq!(
+        none,
+        vec![("WEBKIT_DISABLE_COMPOSITING_MODE", "1"), ("JSC_useJIT", "false")]
+    );
+    let jit_set = crate::webkit_defaults(|name| name == "JSC_useJIT");
+    assert_eq!(jit_set, vec![("WEBKIT_DISABLE_COMPOSITING_MODE", "1")]);
+    assert!(crate::webkit_defaults(|_| true).is_empty());
+}

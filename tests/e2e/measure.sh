@@ -2,8 +2,10 @@
 # The window against a bare Tauri window, like for like: idle memory and time to first paint of
 # Flightdeck (the M31 run open; the same with its Signals view open) against a Tauri hello-world
 # (tests/e2e/hello, the same Tauri, one window of the same size), each pair with the same WebKit
-# compositing setting (on, then off) and the same build profile, in one run; then the M31 run
-# scrolled top to bottom in the real window, frame times from requestAnimationFrame.
+# compositing setting (on, then off), the same JavaScriptCore JIT setting (the app's default, off)
+# and the same build profile, in one run; then the M31 run scrolled top to bottom in the real
+# window, frame times from requestAnimationFrame. Flightdeck's start screen (no run open) is
+# measured too: the app's own floor, which no change to the run screen can go below.
 #
 #   tests/e2e/measure.sh            (runs itself under .ci/xvfb.sh when there is no $DISPLAY)
 #
@@ -30,6 +32,9 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/flightdeck-target}
 export PATH="$HOME/.cargo/bin:$PATH"
 # No accessibility bus under Xvfb: without this, GTK waits for one (both sides alike).
 export NO_AT_BRIDGE=1
+# JavaScriptCore's JIT: the app turns it off unless told (src-tauri/src/lib.rs webkit_defaults);
+# the hello-world gets the same setting, like for like. JSC_useJIT=true measures both with it.
+export JSC_useJIT=${JSC_useJIT:-false}
 profile=${FLIGHTDECK_MEASURE_PROFILE:-debug}
 settle=${FLIGHTDECK_MEASURE_SETTLE:-5}
 settle_max=${FLIGHTDECK_MEASURE_SETTLE_MAX:-40}
@@ -115,7 +120,7 @@ median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 env_of() { [ "$1" = on ] && echo 0 || echo 1; } # WEBKIT_DISABLE_COMPOSITING_MODE for a setting
 app=("$bin/flightdeck-app" --store "$store" --config-dir "$work/config" --open "$run")
 
-# Interleaved (hello, run, signals; on, off; then again), so a change in the machine's load
+# Interleaved (hello, run, signals, start screen; on, off; then again), so a change in the machine's load
 # falls on every kind alike.
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for _ in $(seq "$runs"); do
@@ -124,6 +129,8 @@ for _ in $(seq "$runs"); do
     measure "$bin/flightdeck-hello" >>"$work/hello-$c.rows"
     measure "${app[@]}" >>"$work/run-$c.rows"
     measure "${app[@]}" --view signals --synthetic-signals "$points" >>"$work/signals-$c.rows"
+    # The start screen, no run open: the app's own floor (its process, its page), not a goal.
+    measure "$bin/flightdeck-app" --store "$store" --config-dir "$work/config" >>"$work/start-$c.rows"
   done
 done
 # col FILE N: the median of column N.
@@ -152,12 +159,12 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 echo
-echo "the window vs a bare Tauri window ($profile builds, median of $runs, ${settle}s idle, $(nproc) cores, load $load_start -> $load_end)"
+echo "the window vs a bare Tauri window ($profile builds, JSC_useJIT=$JSC_useJIT on both, median of $runs, ${settle}s idle, $(nproc) cores, load $load_start -> $load_end)"
 printf '  %-13s %-24s %8s %8s %8s %6s %9s %9s %9s %7s\n' compositing "" "PSS MiB" "USS MiB" "RSS MiB" procs "web PSS" "web anon" "1st paint" "idle s"
 for c in $settings; do
-  for k in hello run signals; do
+  for k in hello start run signals; do
     f=$work/$k-$c.rows
-    case $k in hello) what="hello-world" ;; run) what="Flightdeck, M31 run" ;; *) what="Flightdeck, + Signals" ;; esac
+    case $k in hello) what="hello-world" ;; start) what="Flightdeck, start screen" ;; run) what="Flightdeck, M31 run" ;; *) what="Flightdeck, + Signals" ;; esac
     printf '  %-13s %-24s %8s %8s %8s %6s %9s %9s %6s ms %7s\n' "$c" "$what" "$(mib "$(col "$f" 2)")" "$(mib "$(col "$f" 7)")" \
       "$(mib "$(col "$f" 3)")" "$(col "$f" 4)" "$(mib "$(col "$f" 5)")" "$(mib "$(col "$f" 6)")" "$(col "$f" 1)" "$(col "$f" 8)"
   done
@@ -187,6 +194,9 @@ for c in $settings; do
   uss+="$c run $(ratio "$(col "$work/run-$c.rows" 7)" "$(col "$work/hello-$c.rows" 7)"), signals $(ratio "$(col "$work/signals-$c.rows" 7)" "$(col "$work/hello-$c.rows" 7)"); "
 done
 echo "  (USS ratios, not a goal: ${uss%; })"
+floor=""
+for c in $settings; do floor+="$c $(ratio "$(col "$work/start-$c.rows" 2)" "$(col "$work/hello-$c.rows" 2)"); "; done
+echo "  (PSS ratio of the start screen, no run open: the app's floor, not a goal: ${floor%; })"
 if [ "${FLIGHTDECK_MEASURE_SCROLL:-1}" = 1 ]; then
   s=""; detail=""
   for c in $settings; do s+="${p95[$c]:-999999}"$'\n'; detail+="$c p50 ${p50[$c]:-?} p95 ${p95[$c]:-?} "; done
