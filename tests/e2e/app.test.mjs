@@ -123,6 +123,26 @@ describe("the desktop app", () => {
     await waitFor(d, () => document.querySelector('[data-item-id="1.m19-m20-calls-payments"]').checked, null, 5000, "space checks");
     await d.actions().sendKeys("k").perform();
     assert.equal(await d.executeScript(() => document.activeElement?.dataset.itemId), "1.m17-m18-orders-tiktok-ingestion", "k moves back");
+    // j walks into a section still waiting for its detail: the item is focused, the section
+    // builds around it, and the item stays in sight.
+    const edge = await d.executeScript(() => {
+      const boxes = [...document.querySelectorAll("input[data-item-id]")];
+      const i = boxes.findIndex((b, n) => !b.closest("[data-deferred]") && boxes[n + 1]?.closest("[data-deferred]"));
+      if (i < 0) return null;
+      boxes[i].focus();
+      return [boxes[i].dataset.itemId, boxes[i + 1].dataset.itemId];
+    });
+    assert.ok(edge, "a built section followed by one still waiting");
+    await d.actions().sendKeys("j").perform();
+    assert.equal(await d.executeScript(() => document.activeElement?.dataset.itemId), edge[1], "j reaches the waiting section's first item");
+    await waitFor(d, (id) => {
+      const b = document.querySelector(`[data-item-id="${id}"]`);
+      const m = document.querySelector("[data-testid=run-screen] .main").getBoundingClientRect();
+      const r = b.getBoundingClientRect();
+      return !b.closest("[data-deferred]") && r.top >= m.top && r.bottom <= m.bottom;
+    }, edge[1], 5000, "its section built with the item in sight");
+    await d.actions().sendKeys("k").perform();
+    assert.equal(await d.executeScript(() => document.activeElement?.dataset.itemId), edge[0], "k walks back");
     await body.sendKeys("/");
     await d.actions().sendKeys("rollback").perform();
     const shown = await waitFor(d, () => {
