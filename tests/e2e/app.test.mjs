@@ -294,6 +294,17 @@ describe("the desktop app", () => {
     assert.match(text, /Casey CLI/);
     await d.executeScript(() => window.scrollTo(0, 0));
     await shot(d, "11b-stale-banner");
+    // Opened again, the run's last section (the decision's) waits for its detail; the banner's
+    // link builds it and brings the panel into view.
+    await openRun(runId);
+    assert.equal(await d.executeScript(() => !!document.querySelector("[data-testid=decision-panel]")), false, "the decision's section waits");
+    await click("[data-testid=go-to-decision]");
+    await waitFor(d, () => {
+      const p = document.querySelector("[data-testid=decision-panel]");
+      const m = document.querySelector("[data-testid=run-screen] .main").getBoundingClientRect();
+      const r = p?.getBoundingClientRect();
+      return !!r && r.top < m.bottom && r.bottom > m.top;
+    }, null, 5000, "the decision panel in view");
     const shown = JSON.parse(await cli(S.store, "--json", "run", "show", runId));
     assert.match(shown.decision.stale.reason, /was checked/);
   });

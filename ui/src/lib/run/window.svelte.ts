@@ -59,6 +59,18 @@ export class SectionWindow {
     };
   }
 
+  /** Build section `id` now, wherever it is (a jump to something in it); resolves once built. */
+  async show(id: string): Promise<void> {
+    if (this.has(id)) return;
+    for (const [el, sid] of this.#watched) {
+      if (sid !== id) continue;
+      this.#watched.delete(el);
+      this.#io?.unobserve(el);
+    }
+    this.shown = new Set([...this.shown, id]);
+    await tick();
+  }
+
   /** Whether section `id` shows its detail. */
   has(id: string): boolean {
     return this.all || this.shown.has(id) || id === this.first();

@@ -97,6 +97,17 @@ describe("SectionWindow", () => {
     expect([...observers[0].observed]).toEqual([els[3]]);
   });
 
+  it("builds a section at once when something in it is jumped to", async () => {
+    globalThis.IntersectionObserver = FakeIO as unknown as typeof IntersectionObserver;
+    const w = new SectionWindow(() => null);
+    w.attach(box(0, 800));
+    const far = box(9000, 40);
+    w.watch(far, "far");
+    await w.show("far");
+    expect(w.has("far")).toBe(true);
+    expect(observers[0].observed.has(far)).toBe(false);
+  });
+
   it("moves the view down by what a section above it grew, and not for one below", async () => {
     globalThis.IntersectionObserver = FakeIO as unknown as typeof IntersectionObserver;
     const w = new SectionWindow(() => null);
