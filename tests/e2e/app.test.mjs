@@ -155,6 +155,37 @@ describe("the desktop app", () => {
     await waitFor(d, () => [...document.querySelectorAll("input[data-item-id]")].filter((b) => b.offsetParent !== null).length === 85, null, 5000, "the search to clear");
   });
 
+  test("scrolling up through sections still waiting keeps what is on screen still", async () => {
+    // Jump to the end (the sections between stay waiting), then scroll up 120 px a step: each
+    // section that builds above the viewport grows there, and the view moves down by as much.
+    const out = await d.executeAsyncScript((done) => {
+      const m = document.querySelector("[data-testid=run-screen] .main");
+      const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+      (async () => {
+        m.scrollTop = m.scrollHeight;
+        for (let i = 0; i < 5; i++) await frame();
+        const waiting = document.querySelectorAll("[data-deferred]").length;
+        const jumps = [];
+        for (let n = 0; m.scrollTop > 0 && n < 400; n++) {
+          const top = m.getBoundingClientRect().top;
+          const ref = [...m.querySelectorAll("input[data-item-id]")].find((b) => b.getBoundingClientRect().top > top + 50);
+          const before = ref?.getBoundingClientRect().top;
+          const st = m.scrollTop;
+          m.scrollTop = st - 120;
+          const moved = st - m.scrollTop;
+          await frame();
+          await frame();
+          const got = ref ? ref.getBoundingClientRect().top - before : moved;
+          if (Math.abs(got - moved) > 2) jumps.push(`${ref.dataset.itemId}: moved ${Math.round(got)} px for ${moved}`);
+        }
+        done({ waiting, left: document.querySelectorAll("[data-deferred]").length, jumps });
+      })();
+    });
+    assert.ok(out.waiting > 0, "sections were waiting before the scroll");
+    assert.deepEqual(out.jumps, [], "nothing on screen jumped while sections built above it");
+    assert.equal(out.left, 0, "every section passed is built");
+  });
+
   test("a step runs from its Run button against the sandbox and lands in the log", async () => {
     const sandbox = await startSandbox();
     try {
