@@ -62,13 +62,18 @@ export class SectionWindow {
   /** Build section `id` now, wherever it is (a jump to something in it); resolves once built. */
   async show(id: string): Promise<void> {
     if (this.has(id)) return;
-    for (const [el, sid] of this.#watched) {
-      if (sid !== id) continue;
+    this.#build([id]);
+    await tick();
+  }
+
+  /** Sections `ids` show their detail from now on, and are no longer watched. */
+  #build(ids: string[]) {
+    for (const [el, id] of this.#watched) {
+      if (!ids.includes(id)) continue;
       this.#watched.delete(el);
       this.#io?.unobserve(el);
     }
-    this.shown = new Set([...this.shown, id]);
-    await tick();
+    this.shown = new Set([...this.shown, ...ids]);
   }
 
   /** Whether section `id` shows its detail. */
@@ -81,18 +86,12 @@ export class SectionWindow {
     // Each section that comes near brings the next ones waiting with it (sections are watched in
     // document order): fewer, larger builds while scrolling, so fewer frames miss their time.
     const order = [...this.#watched.keys()] as HTMLElement[];
-    const add = [...new Set(near.flatMap((el) => order.slice(order.indexOf(el), order.indexOf(el) + 1 + BATCH)))];
+    const add = [...new Set(near.flatMap((el) => order.slice(order.indexOf(el)).slice(0, 1 + BATCH)))];
     if (add.length) {
       // A section wholly above the viewport grows by its detail: the view moves down by as much.
       const top = this.#root?.getBoundingClientRect().top ?? 0;
       const above = add.filter((el) => el.getBoundingClientRect().bottom <= top + 1).map((el) => [el, el.offsetHeight] as const);
-      const next = new Set(this.shown);
-      for (const el of add) {
-        next.add(this.#watched.get(el)!);
-        this.#watched.delete(el);
-        this.#io?.unobserve(el);
-      }
-      this.shown = next;
+      this.#build(add.map((el) => this.#watched.get(el)!));
       await tick();
       const grew = above.reduce((n, [el, h]) => n + el.offsetHeight - h, 0);
       if (grew && this.#root) this.#root.scrollTop += grew;
