@@ -12,6 +12,8 @@ macro_rules! app_commands {
     };
 }
 
+include!("link_layout.rs");
+
 const COMMANDS: &[&str] = include!("src/commands/all.rs");
 const CAPABILITY: &str = "capabilities/main.json";
 
@@ -26,6 +28,7 @@ fn granted(json: &str) -> BTreeSet<String> {
 fn main() {
     println!("cargo:rerun-if-changed=src/commands/all.rs");
     println!("cargo:rerun-if-changed={CAPABILITY}");
+    link_layout("flightdeck-app", std::path::Path::new("layout/flightdeck-app.order"));
     let capability =
         std::fs::read_to_string(CAPABILITY).unwrap_or_else(|e| panic!("cannot read {CAPABILITY}: {e}"));
     let want: BTreeSet<String> = COMMANDS

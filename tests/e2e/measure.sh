@@ -156,10 +156,17 @@ if [ "${FLIGHTDECK_MEASURE_SCROLL:-1}" = 1 ]; then
 fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# layout_of BIN ORDER: how many of the functions BIN's order file names (src-tauri/link_layout.rs)
+# BIN still has; few means a new compiler or dependencies renamed them: rerun tests/e2e/layout.sh.
+layout_of() {
+  if [ "$profile" != release ] || [ ! -s "$2" ]; then echo "none ($profile build)"; return; fi
+  echo "$(nm --defined-only "$1" 2>/dev/null | awk 'NR == FNR { want[$0] = 1; next } ($3 in want) && !seen[$3]++ { c++ } END { print c + 0 }' "$2" -) of $(wc -l <"$2") ordered functions found"
+}
 mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 echo
 echo "the window vs a bare Tauri window ($profile builds, JSC_useJIT=$JSC_useJIT on both, median of $runs, ${settle}s idle, $(nproc) cores, load $load_start -> $load_end)"
+echo "code layout: app $(layout_of "$bin/flightdeck-app" "$root/src-tauri/layout/flightdeck-app.order"); hello-world $(layout_of "$bin/flightdeck-hello" "$root/tests/e2e/hello/layout/flightdeck-hello.order")"
 printf '  %-13s %-24s %8s %8s %8s %6s %9s %9s %9s %7s\n' compositing "" "PSS MiB" "USS MiB" "RSS MiB" procs "web PSS" "web anon" "1st paint" "idle s"
 for c in $settings; do
   for k in hello start run signals; do
