@@ -28,7 +28,10 @@ fn granted(json: &str) -> BTreeSet<String> {
 fn main() {
     println!("cargo:rerun-if-changed=src/commands/all.rs");
     println!("cargo:rerun-if-changed={CAPABILITY}");
-    link_layout("flightdeck-app", std::path::Path::new("layout/flightdeck-app.order"));
+    link_layout(
+        "flightdeck-app",
+        std::path::Path::new("layout/flightdeck-app.order"),
+    );
     let capability =
         std::fs::read_to_string(CAPABILITY).unwrap_or_else(|e| panic!("cannot read {CAPABILITY}: {e}"));
     let want: BTreeSet<String> = COMMANDS

@@ -14,7 +14,11 @@ fn link_layout(bin: &str, order: &std::path::Path) {
     let order = std::path::Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default()).join(order);
     println!("cargo:rerun-if-env-changed=FLIGHTDECK_LINK_LAYOUT");
     let var = |k: &str| std::env::var(k).unwrap_or_default();
-    let target = (var("CARGO_CFG_TARGET_ARCH"), var("CARGO_CFG_TARGET_OS"), var("CARGO_CFG_TARGET_ENV"));
+    let target = (
+        var("CARGO_CFG_TARGET_ARCH"),
+        var("CARGO_CFG_TARGET_OS"),
+        var("CARGO_CFG_TARGET_ENV"),
+    );
     if var("FLIGHTDECK_LINK_LAYOUT") == "0"
         || var("PROFILE") != "release"
         || target != ("x86_64".into(), "linux".into(), "gnu".into())
@@ -34,7 +38,10 @@ fn link_layout(bin: &str, order: &std::path::Path) {
     if !rustc_links_with_lld() {
         return;
     }
-    println!("cargo:rustc-link-arg-bin={bin}=-Wl,--symbol-ordering-file={}", order.display());
+    println!(
+        "cargo:rustc-link-arg-bin={bin}=-Wl,--symbol-ordering-file={}",
+        order.display()
+    );
     // A name the binary no longer has (renamed by a new compiler or dependency) is skipped.
     println!("cargo:rustc-link-arg-bin={bin}=-Wl,--no-warn-symbol-ordering");
 }

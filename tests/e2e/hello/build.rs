@@ -3,6 +3,9 @@
 include!("../../../src-tauri/link_layout.rs");
 
 fn main() {
-    link_layout("flightdeck-hello", std::path::Path::new("layout/flightdeck-hello.order"));
+    link_layout(
+        "flightdeck-hello",
+        std::path::Path::new("layout/flightdeck-hello.order"),
+    );
     tauri_build::build()
 }
