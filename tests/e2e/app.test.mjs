@@ -79,14 +79,13 @@ describe("the desktop app", () => {
   test("metadata, T-0, items and fields are recorded; bad values are refused in place", async () => {
     const rm = await $(d, '[data-meta-key="release-manager"]');
     await rm.sendKeys(USER, "\uE007"); // Enter
-    // T-0 two hours from now, through the datetime-local control's own change event.
-    await d.executeScript(() => {
-      const el = document.querySelector('[data-meta-key="cutover-date"]');
+    // T-0 two hours from now, typed as a release manager would: local time, YYYY-MM-DD HH:MM.
+    const t0 = await d.executeScript(() => {
       const t = new Date(Date.now() + 2 * 3600_000);
-      const local = new Date(t.getTime() - t.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
-      el.value = local;
-      el.dispatchEvent(new Event("change", { bubbles: true }));
+      const p = (n) => String(n).padStart(2, "0");
+      return `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())} ${p(t.getHours())}:${p(t.getMinutes())}`;
     });
+    await (await $(d, '[data-meta-key="cutover-date"]')).sendKeys(t0, "\uE007");
     await $(d, "[data-testid=timeline-now]");
 
     for (const id of ["1.m16-1-privacy-account-management", "1.m17-m18-orders-tiktok-ingestion", "2.data-mapping-complete-m30"]) {

@@ -95,6 +95,28 @@ describe("RunScreen", () => {
     expect(calls.some((c) => c.cmd === "set_field")).toBe(false);
   });
 
+  it("takes T-0 as local time to the minute, and refuses in place what is not one", async () => {
+    handlers.set_meta = ({ req }) =>
+      live({ metadata: state().metadata.map((m) => (m.key === req.key ? { ...m, value: req.value, by: "Riley", at: "2026-11-28T10:02:00.000Z" } : m)) });
+    show();
+    await screen.findByTestId("run-screen");
+    await waitFor(() => expect(document.querySelector('[data-meta-key="cutover-date"]')).toBeTruthy());
+    const t0 = document.querySelector<HTMLInputElement>('[data-meta-key="cutover-date"]')!;
+    expect(t0.type).toBe("text");
+    await fireEvent.input(t0, { target: { value: "friday 9pm" } });
+    await fireEvent.change(t0);
+    expect(t0.getAttribute("aria-invalid")).toBe("true");
+    expect(screen.getByTestId("t0-error").textContent).toMatch(/YYYY-MM-DD HH:MM/);
+    expect(calls.some((c) => c.cmd === "set_meta")).toBe(false);
+
+    await fireEvent.input(t0, { target: { value: "2026-12-04 21:30" } });
+    expect(screen.queryByTestId("t0-error")).toBeNull();
+    await fireEvent.change(t0);
+    const utc = new Date(2026, 11, 4, 21, 30).toISOString().replace(/:00\.000Z$/, "Z");
+    await waitFor(() => expect(calls.find((c) => c.cmd === "set_meta")?.args).toEqual({ req: { run: RUN_ID, key: "cutover-date", value: utc } }));
+    await waitFor(() => expect(t0.value).toBe("2026-12-04 21:30"));
+  });
+
   it("shows what a refused sign-off is missing, then signs with the override reason", async () => {
     const refusal: IpcError = {
       code: "incomplete",

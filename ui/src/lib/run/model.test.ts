@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { doc, event, runbook, state } from "../testing/fixture";
 import {
   describeEvent,
+  formatMinute,
   formatRelative,
+  formatTime,
+  parseLocalMinute,
   incompleteFor,
   indexState,
   parseT0,
@@ -72,5 +75,29 @@ describe("the event log", () => {
     expect(describeEvent(event(4, "signoff_recorded", { signoff: "gates", by: "R", override_reason: "drill" }), doc.runbook)).toBe(
       "signed off Gates with override: drill",
     );
+  });
+});
+
+describe("times, written without Intl", () => {
+  const now = new Date(2026, 11, 4, 18, 30, 0);
+  it("shows a time today on a 24-hour clock, the date too on another day", () => {
+    expect(formatTime(new Date(2026, 11, 4, 9, 5, 7).toISOString(), now)).toBe("09:05:07");
+    expect(formatTime(new Date(2026, 11, 3, 23, 59, 1).toISOString(), now)).toBe("Dec 3 23:59:01");
+    expect(formatTime(new Date(2025, 0, 12, 14, 0, 0).toISOString(), now)).toBe("Jan 12 14:00:00");
+  });
+  it("keeps what it cannot read, and shows nothing for nothing", () => {
+    expect(formatTime("soon", now)).toBe("soon");
+    expect(formatTime(null, now)).toBe("");
+  });
+  it("writes a T-0 to the minute, year first, and reads it back as local time", () => {
+    expect(formatMinute(new Date(2026, 0, 2, 3, 4, 59))).toBe("2026-01-02 03:04");
+    expect(parseLocalMinute("2026-01-02 03:04")).toEqual(new Date(2026, 0, 2, 3, 4));
+    expect(parseLocalMinute(" 2026-12-04T18:30 ")).toEqual(new Date(2026, 11, 4, 18, 30));
+    expect(parseLocalMinute(formatMinute(now))).toEqual(now);
+  });
+  it("refuses what is not a date and a time of day", () => {
+    for (const bad of ["", "tomorrow", "2026-12-04", "2026-13-01 10:00", "2026-02-31 10:00", "2026-12-04 24:00", "2026-12-04 10:60"]) {
+      expect(parseLocalMinute(bad), bad).toBeNull();
+    }
   });
 });

@@ -243,14 +243,39 @@ export function describeEvent(e: StoredEvent, rb: Runbook): string {
   }
 }
 
-/** `14:02:07` local, or the date too when it is not today. */
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const two = (n: number) => String(n).padStart(2, "0");
+
+// Times are written out by hand, not with `toLocale…String`: the window is in English and a
+// 24-hour clock reads the same everywhere, and Intl's formatters make WebKit's web process map
+// ~3 MiB of ICU's locale data that nothing else in the page needs (issue 16).
+
+/** `14:02:07` local, or the date too when it is not today (`Dec 4 14:02:07`). */
 export function formatTime(iso: string | null | undefined, now = new Date()): string {
   if (!iso) return "";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  const time = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
-  if (d.toDateString() === now.toDateString()) return time;
-  return `${d.toLocaleDateString([], { month: "short", day: "numeric" })} ${time}`;
+  const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  const today = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+  if (today) return time;
+  return `${MONTHS[d.getMonth()]} ${d.getDate()} ${time}`;
+}
+
+/** A moment to the minute, local: `2026-12-04 14:00`. */
+export function formatMinute(d: Date): string {
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
+/** `2026-12-04 14:00` (or with a `T`, as `datetime-local` writes it) read as local time; null
+ * unless it is a real date and time of day. */
+export function parseLocalMinute(text: string): Date | null {
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})$/.exec(text.trim());
+  if (!m) return null;
+  const [y, mo, d, h, mi] = m.slice(1).map(Number);
+  if (mo < 1 || mo > 12 || h > 23 || mi > 59) return null;
+  const t = new Date(y, mo - 1, d, h, mi);
+  // 2026-02-31 would roll over into March: refused, not moved.
+  return t.getFullYear() === y && t.getMonth() === mo - 1 && t.getDate() === d ? t : null;
 }
 
 /** A heading without emoji decoration (`Pre-Flight Gates Validation ✅`): symbols stay. */
