@@ -41,6 +41,7 @@ fn generate(dir: &Path) {
         RunDoc,
         RunLive,
         RunHead,
+        crate::commands::watch::StoreHeads,
         IpcError,
         CreateReq,
         CheckReq,

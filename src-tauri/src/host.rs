@@ -1,12 +1,12 @@
 //! What every command works with: the open store, the settings, and how the app was started.
 //!
 //! Owns the one write connection (behind a mutex; rusqlite work always runs on the blocking
-//! pool through `Host::blocking`), the user's name, and the watcher's generation counter. It
+//! pool through `Host::blocking`), the user's name, and the store watcher's feed of run heads. It
 //! decides nothing about runs: that is the engine's.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -16,6 +16,7 @@ use flightdeck_engine::secrets::{Keyring, KeyringError, OsStoreKeys};
 use flightdeck_engine::store::Store;
 use tokio_util::sync::CancellationToken;
 
+use crate::commands::watch::StoreHeads;
 use crate::cutover_watch::Watches;
 use crate::error::{ErrorCode, IpcError};
 use crate::launch::Launch;
@@ -29,8 +30,9 @@ pub struct Host {
     settings: Mutex<Settings>,
     started: Instant,
     painted: AtomicBool,
-    /// Bumped by each `watch_store`; a watcher stops when it is no longer the newest.
-    pub(crate) watch_generation: Arc<AtomicU64>,
+    /// The store watcher's latest run heads (`store_heads`), once it is started.
+    heads: std::sync::OnceLock<tokio::sync::watch::Sender<StoreHeads>>,
+    heads_start: Mutex<()>,
     keyring: KeyringCell,
     /// Steps running now, by `run/step`, so Cancel can stop them.
     running: Mutex<HashMap<String, CancellationToken>>,
@@ -67,11 +69,35 @@ impl Host {
             settings: Mutex::new(settings),
             started,
             painted: AtomicBool::new(false),
-            watch_generation: Arc::new(AtomicU64::new(0)),
+            heads: std::sync::OnceLock::new(),
+            heads_start: Mutex::new(()),
             keyring: KeyringCell::default(),
             running: Mutex::new(HashMap::new()),
             watches: Arc::new(Watches::default()),
         })
+    }
+
+    /// A receiver of the store's run heads, starting the watcher (one for the app, whatever
+    /// pages ask) the first time.
+    pub fn heads_feed(&self) -> Result<tokio::sync::watch::Receiver<StoreHeads>, IpcError> {
+        if let Some(tx) = self.heads.get() {
+            return Ok(tx.subscribe());
+        }
+        let _one = self.heads_start.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = self.heads.get() {
+            return Ok(tx.subscribe());
+        }
+        let (tx, rx) = tokio::sync::watch::channel(StoreHeads { version: 0, heads: Vec::new() });
+        let feed = tx.clone();
+        crate::watch::spawn(self.store_path(), move |heads| {
+            feed.send_modify(|now| {
+                now.version += 1;
+                now.heads = heads.to_vec();
+            });
+            true
+        })?;
+        let _ = self.heads.set(tx);
+        Ok(rx)
     }
 
     /// The shared store, for engine work that locks it only around each write (running steps).

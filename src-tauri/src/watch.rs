@@ -4,12 +4,10 @@
 //! (`Store::follow`) and reads the heads again on each change, and on each resync after a
 //! reconnect (a notification sent while disconnected is never delivered).
 //!
-//! Owns only the polling; the UI decides what to reload. One watcher runs at a time: a newer
-//! `watch_store` (a reloaded page) bumps the generation and the older thread ends.
+//! Owns only the polling; the UI decides what to reload. The app runs one watcher, whatever
+//! pages ask (`Host::heads_feed`); it ends when `send` says no one listens any more.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use flightdeck_engine::store::{RunHead, Store};
@@ -19,14 +17,12 @@ use crate::error::IpcError;
 /// Well under the one second a CLI change may take to show in the app; one indexed read.
 pub const INTERVAL: Duration = Duration::from_millis(300);
 
-/// Poll `path` until `send` fails or a newer watcher takes over. The first heads are sent at
-/// once, so the UI starts from a known point.
+/// Poll `path` until `send` fails. The first heads are sent at once, so the UI starts from a
+/// known point.
 pub fn spawn(
     path: PathBuf,
-    generation: Arc<AtomicU64>,
     mut send: impl FnMut(&[RunHead]) -> bool + Send + 'static,
 ) -> Result<(), IpcError> {
-    let mine = generation.fetch_add(1, Ordering::SeqCst) + 1;
     let store = Store::open(&path)?;
     let follower = store.follow()?;
     std::thread::Builder::new()
@@ -34,7 +30,7 @@ pub fn spawn(
         .spawn(move || {
             let mut last: Option<Vec<RunHead>> = None;
             let mut stale = true;
-            while generation.load(Ordering::SeqCst) == mine {
+            loop {
                 // A failed read (the file busy past the timeout, the server away) is retried.
                 if stale {
                     if let Ok(heads) = store.heads() {

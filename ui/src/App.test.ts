@@ -19,7 +19,8 @@ function backendWith(more: Record<string, (args: any) => unknown>) {
       case "bundled_runbooks":
       case "list_envs":
         return more[cmd]?.(args) ?? [];
-      case "watch_store":
+      case "store_heads": // the first heads at once; the long poll then waits
+        return (args as { seen: number }).seen ? new Promise(() => {}) : { version: 1, heads: [] };
       case "ui_ready":
         return null;
     }
@@ -44,7 +45,8 @@ describe("App", () => {
           return [];
         case "bundled_runbooks":
           return [];
-        case "watch_store":
+        case "store_heads":
+          return (args as { seen: number }).seen ? new Promise(() => {}) : { version: 1, heads: [] };
         case "ui_ready":
           return null;
       }

@@ -37,7 +37,7 @@ app_commands! {
     controls::apply_control,
     controls::read_control,
     controls::read_again_control,
-    watch::watch_store,
+    watch::store_heads,
     cutover_watch::watch_view,
     cutover_watch::start_watch,
     cutover_watch::stop_watch,

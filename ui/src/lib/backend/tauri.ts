@@ -13,6 +13,7 @@ import type {
   RunLive,
   RunStepsReq,
   StepOutput,
+  StoreHeads,
 } from "../bindings";
 import { type Backend, BackendError } from "./index";
 
@@ -92,9 +93,27 @@ export class TauriBackend implements Backend {
     return call<RunLive>("run_step", { req, onOutput: channel });
   }
 
+  /** A long poll (`store_heads`), not a Channel: a channel's messages reach the page through
+   * `eval`, which starts JavaScriptCore in the app's own process (~1 MiB, issue 16). Resolves
+   * with the first heads delivered; a failed poll after that is asked again a second later. */
   async watchStore(onChange: (heads: RunHead[]) => void): Promise<void> {
-    const channel = new Channel<RunHead[]>();
-    channel.onmessage = onChange;
-    await call<void>("watch_store", { onChange: channel });
+    let seen = 0;
+    const pause = () => new Promise((r) => setTimeout(r, 1000));
+    /** One poll; false when nothing moved (the app waited its 20 s) or it failed. */
+    const poll = async () => {
+      const now = await call<StoreHeads>("store_heads", { seen });
+      if (now.version === seen || now.version === 0) return false;
+      seen = now.version;
+      onChange(now.heads);
+      return true;
+    };
+    await poll();
+    void (async () => {
+      for (;;) {
+        // A failed poll is asked again a second later, and so is one answered without a change
+        // (never at once: an app answering at once cannot make the page spin).
+        if (!(await poll().catch(() => false))) await pause();
+      }
+    })();
   }
 }

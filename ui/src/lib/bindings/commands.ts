@@ -34,7 +34,7 @@ export const COMMANDS = [
   "apply_control",
   "read_control",
   "read_again_control",
-  "watch_store",
+  "store_heads",
   "watch_view",
   "start_watch",
   "stop_watch",

@@ -115,6 +115,7 @@ export type { StepOutput } from "./StepOutput";
 export type { StepState } from "./StepState";
 export type { StepStatus } from "./StepStatus";
 export type { StepSummary } from "./StepSummary";
+export type { StoreHeads } from "./StoreHeads";
 export type { StoredEvent } from "./StoredEvent";
 export type { Target } from "./Target";
 export type { TestAlertReq } from "./TestAlertReq";
