@@ -87,7 +87,10 @@ impl Host {
         if let Some(tx) = self.heads.get() {
             return Ok(tx.subscribe());
         }
-        let (tx, rx) = tokio::sync::watch::channel(StoreHeads { version: 0, heads: Vec::new() });
+        let (tx, rx) = tokio::sync::watch::channel(StoreHeads {
+            version: 0,
+            heads: Vec::new(),
+        });
         let feed = tx.clone();
         crate::watch::spawn(self.store_path(), move |heads| {
             feed.send_modify(|now| {

@@ -73,14 +73,29 @@ mod tests {
             std::thread::sleep(Duration::from_millis(800));
             let mut other = Store::open(&path).expect("a second connection");
             let item = "1.m16-1-privacy-account-management".to_string();
-            check(&mut other, "Riley", CheckReq { run, item, checked: true }).expect("checked");
+            check(
+                &mut other,
+                "Riley",
+                CheckReq {
+                    run,
+                    item,
+                    checked: true,
+                },
+            )
+            .expect("checked");
         });
         let t = Instant::now();
         let next = call(&app, "store_heads", json!({"seen": version})).expect("heads");
         let took = t.elapsed();
         writer.join().expect("the writer");
-        assert!(took >= Duration::from_millis(700), "held while nothing moved ({took:?})");
-        assert!(took < super::WAIT, "answered on the change, not at the deadline ({took:?})");
+        assert!(
+            took >= Duration::from_millis(700),
+            "held while nothing moved ({took:?})"
+        );
+        assert!(
+            took < super::WAIT,
+            "answered on the change, not at the deadline ({took:?})"
+        );
         assert!(next["version"].as_u64() > Some(version), "{next}");
         assert_ne!(head(&next), Some(seq), "the run's head moved: {next}");
     }
