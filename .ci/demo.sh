@@ -10,7 +10,7 @@
 # store's sandbox environment is then told so), so the golden signals are live from the first
 # minute; opens (or creates) the demo run in the store (FLIGHTDECK_STORE, or the CLI's default),
 # and opens the app on it.
-# Without a display it runs under Xvfb for FLIGHTDECK_DEMO_SECONDS (default 8) and saves a
+# Without a display it runs under Xvfb for FLIGHTDECK_DEMO_SECONDS (default 20) and saves a
 # screenshot instead. Everything it started is stopped with SIGTERM when the app closes, and the
 # sandbox environment's variables it set are put back as they were.
 set -euo pipefail
@@ -135,12 +135,14 @@ fi
 if [ -n "${DISPLAY:-}" ]; then
   "$app" "${store_args[@]}" --open "$run"
 else
-  echo "no DISPLAY: showing the app under Xvfb for ${FLIGHTDECK_DEMO_SECONDS:-8} s and saving a screenshot"
+  # 20 s: at 8 s the SLO badges could still read "no data" (Prometheus, started with the demo,
+  # had too few scrapes of the sandbox for their windows); at 25 s all four read ok.
+  echo "no DISPLAY: showing the app under Xvfb for ${FLIGHTDECK_DEMO_SECONDS:-20} s and saving a screenshot"
   shot="$target/screenshots/demo.png"
   mkdir -p "$(dirname "$shot")"
   .ci/xvfb.sh bash -c '
     "$1" "${@:4}" --open "$2" & pid=$!
-    sleep "${FLIGHTDECK_DEMO_SECONDS:-8}"; import -window root "$3"; kill -TERM "$pid"; wait "$pid" || true
+    sleep "${FLIGHTDECK_DEMO_SECONDS:-20}"; import -window root "$3"; kill -TERM "$pid"; wait "$pid" || true
   ' demo "$app" "$run" "$shot" "${store_args[@]}"
   echo "screenshot: $shot"
 fi
