@@ -31,8 +31,7 @@ pub struct Host {
     started: Instant,
     painted: AtomicBool,
     /// The store watcher's latest run heads (`store_heads`), once it is started.
-    heads: std::sync::OnceLock<tokio::sync::watch::Sender<StoreHeads>>,
-    heads_start: Mutex<()>,
+    heads: Mutex<Option<tokio::sync::watch::Sender<StoreHeads>>>,
     keyring: KeyringCell,
     /// Steps running now, by `run/step`, so Cancel can stop them.
     running: Mutex<HashMap<String, CancellationToken>>,
@@ -69,8 +68,7 @@ impl Host {
             settings: Mutex::new(settings),
             started,
             painted: AtomicBool::new(false),
-            heads: std::sync::OnceLock::new(),
-            heads_start: Mutex::new(()),
+            heads: Mutex::new(None),
             keyring: KeyringCell::default(),
             running: Mutex::new(HashMap::new()),
             watches: Arc::new(Watches::default()),
@@ -80,11 +78,8 @@ impl Host {
     /// A receiver of the store's run heads, starting the watcher (one for the app, whatever
     /// pages ask) the first time.
     pub fn heads_feed(&self) -> Result<tokio::sync::watch::Receiver<StoreHeads>, IpcError> {
-        if let Some(tx) = self.heads.get() {
-            return Ok(tx.subscribe());
-        }
-        let _one = self.heads_start.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(tx) = self.heads.get() {
+        let mut started = self.heads.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = started.as_ref() {
             return Ok(tx.subscribe());
         }
         let (tx, rx) = tokio::sync::watch::channel(StoreHeads {
@@ -97,9 +92,8 @@ impl Host {
                 now.version += 1;
                 now.heads = heads.to_vec();
             });
-            true
         })?;
-        let _ = self.heads.set(tx);
+        *started = Some(tx);
         Ok(rx)
     }
 

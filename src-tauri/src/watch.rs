@@ -4,8 +4,8 @@
 //! (`Store::follow`) and reads the heads again on each change, and on each resync after a
 //! reconnect (a notification sent while disconnected is never delivered).
 //!
-//! Owns only the polling; the UI decides what to reload. The app runs one watcher, whatever
-//! pages ask (`Host::heads_feed`); it ends when `send` says no one listens any more.
+//! Owns only the polling; the UI decides what to reload. The app runs one watcher for its
+//! whole life, whatever pages ask (`Host::heads_feed`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -17,12 +17,9 @@ use crate::error::IpcError;
 /// Well under the one second a CLI change may take to show in the app; one indexed read.
 pub const INTERVAL: Duration = Duration::from_millis(300);
 
-/// Poll `path` until `send` fails. The first heads are sent at once, so the UI starts from a
-/// known point.
-pub fn spawn(
-    path: PathBuf,
-    mut send: impl FnMut(&[RunHead]) -> bool + Send + 'static,
-) -> Result<(), IpcError> {
+/// Poll `path`, giving `send` the heads whenever they move. The first heads are sent at once,
+/// so the UI starts from a known point.
+pub fn spawn(path: PathBuf, mut send: impl FnMut(&[RunHead]) + Send + 'static) -> Result<(), IpcError> {
     let store = Store::open(&path)?;
     let follower = store.follow()?;
     std::thread::Builder::new()
@@ -36,9 +33,7 @@ pub fn spawn(
                     if let Ok(heads) = store.heads() {
                         stale = false;
                         if last.as_ref() != Some(&heads) {
-                            if !send(&heads) {
-                                break;
-                            }
+                            send(&heads);
                             last = Some(heads);
                         }
                     }
