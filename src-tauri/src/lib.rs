@@ -12,6 +12,7 @@ mod cutover_watch;
 mod error;
 mod host;
 mod launch;
+mod malloc;
 mod settings;
 mod signals;
 mod view;
@@ -66,6 +67,7 @@ pub fn webkit_defaults(is_set: impl Fn(&str) -> bool) -> Vec<(&'static str, &'st
 /// command line and 7 when the store cannot be opened (the CLI's codes).
 pub fn run() {
     let started = Instant::now();
+    malloc::limit_arenas();
     // Set before any thread or webview exists; WebKit's web process inherits them.
     #[cfg(target_os = "linux")]
     for (name, value) in webkit_defaults(|name| std::env::var_os(name).is_some()) {

@@ -35,6 +35,9 @@ export NO_AT_BRIDGE=1
 # JavaScriptCore's JIT: the app turns it off unless told (src-tauri/src/lib.rs webkit_defaults);
 # the hello-world gets the same setting, like for like. JSC_useJIT=true measures both with it.
 export JSC_useJIT=${JSC_useJIT:-false}
+# glibc's malloc arenas: the app limits its own process to one (src-tauri/src/malloc.rs) unless
+# MALLOC_ARENA_MAX or GLIBC_TUNABLES is set; the hello-world gets the same through the variable.
+hello_arenas=${MALLOC_ARENA_MAX:-1}
 profile=${FLIGHTDECK_MEASURE_PROFILE:-debug}
 settle=${FLIGHTDECK_MEASURE_SETTLE:-5}
 settle_max=${FLIGHTDECK_MEASURE_SETTLE_MAX:-40}
@@ -126,7 +129,7 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for _ in $(seq "$runs"); do
   for c in $settings; do
     export WEBKIT_DISABLE_COMPOSITING_MODE; WEBKIT_DISABLE_COMPOSITING_MODE=$(env_of "$c")
-    measure "$bin/flightdeck-hello" >>"$work/hello-$c.rows"
+    MALLOC_ARENA_MAX=$hello_arenas measure "$bin/flightdeck-hello" >>"$work/hello-$c.rows"
     measure "${app[@]}" >>"$work/run-$c.rows"
     measure "${app[@]}" --view signals --synthetic-signals "$points" >>"$work/signals-$c.rows"
     # The start screen, no run open: the app's own floor (its process, its page), not a goal.
@@ -143,7 +146,8 @@ if [ "${FLIGHTDECK_MEASURE_SCROLL:-1}" = 1 ]; then
     for k in run hello; do
       args=("$store" "$work/config" "$run" "$step"); app_bin=$bin/flightdeck-app
       [ $k = hello ] && args=(hello - - "$step") && app_bin=$bin/flightdeck-hello
-      out=$(cd "$root/tests/e2e" && WEBKIT_DISABLE_COMPOSITING_MODE=$(env_of "$c") \
+      arenas=(); [ $k = hello ] && arenas=(MALLOC_ARENA_MAX="$hello_arenas")
+      out=$(cd "$root/tests/e2e" && env "${arenas[@]}" WEBKIT_DISABLE_COMPOSITING_MODE=$(env_of "$c") \
         FLIGHTDECK_APP="$app_bin" FLIGHTDECK_CLI="$bin/flightdeck" node measure-scroll.mjs "${args[@]}" 2>&1) \
         || { echo "error: scrolling ($k, compositing $c): $out" >&2; out="failed"; scroll_failed=1; }
       scroll_line[$k-$c]=$(grep '^scroll' <<<"$out" || echo "$out")
@@ -165,7 +169,7 @@ layout_of() {
 mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 echo
-echo "the window vs a bare Tauri window ($profile builds, JSC_useJIT=$JSC_useJIT on both, median of $runs, ${settle}s idle, $(nproc) cores, load $load_start -> $load_end)"
+echo "the window vs a bare Tauri window ($profile builds, JSC_useJIT=$JSC_useJIT and malloc arenas $hello_arenas on both, median of $runs, ${settle}s idle, $(nproc) cores, load $load_start -> $load_end)"
 echo "code layout: app $(layout_of "$bin/flightdeck-app" "$root/src-tauri/layout/flightdeck-app.order"); hello-world $(layout_of "$bin/flightdeck-hello" "$root/tests/e2e/hello/layout/flightdeck-hello.order")"
 printf '  %-13s %-24s %8s %8s %8s %6s %9s %9s %9s %7s\n' compositing "" "PSS MiB" "USS MiB" "RSS MiB" procs "web PSS" "web anon" "1st paint" "idle s"
 for c in $settings; do
