@@ -17,6 +17,7 @@ mod settings;
 mod signals;
 mod view;
 mod watch;
+mod zone;
 
 #[cfg(test)]
 mod bindings;

@@ -14,7 +14,7 @@ function backendWith(more: Record<string, (args: any) => unknown>) {
   mockIPC((cmd, args) => {
     switch (cmd) {
       case "launch_info":
-        return { store_path: "/tmp/s.sqlite", open_run: null, user_name: "Dana", version: "0.1.0", charts: "plotters", open_signals: false };
+        return { store_path: "/tmp/s.sqlite", open_run: null, user_name: "Dana", version: "0.1.0", charts: "plotters", open_signals: false, utc_offsets: [] };
       case "list_runs":
       case "bundled_runbooks":
       case "list_envs":
@@ -37,7 +37,7 @@ describe("App", () => {
     mockIPC((cmd, args) => {
       switch (cmd) {
         case "launch_info":
-          return { store_path: "/tmp/s.sqlite", open_run: null, user_name: null, version: "0.1.0", charts: "plotters", open_signals: false };
+          return { store_path: "/tmp/s.sqlite", open_run: null, user_name: null, version: "0.1.0", charts: "plotters", open_signals: false, utc_offsets: [] };
         case "set_user_name":
           saved = (args as { name: string }).name;
           return saved;

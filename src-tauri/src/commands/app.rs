@@ -7,6 +7,7 @@ use ts_rs::TS;
 use crate::error::IpcError;
 use crate::host::Host;
 use crate::signals::ChartRender;
+use crate::zone::ZoneSpan;
 
 /// What the UI needs before its first screen.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -21,6 +22,10 @@ pub struct LaunchInfo {
     pub charts: ChartRender,
     /// Open `open_run` with its Signals view showing (`--view signals`).
     pub open_signals: bool,
+    /// The local zone's offsets from UTC about 20 years either side of now, the last span marking
+    /// the end: the page writes and reads local times with them (`ui/src/lib/shared/time.ts`;
+    /// `zone.rs` says why).
+    pub utc_offsets: Vec<ZoneSpan>,
 }
 
 #[tauri::command]
@@ -36,6 +41,7 @@ fn launch_info_of(host: &Host) -> LaunchInfo {
         version: env!("CARGO_PKG_VERSION").to_string(),
         charts: host.launch().charts,
         open_signals: host.launch().open_signals,
+        utc_offsets: crate::zone::local_offsets(time::OffsetDateTime::now_utc().unix_timestamp()),
     }
 }
 

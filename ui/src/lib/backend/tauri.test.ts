@@ -37,7 +37,7 @@ describe("TauriBackend", () => {
   });
 
   it("answers the first launchInfo from the info the app put in the page, later ones over IPC", async () => {
-    const launched = { store_path: "/s.sqlite", open_run: "r1", user_name: "ana", version: "1", charts: "plotters", open_signals: false };
+    const launched = { store_path: "/s.sqlite", open_run: "r1", user_name: "ana", version: "1", charts: "plotters", open_signals: false, utc_offsets: [] };
     const invoked: string[] = [];
     mockIPC((cmd) => {
       invoked.push(cmd);

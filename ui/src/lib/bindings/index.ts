@@ -131,5 +131,6 @@ export type { WatchLine } from "./WatchLine";
 export type { WatchPlan } from "./WatchPlan";
 export type { WatchStatus } from "./WatchStatus";
 export type { WatchView } from "./WatchView";
+export type { ZoneSpan } from "./ZoneSpan";
 export { COMMANDS, type Command } from "./commands";
 export type { JsonValue } from "./serde_json/JsonValue";

@@ -1,6 +1,7 @@
 // Pure helpers over a runbook and its folded state: lookups, progress, validation, the
 // timeline scale and event descriptions. No IPC and no DOM here, so all of it is unit-tested.
 import { describeAttempt, describeReadAgain, describeRecord } from "../controls/format";
+import { fromLocal, localParts } from "../shared/time";
 import type {
   Block,
   ControlRecord,
@@ -249,21 +250,24 @@ const two = (n: number) => String(n).padStart(2, "0");
 // Times are written out by hand, not with `toLocale…String`: the window is in English and a
 // 24-hour clock reads the same everywhere, and Intl's formatters make WebKit's web process map
 // ~3 MiB of ICU's locale data that nothing else in the page needs (issue 16).
+// Local fields come from `shared/time.ts` (the zone as the app sent it), not `getHours()`.
 
 /** `14:02:07` local, or the date too when it is not today (`Dec 4 14:02:07`). */
 export function formatTime(iso: string | null | undefined, now = new Date()): string {
   if (!iso) return "";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
-  const today = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
-  if (today) return time;
-  return `${MONTHS[d.getMonth()]} ${d.getDate()} ${time}`;
+  const ms = new Date(iso).getTime();
+  if (Number.isNaN(ms)) return iso;
+  const d = localParts(ms);
+  const n = localParts(now.getTime());
+  const time = `${two(d.hours)}:${two(d.minutes)}:${two(d.seconds)}`;
+  if (d.year === n.year && d.month === n.month && d.day === n.day) return time;
+  return `${MONTHS[d.month]} ${d.day} ${time}`;
 }
 
 /** A moment to the minute, local: `2026-12-04 14:00`. */
-export function formatMinute(d: Date): string {
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+export function formatMinute(at: Date): string {
+  const d = localParts(at.getTime());
+  return `${d.year}-${two(d.month + 1)}-${two(d.day)} ${two(d.hours)}:${two(d.minutes)}`;
 }
 
 /** `2026-12-04 14:00` (or with a `T`, as `datetime-local` writes it) read as local time; null
@@ -273,9 +277,10 @@ export function parseLocalMinute(text: string): Date | null {
   if (!m) return null;
   const [y, mo, d, h, mi] = m.slice(1).map(Number);
   if (mo < 1 || mo > 12 || h > 23 || mi > 59) return null;
-  const t = new Date(y, mo - 1, d, h, mi);
+  const t = fromLocal(y, mo - 1, d, h, mi);
   // 2026-02-31 would roll over into March: refused, not moved.
-  return t.getFullYear() === y && t.getMonth() === mo - 1 && t.getDate() === d ? t : null;
+  const p = localParts(t);
+  return p.year === y && p.month === mo - 1 && p.day === d ? new Date(t) : null;
 }
 
 /** A heading without emoji decoration (`Pre-Flight Gates Validation ✅`): symbols stay. */

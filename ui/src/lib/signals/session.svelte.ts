@@ -4,6 +4,7 @@
 // nothing of Prometheus and draws nothing.
 import { type Backend, BackendError } from "../backend";
 import type { ChartRange, ChartRender, SignalsView, SloBadge } from "../bindings";
+import { offsetAt } from "../shared/time";
 
 export const RANGES: { id: ChartRange; label: string }[] = [
   { id: "m15", label: "15 m" },
@@ -178,7 +179,7 @@ export class SignalsSession {
         width: Math.round(this.size.width),
         height: Math.round(this.size.height),
         dark: this.opts.dark(),
-        utc_offset_min: -new Date().getTimezoneOffset(),
+        utc_offset_min: offsetAt(Date.now()),
         render: this.opts.render,
       });
       this.receivedAt = performance.timeOrigin + performance.now();
