@@ -134,12 +134,21 @@ describe("the desktop app", () => {
     assert.ok(edge, "a built section followed by one still waiting");
     await d.actions().sendKeys("j").perform();
     assert.equal(await d.executeScript(() => document.activeElement?.dataset.itemId), edge[1], "j reaches the waiting section's first item");
-    await waitFor(d, (id) => {
-      const b = document.querySelector(`[data-item-id="${id}"]`);
-      const m = document.querySelector("[data-testid=run-screen] .main").getBoundingClientRect();
-      const r = b.getBoundingClientRect();
-      return !b.closest("[data-deferred]") && r.top >= m.top && r.bottom <= m.bottom;
-    }, edge[1], 5000, "its section built with the item in sight");
+    // In sight: inside the checklist's box, to the pixel (scrolling lands on whole pixels, rows
+    // on fractions: "nearest" can leave a row's edge half a pixel past the box's). Polled until it
+    // holds; a timeout says which part did not and where the row and the box were.
+    let seen = null;
+    for (const deadline = Date.now() + 10_000; ; ) {
+      seen = await d.executeScript((id) => {
+        const b = document.querySelector(`[data-item-id="${id}"]`);
+        const m = document.querySelector("[data-testid=run-screen] .main").getBoundingClientRect();
+        const r = b.getBoundingClientRect();
+        return { built: !b.closest("[data-deferred]"), inSight: r.top >= m.top - 1 && r.bottom <= m.bottom + 1, row: [r.top, r.bottom], box: [m.top, m.bottom] };
+      }, edge[1]);
+      if (seen.built && seen.inSight) break;
+      if (Date.now() > deadline) assert.fail(`its section built with the item in sight: ${JSON.stringify(seen)}`);
+      await new Promise((r) => setTimeout(r, 40));
+    }
     await d.actions().sendKeys("k").perform();
     assert.equal(await d.executeScript(() => document.activeElement?.dataset.itemId), edge[0], "k walks back");
     await body.sendKeys("/");
