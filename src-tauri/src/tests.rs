@@ -548,16 +548,26 @@ fn a_secret_echoed_by_a_step_run_from_the_app_never_reaches_the_window_or_the_st
     assert_eq!(st["status"], "passed", "the step got the real value: {st}");
 }
 
-/// On Linux the app turns WebKit's accelerated compositing and JavaScriptCore's JIT off, each
-/// unless the user set the variable (either way: `0`/`true` turns it back on).
+/// On Linux the app turns WebKit's accelerated compositing, JavaScriptCore's JIT and Skia's GPU
+/// painting off, each unless the user set the variable (either way: `0`/`true` turns it back on).
 #[test]
-fn webkit_defaults_are_compositing_and_the_jit_off_unless_the_user_set_them() {
+fn webkit_defaults_are_compositing_the_jit_and_gpu_painting_off_unless_the_user_set_them() {
     let none = crate::webkit_defaults(|_| false);
     assert_eq!(
         none,
-        vec![("WEBKIT_DISABLE_COMPOSITING_MODE", "1"), ("JSC_useJIT", "false")]
+        vec![
+            ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+            ("JSC_useJIT", "false"),
+            ("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1")
+        ]
     );
     let jit_set = crate::webkit_defaults(|name| name == "JSC_useJIT");
-    assert_eq!(jit_set, vec![("WEBKIT_DISABLE_COMPOSITING_MODE", "1")]);
+    assert_eq!(
+        jit_set,
+        vec![
+            ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+            ("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1")
+        ]
+    );
     assert!(crate::webkit_defaults(|_| true).is_empty());
 }
