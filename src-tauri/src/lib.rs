@@ -13,6 +13,8 @@ mod error;
 mod host;
 mod launch;
 mod malloc;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod scrolling;
 mod settings;
 mod signals;
 mod view;
@@ -112,10 +114,19 @@ pub fn run() {
                 .cloned()
                 .ok_or("tauri.conf.json has no window labelled main")?;
             let host = app.state::<Host>();
-            tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+            let window = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
                 .title(host.window_title())
                 .initialization_script(commands::app::launch_script(&host))
                 .build()?;
+            #[cfg(all(target_os = "linux", target_env = "gnu"))]
+            if scrolling::turns_off(|name| std::env::var_os(name).is_some()) {
+                window.with_webview(|view| {
+                    if !scrolling::turn_off(&view.inner()) {
+                        eprintln!("flightdeck-app: this WebKitGTK has no AsyncOverflowScrolling switch; left as it is");
+                    }
+                })?;
+            }
+            let _ = window;
             Ok(())
         })
         .run(tauri::generate_context!())
