@@ -15,6 +15,8 @@ packages=(
   postgresql gnome-keyring libsecret-tools dbus-x11 prometheus
   # archive checks (PDF text, structure) and benchmarks
   poppler-utils qpdf hyperfine curl openssl
+  # a zone with summer time for the app's zone-table test (TZ=Europe/Berlin); minimal images lack it
+  tzdata
 )
 
 missing=()
