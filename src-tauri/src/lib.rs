@@ -13,7 +13,6 @@ mod error;
 mod host;
 mod launch;
 mod malloc;
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod scrolling;
 mod settings;
 mod signals;
@@ -118,15 +117,7 @@ pub fn run() {
                 .title(host.window_title())
                 .initialization_script(commands::app::launch_script(&host))
                 .build()?;
-            #[cfg(all(target_os = "linux", target_env = "gnu"))]
-            if scrolling::turns_off(|name| std::env::var_os(name).is_some()) {
-                window.with_webview(|view| {
-                    if !scrolling::turn_off(&view.inner()) {
-                        eprintln!("flightdeck-app: this WebKitGTK has no AsyncOverflowScrolling switch; left as it is");
-                    }
-                })?;
-            }
-            let _ = window;
+            scrolling::apply(&window)?;
             Ok(())
         })
         .run(tauri::generate_context!())

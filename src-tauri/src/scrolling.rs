@@ -10,12 +10,16 @@
 //! it, so it is looked up at run time and left alone where this WebKitGTK lacks it or names the
 //! feature otherwise. `FLIGHTDECK_ASYNC_SCROLLING=1` keeps WebKit's default.
 
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 use std::ffi::{c_char, c_int, c_void, CStr};
 
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 use webkit2gtk::glib::translate::ToGlibPtr;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 use webkit2gtk::WebViewExt;
 
 /// The feature's identifier in WebKit's list (`webkit_feature_get_identifier`).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 const FEATURE: &str = "AsyncOverflowScrolling";
 
 /// Whether the app turns it off, given which variables are set (the user's word wins).
@@ -23,14 +27,40 @@ pub fn turns_off(is_set: impl Fn(&str) -> bool) -> bool {
     !is_set("FLIGHTDECK_ASYNC_SCROLLING")
 }
 
+/// Turn the switch off in `window`'s web view, unless `FLIGHTDECK_ASYNC_SCROLLING` is set.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn apply<R: tauri::Runtime>(window: &tauri::WebviewWindow<R>) -> tauri::Result<()> {
+    if !turns_off(|name| std::env::var_os(name).is_some()) {
+        return Ok(());
+    }
+    window.with_webview(|view| {
+        if !turn_off(&view.inner()) {
+            eprintln!("flightdeck-app: this WebKitGTK has no AsyncOverflowScrolling switch; left as it is");
+        }
+    })
+}
+
+/// Other platforms and C libraries: their web views are left as they are.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn apply<R: tauri::Runtime>(_window: &tauri::WebviewWindow<R>) -> tauri::Result<()> {
+    Ok(())
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 type AllFeatures = unsafe extern "C" fn() -> *mut c_void;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 type ListLength = unsafe extern "C" fn(*mut c_void) -> usize;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 type ListGet = unsafe extern "C" fn(*mut c_void, usize) -> *mut c_void;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 type ListUnref = unsafe extern "C" fn(*mut c_void);
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 type Identifier = unsafe extern "C" fn(*mut c_void) -> *const c_char;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 type SetEnabled = unsafe extern "C" fn(*mut c_void, *mut c_void, c_int);
 
 /// A WebKitGTK function by name in the process (null where this WebKitGTK has none).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
 fn lookup(name: &CStr) -> *mut c_void {
     // SAFETY: dlsym with RTLD_DEFAULT (a null handle in glibc) only reads the loaded objects'
@@ -39,8 +69,9 @@ fn lookup(name: &CStr) -> *mut c_void {
 }
 
 /// Turn [`FEATURE`] off in `view`'s settings; answers whether it was found and set.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
-pub fn turn_off(view: &webkit2gtk::WebView) -> bool {
+fn turn_off(view: &webkit2gtk::WebView) -> bool {
     let syms = [
         lookup(c"webkit_settings_get_all_features"),
         lookup(c"webkit_feature_list_get_length"),
