@@ -46,6 +46,14 @@ after(async () => {
   await driver?.stop();
 });
 
+// The scroll boxes matching `css` that are wider inside than they show (a sideways scrollbar),
+// each with how much.
+const sideways = (css) =>
+  d.executeScript(
+    (css) => [...document.querySelectorAll(css)].filter((e) => e.scrollWidth > e.clientWidth).map((e) => `${e.className}: ${e.scrollWidth} in ${e.clientWidth}`),
+    css,
+  );
+
 describe("the desktop app", () => {
   test("first launch asks for the user's name, then shows the empty start screen", async () => {
     d = await launch(driver.url, ARGS);
@@ -57,6 +65,7 @@ describe("the desktop app", () => {
     const chip = await (await $(d, "[data-testid=user-chip]")).getText();
     assert.match(chip, /Riley Release/, "the header shows who the app records events as");
     await $(d, "[data-testid=new-run]");
+    assert.deepEqual(await sideways(".start"), [], "the start screen does not scroll sideways");
     await shot(d, "02-start-empty");
   });
 
@@ -73,6 +82,8 @@ describe("the desktop app", () => {
     // comes as it is scrolled near (`reveal`).
     const deferred = await d.executeScript(() => document.querySelectorAll("section[data-deferred]").length);
     assert.ok(deferred > 0, "some sections wait for their detail");
+    // The timeline's "Set the Cutover Date" line wraps instead of widening the checklist.
+    assert.deepEqual(await sideways("[data-testid=run-screen] .main, [data-testid=run-screen] .nav"), [], "the checklist does not scroll sideways");
     await shot(d, "03-run-new");
   });
 
