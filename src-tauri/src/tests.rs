@@ -173,6 +173,23 @@ fn assigned(script: &str, global: &str) -> Option<Value> {
         .ok()
 }
 
+/// Characters outside ASCII become JSON escapes that parse back to the same text (one outside the
+/// Basic Multilingual Plane as a surrogate pair); ASCII is left as it is.
+#[test]
+fn the_launch_script_escapes_what_is_not_ascii() {
+    let text = "Go “now” — ✓ naïve 🚀 \\ \"q\"";
+    let json = serde_json::to_string(&json!({ "t": text })).expect("json");
+    let escaped = crate::commands::app::ascii(json);
+    assert!(escaped.is_ascii(), "{escaped}");
+    assert!(
+        escaped.contains("\\u201c") && escaped.contains("\\ud83d\\ude80"),
+        "{escaped}"
+    );
+    let back: Value = serde_json::from_str(&escaped).expect("still JSON");
+    assert_eq!(back["t"], text);
+    assert_eq!(crate::commands::app::ascii("{\"a\":1}".into()), "{\"a\":1}");
+}
+
 /// The page's first script carries what `launch_info` answers and the run `--open` names as
 /// `open_run` answers it; a run that does not exist is left to `open_run` (which reports it).
 #[test]
@@ -194,6 +211,10 @@ fn the_page_starts_with_the_launch_info_and_the_opened_run() {
         crate::commands::app::launch_script(&host)
     };
     let script = script_for(&id);
+    assert!(
+        script.is_ascii(),
+        "the script is ASCII, its other characters escaped"
+    );
     let info = assigned(&script, "__FLIGHTDECK_LAUNCH__").expect("the launch info");
     assert_eq!(info["open_run"], json!(id));
     assert_eq!(info["user_name"], "Riley");
@@ -549,7 +570,8 @@ fn a_secret_echoed_by_a_step_run_from_the_app_never_reaches_the_window_or_the_st
 }
 
 /// On Linux the app turns WebKit's accelerated compositing, JavaScriptCore's JIT and Skia's GPU
-/// painting off, each unless the user set the variable (either way: `0`/`true` turns it back on).
+/// painting off and gives the page's heap 4 MiB of room between collections, each unless the user
+/// set the variable (either way: `0`/`true` turns it back on).
 #[test]
 fn webkit_defaults_are_compositing_the_jit_and_gpu_painting_off_unless_the_user_set_them() {
     let none = crate::webkit_defaults(|_| false);
@@ -558,7 +580,8 @@ fn webkit_defaults_are_compositing_the_jit_and_gpu_painting_off_unless_the_user_
         vec![
             ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
             ("JSC_useJIT", "false"),
-            ("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1")
+            ("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1"),
+            ("JSC_largeHeapSize", "4194304")
         ]
     );
     let jit_set = crate::webkit_defaults(|name| name == "JSC_useJIT");
@@ -566,7 +589,8 @@ fn webkit_defaults_are_compositing_the_jit_and_gpu_painting_off_unless_the_user_
         jit_set,
         vec![
             ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
-            ("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1")
+            ("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1"),
+            ("JSC_largeHeapSize", "4194304")
         ]
     );
     assert!(crate::webkit_defaults(|_| true).is_empty());

@@ -35,6 +35,9 @@ export NO_AT_BRIDGE=1
 # JavaScriptCore's JIT: the app turns it off unless told (src-tauri/src/lib.rs webkit_defaults);
 # the hello-world gets the same setting, like for like. JSC_useJIT=true measures both with it.
 export JSC_useJIT=${JSC_useJIT:-false}
+# JavaScriptCore's heap room between collections: the app gives its page 4 MiB (the same
+# webkit_defaults; JSC's own default is 32 MiB); the hello-world gets the same.
+export JSC_largeHeapSize=${JSC_largeHeapSize:-4194304}
 # Skia's painting: the app paints on the CPU unless told (the same webkit_defaults; it matters with
 # compositing on); the hello-world gets the same. WEBKIT_SKIA_ENABLE_CPU_RENDERING=0 measures both
 # with GPU painting.
@@ -173,7 +176,7 @@ layout_of() {
 mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 echo
-echo "the window vs a bare Tauri window ($profile builds, JSC_useJIT=$JSC_useJIT, WEBKIT_SKIA_ENABLE_CPU_RENDERING=$WEBKIT_SKIA_ENABLE_CPU_RENDERING and malloc arenas $hello_arenas on both, median of $runs, ${settle}s idle, $(nproc) cores, load $load_start -> $load_end)"
+echo "the window vs a bare Tauri window ($profile builds, JSC_useJIT=$JSC_useJIT, JSC_largeHeapSize=$JSC_largeHeapSize, WEBKIT_SKIA_ENABLE_CPU_RENDERING=$WEBKIT_SKIA_ENABLE_CPU_RENDERING and malloc arenas $hello_arenas on both, median of $runs, ${settle}s idle, $(nproc) cores, load $load_start -> $load_end)"
 echo "code layout: app $(layout_of "$bin/flightdeck-app" "$root/src-tauri/layout/flightdeck-app.order"); hello-world $(layout_of "$bin/flightdeck-hello" "$root/tests/e2e/hello/layout/flightdeck-hello.order")"
 printf '  %-13s %-24s %8s %8s %8s %6s %9s %9s %9s %7s\n' compositing "" "PSS MiB" "USS MiB" "RSS MiB" procs "web PSS" "web anon" "1st paint" "idle s"
 for c in $settings; do

@@ -1,5 +1,7 @@
 //! The app itself: how it was launched, who is using it, and when the UI first painted.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 use tauri::State;
 use ts_rs::TS;
@@ -52,6 +54,12 @@ fn launch_info_of(host: &Host) -> LaunchInfo {
 /// `openRun` of that run from them). A write from another process before the page reads the run
 /// is caught like any other: the store watcher's first heads come at once and the run screen
 /// reloads when its head moved.
+///
+/// The script is plain ASCII (every other character a `\u` escape, see [`ascii`]): WebKit keeps
+/// an initialization script for the window's life, in the app's process and in the page's, and
+/// holds text one byte a character only while all of it is ASCII; the M31 run's ~130 KB of JSON
+/// has a few dozen typographic characters (“ ” — ✓), each of which made the whole of it two bytes
+/// a character in both processes.
 pub fn launch_script(host: &Host) -> String {
     // JSON is a JavaScript expression; whatever fails to serialise here the UI asks over IPC.
     let info = launch_info_of(host);
@@ -71,7 +79,27 @@ pub fn launch_script(host: &Host) -> String {
             script.push_str(&format!("window.__FLIGHTDECK_OPEN_RUN__ = {json};"));
         }
     }
-    script
+    ascii(script)
+}
+
+/// `json` with every character outside ASCII written as a JSON `\uXXXX` escape (two, a
+/// surrogate pair, above U+FFFF): the same value to a JSON or JavaScript parser. serde_json's
+/// output has such characters only inside strings, where an escape means the character.
+pub fn ascii(json: String) -> String {
+    if json.is_ascii() {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + json.len() / 8);
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
+        }
+    }
+    out
 }
 
 /// Save the name every event from this app is recorded under; answers the saved name.
