@@ -30,7 +30,7 @@ await withDriver(async (driver) => {
       return res;
     });
     console.log(JSON.stringify({ doc: out.doc, body: out.body, win: out.win }));
-    console.log(await d.executeScript(() => `launch globals: ${JSON.stringify(window.__FLIGHTDECK_LAUNCH__ ?? null).length} + ${JSON.stringify(window.__FLIGHTDECK_OPEN_RUN__ ?? null).length} chars; elements ${document.getElementsByTagName("*").length}`));
+    console.log(await d.executeScript(() => `elements ${document.getElementsByTagName("*").length}`));
     for (const t of out.trig) console.log("  " + t);
     if (process.env.SHOT) await shot(d, process.env.SHOT);
   } finally {

@@ -67,6 +67,8 @@ describe("TauriBackend", () => {
     g.__FLIGHTDECK_OPEN_RUN__ = { run: "r1", doc };
     try {
       const backend = new TauriBackend();
+      // Read once: the window's global no longer holds the first answer alive.
+      expect(g.__FLIGHTDECK_OPEN_RUN__).toBeUndefined();
       expect(await backend.openRun("r1")).toEqual(doc);
       expect(invoked).toEqual([]);
       expect(await backend.openRun("r1")).toHaveProperty("fresh", true);

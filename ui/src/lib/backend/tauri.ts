@@ -34,6 +34,12 @@ type Launched = { __FLIGHTDECK_LAUNCH__?: LaunchInfo; __FLIGHTDECK_OPEN_RUN__?: 
 export class TauriBackend implements Backend {
   #launched: LaunchInfo | undefined = (globalThis as Launched).__FLIGHTDECK_LAUNCH__;
   #opened: { run: string; doc: RunDoc } | undefined = (globalThis as Launched).__FLIGHTDECK_OPEN_RUN__;
+  constructor() {
+    // Read once: the window's globals would otherwise keep the first answer alive for the
+    // page's life (the opened run's whole document) after the run screen has replaced it.
+    delete (globalThis as Launched).__FLIGHTDECK_LAUNCH__;
+    delete (globalThis as Launched).__FLIGHTDECK_OPEN_RUN__;
+  }
   launchInfo = () => {
     const launched = this.#launched;
     this.#launched = undefined;
