@@ -21,10 +21,14 @@ const VARIANTS = {
   nobg: ["[data-testid=run-screen] .main * { background: none !important; border-color: transparent !important; box-shadow: none !important; }"],
   noinputs: ["[data-testid=run-screen] .main input, [data-testid=run-screen] .main button, [data-testid=run-screen] .main select { visibility: hidden !important; }"],
   norail: ["[data-testid=run-screen] .rail, [data-testid=run-screen] .nav { visibility: hidden !important; }"],
+  nocheck: ["[data-testid=run-screen] .main input[type=checkbox] { appearance: none !important; width: 13px; height: 13px; border: 1px solid #888 !important; }"],
+  nocode: ["[data-testid=run-screen] .main pre { display: none !important; }"],
   all: [
     "* { box-shadow: none !important; border-radius: 0 !important; }",
     "pre { -webkit-mask-image: none !important; mask-image: none !important; overflow: visible !important; }",
   ],
+  // As built again, every section's detail built by the passes before (the first pass builds them).
+  again: [],
 };
 
 const q = (xs, f) => {
