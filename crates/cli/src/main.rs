@@ -24,6 +24,7 @@ mod output_cmd;
 mod people_cmd;
 mod render;
 mod render_decision;
+mod run_args;
 mod run_cmd;
 mod run_verify;
 mod run_view;
