@@ -47,10 +47,6 @@ pub(crate) fn with_host<R: Runtime>(builder: tauri::Builder<R>, host: Host) -> t
     commands::register(builder.manage(host))
 }
 
-/// JavaScriptCore's room to allocate between two collections of the page's heap, in bytes
-/// (`JSC_largeHeapSize`; see [`webkit_defaults`]).
-pub const JS_HEAP_ROOM: &str = "4194304";
-
 /// WebKitGTK settings the app chooses on Linux, each unless the user has set the variable
 /// (`is_set`): the names and values to set. Both measured against a bare Tauri window
 /// (`tests/e2e/measure.sh`, README "The window against a bare Tauri window"):
@@ -81,7 +77,7 @@ pub fn webkit_defaults(is_set: impl Fn(&str) -> bool) -> Vec<(&'static str, &'st
         ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
         ("JSC_useJIT", "false"),
         ("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1"),
-        ("JSC_largeHeapSize", JS_HEAP_ROOM),
+        ("JSC_largeHeapSize", "4194304"),
     ]
     .into_iter()
     .filter(|(name, _)| !is_set(name))

@@ -1,6 +1,6 @@
 // Diagnostic (by hand): the document's overflow and the elements that may get composited layers.
 //   node diag-layers.mjs STORE CONFIG RUN|-
-import { launch, withDriver, waitFor, shot } from "./harness.mjs";
+import { launch, withDriver, shot } from "./harness.mjs";
 const [store, config, run] = process.argv.slice(2);
 await withDriver(async (driver) => {
   const args = ["--store", store, "--config-dir", config];
@@ -10,11 +10,13 @@ await withDriver(async (driver) => {
     await new Promise((r) => setTimeout(r, 5000));
     const out = await d.executeScript(() => {
       const de = document.documentElement;
-      const res = { doc: [de.scrollWidth, de.scrollHeight, de.clientWidth, de.clientHeight], body: [document.body.scrollWidth, document.body.scrollHeight], win: [innerWidth, innerHeight], over: [], trig: [] };
+      const res = { doc: [de.scrollWidth, de.scrollHeight, de.clientWidth, de.clientHeight], body: [document.body.scrollWidth, document.body.scrollHeight], win: [innerWidth, innerHeight], trig: [] };
       for (const el of document.querySelectorAll("*")) {
         const r = el.getBoundingClientRect();
         const sc = el.closest(".main, .start");
-        if (sc && sc !== el && r.right > sc.getBoundingClientRect().left + sc.clientWidth + 1 && !(el.parentElement.getBoundingClientRect().right > sc.getBoundingClientRect().left + sc.clientWidth + 1)) res.trig.push(`OVERFLOW ${el.tagName.toLowerCase()}.${[...el.classList].join(".")} right ${Math.round(r.right)} width ${Math.round(r.width)} text ${(el.textContent || "").slice(0, 40)}`);
+        const edge = sc && sc.getBoundingClientRect().left + sc.clientWidth + 1;
+        // The outermost element past its scroll box's right edge (its parent is not).
+        if (sc && sc !== el && r.right > edge && !(el.parentElement.getBoundingClientRect().right > edge)) res.trig.push(`OVERFLOW ${el.tagName.toLowerCase()}.${[...el.classList].join(".")} right ${Math.round(r.right)} width ${Math.round(r.width)} text ${(el.textContent || "").slice(0, 40)}`);
         const cs = getComputedStyle(el);
         const t = [];
         if (cs.position === "fixed" || cs.position === "sticky") t.push(cs.position);
